@@ -1,0 +1,61 @@
+"""Commands the viewer sends to the trainer thread, which polls for them every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Hold training after the current step."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Continue a paused run."""
+
+
+@dataclass(frozen=True)
+class StepOnce:
+    """Take exactly one step while paused (and record its statistics)."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the current run early (reason `stopped`); the thread waits for a rerun or quit."""
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """Stop the current run and start a new one, with `config` or the current one."""
+
+    config: TrainConfig | None = None
+
+
+@dataclass(frozen=True)
+class ScaleLr:
+    """Multiply the learning rate (on top of its schedule) by `factor` from the next step."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
+class Evaluate:
+    """Compute train/val loss now (BatchNorm in inference mode)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Sample `count` names from the model now."""
+
+    count: int = 8
+
+
+@dataclass(frozen=True)
+class Quit:
+    """End the current run and the trainer thread."""
+
+
+Command = Pause | Resume | StepOnce | Stop | Rerun | ScaleLr | Evaluate | Sample | Quit

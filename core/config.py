@@ -1,0 +1,154 @@
+"""The training configuration: one dataclass, its validation and the presets."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from fractions import Fraction
+
+# The lecture's generator seed (makemore part 3 notebook).
+LECTURE_SEED = 2147483647
+# Gains the app's `g` key cycles through, in order (DESIGN §4).
+GAIN_CYCLE = (5 / 3, 1.0, 0.5, 3.0)
+
+
+class ConfigError(ValueError):
+    """A configuration value a user gave is out of range; str() is one line saying which."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines one training run of the deep tanh MLP."""
+
+    steps: int = 200_000  # optimisation steps in the run
+    batchnorm: bool = True  # BatchNorm1d after every Linear (the lecture's final network)
+    gain: float = 5 / 3  # init gain on the Linear weights (5/3 is tanh's recommended gain)
+    lr: float = 0.1  # learning rate of plain SGD
+    lr_decay_step: int | None = None  # step from which lr is divided by 10; None = 3/4 of steps
+    seed: int = LECTURE_SEED  # seed of the one torch.Generator drawing init and minibatches
+    embd: int = 10  # embedding dimensions per character
+    hidden: int = 100  # neurons per hidden layer
+    depth: int = 5  # hidden tanh layers
+    block_size: int = 3  # characters of context
+    batch_size: int = 32  # examples per minibatch
+    stats_every: int = 100  # record layer statistics every N steps (and at step 0 and the last)
+    eval_every: int | None = None  # evaluate train/val loss every N steps; None = 10 times a run, at most every 2000
+    device: str = "auto"  # auto | cpu | cuda
+    engine: str = "auto"  # lecture (from-scratch layers, autograd, exact) | fused | auto
+    hist_bins: int = 41  # histogram bins, shared by all layers
+    preset: str = "default"  # which preset the run started from (for the record)
+    data: str = "built-in"  # where the words came from (for the record)
+
+    def validate(self) -> "TrainConfig":
+        """Raise ConfigError naming the first out-of-range field; return self when all is well."""
+        positive = {
+            "steps": "--steps",
+            "embd": "--embd",
+            "hidden": "--hidden",
+            "depth": "--depth",
+            "block_size": "--block-size",
+            "batch_size": "--batch-size",
+            "stats_every": "--stats-every",
+        }
+        for name, flag in positive.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{flag} must be a whole number of at least 1 (got {value!r})")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"--seed must be a whole number of 0 or more (got {self.seed!r})")
+        if self.eval_every is not None and (not isinstance(self.eval_every, int) or self.eval_every < 1):
+            raise ConfigError(f"eval_every must be at least 1 (got {self.eval_every!r})")
+        if self.lr_decay_step is not None and self.lr_decay_step < 0:
+            raise ConfigError(f"lr_decay_step must be 0 or more (got {self.lr_decay_step!r})")
+        if self.batch_size < 2 and self.batchnorm:
+            raise ConfigError("--batch-size must be at least 2 with BatchNorm (it needs a batch variance)")
+        if not _finite_positive(self.lr):
+            raise ConfigError(f"--lr must be a number above 0 (got {self.lr!r})")
+        if not _finite_positive(self.gain):
+            raise ConfigError(f"--gain must be a number above 0 (got {self.gain!r})")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"--device must be auto, cpu or cuda (got {self.device!r})")
+        if self.engine not in ("auto", "lecture", "fused"):
+            raise ConfigError(f"engine must be auto, lecture or fused (got {self.engine!r})")
+        if not 2 <= self.hist_bins <= 1000:
+            raise ConfigError(f"hist_bins must be between 2 and 1000 (got {self.hist_bins!r})")
+        return self
+
+    @property
+    def decay_step(self) -> int:
+        """The first step that trains at lr/10."""
+        return self.lr_decay_step if self.lr_decay_step is not None else (self.steps * 3) // 4
+
+    @property
+    def eval_interval(self) -> int:
+        """Steps between periodic evaluations."""
+        return self.eval_every if self.eval_every is not None else max(2000, self.steps // 10)
+
+    def lr_at(self, step: int) -> float:
+        """The scheduled learning rate at `step` (the lecture's one decay by 10)."""
+        return self.lr if step < self.decay_step else self.lr / 10
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with `changes` applied and validated."""
+        return dataclasses.replace(self, **changes).validate()
+
+    def to_dict(self) -> dict:
+        """Every field, as plain JSON-ready values."""
+        return dataclasses.asdict(self)
+
+    def summary(self) -> str:
+        """The config in one short line, for status bars and progress output."""
+        bn = "BN on" if self.batchnorm else "BN off"
+        return f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} tanh · batch {self.batch_size}"
+
+
+def _finite_positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and value != float("inf")
+
+
+def parse_gain(text: str) -> float:
+    """Parse a gain given as a number or a fraction such as `5/3`; raise ConfigError otherwise."""
+    try:
+        value = float(Fraction(text.strip()))
+    except (ValueError, ZeroDivisionError):
+        raise ConfigError(f"--gain must be a number or a fraction like 5/3 (got {text!r})") from None
+    if not _finite_positive(value):
+        raise ConfigError(f"--gain must be above 0 (got {text!r})")
+    return value
+
+
+def format_gain(gain: float) -> str:
+    """Show a gain as the lecture writes it: 5/3 rather than 1.6667."""
+    fraction = Fraction(gain).limit_denominator(12)
+    if abs(float(fraction) - gain) < 1e-9 and fraction.denominator != 1:
+        return f"{fraction.numerator}/{fraction.denominator}"
+    return f"{gain:g}"
+
+
+def next_gain(gain: float) -> float:
+    """The gain after `gain` in the app's cycle (5/3, 1, 0.5, 3)."""
+    for i, value in enumerate(GAIN_CYCLE):
+        if abs(value - gain) < 1e-9:
+            return GAIN_CYCLE[(i + 1) % len(GAIN_CYCLE)]
+    return GAIN_CYCLE[0]
+
+
+# The lecture notebook's final run: BatchNorm, gain 1.0 (BatchNorm makes the gain matter
+# little), 200k steps, lr 0.1 then 0.01 from step 150000, the exact from-scratch engine.
+LECTURE = TrainConfig(
+    steps=200_000,
+    batchnorm=True,
+    gain=1.0,
+    lr=0.1,
+    lr_decay_step=150_000,
+    seed=LECTURE_SEED,
+    embd=10,
+    hidden=100,
+    depth=5,
+    block_size=3,
+    batch_size=32,
+    engine="lecture",
+    preset="lecture",
+)
+
+PRESETS: dict[str, TrainConfig] = {"default": TrainConfig(), "lecture": LECTURE}

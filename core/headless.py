@@ -1,0 +1,144 @@
+"""Headless mode: train with no UI, print progress and the lecture's tables, write the run log."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from typing import TextIO
+
+from core.channel import RecordChannel
+from core.commands import Quit
+from core.config import TrainConfig
+from core.runlog import RunLog
+from core.trainer import Trainer
+
+PRINT_PROGRESS_EVERY = 2.0  # seconds between progress lines: readable in a log file too
+# Exit codes beyond DESIGN §2's 0/1/2: the run diverged; the user interrupted it.
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(Exception):
+    """A signal asked headless training to stop."""
+
+
+def format_layer_tables(record: dict) -> list[str]:
+    """The lecture's printed statistics for one stats record, line by line."""
+    lines = ["activations:"]
+    for layer in record["layers"]:
+        name = f"layer {layer['index']} ({layer.get('name', 'Tanh'):>10s})"
+        lines.append(f"  {name}: mean {layer['mean']:+.2f}, std {layer['std']:.2f}, saturated: {layer['saturated_pct']:.2f}%")
+    lines.append("gradients:")
+    for layer in record["layers"]:
+        name = f"layer {layer['index']} ({layer.get('name', 'Tanh'):>10s})"
+        lines.append(f"  {name}: mean {layer['grad_mean']:+f}, std {layer['grad_std']:e}")
+    lines.append("weights:")
+    for p in record["params"]:
+        shape = str(tuple(p["shape"]))
+        lines.append(
+            f"  weight {shape:>10s} | mean {p['grad_mean']:+f} | std {p['grad_std']:e} | grad:data ratio {p['grad_to_data']:e}"
+            f" | update:data log10 {p['update_to_data_log10']:+.2f}"
+        )
+    return lines
+
+
+class HeadlessPrinter:
+    """Turns records into lines on a text stream."""
+
+    def __init__(self, out: TextIO, total_steps: int):
+        self.out = out
+        self.total_steps = total_steps
+        self._last_progress_print = 0.0
+
+    def print(self, *lines: str) -> None:
+        """Write lines and flush, so progress shows up under tee and in CI logs."""
+        for line in lines:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def handle(self, record: dict) -> None:
+        """Print one record the way a person reading a terminal wants it."""
+        event = record.get("event")
+        if event == "run_start":
+            self.total_steps = record["config"]["steps"]
+            config = TrainConfig(**record["config"])
+            sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
+            self.print(
+                f"run {record['run']} · {record['device']} · {record.get('engine', '?')} engine · {config.summary()}",
+                f"  {len(record.get('vocab', ''))} characters · {sizes} · {config.steps} steps",
+            )
+        elif event == "stats":
+            self.print(f"step {record['step']:>7d}/{self.total_steps} · loss {record['loss']:.4f} · lr {record['lr']:g}", *format_layer_tables(record))
+        elif event == "progress":
+            now = time.monotonic()
+            if now - self._last_progress_print >= PRINT_PROGRESS_EVERY:
+                self._last_progress_print = now
+                self.print(self._progress_line(record))
+        elif event == "eval":
+            self.print(f"eval at step {record['step']}: train {record['train']:.4f} · val {record['val']:.4f}")
+        elif event == "samples":
+            self.print("samples: " + " ".join(record["names"]))
+        elif event == "state":
+            self.print(f"paused: {record['paused']} · lr {record['lr']:g}")
+        elif event in ("error", "log_error"):
+            self.print(f"warning: {record['message']}")
+        elif event == "run_end":
+            self.print(self._end_line(record))
+
+    def _progress_line(self, record: dict) -> str:
+        step, rate = record["step"], record["steps_per_sec"]
+        percent = 100 * step / max(self.total_steps, 1)
+        eta = (self.total_steps - step) / rate if rate > 0 else float("inf")
+        return f"step {step:>7d}/{self.total_steps} ({percent:3.0f}%) · loss {record['loss']:.4f} · {rate:,.0f} steps/s · ETA {format_seconds(eta)}"
+
+    @staticmethod
+    def _end_line(record: dict) -> str:
+        reason = record["reason"]
+        line = f"run {record['run']} {reason} after {record['step']} steps in {record['seconds']:.1f} s ({record['steps_per_sec']:,.0f} steps/s)"
+        if record.get("message"):
+            line += f": {record['message']}"
+        return line
+
+
+def format_seconds(seconds: float) -> str:
+    """H:MM:SS, or `?` when unknown."""
+    if seconds != seconds or seconds == float("inf"):
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: TextIO = sys.stdout) -> int:
+    """Train one run with no UI; return the process exit code."""
+    channel = RecordChannel(maxsize=256)
+    trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True)
+    printer = HeadlessPrinter(out, config.steps)
+    printer.print(f"makemore-tui headless · run log {run_log.path}")
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    reason, interrupted = None, False
+    try:
+        trainer.start()
+        while trainer.is_alive() or len(channel):
+            try:
+                record = channel.get(timeout=0.2)
+                if record is not None:
+                    printer.handle(record)
+                    if record.get("event") == "run_end":
+                        reason = record["reason"]
+            except (KeyboardInterrupt, Interrupted):
+                if not interrupted:
+                    interrupted = True
+                    printer.print("stopping (interrupted)…")
+                    trainer.send(Quit())
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        trainer.close(timeout=5.0)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return {"finished": 0, "stopped": 0, "diverged": EXIT_DIVERGED}.get(reason, 1)

@@ -1,0 +1,81 @@
+"""The run log: JSON Lines, one complete record per line, written and flushed at once."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from datetime import datetime
+from pathlib import Path
+
+DEFAULT_DIR = Path("runs")
+
+
+class RunLogError(OSError):
+    """The run log cannot be opened or written; str() is one line for the user."""
+
+
+def default_path(now: datetime | None = None) -> Path:
+    """A fresh path under ./runs/ named by the start time."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return DEFAULT_DIR / f"run-{stamp}-{os.getpid()}.jsonl"
+
+
+def _json_safe(value):
+    # NaN and inf are not JSON: a diverged loss is written as null.
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+class RunLog:
+    """Appends records to a JSON Lines file, one flushed write per record."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Unbuffered binary append: each record reaches the OS in one write() call,
+            # so a kill -9 can tear at most the last line.
+            self._file = open(self.path, "ab", buffering=0)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise RunLogError(f"cannot write the run log {self.path}: {reason} (choose another path with --run-log)") from None
+
+    def write(self, record: dict) -> None:
+        """Write one record as one line. Keys starting with `_` stay out of the log."""
+        line = json.dumps(_json_safe(record), separators=(",", ":"), allow_nan=False) + "\n"
+        self._file.write(line.encode("utf-8"))
+
+    def close(self) -> None:
+        """Close the file; later writes are an error."""
+        self._file.close()
+
+    def __enter__(self) -> "RunLog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def read_run_log(path: str | os.PathLike) -> list[dict]:
+    """Read every whole record of a run log.
+
+    A torn last line (the process was killed mid-write) is skipped, as are lines that are
+    not JSON objects or have no `event`; unknown events and fields are kept for the caller
+    to ignore, so older readers open newer logs.
+    """
+    records = []
+    with open(path, "rb") as file:
+        for raw in file:
+            try:
+                record = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                continue
+            if isinstance(record, dict) and isinstance(record.get("event"), str):
+                records.append(record)
+    return records

@@ -1,0 +1,48 @@
+"""Shared fixtures: word lists and a helper that runs the trainer to its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.channel import RecordChannel
+from core.config import TrainConfig
+from core.trainer import Trainer
+from data import load_words
+
+LECTURE_NAMES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "names.txt"
+
+
+@pytest.fixture(scope="session")
+def builtin_words() -> list[str]:
+    """The project's own built-in names."""
+    return load_words(None)
+
+
+@pytest.fixture(scope="session")
+def small_words(builtin_words) -> list[str]:
+    """A few hundred names: enough for every split, quick to build."""
+    return builtin_words[:400]
+
+
+@pytest.fixture(scope="session")
+def lecture_words() -> list[str]:
+    """The lecture's original names.txt from ../shared (never copied into the project)."""
+    if not LECTURE_NAMES.is_file():
+        pytest.skip(f"the lecture's names.txt is not at {LECTURE_NAMES}")
+    return load_words(LECTURE_NAMES)
+
+
+def run_to_end(config: TrainConfig, words: list[str], run_log=None, timeout: float = 120.0) -> list[dict]:
+    """Train one run headless-style and return every record, in order (nothing dropped)."""
+    channel = RecordChannel(maxsize=10**9)
+    trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True)
+    trainer.start()
+    assert trainer.join(timeout), "the trainer did not finish in time"
+    return channel.drain()
+
+
+def events(records: list[dict], name: str) -> list[dict]:
+    """The records of one event type."""
+    return [r for r in records if r["event"] == name]

@@ -1,0 +1,169 @@
+"""The lecture's training loop, written plainly and independently of core/, as a test oracle.
+
+It follows the makemore part 3 notebook line by line (DESIGN §3); tests compare the
+trainer's records with what this loop computes.
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+import torch.nn.functional as F
+
+
+def build_dataset(words, stoi, block_size):
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + ".":
+            ix = stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return torch.tensor(X), torch.tensor(Y)
+
+
+class Linear:
+    def __init__(self, fan_in, fan_out, g, bias=True):
+        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
+        self.bias = torch.zeros(fan_out) if bias else None
+
+    def __call__(self, x):
+        self.out = x @ self.weight
+        if self.bias is not None:
+            self.out += self.bias
+        return self.out
+
+    def parameters(self):
+        return [self.weight] + ([] if self.bias is None else [self.bias])
+
+
+class BatchNorm1d:
+    def __init__(self, dim, eps=1e-5, momentum=0.1):
+        self.eps, self.momentum, self.training = eps, momentum, True
+        self.gamma, self.beta = torch.ones(dim), torch.zeros(dim)
+        self.running_mean, self.running_var = torch.zeros(dim), torch.ones(dim)
+
+    def __call__(self, x):
+        if self.training:
+            xmean, xvar = x.mean(0, keepdim=True), x.var(0, keepdim=True)
+        else:
+            xmean, xvar = self.running_mean, self.running_var
+        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
+        self.out = self.gamma * xhat + self.beta
+        if self.training:
+            with torch.no_grad():
+                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
+                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
+        return self.out
+
+    def parameters(self):
+        return [self.gamma, self.beta]
+
+
+class Tanh:
+    def __call__(self, x):
+        self.out = torch.tanh(x)
+        return self.out
+
+    def parameters(self):
+        return []
+
+
+def train_reference(words, *, steps, batchnorm=True, gain=1.0, lr=0.1, decay_step=150000, seed=2147483647,
+                    n_embd=10, n_hidden=100, depth=5, block_size=3, batch_size=32, stats_steps=()):
+    """Run the lecture loop; return per-step losses, stats at `stats_steps`, and the final split losses."""
+    words = list(words)
+    random.seed(42)
+    random.shuffle(words)
+    chars = sorted(list(set("".join(words))))
+    stoi = {s: i + 1 for i, s in enumerate(chars)}
+    stoi["."] = 0
+    vocab_size = len(stoi)
+    n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))
+    Xtr, Ytr = build_dataset(words[:n1], stoi, block_size)
+    Xdev, Ydev = build_dataset(words[n1:n2], stoi, block_size)
+
+    g = torch.Generator().manual_seed(seed)
+    C = torch.randn((vocab_size, n_embd), generator=g)
+    layers = []
+    fan_in = n_embd * block_size
+    for _ in range(depth):
+        layers += [Linear(fan_in, n_hidden, g, bias=not batchnorm)]
+        layers += [BatchNorm1d(n_hidden)] if batchnorm else []
+        layers += [Tanh()]
+        fan_in = n_hidden
+    layers += [Linear(n_hidden, vocab_size, g, bias=not batchnorm)]
+    layers += [BatchNorm1d(vocab_size)] if batchnorm else []
+    with torch.no_grad():
+        if batchnorm:
+            layers[-1].gamma *= 0.1
+        else:
+            layers[-1].weight *= 0.1
+        for layer in layers[:-1]:
+            if isinstance(layer, Linear):
+                layer.weight *= gain
+    parameters = [C] + [p for layer in layers for p in layer.parameters()]
+    for p in parameters:
+        p.requires_grad = True
+
+    losses, stats = [], {}
+    for i in range(steps):
+        ix = torch.randint(0, Xtr.shape[0], (batch_size,), generator=g)
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        emb = C[Xb]
+        x = emb.view(emb.shape[0], -1)
+        for layer in layers:
+            x = layer(x)
+        loss = F.cross_entropy(x, Yb)
+        for layer in layers:
+            layer.out.retain_grad()
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        step_lr = lr if i < decay_step else lr / 10
+        for p in parameters:
+            p.data += -step_lr * p.grad
+        losses.append(loss.item())
+        if i in stats_steps:
+            stats[i] = _stats(layers, parameters, step_lr)
+
+    @torch.no_grad()
+    def split_loss(X, Y):
+        for layer in layers:
+            layer.training = False
+        x = C[X].view(X.shape[0], -1)
+        for layer in layers:
+            x = layer(x)
+        for layer in layers:
+            layer.training = True
+        return F.cross_entropy(x, Y).item()
+
+    return {"losses": losses, "stats": stats, "train": split_loss(Xtr, Ytr), "val": split_loss(Xdev, Ydev)}
+
+
+def _stats(layers, parameters, lr):
+    out = {"layers": [], "params": []}
+    for i, layer in enumerate(layers[:-1]):
+        if isinstance(layer, Tanh):
+            t = layer.out
+            out["layers"].append({
+                "index": i,
+                "mean": t.mean().item(),
+                "std": t.std().item(),
+                "saturated_pct": ((t.abs() > 0.97).float().mean() * 100).item(),
+                "grad_mean": t.grad.mean().item(),
+                "grad_std": t.grad.std().item(),
+            })
+    for i, p in enumerate(parameters):
+        if p.ndim == 2:
+            out["params"].append({
+                "index": i,
+                "shape": list(p.shape),
+                "grad_mean": p.grad.mean().item(),
+                "grad_std": p.grad.std().item(),
+                "grad_to_data": (p.grad.std() / p.std()).item(),
+                "update_to_data_log10": ((lr * p.grad).std() / p.data.std()).log10().item(),
+            })
+    return out

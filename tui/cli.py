@@ -1,0 +1,175 @@
+"""The `makemore-tui` command line: flags to a TrainConfig, then the app, headless mode or replay."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from core.config import PRESETS, ConfigError, TrainConfig, parse_gain
+from core.devices import check_cuda_requested
+from core.runlog import RunLog, RunLogError, default_path
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Train the deep tanh MLP of "makemore part 3: activations, gradients & BatchNorm"
+and watch its insides live: tanh saturation per layer, activation and gradient
+histograms, grad:data and update:data ratios, the loss, sampled names.
+
+In the app, keys run the lecture's experiments: b toggles BatchNorm and reruns,
+g cycles the init gain (5/3, 1, 0.5, 3), r reruns, space pauses, n steps once,
++/- double or halve the learning rate, e evaluates, s samples, ? helps, q quits."""
+
+EPILOG = """\
+examples:
+  makemore-tui                                   the app, on the built-in names
+  makemore-tui --no-batchnorm --gain 5/3         the lecture's "no BatchNorm" experiment
+  makemore-tui --headless --steps 2000           train without a UI, print tables
+  makemore-tui --headless --preset lecture --data names.txt --steps 1001 --stats-every 1000
+  makemore-tui replay runs/run-20261126-101500-42.jsonl
+
+presets:
+  default   BatchNorm on, gain 5/3, the fast engine, lr 0.1 then 0.01 for the last quarter
+  lecture   the notebook exactly: gain 1, lr 0.1 then 0.01 from step 150000 of 200000,
+            the from-scratch layers and autograd (reproduces its printed statistics)
+
+Every run is recorded as JSON Lines (default under ./runs/, see --run-log).
+exit codes: 0 done, 1 unexpected failure, 2 bad input or usage, 3 the run diverged,
+130 interrupted."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line, then exits 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _whole_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every flag of DESIGN §2."""
+    parser = _Parser(
+        prog="makemore-tui",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--headless", action="store_true", help="train with no UI: print progress and the lecture's tables")
+    parser.add_argument("--data", metavar="PATH", help="words file, UTF-8, one word per line (default: the built-in US names)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default", help="starting configuration; flags override it (default: default)")
+    parser.add_argument("--steps", type=_whole_number, metavar="N", help="optimisation steps (default 200000)")
+    parser.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None, help="BatchNorm after every Linear (default on)")
+    parser.add_argument("--gain", type=str, metavar="G", help="init gain on the Linear weights, a number or fraction like 5/3")
+    parser.add_argument("--lr", type=_number, metavar="X", help="learning rate; divided by 10 for the last quarter of steps (default 0.1)")
+    parser.add_argument("--seed", type=_whole_number, metavar="N", help="torch generator seed (default 2147483647, the lecture's)")
+    parser.add_argument("--embd", type=_whole_number, metavar="N", help="embedding size per character (default 10)")
+    parser.add_argument("--hidden", type=_whole_number, metavar="N", help="neurons per hidden layer (default 100)")
+    parser.add_argument("--depth", type=_whole_number, metavar="N", help="hidden tanh layers (default 5)")
+    parser.add_argument("--block-size", type=_whole_number, metavar="N", help="characters of context (default 3)")
+    parser.add_argument("--batch-size", type=_whole_number, metavar="N", help="examples per step (default 32)")
+    parser.add_argument("--stats-every", type=_whole_number, metavar="N", help="record layer statistics every N steps (default 100)")
+    parser.add_argument("--eval-every", type=_whole_number, metavar="N", help="evaluate split losses every N steps (default: 10 per run)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train (default auto: the faster one for the engine)")
+    parser.add_argument("--engine", choices=("auto", "lecture", "fused"), help="lecture: the notebook's layers and autograd; fused: faster, same math")
+    parser.add_argument("--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)")
+    sub = parser.add_subparsers(dest="command", metavar="replay RUN.jsonl")
+    replay = sub.add_parser("replay", help="view a recorded run log on the app's screen")
+    replay.add_argument("log", metavar="RUN.jsonl", help="a run log written by makemore-tui")
+    return parser
+
+
+# flag name -> TrainConfig field, for flags that map one to one
+_FIELDS = ("steps", "batchnorm", "lr", "seed", "embd", "hidden", "depth", "block_size", "batch_size", "stats_every", "eval_every", "device", "engine")
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The preset, overridden by every flag given; raises ConfigError on a bad value."""
+    changes = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
+    if args.gain is not None:
+        changes["gain"] = parse_gain(args.gain)
+    changes["data"] = args.data or "built-in"
+    return PRESETS[args.preset].replace(**changes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `makemore-tui` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "replay":
+            return _replay(args.log)
+        return _train(args)
+    except (ConfigError, RunLogError) as error:
+        print(f"makemore-tui: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _train(args: argparse.Namespace) -> int:
+    from data import WordsError, load_words
+
+    config = config_from_args(args)
+    if config.device == "cuda":
+        check_cuda_requested()
+    try:
+        words = load_words(args.data)
+    except WordsError as error:
+        print(f"makemore-tui: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    # Opened last: a bad flag or words file leaves no empty log behind.
+    run_log = RunLog(args.run_log or default_path())
+    with run_log:
+        if args.headless:
+            from core.headless import run_headless
+
+            return run_headless(config, words, run_log)
+        return _run_app(config, words, run_log)
+
+
+def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:
+    try:
+        from tui.app import run_live
+    except ImportError as error:
+        print(f"makemore-tui: the app needs textual and plotext ({error}); install them or use --headless", file=sys.stderr)
+        return EXIT_USAGE
+    from core.channel import RecordChannel
+    from core.trainer import Trainer
+
+    channel = RecordChannel()
+    trainer = Trainer(config, words, channel=channel, run_log=run_log)
+    trainer.start()
+    try:
+        return run_live(trainer, channel)
+    finally:
+        trainer.close(timeout=2.0)
+
+
+def _replay(path: str) -> int:
+    if not os.path.isfile(path):
+        print(f"makemore-tui: replay: no run log at {path} (pass a .jsonl file written by makemore-tui)", file=sys.stderr)
+        return EXIT_USAGE
+    from tui.app import run_replay
+
+    return run_replay(path)
+
+
+def entry_point() -> None:
+    """Console-script wrapper: exit with main's code; unexpected failures exit 1."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()
