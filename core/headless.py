@@ -113,8 +113,9 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: TextIO = sys.stdout) -> int:
+def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: TextIO | None = None) -> int:
     """Train one run with no UI; return the process exit code."""
+    out = out or sys.stdout
     channel = RecordChannel(maxsize=256)
     trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True)
     printer = HeadlessPrinter(out, config.steps)

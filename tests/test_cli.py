@@ -1,0 +1,157 @@
+"""The command line: flags reach the config, bad input gets one line and exit 2, headless works."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from core.config import LECTURE, TrainConfig
+from core.runlog import read_run_log
+from tui.cli import build_parser, config_from_args, main
+
+
+def parse(*argv: str) -> TrainConfig:
+    return config_from_args(build_parser().parse_args(list(argv)))
+
+
+def test_flags_override_the_preset():
+    config = parse("--preset", "lecture", "--steps", "1001", "--no-batchnorm", "--gain", "5/3", "--block-size", "4")
+    assert config.steps == 1001 and config.batchnorm is False and config.gain == pytest.approx(5 / 3)
+    assert config.block_size == 4 and config.lr_decay_step == LECTURE.lr_decay_step and config.preset == "lecture"
+    assert parse().batchnorm is True and parse().gain == pytest.approx(5 / 3)
+
+
+BAD_FLAGS = [
+    ["--steps", "0"],
+    ["--steps", "-3"],
+    ["--steps", "many"],
+    ["--lr", "0"],
+    ["--lr", "-1"],
+    ["--lr", "nan"],
+    ["--gain", "zero"],
+    ["--gain", "1/0"],
+    ["--gain", "-2"],
+    ["--batch-size", "0"],
+    ["--block-size", "0"],
+    ["--hidden", "0"],
+    ["--depth", "0"],
+    ["--embd", "-1"],
+    ["--stats-every", "0"],
+    ["--device", "tpu"],
+    ["--preset", "nope"],
+    ["--no-such-flag"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_FLAGS, ids=" ".join)
+def test_bad_flags_give_one_line_and_exit_2(argv, capsys, tmp_path):
+    log = tmp_path / "run.jsonl"
+    with pytest.raises(SystemExit) as exit_info:
+        sys.exit(main(["--headless", "--run-log", str(log), *argv]))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("makemore-tui: ") and "Traceback" not in err
+    assert not log.exists()  # nothing started, nothing half-written
+
+
+BAD_FILES = {
+    "missing": None,
+    "empty": b"",
+    "blank": b"\n\n  \n",
+    "binary": b"\x00\x01\x02abc\n" * 10,
+    "latin1": "café\n".encode("latin-1") * 20,
+    "dots": b"a.b\n" * 20,
+    "few": b"ann\nbob\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_words_files_give_one_line_and_exit_2(kind, capsys, tmp_path):
+    path = tmp_path / f"{kind}.txt"
+    if BAD_FILES[kind] is not None:
+        path.write_bytes(BAD_FILES[kind])
+    assert main(["--headless", "--data", str(path), "--run-log", str(tmp_path / "log.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err
+
+
+def test_unwritable_run_log_fails_at_start(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["--headless", "--steps", "5", "--run-log", str(blocker / "sub" / "run.jsonl")]) == 2
+    assert "cannot write the run log" in capsys.readouterr().err
+
+
+def test_cuda_without_cuda_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    import core.devices
+
+    monkeypatch.setattr(core.devices, "cuda_available", lambda: False)
+    assert main(["--headless", "--device", "cuda", "--run-log", str(tmp_path / "r.jsonl")]) == 2
+    assert "no CUDA device" in capsys.readouterr().err
+
+
+def test_headless_run_prints_tables_and_leaves_a_complete_log(capsys, tmp_path, small_words):
+    words = tmp_path / "words.txt"
+    words.write_text("\r\n".join(small_words) + "\r\n", encoding="utf-8")
+    log = tmp_path / "run.jsonl"
+    code = main(["--headless", "--data", str(words), "--steps", "60", "--stats-every", "25", "--hidden", "16", "--run-log", str(log)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "saturated:" in out and "grad:data ratio" in out and "eval at step 60" in out and "samples:" in out
+    records = read_run_log(log)
+    assert records[0]["event"] == "run_start" and records[-1]["event"] == "run_end"
+    assert [r["step"] for r in records if r["event"] == "stats"] == [0, 25, 50, 59]
+    assert {"eval", "samples"} <= {r["event"] for r in records}
+
+
+def test_run_log_schema(tmp_path, small_words):
+    log = tmp_path / "run.jsonl"
+    main(["--headless", "--data", _write(tmp_path, small_words), "--steps", "3", "--no-batchnorm", "--run-log", str(log)])
+    lines = log.read_text().splitlines()
+    assert all(json.loads(line) for line in lines)  # every line a whole JSON object
+    records = read_run_log(log)
+    start = records[0]
+    assert set(TrainConfig().to_dict()) <= set(start["config"]) and start["device"] == "cpu" and start["run"] == 1
+    stats = [r for r in records if r["event"] == "stats"][0]
+    assert {"run", "step", "lr", "loss", "layers", "params"} <= set(stats)
+    layer = stats["layers"][0]
+    assert {"index", "mean", "std", "saturated_pct", "grad_mean", "grad_std", "hist", "grad_hist"} <= set(layer)
+    assert len(layer["hist"]["edges"]) == len(layer["hist"]["counts"]) + 1
+    assert layer["hist"]["edges"][0] == -1.0 and layer["hist"]["edges"][-1] == 1.0
+    assert sum(layer["hist"]["counts"]) == 32 * 100  # every activation of the batch is binned
+    assert layer["grad_hist"]["edges"][0] == -layer["grad_hist"]["edges"][-1]
+    param = stats["params"][0]
+    assert {"index", "shape", "grad_mean", "grad_std", "grad_to_data", "update_to_data_log10"} <= set(param)
+    assert "_satmap" not in stats  # channel-only data stays out of the log
+    end = records[-1]
+    assert end["event"] == "run_end" and end["reason"] == "finished" and end["seconds"] >= 0 and end["steps_per_sec"] > 0
+
+
+def test_torn_last_line_and_unknown_events_are_skipped(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text('{"event":"run_start","run":1}\n{"event":"future_thing","x":1}\nnot json\n{"event":"stats","ru')
+    assert [r["event"] for r in read_run_log(log)] == ["run_start", "future_thing"]
+
+
+def test_core_and_data_never_import_the_ui():
+    code = (
+        "import sys, core.trainer, core.headless, core.config, data\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'plotext', 'textual_plotext', 'tui'))\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_help_teaches_the_keys_and_the_exit_codes():
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "--help"], capture_output=True, text=True, check=True)
+    for text in ("--headless", "--preset", "replay", "exit codes", "BatchNorm", "5/3"):
+        assert text in result.stdout
+
+
+def _write(tmp_path, words) -> str:
+    path = tmp_path / "w.txt"
+    path.write_text("\n".join(words), encoding="utf-8")
+    return str(path)
