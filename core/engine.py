@@ -45,11 +45,20 @@ class LectureEngine:
         return loss.detach()
 
     def statistics_tensors(self):
-        """(tanh indices, tanh outputs, their gradients, parameters) of the last kept step."""
+        """(tanh indices, tanh outputs, their gradients, parameters, parameter gradients) of the last kept step."""
         tanh = self.model.tanh_layers()
-        return [i for i, _ in tanh], [l.out for _, l in tanh], [l.out.grad for _, l in tanh], self.params
+        return [i for i, _ in tanh], [l.out for _, l in tanh], [l.out.grad for _, l in tanh], self.params, [p.grad for p in self.params]
 
 
 def make_engine(config, model: MLP, Xtr: torch.Tensor, Ytr: torch.Tensor, generator: torch.Generator, device: torch.device):
-    """The engine for `config`: the exact lecture engine, or the fused one where `auto` allows."""
-    return LectureEngine(model, Xtr, Ytr, config.batch_size, generator)
+    """The engine for `config`: `lecture` is exact; `fused` and `auto` take the fused step,
+    captured in a CUDA graph on a GPU."""
+    from core.fused import FusedEngine
+
+    if config.engine == "lecture":
+        return LectureEngine(model, Xtr, Ytr, config.batch_size, generator)
+    if device.type == "cuda":
+        from core.graphed import GraphedEngine
+
+        return GraphedEngine(model, Xtr, Ytr, config.batch_size, config.seed)
+    return FusedEngine(model, Xtr, Ytr, config.batch_size, generator)

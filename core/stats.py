@@ -17,6 +17,7 @@ def step_statistics(
     tanh_outs: list[torch.Tensor],
     tanh_grads: list[torch.Tensor],
     params: list[torch.Tensor],
+    param_grads: list[torch.Tensor],
     lr: float,
     bins: int,
 ) -> dict:
@@ -45,11 +46,14 @@ def step_statistics(
     g_idx = ((Gf / g_range + 1) * (bins / 2)).floor().long().clamp_(0, bins - 1) + offsets
     g_counts = torch.bincount(g_idx.flatten(), minlength=L * bins)
 
-    weights = [p for p in params if p.ndim == 2]
     weight_index = [i for i, p in enumerate(params) if p.ndim == 2]
+    weights = [params[i] for i in weight_index]
     with torch.no_grad():
         p_rows = torch.stack(
-            [torch.stack([*torch.std_mean(p.grad)[::-1], p.data.std(), (lr * p.grad).std()]) for p in weights]
+            [
+                torch.stack([*torch.std_mean(g)[::-1], p.data.std(), (lr * g).std()])
+                for p, g in ((params[i], param_grads[i]) for i in weight_index)
+            ]
         )  # (P, 4): grad mean, grad std, data std, update std
 
     # The one host transfer of this stats tick.

@@ -300,8 +300,7 @@ class Trainer:
 
     # ---- records -----------------------------------------------------------------------
     def _emit_stats(self, state: _RunState, engine, lr: float, index: int) -> None:
-        tanh_indices, outs, grads, params = engine.statistics_tensors()
-        stats = step_statistics(tanh_indices, outs, grads, params, lr, state.config.hist_bins)
+        stats = step_statistics(*engine.statistics_tensors(), lr, state.config.hist_bins)
         loss = float(state.last_loss)
         window = float(state.loss_sum) / max(state.loss_count, 1)
         state.loss_sum.zero_()
