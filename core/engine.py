@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.nn.functional as F
 
@@ -60,5 +62,8 @@ def make_engine(config, model: MLP, Xtr: torch.Tensor, Ytr: torch.Tensor, genera
     if device.type == "cuda":
         from core.graphed import GraphedEngine
 
-        return GraphedEngine(model, Xtr, Ytr, config.batch_size, config.seed)
+        try:
+            return GraphedEngine(model, Xtr, Ytr, config.batch_size, config.seed)
+        except RuntimeError as error:  # a GPU or driver that cannot capture: eager still trains
+            warnings.warn(f"CUDA graph capture failed ({error}); training eagerly on the GPU", stacklevel=2)
     return FusedEngine(model, Xtr, Ytr, config.batch_size, generator)

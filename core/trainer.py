@@ -46,6 +46,7 @@ class _RunState:
     loss_sum: torch.Tensor | None = None  # losses since the last stats record, summed on the device
     loss_count: int = 0
     last_loss: torch.Tensor | None = None
+    eval_data: dict = field(default_factory=dict)  # split name -> (X, Y) on the run's device
     uniform_loss: float = float("inf")  # -log(1/vocab): the loss of a model that knows nothing
     started: float = field(default_factory=time.perf_counter)
     stopped: float | None = None  # when the training loop ended (final eval excluded from speed)
@@ -175,8 +176,8 @@ class Trainer:
         splits = self._splits[config.block_size]
         generator = torch.Generator().manual_seed(config.seed)
         model = MLP.build(config, splits.vocab.size, generator).to(state.device)
-        Xtr, Ytr = (t.to(state.device) for t in splits.train)
-        engine = make_engine(config, model, Xtr, Ytr, generator, state.device)
+        state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
+        engine = make_engine(config, model, *state.eval_data["train"], generator, state.device)
         self._sample_generator = torch.Generator().manual_seed(config.seed + 10)  # the lecture's sampling seed
         return model, engine, splits
 
@@ -325,10 +326,9 @@ class Trainer:
         self._emit({"event": "state", "run": state.run, "step": state.step, "paused": state.paused, "lr": state.lr()})
 
     def _evaluate(self, state: _RunState, model: MLP, splits: Splits) -> None:
-        device = state.device
-        with all_cores(device):
-            train = split_loss(model, *(t.to(device) for t in splits.train))
-            val = split_loss(model, *(t.to(device) for t in splits.val))
+        with all_cores(state.device):
+            train = split_loss(model, *state.eval_data["train"])
+            val = split_loss(model, *state.eval_data["val"])
         self._emit({"event": "eval", "run": state.run, "step": state.step, "train": train, "val": val})
 
     def _sample(self, state: _RunState, model: MLP, splits: Splits, count: int = SAMPLE_COUNT) -> None:
