@@ -1,0 +1,182 @@
+"""Every key of DESIGN §4: the command the trainer receives, and what the screen shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
+from tests.conftest_app import live_app, run_async, screen_text
+from tests.fake_trainer import SMALL
+from tui.widgets.help import HelpScreen
+from tui.widgets.satmap import SatMapPanel
+
+SIZE = (120, 40)
+
+
+def sent(trainer, kind) -> list:
+    return [command for command in trainer.commands if isinstance(command, kind)]
+
+
+@run_async
+async def test_space_pauses_and_resumes_and_the_screen_says_so():
+    app, trainer = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "▶ training" in screen_text(app)
+        await pilot.press("space")
+        assert sent(trainer, Pause) == [Pause()]
+        assert "pausing…" in screen_text(app)  # feedback at once, before the trainer answers
+        await pilot.pause(0.15)
+        assert "⏸ paused" in screen_text(app)  # the trainer's state record arrived
+        await pilot.press("space")
+        await pilot.pause(0.15)
+        assert sent(trainer, Resume) == [Resume()]
+        assert "▶ training" in screen_text(app)
+
+
+@run_async
+async def test_n_steps_once_only_while_paused():
+    app, trainer = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        assert sent(trainer, StepOnce) == []
+        assert "press space first" in screen_text(app)
+        await pilot.press("space", "n")
+        await pilot.pause(0.15)
+        assert sent(trainer, StepOnce) == [StepOnce()]
+        assert "step 601/1,000" in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("key", "change", "shown"),
+    [
+        ("b", {"batchnorm": False}, "BN off · rerunning…"),
+        ("g", {"gain": 1.0}, "gain 1 · rerunning…"),
+        ("r", {}, "same settings · rerunning…"),
+    ],
+)
+@run_async
+async def test_rerun_keys_send_the_new_config_and_say_so_at_once(key, change, shown):
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        assert sent(trainer, Rerun) == [Rerun(SMALL.replace(**change))]
+        assert shown in screen_text(app)
+
+
+@run_async
+async def test_after_a_rerun_the_previous_run_stays_faint_in_loss_and_saturation():
+    app, trainer = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause(0.15)
+        text = screen_text(app)
+        assert "run 2 started (no BN, g 5/3)" in text
+        assert "run 2 (no BN, g 5/3)" in text and "run 1 (BN, g 5/3)" in text  # loss legend
+        assert "run 1" in text.split("1 saturation", 1)[1].split("\n", 2)[1]  # saturation's A/B column
+        assert app.view.previous.run == 1 and app.view.current.run == 2
+
+
+@run_async
+async def test_b_twice_flips_batchnorm_back():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "b")
+        assert [c.config.batchnorm for c in sent(trainer, Rerun)] == [False, True]
+
+
+@run_async
+async def test_g_cycles_through_the_lecture_gains():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g", "g", "g", "g")
+        assert [c.config.gain for c in sent(trainer, Rerun)] == [1.0, 0.5, 3.0, 5 / 3]
+
+
+@run_async
+async def test_plus_and_minus_scale_lr_live_and_for_reruns():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        assert "lr ×2 → 0.2" in screen_text(app)
+        await pilot.press("minus", "minus")
+        assert sent(trainer, ScaleLr) == [ScaleLr(2.0), ScaleLr(0.5), ScaleLr(0.5)]
+        assert "lr ÷2 → 0.05" in screen_text(app)
+        await pilot.press("r")
+        assert sent(trainer, Rerun)[-1].config.lr == pytest.approx(0.05)
+
+
+@run_async
+async def test_e_and_s_ask_for_eval_and_samples():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert "evaluating" in screen_text(app)
+        await pilot.press("s")
+        assert "sampling" in screen_text(app)
+        assert sent(trainer, Evaluate) == [Evaluate()] and sent(trainer, Sample) == [Sample()]
+
+
+@run_async
+async def test_q_sends_quit_and_exits():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert sent(trainer, Quit) == [Quit()]
+    assert app.return_code == 0
+
+
+@run_async
+async def test_question_mark_opens_help_and_escape_closes_it():
+    app, _ = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "toggle BatchNorm and rerun" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@run_async
+async def test_m_cycles_the_saturation_map_layer():
+    app, _ = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "L2 1/5" in screen_text(app)
+        await pilot.press("m", "m")
+        assert app.query_one(SatMapPanel).shown_layer == 2
+        assert "L8 3/5" in screen_text(app)
+
+
+@run_async
+async def test_number_keys_zoom_a_panel_and_escape_comes_back():
+    app, _ = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("6")
+        text = screen_text(app)
+        assert "6 loss" in text and "1 saturation" not in text.split("\n", 3)[3]
+        await pilot.press("tab")
+        assert "7 saturation map" in screen_text(app)
+        await pilot.press("escape")
+        assert "1 saturation · tanh layers" in screen_text(app)
+
+
+@run_async
+async def test_every_action_is_in_the_command_palette():
+    app, _ = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for title in ("Pause / resume", "Toggle BatchNorm and rerun", "Cycle gain and rerun", "Rerun", "Step once", "Learning rate ×2", "Learning rate ÷2", "Evaluate now", "Sample names", "Help"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"batchnorm")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.requested.batchnorm is False

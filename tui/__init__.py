@@ -1,0 +1,1 @@
+"""The Textual app of makemore-tui: live training view and run-log replay."""

@@ -1,0 +1,299 @@
+"""Cheap terminal plots: braille line charts, half-block maps and bars, as Rich segments.
+
+Why not plotext: one plotext build costs 8 ms (60×16, 5 lines) to 57 ms (90×25, 6×500
+points) of GIL-holding Python, and every millisecond the UI thread holds the GIL is taken
+from the trainer thread (DESIGN §5). These numpy renderers build a whole panel in well
+under a millisecond. Nothing here imports Textual, so it is testable on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+
+Line = list[Segment]
+
+# Bit of each braille dot, indexed [row within the cell 0..3][column within the cell 0..1].
+_DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint8)
+# Code 0 is drawn as a space: the empty braille glyph shows as dots in some fonts.
+_BRAILLE = np.array([" "] + [chr(0x2800 + i) for i in range(1, 256)])
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+AXIS_STYLE = Style(color="grey50")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One series to draw: a braille line, or markers when `marker` is set."""
+
+    xs: Sequence[float]
+    ys: Sequence[float]
+    style: Style
+    marker: str | None = None
+
+
+@dataclass(frozen=True)
+class RefLine:
+    """A dotted horizontal reference line at `y` (such as update:data = 10^-3)."""
+
+    y: float
+    style: Style
+
+
+def format_number(value: float) -> str:
+    """A short axis label: 3 significant digits, scientific for tiny or huge values."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    magnitude = abs(value)
+    if magnitude < 1e-2 or magnitude >= 1e5:
+        return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{value:.3g}"
+
+
+def format_steps(value: float) -> str:
+    """A step count as an axis label: 1200 → 1.2k, 150000 → 150k."""
+    value = float(value)
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if abs(value) >= 1e3:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.0f}"
+
+
+def _finite_range(traces: Sequence[Trace], axis: str, extra: Sequence[float] = ()) -> tuple[float, float] | None:
+    lows, highs = [], []
+    for trace in traces:
+        values = np.asarray(trace.xs if axis == "x" else trace.ys, dtype=float)
+        values = values[np.isfinite(values)]
+        if values.size:
+            lows.append(values.min())
+            highs.append(values.max())
+    lows.extend(extra)
+    highs.extend(extra)
+    if not lows:
+        return None
+    return float(min(lows)), float(max(highs))
+
+
+def _widen(lo: float, hi: float, pad: float) -> tuple[float, float]:
+    if hi - lo < 1e-12:
+        half = max(abs(lo) * 0.1, 0.5)
+        return lo - half, hi + half
+    margin = (hi - lo) * pad
+    return lo - margin, hi + margin
+
+
+def _raster_line(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dots of the polyline through integer points (px, py), every step at most one dot apart."""
+    if px.size == 1:
+        return px, py
+    dx, dy = np.diff(px), np.diff(py)
+    counts = np.maximum(np.abs(dx), np.abs(dy)) + 1
+    segment = np.repeat(np.arange(counts.size), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    frac = offset / np.maximum(counts - 1, 1)[segment]
+    xs = px[:-1][segment] + np.rint(dx[segment] * frac).astype(np.int64)
+    ys = py[:-1][segment] + np.rint(dy[segment] * frac).astype(np.int64)
+    return xs, ys
+
+
+def blank_lines(width: int, height: int) -> list[Line]:
+    """`height` empty lines of `width` cells."""
+    return [[Segment(" " * max(width, 0))] for _ in range(max(height, 0))]
+
+
+def message_lines(text: str, width: int, height: int, style: Style | None = None) -> list[Line]:
+    """A one-line message at the top of an otherwise empty area."""
+    lines = blank_lines(width, height)
+    if lines and width > 0:
+        lines[0] = [Segment(text[:width].ljust(width), style)]
+    return lines
+
+
+def line_chart(
+    traces: Sequence[Trace],
+    width: int,
+    height: int,
+    *,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+    refs: Sequence[RefLine] = (),
+    x_format: Callable[[float], str] = format_number,
+    y_format: Callable[[float], str] = format_number,
+) -> list[Line]:
+    """Draw traces as braille lines with a labelled y axis and an x-axis label row.
+
+    Returns exactly `height` lines of exactly `width` cells. Later traces win a shared cell.
+    """
+    if width < 12 or height < 3:
+        return blank_lines(width, height)
+    xr = x_range or _finite_range(traces, "x")
+    yr = y_range or _finite_range(traces, "y", [ref.y for ref in refs])
+    if xr is None or yr is None:
+        return message_lines("waiting for data…", width, height, AXIS_STYLE)
+    x0, x1 = _widen(*xr, 0.0)
+    y0, y1 = _widen(*yr, 0.05) if y_range is None else _widen(*yr, 0.0)
+
+    rows = height - 1
+    labels = [y_format(y1), y_format((y0 + y1) / 2), y_format(y0)]
+    label_width = min(max(len(label) for label in labels), 8)
+    cols = width - label_width - 1
+    if cols < 4:
+        return blank_lines(width, height)
+    dots_w, dots_h = cols * 2, rows * 4
+
+    codes = np.zeros((rows, cols), dtype=np.uint8)
+    owner = np.full((rows, cols), -1, dtype=np.int32)
+    styles: list[Style] = []
+
+    def to_dots(xs, ys):
+        xs = np.asarray(xs, dtype=float)
+        ys = np.asarray(ys, dtype=float)
+        keep = np.isfinite(xs) & np.isfinite(ys)
+        xs, ys = xs[keep], ys[keep]
+        px = np.rint((xs - x0) / (x1 - x0) * (dots_w - 1)).astype(np.int64)
+        py = np.rint((y1 - ys) / (y1 - y0) * (dots_h - 1)).astype(np.int64)
+        return np.clip(px, 0, dots_w - 1), np.clip(py, 0, dots_h - 1)
+
+    def plot_dots(px, py, style):
+        if px.size == 0:
+            return
+        styles.append(style)
+        r, c = py // 4, px // 2
+        np.bitwise_or.at(codes, (r, c), _DOT_BITS[py % 4, px % 2])
+        owner[r, c] = len(styles) - 1
+
+    for ref in refs:
+        if y0 <= ref.y <= y1:
+            px = np.arange(0, dots_w, 2)  # every other dot: a dotted line
+            _, py = to_dots([x0], [ref.y])
+            plot_dots(px, np.full(px.shape, py[0]), ref.style)
+
+    markers: list[tuple[int, int, str, int]] = []
+    for trace in traces:
+        px, py = to_dots(trace.xs, trace.ys)
+        if px.size == 0:
+            continue
+        if trace.marker:
+            styles.append(trace.style)
+            markers.extend((y // 4, x // 2, trace.marker, len(styles) - 1) for x, y in zip(px.tolist(), py.tolist()))
+        else:
+            plot_dots(*_raster_line(px, py), trace.style)
+
+    chars = _BRAILLE[codes]
+    for r, c, marker, style_index in markers:
+        chars[r, c] = marker
+        owner[r, c] = style_index
+
+    label_rows = {0: labels[0], (rows - 1) // 2: labels[1], rows - 1: labels[2]}
+    # One join per row, then string slices per same-style run: far cheaper than joining runs.
+    row_texts = ["".join(row) for row in chars.tolist()]
+    changes = np.flatnonzero(owner[:, 1:] != owner[:, :-1])
+    breaks_by_row: list[list[int]] = [[] for _ in range(rows)]
+    for flat in changes.tolist():
+        breaks_by_row[flat // (cols - 1)].append(flat % (cols - 1) + 1)
+    owner_rows = owner.tolist()
+    lines: list[Line] = []
+    for r in range(rows):
+        label = label_rows.get(r, "")[:label_width].rjust(label_width)
+        line = [Segment(label, AXIS_STYLE), Segment("┤" if r in label_rows else "│", AXIS_STYLE)]
+        text, row_owner, start = row_texts[r], owner_rows[r], 0
+        for stop in [*breaks_by_row[r], cols]:
+            index = row_owner[start]
+            line.append(Segment(text[start:stop], styles[index] if index >= 0 else None))
+            start = stop
+        lines.append(line)
+
+    left, right = x_format(x0), x_format(x1)
+    gap = cols - len(left) - len(right)
+    axis = " " * (label_width + 1) + (left + " " * gap + right if gap >= 1 else left[:cols].ljust(cols))
+    lines.append([Segment(axis, AXIS_STYLE)])
+    return lines
+
+
+def bool_map(grid: np.ndarray, width: int, height: int, on: Style, off: Style) -> list[Line]:
+    """Draw a 2-D boolean array with half blocks (two pixel rows per cell), pooled to fit.
+
+    A cell pixel is on when at least half of the array entries it covers are on, so a column
+    that is on for every row (a dead neuron) stays a solid column however far it is shrunk.
+    """
+    grid = np.asarray(grid, dtype=bool)
+    if grid.ndim != 2 or grid.size == 0 or width < 1 or height < 1:
+        return blank_lines(width, height)
+    n_rows, n_cols = grid.shape
+    cols = min(n_cols, width)
+    pixel_rows = min(n_rows, height * 2)
+    pooled = _pool(_pool(grid.astype(np.float32), pixel_rows, axis=0), cols, axis=1) >= 0.5
+    if pixel_rows % 2:
+        pooled = np.vstack([pooled, np.zeros((1, cols), dtype=bool)])
+    combo = pooled[0::2].astype(np.int8) * 2 + pooled[1::2]  # top pixel ×2 + bottom pixel
+    palette = {
+        0: Style(color=off.color, bgcolor=off.color),
+        1: Style(color=off.color, bgcolor=on.color),
+        2: Style(color=on.color, bgcolor=off.color),
+        3: Style(color=on.color, bgcolor=on.color),
+    }
+    lines: list[Line] = []
+    for row in combo:
+        breaks = np.flatnonzero(row[1:] != row[:-1]) + 1
+        line, start = [], 0
+        for stop in [*breaks.tolist(), cols]:
+            line.append(Segment("▀" * (stop - start), palette[int(row[start])]))
+            start = stop
+        if width > cols:
+            line.append(Segment(" " * (width - cols)))
+        lines.append(line)
+    lines.extend(blank_lines(width, height - len(lines)))
+    return lines
+
+
+def _pool(values: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Mean over `size` near-equal blocks along `axis`."""
+    length = values.shape[axis]
+    if size >= length:
+        return values
+    starts = (np.arange(size) * length) // size
+    sums = np.add.reduceat(values, starts, axis=axis)
+    counts = np.diff(np.append(starts, length))
+    shape = [1, 1]
+    shape[axis] = size
+    return sums / counts.reshape(shape)
+
+
+def bar(fraction: float, width: int, style: Style, track: Style, ghost: float | None = None, ghost_style: Style | None = None) -> Line:
+    """A horizontal bar filled to `fraction` (0..1) with eighth-cell precision.
+
+    `ghost` marks another fraction (the previous run's value) with a thin line on the track.
+    """
+    if width < 1:
+        return []
+    fraction = min(max(fraction if math.isfinite(fraction) else 0.0, 0.0), 1.0)
+    eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    cells = ["█"] * full + ([_EIGHTHS[part]] if part and full < width else [])
+    filled = len(cells)
+    line = [Segment("".join(cells), style)]
+    rest = width - filled
+    ghost_at = None
+    if ghost is not None and math.isfinite(ghost):
+        ghost_at = min(int(min(max(ghost, 0.0), 1.0) * width), width - 1)
+    ghost_style = ghost_style or track
+    if ghost_at is not None and ghost_at < filled:
+        # Inside the filled part: a thin line in the ghost's colour on the bar's colour.
+        on_bar = Style(color=ghost_style.color, bgcolor=style.color)
+        text = line[0].text
+        line = [Segment(text[:ghost_at], style), Segment("┃", on_bar), Segment(text[ghost_at + 1 :], style)]
+    if rest <= 0:
+        return line
+    if ghost_at is not None and ghost_at >= filled:
+        line.append(Segment("─" * (ghost_at - filled), track))
+        line.append(Segment("┃", ghost_style))
+        line.append(Segment("─" * (width - ghost_at - 1), track))
+    else:
+        line.append(Segment("─" * rest, track))
+    return line

@@ -1,0 +1,134 @@
+"""The base of every plot panel: Line API rendering from a cache rebuilt only on change."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from typing import ClassVar, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tui.canvas import Line, blank_lines
+from tui.health import Hint
+from tui.state import STATS, ViewState
+
+# Tableau-10: distinct on dark and light terminals, and in 256 colours.
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f", "#bab0ac")
+LAYER_STYLES = tuple(Style(color=color) for color in PALETTE)
+PREVIOUS_STYLE = Style(color="grey42")  # the faint A/B reference of the previous run
+DIM_STYLE = Style(color="grey58")
+OK_STYLE = Style(color="#59a14f")
+WARN_STYLE = Style(color="#edc948")
+BAD_STYLE = Style(color="#e15759", bold=True)
+HINT_STYLE = Style(color="#edc948")
+MAX_HINT_LINES = 4
+
+
+def layer_style(position: int) -> Style:
+    """The colour of the tanh layer (or parameter) at `position`, shared by every panel."""
+    return LAYER_STYLES[position % len(LAYER_STYLES)]
+
+
+def text_line(*parts: tuple[str, Style | None] | str) -> Line:
+    """A line from strings and (string, style) pairs."""
+    return [Segment(part) if isinstance(part, str) else Segment(part[0], part[1]) for part in parts]
+
+
+def legend_line(entries: Sequence[tuple[str, str, Style]], width: int) -> Line:
+    """A legend of (marker, label, style) entries, as many as fit in `width`."""
+    line: Line = []
+    used = 0
+    for marker, label, style in entries:
+        cells = len(marker) + len(label) + 3
+        if used + cells > width:
+            break
+        line += [Segment(f"{marker} ", style), Segment(f"{label}  ", style)]
+        used += cells
+    return line
+
+
+class Panel(Widget):
+    """A bordered panel: subclasses draw lines in `build`; hints for the panel go under it.
+
+    The built lines are cached against (data version, size, extra key): Textual asks for
+    lines whenever it repaints, but `build` runs only when the data or the size changed,
+    and never while the panel is hidden (Textual does not render hidden widgets).
+    """
+
+    PART: ClassVar[str] = STATS  # which ViewState version this panel follows
+    TITLE: ClassVar[str] = ""
+    HINT_PANEL: ClassVar[str | None] = None  # which hints (health.Hint.panel) sit under it
+
+    def __init__(self, view: ViewState, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.view = view
+        self._cache_key: tuple | None = None
+        self._strips: list[Strip] = []
+        self.builds = 0  # measured by bench/bench_app.py
+        self.build_seconds = 0.0
+
+    def on_mount(self) -> None:
+        self.border_title = self.TITLE
+
+    def extra_key(self) -> tuple:
+        """More state the drawing depends on (such as a chosen layer)."""
+        return ()
+
+    def build(self, width: int, height: int) -> list[Line]:
+        """Draw the panel body into `height` lines of `width` cells."""
+        raise NotImplementedError
+
+    def hints(self) -> Sequence[Hint]:
+        """The health hints shown under this panel."""
+        run = self.view.current
+        if run is None or self.HINT_PANEL is None:
+            return []
+        return run.hints_for(self.HINT_PANEL)
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        key = (self.view.versions[self.PART], width, height, *self.extra_key())
+        if key != self._cache_key:
+            self._rebuild(width, height)
+            self._cache_key = key
+        if 0 <= y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(width)
+
+    def body_lines(self) -> int:
+        """Lines the body needs before hints may take any (a hint still gets one)."""
+        return 5
+
+    def _rebuild(self, width: int, height: int) -> None:
+        started = time.perf_counter()
+        if width < 1 or height < 1:
+            self._strips = []
+            return
+        hints = list(self.hints())
+        room = min(MAX_HINT_LINES, max(height - self.body_lines(), 1 if hints else 0), height // 2)
+        hint_lines = self._hint_lines(hints, width, room)
+        body = self.build(width, height - len(hint_lines)) if height > len(hint_lines) else []
+        lines = (body + hint_lines)[:height]
+        lines += blank_lines(width, height - len(lines))
+        self._strips = [Strip(line).adjust_cell_length(width) for line in lines]
+        self.builds += 1
+        self.build_seconds += time.perf_counter() - started
+
+    def _hint_lines(self, hints: list[Hint], width: int, limit: int) -> list[Line]:
+        """Full sentences when they fit, else one short line per hint, else a count."""
+        if not hints or limit < 1:
+            return []
+        full: list[Line] = []
+        for hint in hints:
+            for i, text in enumerate(textwrap.wrap(hint.text, max(width - 2, 8))):
+                full.append(text_line(("⚠ " if i == 0 else "  ", HINT_STYLE), (text, HINT_STYLE)))
+        if len(full) <= limit:
+            return full
+        short = [text_line(("⚠ " + hint.short, HINT_STYLE)) for hint in hints]
+        if len(short) <= limit:
+            return short
+        more = len(short) - (limit - 1)
+        return short[: limit - 1] + [text_line((f"⚠ {more} more hint{'s' if more > 1 else ''}: z zooms this panel", HINT_STYLE))]
