@@ -41,25 +41,14 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Raise ConfigError naming the first out-of-range field; return self when all is well."""
-        positive = {
-            "steps": "--steps",
-            "embd": "--embd",
-            "hidden": "--hidden",
-            "depth": "--depth",
-            "block_size": "--block-size",
-            "batch_size": "--batch-size",
-            "stats_every": "--stats-every",
-        }
-        for name, flag in positive.items():
+        for name, minimum in _WHOLE_NUMBER_MINIMUMS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{flag} must be a whole number of at least 1 (got {value!r})")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"--seed must be a whole number of 0 or more (got {self.seed!r})")
-        if self.eval_every is not None and (not isinstance(self.eval_every, int) or self.eval_every < 1):
-            raise ConfigError(f"eval_every must be at least 1 (got {self.eval_every!r})")
-        if self.lr_decay_step is not None and self.lr_decay_step < 0:
-            raise ConfigError(f"lr_decay_step must be 0 or more (got {self.lr_decay_step!r})")
+            if value is None and name in _OPTIONAL:
+                continue
+            if not _is_int(value) or value < minimum:
+                raise ConfigError(f"{_flag(name)} must be a whole number of at least {minimum} (got {value!r})")
+        if not isinstance(self.batchnorm, bool):
+            raise ConfigError(f"batchnorm must be true or false (got {self.batchnorm!r})")
         if self.batch_size < 2 and self.batchnorm:
             raise ConfigError("--batch-size must be at least 2 with BatchNorm (it needs a batch variance)")
         if not _finite_positive(self.lr):
@@ -69,9 +58,9 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"--device must be auto, cpu or cuda (got {self.device!r})")
         if self.engine not in ("auto", "lecture", "fused"):
-            raise ConfigError(f"engine must be auto, lecture or fused (got {self.engine!r})")
-        if not 2 <= self.hist_bins <= 1000:
-            raise ConfigError(f"hist_bins must be between 2 and 1000 (got {self.hist_bins!r})")
+            raise ConfigError(f"--engine must be auto, lecture or fused (got {self.engine!r})")
+        if self.hist_bins > 1000:
+            raise ConfigError(f"hist_bins must be at most 1000 (got {self.hist_bins!r})")
         return self
 
     @property
@@ -100,6 +89,31 @@ class TrainConfig:
         """The config in one short line, for status bars and progress output."""
         bn = "BN on" if self.batchnorm else "BN off"
         return f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} tanh · batch {self.batch_size}"
+
+
+# Whole-number fields and their smallest allowed value; those in _OPTIONAL may also be None.
+_WHOLE_NUMBER_MINIMUMS = {
+    "steps": 1,
+    "embd": 1,
+    "hidden": 1,
+    "depth": 1,
+    "block_size": 1,
+    "batch_size": 1,
+    "stats_every": 1,
+    "eval_every": 1,
+    "lr_decay_step": 0,
+    "seed": 0,
+    "hist_bins": 2,
+}
+_OPTIONAL = {"eval_every", "lr_decay_step"}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _finite_positive(value) -> bool:
