@@ -56,7 +56,7 @@ PAGES = [
     ("samples", "names", None),
 ]
 LR_KEYS = Binding.Group("lr ×2 ÷2 ", compact=True)  # the space: compact labels have no margin
-SEEK_KEYS = Binding.Group("step", compact=True)
+SEEK_KEYS = Binding.Group("move ", compact=True)
 LIVE_ACTIONS = {"toggle_batchnorm", "cycle_gain", "rerun", "step", "scale_lr", "evaluate", "sample"}
 REPLAY_ACTIONS = {"seek", "seek_to"}
 
@@ -110,8 +110,8 @@ class MakemoreApp(App[int]):
         Binding("right", "seek(1)", "fwd", key_display="→", group=SEEK_KEYS),
         Binding("shift+left,pageup", "seek(-10)", "−10", show=False),
         Binding("shift+right,pagedown", "seek(10)", "+10", show=False),
-        Binding("home", "seek_to('start')", "start", key_display="home"),
-        Binding("end", "seek_to('end')", "end", key_display="end"),
+        Binding("home", "seek_to('start')", "first", key_display="home"),
+        Binding("end", "seek_to('end')", "last", key_display="end"),
         Binding("m", "next_map_layer", "map"),
         Binding("z", "zoom", "zoom"),
         Binding("escape", "unzoom", "all panels", show=False),

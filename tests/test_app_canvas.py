@@ -1,0 +1,80 @@
+"""The plot renderers: exact sizes whatever the input, lines where the data is, dead columns kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rich.segment import Segment
+from rich.style import Style
+
+from tui.canvas import RefLine, Trace, bar, bool_map, format_number, format_steps, line_chart
+
+RED = Style(color="red")
+
+
+def cells(line) -> int:
+    return sum(Segment(s.text).cell_length for s in line)
+
+
+def text(lines) -> list[str]:
+    return ["".join(s.text for s in line) for line in lines]
+
+
+@pytest.mark.parametrize("size", [(0, 0), (5, 2), (12, 3), (40, 10), (200, 50)])
+def test_line_chart_is_exactly_the_size_asked(size):
+    width, height = size
+    trace = Trace(np.arange(100), np.sin(np.arange(100) / 10), RED)
+    lines = line_chart([trace], width, height, refs=[RefLine(0.0, RED)])
+    assert len(lines) == max(height, 0)
+    assert all(cells(line) == width for line in lines)
+
+
+def test_line_chart_copes_with_no_data_nan_and_flat_lines():
+    assert "waiting" in text(line_chart([], 30, 5))[0]
+    nan = Trace([0, 1, 2], [np.nan, np.nan, np.nan], RED)
+    assert len(line_chart([nan], 30, 5)) == 5
+    flat = line_chart([Trace([0, 1, 2], [2.0, 2.0, 2.0], RED)], 30, 5)
+    assert any(ch != " " for row in text(flat)[:-1] for ch in row[6:])
+
+
+def test_a_rising_line_goes_from_bottom_left_to_top_right():
+    lines = text(line_chart([Trace([0, 1], [0.0, 1.0], RED)], 40, 10, y_range=(0, 1)))
+    plot = [row[5:] for row in lines[:-1]]  # strip the y labels and axis
+    first_col = min(i for i, ch in enumerate(plot[-1]) if ch != " ")
+    last_col = max(i for i, ch in enumerate(plot[0]) if ch != " ")
+    assert first_col < 3 and last_col > len(plot[0]) - 4
+
+
+def test_markers_are_drawn_as_their_character():
+    lines = text(line_chart([Trace([0, 10], [0, 1], RED), Trace([5], [0.5], RED, marker="◆")], 30, 6))
+    assert sum(row.count("◆") for row in lines) == 1
+
+
+def test_bool_map_keeps_a_dead_column_when_shrunk():
+    grid = np.zeros((32, 100), dtype=bool)
+    grid[:, 40] = True
+    lines = bool_map(grid, 50, 4, Style(color="white"), Style(color="black"))
+    assert len(lines) == 4 and all(cells(line) == 50 for line in lines)
+    white = [i for i, seg_col in enumerate(_columns(lines[0])) if seg_col]
+    assert white == [20]
+
+
+def _columns(line):
+    out = []
+    for segment in line:
+        on = segment.style is not None and segment.style.color is not None and segment.style.color.name == "white"
+        out += [on] * len(segment.text)
+    return out
+
+
+def test_bar_fills_and_marks_the_ghost():
+    line = bar(0.5, 10, RED, Style(color="grey37"), ghost=0.8, ghost_style=Style(color="grey50"))
+    assert cells(line) == 10 and "".join(s.text for s in line).startswith("█████") and "┃" in "".join(s.text for s in line)
+    inside = bar(0.5, 10, RED, Style(color="grey37"), ghost=0.2, ghost_style=Style(color="grey50"))
+    assert cells(inside) == 10 and "┃" in "".join(s.text for s in inside)
+    assert cells(bar(float("nan"), 7, RED, RED)) == 7
+
+
+def test_axis_labels_are_short():
+    assert format_steps(150_000) == "150k" and format_steps(1_500_000) == "1.5M" and format_steps(12) == "12"
+    assert format_number(0.00123) == "1e-3" and format_number(2.345) == "2.35"

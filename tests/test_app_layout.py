@@ -1,0 +1,64 @@
+"""Sizes: readable at 80×24, all panels at 120×40 and 200×60, "too small" below the minimum."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest_app import live_app, run_async, screen_text
+from tests.fake_trainer import SMALL, recorded_run
+
+PANEL_TITLES = ["1 saturation", "2 activation histograms", "3 gradient histograms", "4 weight gradients", "5 update:data", "6 loss", "7 saturation map", "8 samples"]
+
+
+@pytest.mark.parametrize("size", [(20, 8), (30, 10)])
+@run_async
+async def test_tiny_terminals_say_too_small(size):
+    app, _ = live_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "too small" in text and "60×16" in text
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)])
+@run_async
+async def test_big_terminals_show_every_panel(size):
+    app, _ = live_app(recorded_run(SMALL))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        for title in PANEL_TITLES:
+            assert title in text
+        for layer in ("L2", "L5", "L8", "L11", "L14"):
+            assert f"{layer} " in text
+        assert "mora" in text  # the samples
+
+
+@run_async
+async def test_80x24_shows_one_panel_and_a_page_bar_to_reach_the_rest():
+    app, _ = live_app(recorded_run(SMALL))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "1 saturation · tanh layers" in text and "6 loss · log scale" not in text
+        assert all(f"{n} " in text.splitlines()[2] for n in range(1, 9))  # the page bar
+        assert "step 1,000/1,000" in text and "q quit" in text
+        for number, title in enumerate(PANEL_TITLES, start=1):
+            await pilot.press(str(number))
+            assert title in screen_text(app)
+        await pilot.press("tab")
+        assert PANEL_TITLES[0] in screen_text(app)
+
+
+@run_async
+async def test_resizing_through_every_layout_never_raises():
+    app, _ = live_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for size in [(200, 60), (20, 8), (120, 40), (59, 15), (60, 16), (1, 1), (150, 40), (99, 35), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            screen_text(app)
+        await pilot.press("z", "m", "tab", "question_mark", "escape")
+        await pilot.resize_terminal(30, 10)
+        await pilot.pause()
+        assert "too small" in screen_text(app)
