@@ -11,10 +11,11 @@ from core.channel import RecordChannel
 from core.commands import Quit
 from core.config import TrainConfig
 from core.runlog import RunLog
-from core.trainer import Trainer
+from core.trainer import OUT_OF_MEMORY, Trainer
 
 PRINT_PROGRESS_EVERY = 2.0  # seconds between progress lines: readable in a log file too
 # Exit codes beyond DESIGN §2's 0/1/2: the run diverged; the user interrupted it.
+EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
 
@@ -121,7 +122,7 @@ def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: Te
     printer = HeadlessPrinter(out, config.steps)
     printer.print(f"makemore-tui headless · run log {run_log.path}")
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    reason, interrupted = None, False
+    end, interrupted = {}, False
     try:
         trainer.start()
         while trainer.is_alive() or len(channel):
@@ -130,7 +131,7 @@ def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: Te
                 if record is not None:
                     printer.handle(record)
                     if record.get("event") == "run_end":
-                        reason = record["reason"]
+                        end = record
             except (KeyboardInterrupt, Interrupted):
                 if not interrupted:
                     interrupted = True
@@ -142,4 +143,6 @@ def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: Te
         trainer.close(timeout=5.0)
     if interrupted:
         return EXIT_INTERRUPTED
-    return {"finished": 0, "stopped": 0, "diverged": EXIT_DIVERGED}.get(reason, 1)
+    if str(end.get("message", "")).startswith(OUT_OF_MEMORY):
+        return EXIT_USAGE  # too big for this GPU: a usage problem the message explains
+    return {"finished": 0, "stopped": 0, "diverged": EXIT_DIVERGED}.get(end.get("reason"), 1)

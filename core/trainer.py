@@ -346,5 +346,11 @@ def _advice(state: _RunState) -> str:
     return advice if state.config.batchnorm else advice + " or turn BatchNorm on"
 
 
+OUT_OF_MEMORY = "out of GPU memory"  # how run_end messages begin for that fault (headless exits 2)
+
+
 def _describe(error: BaseException) -> str:
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        return f"{OUT_OF_MEMORY} ({first_line}): use a smaller --batch-size or --hidden, or --device cpu"
     return f"{type(error).__name__}: {error}"

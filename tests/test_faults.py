@@ -151,3 +151,19 @@ def test_gain_parsing_accepts_positive_numbers_and_fractions_only(text):
         assert "\n" not in str(error)
     else:
         assert gain > 0 and gain != float("inf")
+
+
+def test_out_of_gpu_memory_is_one_line_and_exit_2(tmp_path, small_words, monkeypatch, capsys):
+    import torch
+
+    from core import trainer
+
+    def no_memory(self, state):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 80.00 GiB\nmore details")
+
+    monkeypatch.setattr(trainer.Trainer, "_setup", no_memory)
+    words = tmp_path / "w.txt"
+    words.write_text("\n".join(small_words))
+    assert main(["--headless", "--data", str(words), "--steps", "5", "--run-log", str(tmp_path / "r.jsonl")]) == 2
+    out = capsys.readouterr().out
+    assert "out of GPU memory (CUDA out of memory. Tried to allocate 80.00 GiB)" in out and "--batch-size" in out
