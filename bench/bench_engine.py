@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,7 +29,7 @@ from core.config import TrainConfig  # noqa: E402
 from core.devices import cuda_available  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
 from data import load_words, make_splits  # noqa: E402
-from tests.lecture_reference import BatchNorm1d, Linear, Tanh  # noqa: E402
+from tests.lecture_reference import build_network, train_step  # noqa: E402
 
 
 def reference_steps_per_sec(words, batchnorm: bool, steps: int, device: str) -> float:
@@ -39,21 +38,15 @@ def reference_steps_per_sec(words, batchnorm: bool, steps: int, device: str) -> 
     splits = make_splits(words, 3)
     Xtr, Ytr = (t.to(device) for t in splits.train)
     g = torch.Generator().manual_seed(2147483647)
-    C = torch.randn((splits.vocab.size, 10), generator=g)
-    layers = []
-    fan_in = 30
-    for _ in range(5):
-        layers += [Linear(fan_in, 100, g, bias=not batchnorm)] + ([BatchNorm1d(100)] if batchnorm else []) + [Tanh()]
-        fan_in = 100
-    layers += [Linear(100, splits.vocab.size, g, bias=not batchnorm)] + ([BatchNorm1d(splits.vocab.size)] if batchnorm else [])
-    for layer in layers:
-        for name, value in vars(layer).items():
-            if isinstance(value, torch.Tensor):
-                setattr(layer, name, value.to(device))
-    C = C.to(device)
-    parameters = [C] + [p for layer in layers for p in layer.parameters()]
-    for p in parameters:
-        p.requires_grad = True
+    C, layers, parameters = build_network(splits.vocab.size, g, batchnorm=batchnorm)
+    if device != "cpu":
+        with torch.no_grad():
+            for layer in layers:
+                for name, value in vars(layer).items():
+                    if isinstance(value, torch.Tensor):
+                        setattr(layer, name, value.detach().to(device).requires_grad_(value.requires_grad))
+            C = C.detach().to(device).requires_grad_()
+        parameters = [C] + [p for layer in layers for p in layer.parameters()]
     lossi = []
     started = None
     for i in range(steps + 50):
@@ -61,22 +54,8 @@ def reference_steps_per_sec(words, batchnorm: bool, steps: int, device: str) -> 
             if device == "cuda":
                 torch.cuda.synchronize()
             started = time.perf_counter()
-        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g).to(device)
-        Xb, Yb = Xtr[ix], Ytr[ix]
-        emb = C[Xb]
-        x = emb.view(emb.shape[0], -1)
-        for layer in layers:
-            x = layer(x)
-        loss = F.cross_entropy(x, Yb)
-        for layer in layers:
-            layer.out.retain_grad()
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        lr = 0.1 if i < 150000 else 0.01
-        for p in parameters:
-            p.data += -lr * p.grad
-        lossi.append(loss.log10().item())
+        loss = train_step(C, layers, parameters, Xtr, Ytr, g, 32, 0.1)
+        lossi.append(loss.log10().item())  # the notebook's per-step host read
     return steps / (time.perf_counter() - started)
 
 

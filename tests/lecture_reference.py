@@ -86,6 +86,31 @@ def train_reference(words, *, steps, batchnorm=True, gain=1.0, lr=0.1, decay_ste
     Xdev, Ydev = build_dataset(words[n1:n2], stoi, block_size)
 
     g = torch.Generator().manual_seed(seed)
+    C, layers, parameters = build_network(vocab_size, g, batchnorm=batchnorm, gain=gain, n_embd=n_embd,
+                                          n_hidden=n_hidden, depth=depth, block_size=block_size)
+    losses, stats = [], {}
+    for i in range(steps):
+        step_lr = lr if i < decay_step else lr / 10
+        losses.append(train_step(C, layers, parameters, Xtr, Ytr, g, batch_size, step_lr).item())
+        if i in stats_steps:
+            stats[i] = _stats(layers, parameters, step_lr)
+
+    @torch.no_grad()
+    def split_loss(X, Y):
+        for layer in layers:
+            layer.training = False
+        x = C[X].view(X.shape[0], -1)
+        for layer in layers:
+            x = layer(x)
+        for layer in layers:
+            layer.training = True
+        return F.cross_entropy(x, Y).item()
+
+    return {"losses": losses, "stats": stats, "train": split_loss(Xtr, Ytr), "val": split_loss(Xdev, Ydev)}
+
+
+def build_network(vocab_size, g, *, batchnorm=True, gain=1.0, n_embd=10, n_hidden=100, depth=5, block_size=3):
+    """The lecture's embedding and layer list, initialised as the notebook does."""
     C = torch.randn((vocab_size, n_embd), generator=g)
     layers = []
     fan_in = n_embd * block_size
@@ -107,40 +132,26 @@ def train_reference(words, *, steps, batchnorm=True, gain=1.0, lr=0.1, decay_ste
     parameters = [C] + [p for layer in layers for p in layer.parameters()]
     for p in parameters:
         p.requires_grad = True
+    return C, layers, parameters
 
-    losses, stats = [], {}
-    for i in range(steps):
-        ix = torch.randint(0, Xtr.shape[0], (batch_size,), generator=g)
-        Xb, Yb = Xtr[ix], Ytr[ix]
-        emb = C[Xb]
-        x = emb.view(emb.shape[0], -1)
-        for layer in layers:
-            x = layer(x)
-        loss = F.cross_entropy(x, Yb)
-        for layer in layers:
-            layer.out.retain_grad()
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        step_lr = lr if i < decay_step else lr / 10
-        for p in parameters:
-            p.data += -step_lr * p.grad
-        losses.append(loss.item())
-        if i in stats_steps:
-            stats[i] = _stats(layers, parameters, step_lr)
 
-    @torch.no_grad()
-    def split_loss(X, Y):
-        for layer in layers:
-            layer.training = False
-        x = C[X].view(X.shape[0], -1)
-        for layer in layers:
-            x = layer(x)
-        for layer in layers:
-            layer.training = True
-        return F.cross_entropy(x, Y).item()
-
-    return {"losses": losses, "stats": stats, "train": split_loss(Xtr, Ytr), "val": split_loss(Xdev, Ydev)}
+def train_step(C, layers, parameters, Xtr, Ytr, g, batch_size, lr):
+    """One step of the notebook's loop; returns the loss tensor."""
+    ix = torch.randint(0, Xtr.shape[0], (batch_size,), generator=g).to(Xtr.device)
+    Xb, Yb = Xtr[ix], Ytr[ix]
+    emb = C[Xb]
+    x = emb.view(emb.shape[0], -1)
+    for layer in layers:
+        x = layer(x)
+    loss = F.cross_entropy(x, Yb)
+    for layer in layers:
+        layer.out.retain_grad()
+    for p in parameters:
+        p.grad = None
+    loss.backward()
+    for p in parameters:
+        p.data += -lr * p.grad
+    return loss
 
 
 def _stats(layers, parameters, lr):
