@@ -73,6 +73,11 @@ class TrainConfig:
         """Steps between periodic evaluations."""
         return self.eval_every if self.eval_every is not None else max(2000, self.steps // 10)
 
+    @property
+    def sample_interval(self) -> int:
+        """Steps between names sampled for the viewer (four per evaluation interval)."""
+        return max(500, self.eval_interval // 4)
+
     def lr_at(self, step: int) -> float:
         """The scheduled learning rate at `step` (the lecture's one decay by 10)."""
         return self.lr if step < self.decay_step else self.lr / 10

@@ -222,9 +222,11 @@ class Trainer:
                 self._emit_stats(state, engine, lr, i)  # sync point: one host transfer
             if time.perf_counter() - state.progress_time >= PROGRESS_INTERVAL:
                 self._emit_progress(state)  # sync point: reads the last loss
-            if state.step % config.eval_interval == 0 and state.step < config.steps:
-                self._evaluate(state, model, splits)
-                self._sample(state, model, splits)
+            if state.step < config.steps:
+                if state.step % config.eval_interval == 0:
+                    self._evaluate(state, model, splits)
+                if state.step % config.sample_interval == 0:
+                    self._sample(state, model, splits)  # a few milliseconds: names stay fresh on screen
 
     def _poll_commands(self, state: _RunState, model: MLP, splits: Splits) -> None:
         while True:
