@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -41,7 +42,9 @@ from tui.widgets.status import StatusBar
 from tui.widgets.update_ratio import UpdateRatioPanel
 from tui.widgets.weights import WeightsPanel
 
-REFRESH_HZ = 4.0  # drains and redraws per second: 4/s kept training ≥ 0.9× headless
+REFRESH_HZ = 4.0  # channel drains per second: lifecycle answers show within 250 ms
+ANSWER_EVENTS = frozenset({"run_start", "run_end", "state", "eval", "samples", "error", "log_error"})
+REDRAW_INTERVAL = 0.5  # seconds between data-driven repaints of one widget (DESIGN §5)
 MIN_SIZE = (60, 16)  # below this the app says "terminal too small"
 MESSAGE_SECONDS = 6.0
 # (label for the page bar, health-hint panel) in key order 1..8
@@ -140,6 +143,8 @@ class MakemoreApp(App[int]):
         self.ticks = 0
         self._main: Screen | None = None
         self._message_timer = None
+        self._dirty: set = set()  # widgets with new data waiting for their next redraw
+        self._last_redraw: dict = {}  # widget -> monotonic time of its last data redraw
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -169,7 +174,7 @@ class MakemoreApp(App[int]):
         self._apply_layout(self.size.width, self.size.height)
         self.watch_panel(self.panel)
         if self.replay is not None:
-            self._apply(self.replay.shown())
+            self._apply(self.replay.shown(), force=True)
             self.status_bar.position = self.replay.describe()
         else:
             self._tick()  # show whatever is waiting at once, not a tick later
@@ -230,13 +235,18 @@ class MakemoreApp(App[int]):
         records = self.channel.drain()
         if records:
             self._apply(records)
+        elif self._dirty:
+            self._flush_panels()
 
-    def _apply(self, records: Iterable[dict], reset: bool = False) -> None:
+    def _apply(self, records: Iterable[dict], reset: bool = False, force: bool = False) -> None:
+        """Fold records into the view and redraw what changed (`force`: now, not rate-limited)."""
         records = list(records)
         changed = self.view.reset() if reset else set()
         changed |= self.view.apply(records)
         for record in records:
             event = record.get("event")
+            if event in ANSWER_EVENTS:
+                force = True  # the answer to a key (b/g/r/q, space, e, s): show it at once
             if event == "run_start":
                 self.paused_wanted = False
                 self.post_message(RunStarted(int(record.get("run") or 0), record.get("config") or {}))
@@ -247,19 +257,35 @@ class MakemoreApp(App[int]):
             elif event in ("error", "log_error") and record.get("message"):
                 # Faults outside a run's lifecycle: the trainer keeps going, the user must know.
                 self.notify(str(record["message"]), severity="error", timeout=10)
-        self._redraw(changed)
+        run = self.view.current
+        # While paused only `n` makes data: show each step at once.
+        self._redraw(changed, force or (run is not None and run.paused))
 
-    def _redraw(self, changed: set[str]) -> None:
-        if not changed:
-            return
+    def _redraw(self, changed: set[str], force: bool = False) -> None:
         if changed & {STATUS, STATS}:
-            self.status_bar.refresh()
+            self._dirty.add(self.status_bar)
         if STATS in changed:
-            self.page_bar.refresh()
+            self._dirty.add(self.page_bar)
         for panel in self.panels:
-            # Hidden panels are skipped: they rebuild from the latest data when shown.
-            if panel.display and (panel.PART in changed or STATS in changed):
-                panel.refresh()
+            if panel.PART in changed or STATS in changed:
+                self._dirty.add(panel)
+        self._flush_panels(force)
+
+    def _flush_panels(self, force: bool = False) -> None:
+        """Refresh changed widgets that are shown, each at most once per REDRAW_INTERVAL.
+
+        Most of the UI thread's time goes to Textual repainting what changed, so the data
+        timer repaints less often than it drains; keys and run starts/ends pass `force`.
+        """
+        now = time.monotonic()
+        for widget in list(self._dirty):
+            if not widget.display:
+                # Hidden: nothing to draw now; a panel's cache key sees the new data when shown.
+                self._dirty.discard(widget)
+            elif force or now - self._last_redraw.get(widget, 0.0) >= REDRAW_INTERVAL:
+                self._last_redraw[widget] = now
+                widget.refresh()
+                self._dirty.discard(widget)
 
     def on_run_started(self, message: RunStarted) -> None:
         self.say(f"run {message.run} started {config_tag(message.config)}")
@@ -369,7 +395,7 @@ class MakemoreApp(App[int]):
     def _seek(self, position: int) -> None:
         reset, records = self.replay.seek(position)
         if reset or records:
-            self._apply(records, reset=reset)
+            self._apply(records, reset=reset, force=True)
         self.status_bar.position = self.replay.describe()
 
     def action_seek(self, delta: int) -> None:

@@ -102,6 +102,16 @@ def _raster_line(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return xs, ys
 
 
+def _column_means(xs: np.ndarray, ys: np.ndarray, x0: float, x1: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """One point per dot column (the mean of the points in it): a line never needs more."""
+    keep = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[keep], ys[keep]
+    column = np.clip(((xs - x0) / (x1 - x0) * (columns - 1)).round().astype(np.int64), 0, columns - 1)
+    counts = np.bincount(column, minlength=columns)
+    filled = counts > 0
+    return (np.bincount(column, xs, columns)[filled] / counts[filled], np.bincount(column, ys, columns)[filled] / counts[filled])
+
+
 def blank_lines(width: int, height: int) -> list[Line]:
     """`height` empty lines of `width` cells."""
     return [[Segment(" " * max(width, 0))] for _ in range(max(height, 0))]
@@ -176,7 +186,10 @@ def line_chart(
 
     markers: list[tuple[int, int, str, int]] = []
     for trace in traces:
-        px, py = to_dots(trace.xs, trace.ys)
+        xs, ys = trace.xs, trace.ys
+        if trace.marker is None and len(xs) > dots_w:
+            xs, ys = _column_means(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), x0, x1, dots_w)
+        px, py = to_dots(xs, ys)
         if px.size == 0:
             continue
         if trace.marker:
