@@ -113,6 +113,7 @@ async def test_plus_and_minus_scale_lr_live_and_for_reruns():
 async def test_e_and_s_ask_for_eval_and_samples():
     app, trainer = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
         await pilot.press("e")
         assert "evaluating" in screen_text(app)
         await pilot.press("s")

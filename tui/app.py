@@ -177,7 +177,9 @@ class MakemoreApp(App[int]):
             self._apply(self.replay.shown(), force=True)
             self.status_bar.position = self.replay.describe()
         else:
-            self._tick()  # show whatever is waiting at once, not a tick later
+            # Whatever is waiting shows at the first refresh, not a tick later (after it, so
+            # that a notification raised by an early error finds the screen ready).
+            self.call_after_refresh(self._tick)
         self.set_interval(1 / self.refresh_hz, self._tick)
         if self.handle_signals:
             self._install_signal_handlers()
