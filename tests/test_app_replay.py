@@ -72,6 +72,7 @@ async def test_replay_plays_with_space_and_ignores_training_keys(run_log):
         await pilot.press("b", "g", "r", "n", "plus", "e", "s")
         await pilot.pause(0.1)
         assert app.replay.position == position and app.trainer is None
+        assert "training keys are off" in screen_text(app)
         footer = screen_text(app).splitlines()[-1]
         assert "BN" not in footer and "←→ move" in footer and "home first" in footer
 

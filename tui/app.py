@@ -60,6 +60,7 @@ PAGES = [
 ]
 LR_KEYS = Binding.Group("lr ×2 ÷2 ", compact=True)  # the space: compact labels have no margin
 SEEK_KEYS = Binding.Group("move ", compact=True)
+REPLAY_DEAD_KEYS = frozenset("bgrn+-=es")
 LIVE_ACTIONS = {"toggle_batchnorm", "cycle_gain", "rerun", "step", "scale_lr", "evaluate", "sample"}
 REPLAY_ACTIONS = {"seek", "seek_to"}
 
@@ -176,6 +177,7 @@ class MakemoreApp(App[int]):
         if self.replay is not None:
             self._apply(self.replay.shown(), force=True)
             self.status_bar.position = self.replay.describe()
+            self.say(f"replay of {self.replay.name} · home/end, ←/→, space plays")
         else:
             # Whatever is waiting shows at the first refresh, not a tick later (after it, so
             # that a notification raised by an early error finds the screen ready).
@@ -290,7 +292,13 @@ class MakemoreApp(App[int]):
                 self._dirty.discard(widget)
 
     def on_run_started(self, message: RunStarted) -> None:
-        self.say(f"run {message.run} started {config_tag(message.config)}")
+        if self.replay is None:
+            self.say(f"run {message.run} started {config_tag(message.config)}")
+
+    def on_key(self, event: events.Key) -> None:
+        # Training keys do nothing in a replay; say why rather than nothing at all.
+        if self.replay is not None and event.character and event.character in REPLAY_DEAD_KEYS:
+            self.say("a replay: training keys are off · ←/→ move, space plays")
 
     def on_run_ended(self, message: RunEnded) -> None:
         if self.replay is not None:

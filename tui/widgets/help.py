@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,9 +13,9 @@ from textual.widgets import Static
 
 LIVE_KEYS = [
     ("space", "pause / resume training"),
-    ("n", "one step while paused (with its statistics)"),
+    ("n", "one step while paused, with its statistics"),
     ("b", "toggle BatchNorm and rerun (same seed: a clean A/B)"),
-    ("g", "cycle the init gain 5/3 → 1 → 0.5 → 3 and rerun"),
+    ("g", "cycle the gain 5/3 → 1 → 0.5 → 3 and rerun"),
     ("r", "rerun with the current settings"),
     ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
     ("e", "evaluate train/val loss now"),
@@ -21,45 +23,59 @@ LIVE_KEYS = [
 ]
 REPLAY_KEYS = [
     ("← / →", "previous / next statistics record"),
-    ("shift+← / →, pgup / pgdn", "10 records back / forward"),
+    ("pgup / pgdn", "10 records back / forward (also shift+←/→)"),
     ("home / end", "first / last record"),
     ("space", "play / pause the replay"),
 ]
 COMMON_KEYS = [
-    ("1 … 8", "show that panel (zooms it when all panels fit)"),
+    ("1 … 8", "show that panel (zoomed when all panels fit)"),
     ("tab / shift+tab", "next / previous panel"),
-    ("z, escape", "zoom the current panel / back to all panels"),
+    ("z, escape", "zoom the current panel / all panels again"),
     ("m", "saturation map: next tanh layer"),
-    ("ctrl+p", "command palette (every action, searchable)"),
-    ("?", "this help"),
+    ("ctrl+p", "command palette: every action, searchable"),
+    ("?", "this help (escape closes it)"),
     ("q, ctrl+c", "quit (the run log ends with run_end)"),
 ]
-PANELS = """\
-1 saturation   % of tanh outputs with |t|>0.97 per layer; yellow past 5%. The faint ┃ and
-               column are the previous run at the same step (A/B after b, g or r).
-2 activations  histograms of every tanh layer's output, overlaid on shared bins in [-1, 1].
-3 gradients    histograms of the gradients at the tanh outputs, shared symmetric bins.
-4 weights      per 2-D parameter: gradient mean/std, grad:data and update:data (log10).
-5 update:data  log10 of (lr·grad).std / data.std over steps; about −3 (the dotted line)
-               means the weights change at a sane rate.
-6 loss         log-scale loss (mean per stats window), ● train and ◆ val evaluations,
-               the previous run faint.
-7 map          |t|>0.99 per example (row) × neuron (column) for one layer; a white
-               column is a dead neuron: saturated for the whole batch, it never learns.
-8 samples      names sampled from the model.
+# (panel, what it shows): the text wraps under its own column.
+PANELS = [
+    ("1 saturation", "% of tanh outputs with |t|>0.97 per layer, yellow past 5%; the faint ┃ and column are the previous run at the same step (A/B after b, g or r)"),
+    ("2 activations", "histograms of every tanh layer's output on shared bins in [-1, 1]"),
+    ("3 gradients", "histograms of the gradients at the tanh outputs, shared symmetric bins"),
+    ("4 weights", "per 2-D parameter: gradient mean and std, grad:data, update:data (log10)"),
+    ("5 update:data", "log10 of (lr·grad).std / data.std over steps; near −3 (dotted) the weights learn at a sane rate"),
+    ("6 loss", "log-scale loss, mean per stats window; ● train and ◆ val evaluations; the previous run faint"),
+    ("7 map", "|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, saturated for the whole batch: it never learns"),
+    ("8 samples", "names sampled from the model"),
+]
+HINTS = (
+    "Hints (⚠) are the lecture's rules of thumb: a layer > 5% saturated, update:data more than a "
+    "decade off −3, gradient std changing > 3× across depth, dead neurons over several ticks, an "
+    "initial loss far above −log(1/vocab). Each names the likely fix and its key."
+)
 
-Hints (⚠) are the lecture's rules of thumb: a layer > 5% saturated, update:data more
-than a decade off −3, gradient std changing > 3× across depth, dead neurons over
-several ticks, an initial loss far above −log(1/vocab). Each names the likely fix."""
 
-
-def _key_table(title: str, keys: list[tuple[str, str]]) -> Text:
-    text = Text()
-    text.append(f"{title}\n", style="bold")
+def _key_table(title: str, keys: list[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.title = title
+    table.title_style = "bold"
+    table.title_justify = "left"
+    table.add_column(style="bold #f28e2b", no_wrap=True, min_width=15)
+    table.add_column()
     for key, meaning in keys:
-        text.append(f"  {key:<26}", style="bold #f28e2b")
-        text.append(f"{meaning}\n")
-    return text
+        table.add_row(key, meaning)
+    return table
+
+
+def _panel_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.title = "Panels"
+    table.title_style = "bold"
+    table.title_justify = "left"
+    table.add_column(style="bold #4e79a7", no_wrap=True, min_width=15)
+    table.add_column()
+    for name, meaning in PANELS:
+        table.add_row(name, meaning)
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -74,13 +90,8 @@ class HelpScreen(ModalScreen[None]):
         self.replay = replay
 
     def compose(self) -> ComposeResult:
-        body = Text()
-        body.append("makemore-tui", style="bold #4e79a7")
-        body.append(" · the deep tanh MLP of makemore part 3, live\n\n")
-        body.append_text(_key_table("Replay keys" if self.replay else "Training keys", REPLAY_KEYS if self.replay else LIVE_KEYS))
-        body.append("\n")
-        body.append_text(_key_table("Screen keys", COMMON_KEYS))
-        body.append("\nPanels\n", style="bold")
-        body.append(PANELS)
+        title = Text.assemble(("makemore-tui", "bold #4e79a7"), " · the deep tanh MLP of makemore part 3, live\n")
+        keys = _key_table("Replay keys" if self.replay else "Training keys", REPLAY_KEYS if self.replay else LIVE_KEYS)
+        body = Group(title, keys, Text(""), _key_table("Screen keys", COMMON_KEYS), Text(""), _panel_table(), Text(""), Text(HINTS))
         with VerticalScroll(id="help-body"):
             yield Static(body)
