@@ -32,7 +32,15 @@ def test_gradient_std_spread_across_depth():
     assert health.gradient_depth_hints(even, batchnorm=True) == []
 
 
+def test_activations_collapsing_with_depth():
+    shrinking = [{"index": 1, "std": 0.42}, {"index": 3, "std": 0.1}, {"index": 5, "std": 0.02}]
+    (hint,) = health.activation_depth_hints(shrinking, batchnorm=False)
+    assert hint.panel == "activations" and "L1 0.42 → L5 0.02" in hint.text and "gain" in hint.text
+    assert health.activation_depth_hints([{"index": 1, "std": 0.63}, {"index": 3, "std": 0.5}], batchnorm=False) == []
+
+
 def test_update_to_data_more_than_a_decade_off_minus_three():
+    assert health.update_ratio_hints({"C": -4.5}) == []  # the sparse embedding is not judged
     hints = health.update_ratio_hints({"C": -3.2, "W1": -1.5, "W2": -4.6})
     high, low = hints
     assert "W1 -1.5" in high.text and "lower lr (-)" in high.text

@@ -74,7 +74,12 @@ def gradient_depth_hints(layers: Sequence[Mapping], batchnorm: bool | None, limi
 
 
 def update_ratio_hints(recent: Mapping[str, float], tolerance: float = UPDATE_TOLERANCE_DECADES) -> list[Hint]:
-    """Parameters whose recent mean log10 update:data sits more than a decade off −3."""
+    """Weights whose recent mean log10 update:data sits more than a decade off −3.
+
+    The embedding (C) is plotted but not judged: a batch touches few of its rows, so its
+    update:data sits well below the weights' by nature, even when lr is right.
+    """
+    recent = {name: value for name, value in recent.items() if name != "C"}
     high = {name: value for name, value in recent.items() if _finite(value) and value > UPDATE_TARGET_LOG10 + tolerance}
     low = {name: value for name, value in recent.items() if _finite(value) and value < UPDATE_TARGET_LOG10 - tolerance}
     hints = []
@@ -85,6 +90,17 @@ def update_ratio_hints(recent: Mapping[str, float], tolerance: float = UPDATE_TO
         listed = ", ".join(f"{name} {value:.1f}" for name, value in low.items())
         hints.append(Hint("update", f"update:data < 10^-4 ({listed}): learning too slowly; raise lr (+)", f"update:data low ({', '.join(low)}) → lr ×2 (+)"))
     return hints
+
+
+def activation_depth_hints(layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT) -> list[Hint]:
+    """Activation std collapsing toward zero with depth (the gain too low for tanh)."""
+    stds = [(layer_name(layer), layer["std"]) for layer in layers if _finite(layer.get("std"))]
+    if len(stds) < 2 or stds[-1][1] <= 0 or stds[0][1] / stds[-1][1] <= limit:
+        return []
+    (first, top), (last, bottom) = stds[0], stds[-1]
+    fix = "raise the gain toward 5/3 (g)" if batchnorm else "raise the gain toward 5/3 (g) or turn BatchNorm on (b)"
+    text = f"activations shrink toward zero with depth: std {first} {top:.2f} → {last} {bottom:.2f}; {fix}"
+    return [Hint("activations", text, f"activations shrink {top / bottom:.0f}× with depth → {_fix_keys(batchnorm, 'gain 5/3')}")]
 
 
 def next_dead_streaks(streaks: Mapping[int, int], layers: Sequence[Mapping]) -> dict[int, int]:

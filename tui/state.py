@@ -177,6 +177,7 @@ class RunView:
         recent = {name: sum(values) / len(values) for name, values in zip(names, self.recent_updates) if len(values) == UPDATE_HINT_POINTS}
         return [
             *health.saturation_hints(layers, self.batchnorm),
+            *health.activation_depth_hints(layers, self.batchnorm),
             *health.gradient_depth_hints(layers, self.batchnorm),
             *health.update_ratio_hints(recent),
             *health.dead_neuron_hints(self.dead_streaks, layers, self.batchnorm),

@@ -49,8 +49,9 @@ PANELS = [
 ]
 HINTS = (
     "Hints (⚠) are the lecture's rules of thumb: a layer > 5% saturated, update:data more than a "
-    "decade off −3, gradient std changing > 3× across depth, dead neurons over several ticks, an "
-    "initial loss far above −log(1/vocab). Each names the likely fix and its key."
+    "decade off −3, gradient std changing > 3× across depth, activations shrinking toward zero with "
+    "depth, dead neurons over several ticks, an initial loss far above −log(1/vocab). Each names "
+    "the likely fix and its key."
 )
 
 
