@@ -100,6 +100,7 @@ async def test_g_cycles_through_the_lecture_gains():
 async def test_plus_and_minus_scale_lr_live_and_for_reruns():
     app, trainer = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
         await pilot.press("plus")
         assert "lr ×2 → 0.2" in screen_text(app)
         await pilot.press("minus", "minus")

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Static
 from core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
 from core.config import TrainConfig, format_gain, next_gain
 from tui.replay import ReplayFeed
-from tui.state import LOSS, SAMPLES, SATMAP, STATS, STATUS, ViewState, config_tag
+from tui.state import STATS, STATUS, ViewState, config_tag
 from tui.widgets.help import HelpScreen
 from tui.widgets.histogram import HistogramPanel
 from tui.widgets.loss import LossPanel
@@ -47,7 +47,7 @@ ANSWER_EVENTS = frozenset({"run_start", "run_end", "state", "eval", "samples", "
 REDRAW_INTERVAL = 0.5  # seconds between data-driven repaints of one widget (DESIGN §5)
 MIN_SIZE = (60, 16)  # below this the app says "terminal too small"
 MESSAGE_SECONDS = 6.0
-# (label for the page bar, health-hint panel) in key order 1..8
+# (page-bar label, short label for narrow terminals, health-hint panel) in key order 1..8
 PAGES = [
     ("saturation", "sat", "saturation"),
     ("activations", "act", "activations"),
@@ -288,7 +288,10 @@ class MakemoreApp(App[int]):
                 self._dirty.discard(widget)
             elif force or now - self._last_redraw.get(widget, 0.0) >= REDRAW_INTERVAL:
                 self._last_redraw[widget] = now
-                widget.refresh()
+                if isinstance(widget, Panel):
+                    widget.repaint_changes()
+                else:
+                    widget.refresh()
                 self._dirty.discard(widget)
 
     def on_run_started(self, message: RunStarted) -> None:

@@ -8,6 +8,7 @@ from typing import ClassVar, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -88,15 +89,45 @@ class Panel(Widget):
             return []
         return run.hints_for(self.HINT_PANEL)
 
+    def _key(self, width: int, height: int) -> tuple:
+        return (self.view.versions[self.PART], width, height, *self.extra_key())
+
     def render_line(self, y: int) -> Strip:
         width, height = self.size
-        key = (self.view.versions[self.PART], width, height, *self.extra_key())
+        key = self._key(width, height)
         if key != self._cache_key:
             self._rebuild(width, height)
             self._cache_key = key
         if 0 <= y < len(self._strips):
             return self._strips[y]
         return Strip.blank(width)
+
+    def repaint_changes(self) -> None:
+        """Rebuild now and repaint only the lines that differ from what is on screen.
+
+        Textual's own work per repainted line (styles, filters, compositing) costs more
+        than building it; bars, tables and axes mostly stay put between two updates.
+        """
+        width, height = self.size
+        key = self._key(width, height)
+        if key == self._cache_key:
+            return
+        old = self._strips
+        self._rebuild(width, height)
+        self._cache_key = key
+        if len(old) != len(self._strips):
+            self.refresh()
+            return
+        changed = [y for y, (before, after) in enumerate(zip(old, self._strips)) if before != after]
+        regions = []
+        for y in changed:
+            if regions and regions[-1].bottom == y:
+                last = regions.pop()
+                regions.append(Region(0, last.y, width, last.height + 1))
+            else:
+                regions.append(Region(0, y, width, 1))
+        if regions:
+            self.refresh(*regions)
 
     def body_lines(self) -> int:
         """Lines the body needs before hints may take any (a hint still gets one)."""
