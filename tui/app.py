@@ -44,7 +44,13 @@ from tui.widgets.weights import WeightsPanel
 
 REFRESH_HZ = 4.0  # channel drains per second: lifecycle answers show within 250 ms
 ANSWER_EVENTS = frozenset({"run_start", "run_end", "state", "eval", "samples", "error", "log_error"})
-REDRAW_INTERVAL = 0.5  # seconds between data-driven repaints of one widget (DESIGN §5)
+# Seconds between data-driven repaints of one widget: starts at the fastest and backs off
+# while the UI thread uses more than its share of a core, since every millisecond it holds
+# the GIL is taken from the trainer (DESIGN §5; measured: training loses about twice the
+# UI thread's share). Keys, run starts and ends always repaint at once.
+REDRAW_INTERVAL = (0.5, 2.0)
+UI_CPU_BUDGET = 0.03  # share of one core the UI thread aims to stay under while training
+BUDGET_WINDOW = 2.0  # seconds over which that share is measured
 MIN_SIZE = (60, 16)  # below this the app says "terminal too small"
 MESSAGE_SECONDS = 6.0
 # (page-bar label, short label for narrow terminals, health-hint panel) in key order 1..8
@@ -146,6 +152,8 @@ class MakemoreApp(App[int]):
         self._message_timer = None
         self._dirty: set = set()  # widgets with new data waiting for their next redraw
         self._last_redraw: dict = {}  # widget -> monotonic time of its last data redraw
+        self.redraw_interval = REDRAW_INTERVAL[0]
+        self._budget_window = (time.monotonic(), time.thread_time())
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -236,11 +244,26 @@ class MakemoreApp(App[int]):
                 else:
                     self._seek(self.replay.position + self.replay.play_step())
             return
+        self._keep_to_budget()
         records = self.channel.drain()
         if records:
             self._apply(records)
         elif self._dirty:
             self._flush_panels()
+
+    def _keep_to_budget(self) -> None:
+        """Slow data repaints down while this thread's CPU share is over budget, and back up."""
+        now, cpu = time.monotonic(), time.thread_time()
+        started, cpu_started = self._budget_window
+        if now - started < BUDGET_WINDOW:
+            return
+        share = (cpu - cpu_started) / (now - started)
+        low, high = REDRAW_INTERVAL
+        if share > UI_CPU_BUDGET:
+            self.redraw_interval = min(self.redraw_interval * 1.5, high)
+        elif share < UI_CPU_BUDGET / 2:
+            self.redraw_interval = max(self.redraw_interval / 1.5, low)
+        self._budget_window = (now, cpu)
 
     def _apply(self, records: Iterable[dict], reset: bool = False, force: bool = False) -> None:
         """Fold records into the view and redraw what changed (`force`: now, not rate-limited)."""
@@ -276,7 +299,7 @@ class MakemoreApp(App[int]):
         self._flush_panels(force)
 
     def _flush_panels(self, force: bool = False) -> None:
-        """Refresh changed widgets that are shown, each at most once per REDRAW_INTERVAL.
+        """Refresh changed widgets that are shown, each at most once per redraw interval.
 
         Most of the UI thread's time goes to Textual repainting what changed, so the data
         timer repaints less often than it drains; keys and run starts/ends pass `force`.
@@ -286,7 +309,7 @@ class MakemoreApp(App[int]):
             if not widget.display:
                 # Hidden: nothing to draw now; a panel's cache key sees the new data when shown.
                 self._dirty.discard(widget)
-            elif force or now - self._last_redraw.get(widget, 0.0) >= REDRAW_INTERVAL:
+            elif force or now - self._last_redraw.get(widget, 0.0) >= self.redraw_interval:
                 self._last_redraw[widget] = now
                 if isinstance(widget, Panel):
                     widget.repaint_changes()
