@@ -11,6 +11,9 @@ from /proc, since every millisecond it holds the GIL is taken from the trainer t
   python bench/bench_app.py --steps 50000 --rounds 3 --size 200x60 -- --no-batchnorm
   python bench/bench_app.py --ui pilot             # no tmux: the app under Textual's Pilot
 
+In tmux it also presses `m` five times while training and times each press until its
+message is on the pane (tmux's capture adds a few ms).
+
 `--ui pilot` runs the app in this process with Textual's headless driver (nothing is
 written to a terminal, so it slightly flatters the app) and also prints per-panel build
 costs.
@@ -79,6 +82,7 @@ def app_in_tmux(steps: int, extra: list[str], log: Path, size: tuple[int, int], 
     try:
         pid = int(subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], text=True).split()[0])
         started = cpu_start = None
+        latencies: list[float] = []
         deadline = time.monotonic() + timeout
         end = None
         while end is None:
@@ -88,6 +92,8 @@ def app_in_tmux(steps: int, extra: list[str], log: Path, size: tuple[int, int], 
             if started is None and log.exists() and any(r.get("event") == "stats" for r in read_run_log(log)):
                 started, cpu_start = time.monotonic(), thread_cpu_seconds(pid, pid)
             end = run_end(log)
+            if started is not None and not latencies and time.monotonic() - started > 3.0:
+                latencies = key_latencies(session)
         wall = time.monotonic() - (started or time.monotonic())
         cpu_end = thread_cpu_seconds(pid, pid)
         share = (cpu_end - cpu_start) / wall if None not in (cpu_start, cpu_end) and wall > 0 else float("nan")
@@ -96,9 +102,30 @@ def app_in_tmux(steps: int, extra: list[str], log: Path, size: tuple[int, int], 
             if subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode:
                 break
             time.sleep(0.1)
+        if latencies:
+            print(f"    key → screen while training: median {statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms ({len(latencies)} presses of m)")
         return end["steps_per_sec"], share
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def key_latencies(session: str, presses: int = 5) -> list[float]:
+    """Seconds from sending `m` (next map layer) to its new message on the pane, per press."""
+    import re
+
+    latencies, shown = [], None
+    for _ in range(presses):
+        subprocess.run(["tmux", "send-keys", "-t", session, "m"], check=True)
+        sent = time.monotonic()
+        while time.monotonic() - sent < 2.0:
+            pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            match = re.search(r"map: tanh layer \d+/\d+", pane)
+            if match and match.group() != shown:
+                shown = match.group()
+                latencies.append(time.monotonic() - sent)
+                break
+        time.sleep(0.3)
+    return latencies
 
 
 def app_in_pilot(steps: int, extra: list[str], log: Path, size: tuple[int, int], timeout: float) -> tuple[float, float]:
