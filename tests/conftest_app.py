@@ -33,6 +33,17 @@ def screen_text(app: MakemoreApp) -> str:
     return console.export_text()
 
 
+async def wait_for_text(pilot, app: MakemoreApp, text: str, timeout: float = 3.0) -> str:
+    """Pause until `text` is on the screen (records arrive on a timer); return the screen."""
+    waited = 0.0
+    while True:
+        screen = screen_text(app)
+        if text in screen or waited >= timeout:
+            return screen
+        await pilot.pause(0.05)
+        waited += 0.05
+
+
 def live_app(records: list[dict] | None = None, config: TrainConfig = SMALL, respond: bool = True) -> tuple[MakemoreApp, FakeTrainer]:
     """The app over a fake trainer whose channel already holds `records` (default: run 1 to step 600)."""
     records = recorded_run(config, upto=600, end=False) if records is None else records

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.commands import Rerun
-from tests.conftest_app import live_app, run_async, screen_text
+from tests.conftest_app import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
 
 
@@ -14,8 +14,7 @@ async def test_a_diverged_run_is_shown_and_r_still_reruns():
     records.append({"event": "run_end", "run": 1, "step": 300, "reason": "diverged", "seconds": 0.4, "steps_per_sec": 750.0, "message": "loss is nan at step 300: lower lr (-)"})
     app, trainer = live_app(records, respond=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await pilot.pause(0.1)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "loss is nan at step 300")
         assert "✖ diverged" in text and "loss is nan at step 300" in text
         await pilot.press("r")
         assert isinstance(trainer.commands[-1], Rerun)
@@ -26,7 +25,6 @@ async def test_errors_outside_a_run_are_notified():
     records = recorded_run(SMALL, upto=200, end=False) + [{"event": "log_error", "message": "the run log stopped: disk full"}]
     app, _ = live_app(records, respond=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await pilot.pause(0.1)
-        assert "disk full" in screen_text(app)
+        assert "disk full" in await wait_for_text(pilot, app, "disk full")
         await pilot.press("space")
         assert "pausing" in screen_text(app)

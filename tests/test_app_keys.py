@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
-from tests.conftest_app import live_app, run_async, screen_text
+from tests.conftest_app import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
 from tui.widgets.help import HelpScreen
 from tui.widgets.satmap import SatMapPanel
@@ -26,12 +26,10 @@ async def test_space_pauses_and_resumes_and_the_screen_says_so():
         await pilot.press("space")
         assert sent(trainer, Pause) == [Pause()]
         assert "pausing…" in screen_text(app)  # feedback at once, before the trainer answers
-        await pilot.pause(0.15)
-        assert "⏸ paused" in screen_text(app)  # the trainer's state record arrived
+        assert "⏸ paused" in await wait_for_text(pilot, app, "⏸ paused")  # the trainer's state record
         await pilot.press("space")
-        await pilot.pause(0.15)
         assert sent(trainer, Resume) == [Resume()]
-        assert "▶ training" in screen_text(app)
+        assert "▶ training" in await wait_for_text(pilot, app, "▶ training")
 
 
 @run_async
@@ -43,9 +41,8 @@ async def test_n_steps_once_only_while_paused():
         assert sent(trainer, StepOnce) == []
         assert "press space first" in screen_text(app)
         await pilot.press("space", "n")
-        await pilot.pause(0.15)
         assert sent(trainer, StepOnce) == [StepOnce()]
-        assert "step 601/1,000" in screen_text(app)
+        assert "step 601/1,000" in await wait_for_text(pilot, app, "step 601/1,000")
 
 
 @pytest.mark.parametrize(
@@ -72,8 +69,7 @@ async def test_after_a_rerun_the_previous_run_stays_faint_in_loss_and_saturation
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("b")
-        await pilot.pause(0.15)
-        text = screen_text(app)
+        text = await wait_for_text(pilot, app, "run 2 started")
         assert "run 2 started (no BN, g 5/3)" in text
         assert "run 2 (no BN, g 5/3)" in text and "run 1 (BN, g 5/3)" in text  # loss legend
         assert "run 1" in text.split("1 saturation", 1)[1].split("\n", 2)[1]  # saturation's A/B column

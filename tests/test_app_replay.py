@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from core.config import TrainConfig
 from tests.conftest_app import FAST_HZ, run_async, screen_text
 from tests.fake_trainer import SMALL, recorded_run
 from tui.app import MakemoreApp, run_replay
@@ -65,7 +64,10 @@ async def test_replay_plays_with_space_and_ignores_training_keys(run_log):
     app = MakemoreApp(replay=ReplayFeed.load(run_log), refresh_hz=FAST_HZ)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("home", "space")
-        await pilot.pause(0.3)
+        for _ in range(60):  # plays on the drain timer
+            if app.replay.position > 0:
+                break
+            await pilot.pause(0.05)
         assert app.replay.position > 0
         await pilot.press("space")
         position = app.replay.position
