@@ -11,6 +11,7 @@ from core.devices import check_cuda_requested
 from core.runlog import RunLog, RunLogError, default_path
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+STOP_GRACE_SECONDS = 10.0  # the most a quit waits for the trainer's final eval and run_end
 
 DESCRIPTION = """\
 Train the deep tanh MLP of "makemore part 3: activations, gradients & BatchNorm"
@@ -143,7 +144,7 @@ def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:
     try:
         from tui.app import run_live
     except ImportError as error:
-        print(f"makemore-tui: the app needs textual and plotext ({error}); install them or use --headless", file=sys.stderr)
+        print(f"makemore-tui: the app needs textual ({error}); install it (pip install textual) or use --headless", file=sys.stderr)
         return EXIT_USAGE
     from core.channel import RecordChannel
     from core.trainer import Trainer
@@ -154,7 +155,10 @@ def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:
     try:
         return run_live(trainer, channel)
     finally:
-        trainer.close(timeout=2.0)
+        # The stopped run's final eval may still be writing: let it finish before the
+        # run log closes, so the log ends with run_end.
+        if not trainer.close(timeout=STOP_GRACE_SECONDS):
+            print("makemore-tui: the trainer did not stop in time; the run log may lack its run_end", file=sys.stderr)
 
 
 def _replay(path: str) -> int:
