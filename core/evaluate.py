@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from core.model import MLP
 
 # Evaluate in chunks so a large split never holds every layer's activations at once.
-EVAL_CHUNK = 8_192
+EVAL_CHUNK = 2_048
 MAX_NAME_LENGTH = 40  # a sample that never emits '.' is cut here, so sampling always ends
 
 
