@@ -64,10 +64,10 @@ def launch(args, log: Path) -> tuple[subprocess.Popen | None, int]:
     command = " ".join([sys.executable, "-m", "tui.cli", *flags])
     subprocess.run(["tmux", "kill-session", "-t", APP_SESSION], capture_output=True)
     subprocess.run(["tmux", "new-session", "-d", "-s", APP_SESSION, "-x", "120", "-y", "40", "-c", str(ROOT), command], check=True)
-    for _ in range(100):
-        found = subprocess.run(["pgrep", "-f", f"--run-log {log}"], capture_output=True, text=True).stdout.split()
-        if found:
-            return None, int(found[0])
+    for _ in range(200):
+        for pid in subprocess.run(["pgrep", "-f", "--", f"--run-log {log}"], capture_output=True, text=True).stdout.split():
+            if Path(f"/proc/{pid}/comm").read_text().startswith("python"):  # not tmux or its shell
+                return None, int(pid)
         time.sleep(0.05)
     raise SystemExit("the app did not start in tmux")
 

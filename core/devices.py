@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
-
 import torch
 
 from core.config import ConfigError, TrainConfig
@@ -41,21 +38,12 @@ def check_cuda_requested() -> None:
 
 
 def use_training_threads(device: torch.device) -> None:
-    """One intra-op thread for CPU training: this net is too small to gain from more (DESIGN §5),
-    and the second core is left to the UI thread."""
+    """One intra-op thread for CPU training and evaluation.
+
+    This net is too small to gain from more (DESIGN §5), the second core is the UI's, and
+    two OpenMP threads on a busy 2-core machine spin against each other: a 0.2 s eval was
+    seen taking over 3 s (and a test 110 s) while another process held the other core.
+    """
     if device.type == "cpu":
         torch.set_num_threads(1)
 
-
-@contextmanager
-def all_cores(device: torch.device):
-    """Give a whole-split evaluation every core for its duration, then go back to one."""
-    if device.type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(os.cpu_count() or 1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

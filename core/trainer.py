@@ -14,7 +14,7 @@ import torch
 from core import commands as cmd
 from core.channel import RecordChannel
 from core.config import TrainConfig
-from core.devices import all_cores, resolve_device, use_training_threads
+from core.devices import resolve_device, use_training_threads
 from core.engine import make_engine
 from core.evaluate import sample_names, split_loss
 from core.model import MLP
@@ -328,9 +328,8 @@ class Trainer:
         self._emit({"event": "state", "run": state.run, "step": state.step, "paused": state.paused, "lr": state.lr()})
 
     def _evaluate(self, state: _RunState, model: MLP, splits: Splits) -> None:
-        with all_cores(state.device):
-            train = split_loss(model, *state.eval_data["train"])
-            val = split_loss(model, *state.eval_data["val"])
+        train = split_loss(model, *state.eval_data["train"])
+        val = split_loss(model, *state.eval_data["val"])
         self._emit({"event": "eval", "run": state.run, "step": state.step, "train": train, "val": val})
 
     def _sample(self, state: _RunState, model: MLP, splits: Splits, count: int = SAMPLE_COUNT) -> None:

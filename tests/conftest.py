@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from core.channel import RecordChannel
 from core.config import TrainConfig
 from core.trainer import Trainer
 from data import load_words
+
+# One intra-op thread, as the trainer uses: two OpenMP threads on a busy 2-core machine
+# spin against each other and made one test take 110 s instead of 6.
+torch.set_num_threads(1)
 
 LECTURE_NAMES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "names.txt"
 

@@ -1,0 +1,102 @@
+"""The real app in a real terminal (tmux): it draws the layers, and q, ctrl+c and SIGHUP end it cleanly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from core.runlog import read_run_log
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+
+def tmux(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True)
+
+
+def wait_until(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def python_pid(pattern: str) -> int | None:
+    """The Python process whose command line holds `pattern` (not tmux's or the shell's)."""
+    found = subprocess.run(["pgrep", "-f", "--", pattern], capture_output=True, text=True).stdout.split()
+    for pid in found:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().startswith("python"):
+                return int(pid)
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def has_exited(pid: int) -> bool:
+    """True once `pid` is gone or a zombie (tmux reaps its panes' processes when it gets to it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.fixture
+def app_in_tmux(tmp_path):
+    """The app training in a detached 120×40 tmux pane; yields (session, app pid, run log)."""
+    session = f"mmt-test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "run.jsonl"
+    # env -u: pytest's COLUMNS/LINES would otherwise pin the app to their size, not the pane's
+    command = f"env -u COLUMNS -u LINES {sys.executable} -m tui.cli --steps 1000000 --hidden 32 --run-log {log}"
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+    try:
+        pid = wait_until(lambda: python_pid(f"--run-log {log}"), 20, "the app to start")
+        yield session, pid, log
+    finally:
+        tmux("kill-session", "-t", session)
+
+
+def screen(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session).stdout
+
+
+def test_the_app_shows_five_tanh_layers_and_drawn_histograms(app_in_tmux):
+    session, _, _ = app_in_tmux
+    full_frame = lambda shown: shown if "L14" in shown and "activation histograms" in shown else None  # noqa: E731
+    text = wait_until(lambda: full_frame(screen(session)), 30, "a full 120×40 frame")
+    for layer in ("L2", "L5", "L8", "L11", "L14"):
+        assert layer in text
+    assert "%" in text and "activation histograms" in text
+    assert any("\u2800" < ch <= "\u28ff" for ch in text)  # braille dots: the histograms are drawn
+
+
+@pytest.mark.parametrize("how", ["q", "ctrl+c", "SIGHUP"])
+def test_quitting_ends_the_app_within_3_s_and_the_log_with_run_end(app_in_tmux, how):
+    session, pid, log = app_in_tmux
+    wait_until(lambda: log.exists() and '"event":"stats"' in log.read_text(), 30, "statistics in the run log")
+    wait_until(lambda: "L14" in screen(session), 30, "the first frame")
+    asked = time.monotonic()
+    if how == "SIGHUP":
+        os.kill(pid, signal.SIGHUP)  # what an SSH link dropping sends
+    else:
+        tmux("send-keys", "-t", session, {"q": "q", "ctrl+c": "C-c"}[how])
+    try:
+        wait_until(lambda: has_exited(pid), 3.0, "the app to exit")
+    except AssertionError:
+        stack = subprocess.run(["py-spy", "dump", "-p", str(pid)], capture_output=True, text=True).stdout if shutil.which("py-spy") else ""
+        raise AssertionError(f"the app did not exit within 3 s of {how}; its screen:\n{screen(session)}\n{stack}") from None
+    assert time.monotonic() - asked < 3.0
+    records = read_run_log(log)
+    assert records[-1]["event"] == "run_end" and records[-1]["reason"] == "stopped"
