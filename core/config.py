@@ -32,7 +32,7 @@ class TrainConfig:
     block_size: int = 3  # characters of context
     batch_size: int = 32  # examples per minibatch
     stats_every: int = 100  # record layer statistics every N steps (and at step 0 and the last)
-    eval_every: int | None = None  # evaluate train/val loss every N steps; None = 10 times a run, at most every 2000
+    eval_every: int | None = None  # evaluate train/val loss every N steps; None = 10 times a run, at most every 10000
     device: str = "auto"  # auto | cpu | cuda
     engine: str = "auto"  # lecture (from-scratch layers, autograd, exact) | fused | auto
     hist_bins: int = 41  # histogram bins, shared by all layers
@@ -71,7 +71,7 @@ class TrainConfig:
     @property
     def eval_interval(self) -> int:
         """Steps between periodic evaluations."""
-        return self.eval_every if self.eval_every is not None else max(2000, self.steps // 10)
+        return self.eval_every if self.eval_every is not None else max(10_000, self.steps // 10)
 
     @property
     def sample_interval(self) -> int:

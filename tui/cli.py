@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--block-size", type=_whole_number, metavar="N", help="characters of context (default 3)")
     parser.add_argument("--batch-size", type=_whole_number, metavar="N", help="examples per step (default 32)")
     parser.add_argument("--stats-every", type=_whole_number, metavar="N", help="record layer statistics every N steps (default 100)")
-    parser.add_argument("--eval-every", type=_whole_number, metavar="N", help="evaluate split losses every N steps (default: 10 per run)")
+    parser.add_argument("--eval-every", type=_whole_number, metavar="N", help="evaluate split losses every N steps (default: a tenth of the run, at least 10000)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train (default auto: the faster one for the engine)")
     parser.add_argument("--engine", choices=("auto", "lecture", "fused"), help="lecture: the notebook's layers and autograd; fused: faster, same math")
     parser.add_argument("--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)")
