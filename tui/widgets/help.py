@@ -55,26 +55,14 @@ HINTS = (
 )
 
 
-def _key_table(title: str, keys: list[tuple[str, str]]) -> Table:
+def _key_table(title: str, rows: list[tuple[str, str]], colour: str = "#f28e2b") -> Table:
     table = Table.grid(padding=(0, 2))
     table.title = title
     table.title_style = "bold"
     table.title_justify = "left"
-    table.add_column(style="bold #f28e2b", no_wrap=True, min_width=15)
+    table.add_column(style=f"bold {colour}", no_wrap=True, min_width=15)
     table.add_column()
-    for key, meaning in keys:
-        table.add_row(key, meaning)
-    return table
-
-
-def _panel_table() -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.title = "Panels"
-    table.title_style = "bold"
-    table.title_justify = "left"
-    table.add_column(style="bold #4e79a7", no_wrap=True, min_width=15)
-    table.add_column()
-    for name, meaning in PANELS:
+    for name, meaning in rows:
         table.add_row(name, meaning)
     return table
 
@@ -93,6 +81,6 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         title = Text.assemble(("makemore-tui", "bold #4e79a7"), " · the deep tanh MLP of makemore part 3, live\n")
         keys = _key_table("Replay keys" if self.replay else "Training keys", REPLAY_KEYS if self.replay else LIVE_KEYS)
-        body = Group(title, keys, Text(""), _key_table("Screen keys", COMMON_KEYS), Text(""), _panel_table(), Text(""), Text(HINTS))
+        body = Group(title, keys, Text(""), _key_table("Screen keys", COMMON_KEYS), Text(""), _key_table("Panels", PANELS, "#4e79a7"), Text(""), Text(HINTS))
         with VerticalScroll(id="help-body"):
             yield Static(body)
