@@ -7,6 +7,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from core.fused import FusedEngine
 from core.model import MLP
 
 
@@ -55,8 +56,6 @@ class LectureEngine:
 def make_engine(config, model: MLP, Xtr: torch.Tensor, Ytr: torch.Tensor, generator: torch.Generator, device: torch.device):
     """The engine for `config`: `lecture` is exact; `fused` and `auto` take the fused step,
     captured in a CUDA graph on a GPU."""
-    from core.fused import FusedEngine
-
     if config.engine == "lecture":
         return LectureEngine(model, Xtr, Ytr, config.batch_size, generator)
     if device.type == "cuda":

@@ -50,7 +50,9 @@ class _RunState:
     uniform_loss: float = float("inf")  # -log(1/vocab): the loss of a model that knows nothing
     started: float = field(default_factory=time.perf_counter)
     stopped: float | None = None  # when the training loop ended (final eval excluded from speed)
-    paused_seconds: float = 0.0
+    paused_seconds: float = 0.0  # pauses already over
+    paused_at: float | None = None  # when the current pause began
+    sample_generator: torch.Generator | None = None  # persists across a run's samples, so `s` gives new names
     progress_time: float = field(default_factory=time.perf_counter)
     progress_step: int = 0
 
@@ -61,7 +63,18 @@ class _RunState:
     def active_seconds(self) -> float:
         """Wall time spent training, pauses and the final evaluation excluded."""
         end = self.stopped if self.stopped is not None else time.perf_counter()
-        return end - self.started - self.paused_seconds
+        ongoing_pause = end - self.paused_at if self.paused_at is not None else 0.0
+        return end - self.started - self.paused_seconds - ongoing_pause
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume, keeping the time spent paused out of the run's speed."""
+        now = time.perf_counter()
+        if paused and self.paused_at is None:
+            self.paused_at = now
+        elif not paused and self.paused_at is not None:
+            self.paused_seconds += now - self.paused_at
+            self.paused_at = None
+        self.paused = paused
 
 
 class Diverged(Exception):
@@ -178,7 +191,7 @@ class Trainer:
         model = MLP.build(config, splits.vocab.size, generator).to(state.device)
         state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
         engine = make_engine(config, model, *state.eval_data["train"], generator, state.device)
-        self._sample_generator = torch.Generator().manual_seed(config.seed + 10)  # the lecture's sampling seed
+        state.sample_generator = torch.Generator().manual_seed(config.seed + 10)  # the lecture's sampling seed
         return model, engine, splits
 
     def _run_start_record(self, state: _RunState, engine, splits: Splits) -> dict:
@@ -233,8 +246,6 @@ class Trainer:
             try:
                 command = self._commands.get(timeout=PAUSED_POLL) if state.paused and not state.single_steps else self._commands.get_nowait()
             except queue.Empty:
-                if state.paused:
-                    state.paused_seconds += PAUSED_POLL
                 return
             self._apply(command, state, model, splits)
             if state.end is not None:
@@ -243,10 +254,11 @@ class Trainer:
     def _apply(self, command, state: _RunState, model: MLP, splits: Splits) -> None:
         """Act on one command during a run."""
         if isinstance(command, cmd.Pause):
-            state.paused = True
+            state.set_paused(True)
             self._emit_state(state)
         elif isinstance(command, cmd.Resume):
-            state.paused, state.single_steps = False, 0
+            state.set_paused(False)
+            state.single_steps = 0
             self._emit_state(state)
         elif isinstance(command, cmd.StepOnce):
             if state.paused:
@@ -333,7 +345,7 @@ class Trainer:
         self._emit({"event": "eval", "run": state.run, "step": state.step, "train": train, "val": val})
 
     def _sample(self, state: _RunState, model: MLP, splits: Splits, count: int = SAMPLE_COUNT) -> None:
-        names = sample_names(model, splits.vocab.itos, state.config.block_size, count, self._sample_generator)
+        names = sample_names(model, splits.vocab.itos, state.config.block_size, count, state.sample_generator)
         self._emit({"event": "samples", "run": state.run, "step": state.step, "names": names})
 
 
