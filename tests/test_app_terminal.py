@@ -60,7 +60,13 @@ def app_in_tmux(tmp_path):
     log = tmp_path / "run.jsonl"
     # env -u: pytest's COLUMNS/LINES would otherwise pin the app to their size, not the pane's
     command = f"env -u COLUMNS -u LINES {sys.executable} -m tui.cli --steps 1000000 --hidden 32 --run-log {log}"
-    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+    # A new session can race a tmux server that is exiting after the previous test's last
+    # session was killed ("server exited unexpectedly"): try again until it exists.
+    for _ in range(10):
+        tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(ROOT), command)
+        if tmux("has-session", "-t", session).returncode == 0:
+            break
+        time.sleep(0.2)
     try:
         pid = wait_until(lambda: python_pid(f"--run-log {log}"), 20, "the app to start")
         yield session, pid, log
