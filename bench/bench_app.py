@@ -81,7 +81,12 @@ def cli(*flags: str) -> list[str]:
 
 def headless(steps: int, extra: list[str], log: Path) -> float:
     """Train headless; return its steps/s."""
-    subprocess.run(cli("--headless", "--steps", str(steps), "--run-log", str(log), *extra), cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        cli("--headless", "--steps", str(steps), "--run-log", str(log), *extra),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
     return run_end(log)["steps_per_sec"]
 
 
@@ -89,9 +94,14 @@ def app_in_tmux(steps: int, extra: list[str], log: Path, size: tuple[int, int], 
     """Train in the app on a tmux pane; return (steps/s, UI thread CPU share during training)."""
     session = f"bench-app-{os.getpid()}-{time.monotonic_ns()}"
     command = " ".join(["exec", *cli("--steps", str(steps), "--run-log", str(log), *extra)])
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT), command], check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT), command],
+        check=True,
+    )
     try:
-        pid = int(subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], text=True).split()[0])
+        pid = int(
+            subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], text=True).split()[0]
+        )
         started = cpu_start = None
         latencies: list[float] = []
         deadline = time.monotonic() + timeout
@@ -114,7 +124,10 @@ def app_in_tmux(steps: int, extra: list[str], log: Path, size: tuple[int, int], 
                 break
             time.sleep(0.1)
         if latencies:
-            print(f"    key → screen while training: median {statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms ({len(latencies)} presses of m)")
+            print(
+                f"    key → screen while training: median {statistics.median(latencies) * 1000:.0f} ms, max "
+                f"{max(latencies) * 1000:.0f} ms ({len(latencies)} presses of m)"
+            )
         return end["steps_per_sec"], share
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
@@ -173,7 +186,10 @@ def app_in_pilot(steps: int, extra: list[str], log: Path, size: tuple[int, int],
     speed, share, app = asyncio.run(drive())
     for panel in app.panels:
         if panel.builds:
-            print(f"    {panel.id:<12} {panel.builds:4d} builds · {panel.build_seconds / panel.builds * 1000:6.2f} ms each")
+            print(
+                f"    {panel.id:<12} {panel.builds:4d} builds · "
+                f"{panel.build_seconds / panel.builds * 1000:6.2f} ms each"
+            )
     print(f"    {app.ticks} ticks of the drain timer")
     return speed, share
 
@@ -204,11 +220,15 @@ class FeedTrainer:
         while not self._stop.wait(self.interval):
             record = dict(stats[step % len(stats)], step=step * 100)
             # The run log keeps no saturation maps; make ones of the recorded saturation.
-            record["_satmap"] = [rng.random((32, layer["neurons"])) < layer["saturated_pct"] / 100 for layer in record["layers"]]
+            record["_satmap"] = [
+                rng.random((32, layer["neurons"])) < layer["saturated_pct"] / 100 for layer in record["layers"]
+            ]
             self.channel.put(record)
             if time.monotonic() - last_progress >= 0.5:
                 last_progress = time.monotonic()
-                self.channel.put({"event": "progress", "run": 1, "step": step * 100, "steps_per_sec": 1000.0, "loss": record["loss"]})
+                self.channel.put(
+                    {"event": "progress", "run": 1, "step": step * 100, "steps_per_sec": 1000.0, "loss": record["loss"]}
+                )
             step += 1
 
     def start(self) -> None:
@@ -237,13 +257,45 @@ def ui_cost(sizes: list[tuple[int, int]], seconds: float, stats_per_sec: float) 
     """Main-thread CPU share of the app fed at the trainer's rate, per terminal size."""
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         log = Path(tmp) / "source.jsonl"
-        subprocess.run(cli("--headless", "--steps", "2000", "--run-log", str(log)), cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            cli("--headless", "--steps", "2000", "--run-log", str(log)), cwd=ROOT, stdout=subprocess.DEVNULL, check=True
+        )
         for width, height in sizes:
             session = f"bench-ui-{os.getpid()}-{width}x{height}"
-            command = " ".join(["exec", sys.executable, str(Path(__file__).resolve()), "--serve-feed", str(log), "--rate", str(stats_per_sec)])
-            subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), "-c", str(ROOT), command], check=True)
+            command = " ".join(
+                [
+                    "exec",
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--serve-feed",
+                    str(log),
+                    "--rate",
+                    str(stats_per_sec),
+                ]
+            )
+            subprocess.run(
+                [
+                    "tmux",
+                    "new-session",
+                    "-d",
+                    "-s",
+                    session,
+                    "-x",
+                    str(width),
+                    "-y",
+                    str(height),
+                    "-c",
+                    str(ROOT),
+                    command,
+                ],
+                check=True,
+            )
             try:
-                pid = int(subprocess.check_output(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], text=True).split()[0])
+                pid = int(
+                    subprocess.check_output(
+                        ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], text=True
+                    ).split()[0]
+                )
                 time.sleep(3.0)  # imports and the first frames
                 cpu_start, started = thread_cpu_seconds(pid, pid), time.monotonic()
                 time.sleep(seconds)
@@ -257,13 +309,17 @@ def ui_cost(sizes: list[tuple[int, int]], seconds: float, stats_per_sec: float) 
 
 def main() -> int:
     """Measure and print the app/headless ratio; exit 0 (the budget is reported, not asserted)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=20_000, help="steps per run (default 20000)")
     parser.add_argument("--rounds", type=int, default=2, help="headless+app pairs (default 2)")
     parser.add_argument("--size", default="120x40", help="terminal size WxH for the app (default 120x40)")
     parser.add_argument("--ui", choices=("tmux", "pilot"), default="tmux" if shutil.which("tmux") else "pilot")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds one run may take")
-    parser.add_argument("--ui-cost", action="store_true", help="measure the UI thread alone, fed recorded stats (needs tmux)")
+    parser.add_argument(
+        "--ui-cost", action="store_true", help="measure the UI thread alone, fed recorded stats (needs tmux)"
+    )
     parser.add_argument("--rate", type=float, default=10.0, help="--ui-cost: stats records per second (default 10)")
     parser.add_argument("--seconds", type=float, default=15.0, help="--ui-cost: seconds measured per size (default 15)")
     parser.add_argument("--serve-feed", metavar="LOG", help=argparse.SUPPRESS)  # inside the --ui-cost pane
@@ -278,15 +334,28 @@ def main() -> int:
     size = tuple(int(n) for n in args.size.lower().split("x"))
     measure_app = app_in_tmux if args.ui == "tmux" else app_in_pilot
 
-    print(f"bench_app: {args.steps} steps, {args.rounds} round(s), app in {args.ui} at {size[0]}×{size[1]}, flags {args.extra or 'none'}, {os.cpu_count()} CPUs")
+    print(
+        f"bench_app: {args.steps} steps, {args.rounds} round(s), app in {args.ui} at {size[0]}×{size[1]}, "
+        f"flags {args.extra or 'none'}, {os.cpu_count()} CPUs"
+    )
     ratios, rows = [], []
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         for round_ in range(1, args.rounds + 1):
             head = headless(args.steps, args.extra, Path(tmp) / f"headless-{round_}.jsonl")
             app, share = measure_app(args.steps, args.extra, Path(tmp) / f"app-{round_}.jsonl", size, args.timeout)
             ratios.append(app / head)
-            rows.append({"round": round_, "headless_steps_per_sec": head, "app_steps_per_sec": app, "ui_thread_cpu_share": share})
-            print(f"  round {round_}: headless {head:7.1f} steps/s · app {app:7.1f} steps/s · ratio {app / head:.3f} · UI thread {share * 100:4.1f}% of a core")
+            rows.append(
+                {
+                    "round": round_,
+                    "headless_steps_per_sec": head,
+                    "app_steps_per_sec": app,
+                    "ui_thread_cpu_share": share,
+                }
+            )
+            print(
+                f"  round {round_}: headless {head:7.1f} steps/s · app {app:7.1f} steps/s · ratio "
+                f"{app / head:.3f} · UI thread {share * 100:4.1f}% of a core"
+            )
     ratio = statistics.median(ratios)
     verdict = "meets" if ratio >= BUDGET else "MISSES"
     print(f"app / headless steps/s: {ratio:.3f} (median of {len(ratios)}) — {verdict} the ≥ {BUDGET} budget")

@@ -82,7 +82,11 @@ def measure(words, device: str, steps: int, reference_steps: int, repeats: int) 
         ref, lecture, fused = [], [], []
         for _ in range(repeats):
             ref.append(reference_steps_per_sec(words, batchnorm, reference_steps, device))
-            lecture.append(headless_steps_per_sec(words, base.replace(engine="lecture", steps=reference_steps, eval_every=reference_steps + 1)))
+            lecture.append(
+                headless_steps_per_sec(
+                    words, base.replace(engine="lecture", steps=reference_steps, eval_every=reference_steps + 1)
+                )
+            )
             fused.append(headless_steps_per_sec(words, base))
         rows.append(("BN" if batchnorm else "no BN", device, *map(statistics.median, (ref, lecture, fused))))
         print(f"  measured {rows[-1][0]} on {device}", file=sys.stderr, flush=True)
@@ -106,7 +110,10 @@ def main() -> None:
     rows = [row for device in devices for row in measure(words, device, args.steps, args.reference_steps, args.repeats)]
     name = torch.cuda.get_device_name() if "cuda" in devices else f"{os.cpu_count()}-core CPU"
     print(f"\nengine bench · torch {torch.__version__} · {name} · batch 32, 5×100 tanh, stats every 100")
-    print(f"{'net':6s} {'device':6s} {'reference/s':>12s} {'lecture eng/s':>14s} {'headless/s':>11s} {'headless÷ref':>13s}")
+    print(
+        f"{'net':6s} {'device':6s} {'reference/s':>12s} {'lecture eng/s':>14s} {'headless/s':>11s} "
+        f"{'headless÷ref':>13s}"
+    )
     for net, device, ref, lecture, fused in rows:
         print(f"{net:6s} {device:6s} {ref:12,.0f} {lecture:14,.0f} {fused:11,.0f} {fused / ref:12.2f}×")
 

@@ -59,13 +59,19 @@ def launch(args, log: Path) -> tuple[subprocess.Popen | None, int]:
     """Start the child; return (process handle for headless, pid to sample)."""
     flags = ["--steps", str(args.steps), "--run-log", str(log), *args.flags]
     if not args.app:
-        child = subprocess.Popen([sys.executable, "-m", "tui.cli", "--headless", *flags], cwd=ROOT, stdout=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", "--headless", *flags], cwd=ROOT, stdout=subprocess.DEVNULL
+        )
         return child, child.pid
     command = " ".join([sys.executable, "-m", "tui.cli", *flags])
     subprocess.run(["tmux", "kill-session", "-t", APP_SESSION], capture_output=True)
-    subprocess.run(["tmux", "new-session", "-d", "-s", APP_SESSION, "-x", "120", "-y", "40", "-c", str(ROOT), command], check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", APP_SESSION, "-x", "120", "-y", "40", "-c", str(ROOT), command], check=True
+    )
     for _ in range(200):
-        for pid in subprocess.run(["pgrep", "-f", "--", f"--run-log {log}"], capture_output=True, text=True).stdout.split():
+        for pid in subprocess.run(
+            ["pgrep", "-f", "--", f"--run-log {log}"], capture_output=True, text=True
+        ).stdout.split():
             if Path(f"/proc/{pid}/comm").read_text().startswith("python"):  # not tmux or its shell
                 return None, int(pid)
         time.sleep(0.05)
@@ -119,11 +125,21 @@ def main() -> None:
     print(f"memory bench · {mode}, {args.steps:,} steps{code}")
     print(f"  launch to first stats in the run log: {first_stats:.2f} s" if first_stats else "  no stats record seen")
     if warm:
-        print(f"  resident memory at step {warm_steps:,}: {warm[0]:.0f} MB, peak after: {max(warm):.0f} MB, last: {warm[-1]:.0f} MB")
+        print(
+            f"  resident memory at step {warm_steps:,}: {warm[0]:.0f} MB, peak after: {max(warm):.0f} MB, "
+            f"last: {warm[-1]:.0f} MB"
+        )
         print(f"  growth after the first {warm_steps:,} steps: {max(warm) - warm[0]:+.1f} MB (budget < 50 MB)")
-        marks = [samples[0]] + [s for i, s in enumerate(samples[1:], 1) if s[0] // (args.steps // 8) != samples[i - 1][0] // (args.steps // 8)]
+        marks = [samples[0]] + [
+            s
+            for i, s in enumerate(samples[1:], 1)
+            if s[0] // (args.steps // 8) != samples[i - 1][0] // (args.steps // 8)
+        ]
         print("  resident MB by step: " + ", ".join(f"{step:,}: {mb:.0f}" for step, mb in marks))
-    print(f"  run log: {len(records):,} records, every line whole, last {end['event']} ({end.get('reason')}), {end.get('steps_per_sec')} steps/s")
+    print(
+        f"  run log: {len(records):,} records, every line whole, last {end['event']} ({end.get('reason')}), "
+        f"{end.get('steps_per_sec')} steps/s"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ class TrainConfig:
     preset: str = "default"  # which preset the run started from (for the record)
     data: str = "built-in"  # where the words came from (for the record)
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first out-of-range field; return self when all is well."""
         for name, minimum in _WHOLE_NUMBER_MINIMUMS.items():
             value = getattr(self, name)
@@ -82,7 +82,7 @@ class TrainConfig:
         """The scheduled learning rate at `step` (the lecture's one decay by 10)."""
         return self.lr if step < self.decay_step else self.lr / 10
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         """A copy with `changes` applied and validated."""
         return dataclasses.replace(self, **changes).validate()
 
@@ -93,7 +93,10 @@ class TrainConfig:
     def summary(self) -> str:
         """The config in one short line, for status bars and progress output."""
         bn = "BN on" if self.batchnorm else "BN off"
-        return f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} tanh · batch {self.batch_size}"
+        return (
+            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} tanh · batch "
+            f"{self.batch_size}"
+        )
 
 
 # Whole-number fields and their smallest allowed value; those in _OPTIONAL may also be None.

@@ -46,4 +46,3 @@ def use_training_threads(device: torch.device) -> None:
     """
     if device.type == "cpu":
         torch.set_num_threads(1)
-

@@ -50,10 +50,18 @@ class LectureEngine:
     def statistics_tensors(self):
         """(tanh indices, tanh outputs, their gradients, parameters, parameter gradients) of the last kept step."""
         tanh = self.model.tanh_layers()
-        return [i for i, _ in tanh], [l.out for _, l in tanh], [l.out.grad for _, l in tanh], self.params, [p.grad for p in self.params]
+        return (
+            [i for i, _ in tanh],
+            [layer.out for _, layer in tanh],
+            [layer.out.grad for _, layer in tanh],
+            self.params,
+            [p.grad for p in self.params],
+        )
 
 
-def make_engine(config, model: MLP, Xtr: torch.Tensor, Ytr: torch.Tensor, generator: torch.Generator, device: torch.device):
+def make_engine(
+    config, model: MLP, Xtr: torch.Tensor, Ytr: torch.Tensor, generator: torch.Generator, device: torch.device
+):
     """The engine for `config`: `lecture` is exact; `fused` and `auto` take the fused step,
     captured in a CUDA graph on a GPU."""
     if config.engine == "lecture":

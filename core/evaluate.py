@@ -31,7 +31,9 @@ def split_loss(model: MLP, X: torch.Tensor, Y: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def sample_names(model: MLP, itos: dict[int, str] | list[str], block_size: int, count: int, generator: torch.Generator) -> list[str]:
+def sample_names(
+    model: MLP, itos: dict[int, str] | list[str], block_size: int, count: int, generator: torch.Generator
+) -> list[str]:
     """Sample `count` names in parallel, each until its '.' (index 0) or MAX_NAME_LENGTH characters."""
     device = model.C.device
     model.set_training(False)

@@ -80,7 +80,14 @@ class FusedEngine:
                 h = x.mm(W)
                 gamma = block.bn.gamma * self.bn_scale
                 y, mean, invstd = torch.native_batch_norm(
-                    h, gamma, block.bn.beta, block.bn.running_mean, block.bn.running_var, True, block.bn.momentum, block.bn.eps * eps_scale
+                    h,
+                    gamma,
+                    block.bn.beta,
+                    block.bn.running_mean,
+                    block.bn.running_var,
+                    True,
+                    block.bn.momentum,
+                    block.bn.eps * eps_scale,
                 )
             else:
                 h = torch.addmm(block.linear.bias, x, W)
@@ -93,10 +100,16 @@ class FusedEngine:
         logp = torch.log_softmax(x, dim=1)
         loss = torch.nn.functional.nll_loss(logp, Yb)
         # backward pass: d(loss)/d(logits) = (softmax - onehot) / B
-        d = logp.exp().scatter_add_(1, Yb.unsqueeze(1), torch.full((B, 1), -1.0, device=logp.device, dtype=logp.dtype)).div_(B)
+        d = (
+            logp.exp()
+            .scatter_add_(1, Yb.unsqueeze(1), torch.full((B, 1), -1.0, device=logp.device, dtype=logp.dtype))
+            .div_(B)
+        )
         grads_by_block = []
         tanh_grads = []
-        for block, (x_in, h, gamma, mean, invstd), out in zip(reversed(self.blocks), reversed(saved), _reversed_outs(self.blocks, outs)):
+        for block, (x_in, h, gamma, mean, invstd), out in zip(
+            reversed(self.blocks), reversed(saved), _reversed_outs(self.blocks, outs)
+        ):
             if out is not None:
                 tanh_grads.append(d)
                 d = aten.tanh_backward(d, out)

@@ -29,7 +29,9 @@ def format_layer_tables(record: dict) -> list[str]:
     lines = ["activations:"]
     for layer in record["layers"]:
         name = f"layer {layer['index']} ({layer.get('name', 'Tanh'):>10s})"
-        lines.append(f"  {name}: mean {layer['mean']:+.2f}, std {layer['std']:.2f}, saturated: {layer['saturated_pct']:.2f}%")
+        lines.append(
+            f"  {name}: mean {layer['mean']:+.2f}, std {layer['std']:.2f}, saturated: {layer['saturated_pct']:.2f}%"
+        )
     lines.append("gradients:")
     for layer in record["layers"]:
         name = f"layer {layer['index']} ({layer.get('name', 'Tanh'):>10s})"
@@ -38,7 +40,8 @@ def format_layer_tables(record: dict) -> list[str]:
     for p in record["params"]:
         shape = str(tuple(p["shape"]))
         lines.append(
-            f"  weight {shape:>10s} | mean {p['grad_mean']:+f} | std {p['grad_std']:e} | grad:data ratio {p['grad_to_data']:e}"
+            f"  weight {shape:>10s} | mean {p['grad_mean']:+f} | std {p['grad_std']:e} | grad:data ratio "
+            f"{p['grad_to_data']:e}"
             f" | update:data log10 {p['update_to_data_log10']:+.2f}"
         )
     return lines
@@ -70,7 +73,10 @@ class HeadlessPrinter:
                 f"  {len(record.get('vocab', ''))} characters · {sizes} · {config.steps} steps",
             )
         elif event == "stats":
-            self.print(f"step {record['step']:>7d}/{self.total_steps} · loss {record['loss']:.4f} · lr {record['lr']:g}", *format_layer_tables(record))
+            self.print(
+                f"step {record['step']:>7d}/{self.total_steps} · loss {record['loss']:.4f} · lr {record['lr']:g}",
+                *format_layer_tables(record),
+            )
         elif event == "progress":
             now = time.monotonic()
             if now - self._last_progress_print >= PRINT_PROGRESS_EVERY:
@@ -91,12 +97,18 @@ class HeadlessPrinter:
         step, rate = record["step"], record["steps_per_sec"]
         percent = 100 * step / max(self.total_steps, 1)
         eta = (self.total_steps - step) / rate if rate > 0 else float("inf")
-        return f"step {step:>7d}/{self.total_steps} ({percent:3.0f}%) · loss {record['loss']:.4f} · {rate:,.0f} steps/s · ETA {format_seconds(eta)}"
+        return (
+            f"step {step:>7d}/{self.total_steps} ({percent:3.0f}%) · loss {record['loss']:.4f} · {rate:,.0f} "
+            f"steps/s · ETA {format_seconds(eta)}"
+        )
 
     @staticmethod
     def _end_line(record: dict) -> str:
         reason = record["reason"]
-        line = f"run {record['run']} {reason} after {record['step']} steps in {record['seconds']:.1f} s ({record['steps_per_sec']:,.0f} steps/s)"
+        line = (
+            f"run {record['run']} {reason} after {record['step']} steps in {record['seconds']:.1f} s "
+            f"({record['steps_per_sec']:,.0f} steps/s)"
+        )
         if record.get("message"):
             line += f": {record['message']}"
         return line

@@ -16,7 +16,7 @@ class MLP:
         self.layers = layers
 
     @classmethod
-    def build(cls, config: TrainConfig, vocab_size: int, generator: torch.Generator) -> "MLP":
+    def build(cls, config: TrainConfig, vocab_size: int, generator: torch.Generator) -> MLP:
         """Draw the embedding, then every Linear weight in order, from `generator` (DESIGN §3)."""
         bn = config.batchnorm
         C = torch.randn((vocab_size, config.embd), generator=generator)
@@ -72,7 +72,7 @@ class MLP:
         for bn in self.batchnorms():
             bn.training = training
 
-    def to(self, device: torch.device) -> "MLP":
+    def to(self, device: torch.device) -> MLP:
         """Move every parameter and buffer to `device` in place (init stays drawn on the CPU)."""
         with torch.no_grad():
             self.C = self.C.detach().to(device).requires_grad_()

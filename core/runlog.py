@@ -44,7 +44,9 @@ class RunLog:
             self._file = open(self.path, "ab", buffering=0)
         except OSError as error:
             reason = error.strerror or str(error)
-            raise RunLogError(f"cannot write the run log {self.path}: {reason} (choose another path with --run-log)") from None
+            raise RunLogError(
+                f"cannot write the run log {self.path}: {reason} (choose another path with --run-log)"
+            ) from None
 
     def write(self, record: dict) -> None:
         """Write one record as one line. Keys starting with `_` stay out of the log."""
@@ -55,7 +57,7 @@ class RunLog:
         """Close the file; later writes are an error."""
         self._file.close()
 
-    def __enter__(self) -> "RunLog":
+    def __enter__(self) -> RunLog:
         return self
 
     def __exit__(self, *exc) -> None:

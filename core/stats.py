@@ -57,16 +57,20 @@ def step_statistics(
         )  # (P, 4): grad mean, grad std, data std, update std
 
     # The one host transfer of this stats tick.
-    flat = torch.cat(
-        [
-            torch.stack([t_mean, t_std, saturated, dead, g_mean, g_std]).flatten(),
-            g_range.view(1),
-            p_rows.flatten(),
-            a_counts.float(),
-            g_counts.float(),
-            satmap.flatten().float(),
-        ]
-    ).cpu().numpy()
+    flat = (
+        torch.cat(
+            [
+                torch.stack([t_mean, t_std, saturated, dead, g_mean, g_std]).flatten(),
+                g_range.view(1),
+                p_rows.flatten(),
+                a_counts.float(),
+                g_counts.float(),
+                satmap.flatten().float(),
+            ]
+        )
+        .cpu()
+        .numpy()
+    )
     return _unpack(flat, tanh_indices, T.shape, weights, weight_index, bins)
 
 

@@ -158,7 +158,9 @@ class Trainer:
         try:
             model, engine, splits = self._setup(state)
         except Exception as error:  # a bad device or data must end this run, not the thread
-            self._emit({"event": "run_start", "run": state.run, "config": config.to_dict(), "device": str(state.device)})
+            self._emit(
+                {"event": "run_start", "run": state.run, "config": config.to_dict(), "device": str(state.device)}
+            )
             return self._end_run(state, "error", _describe(error), traceback.format_exc())
         state.uniform_loss = math.log(splits.vocab.size)
         self._emit(self._run_start_record(state, engine, splits))
@@ -244,7 +246,11 @@ class Trainer:
     def _poll_commands(self, state: _RunState, model: MLP, splits: Splits) -> None:
         while True:
             try:
-                command = self._commands.get(timeout=PAUSED_POLL) if state.paused and not state.single_steps else self._commands.get_nowait()
+                command = (
+                    self._commands.get(timeout=PAUSED_POLL)
+                    if state.paused and not state.single_steps
+                    else self._commands.get_nowait()
+                )
             except queue.Empty:
                 return
             self._apply(command, state, model, splits)
@@ -320,7 +326,9 @@ class Trainer:
         window = float(state.loss_sum) / max(state.loss_count, 1)
         state.loss_sum.zero_()
         state.loss_count = 0
-        self._emit({"event": "stats", "run": state.run, "step": index, "lr": lr, "loss": loss, "loss_window": window, **stats})
+        self._emit(
+            {"event": "stats", "run": state.run, "step": index, "lr": lr, "loss": loss, "loss_window": window, **stats}
+        )
         _check_finite(loss, index, state)
         if window > DIVERGENCE_FACTOR * state.uniform_loss:
             raise Diverged(
@@ -333,7 +341,9 @@ class Trainer:
         loss = float(state.last_loss)
         rate = (state.step - state.progress_step) / (now - state.progress_time)
         state.progress_time, state.progress_step = now, state.step
-        self._emit({"event": "progress", "run": state.run, "step": state.step, "steps_per_sec": round(rate, 2), "loss": loss})
+        self._emit(
+            {"event": "progress", "run": state.run, "step": state.step, "steps_per_sec": round(rate, 2), "loss": loss}
+        )
         _check_finite(loss, state.step - 1, state)
 
     def _emit_state(self, state: _RunState) -> None:

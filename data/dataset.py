@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -33,7 +33,7 @@ class Vocabulary:
         object.__setattr__(self, "itos", dict(enumerate(chars)))
 
     @classmethod
-    def from_words(cls, words: Iterable[str]) -> "Vocabulary":
+    def from_words(cls, words: Iterable[str]) -> Vocabulary:
         """Build the lecture's vocabulary: '.' then the words' sorted distinct characters."""
         seen = sorted(set("".join(words)))
         if END_TOKEN in seen:

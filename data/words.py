@@ -34,11 +34,15 @@ def _read_bytes(path: Path, shown: str) -> bytes:
     except WordsError:
         raise
     except FileNotFoundError:
-        raise WordsError(f"words file {shown} not found; check the path, or leave out --data to use the built-in names") from None
+        raise WordsError(
+            f"words file {shown} not found; check the path, or leave out --data to use the built-in names"
+        ) from None
     except IsADirectoryError:
         raise WordsError(f"words file {shown} is a directory; give a text file with one word per line") from None
     except PermissionError:
-        raise WordsError(f"words file {shown} cannot be read (permission denied); fix its permissions or copy it somewhere readable") from None
+        raise WordsError(
+            f"words file {shown} cannot be read (permission denied); fix its permissions or copy it somewhere readable"
+        ) from None
     except (OSError, ValueError) as exc:
         # ValueError: a path with an embedded NUL; OSError: a name too long, a loop of links...
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

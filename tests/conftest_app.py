@@ -28,7 +28,9 @@ def run_async(test):
 def screen_text(app: MakemoreApp) -> str:
     """What the terminal shows now, as plain text (the same render a screenshot takes)."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True, color_system=None, legacy_windows=False)
+    console = Console(
+        width=width, height=height, file=io.StringIO(), record=True, color_system=None, legacy_windows=False
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text()
 
@@ -44,7 +46,9 @@ async def wait_for_text(pilot, app: MakemoreApp, text: str, timeout: float = 3.0
         waited += 0.05
 
 
-def live_app(records: list[dict] | None = None, config: TrainConfig = SMALL, respond: bool = True) -> tuple[MakemoreApp, FakeTrainer]:
+def live_app(
+    records: list[dict] | None = None, config: TrainConfig = SMALL, respond: bool = True
+) -> tuple[MakemoreApp, FakeTrainer]:
     """The app over a fake trainer whose channel already holds `records` (default: run 1 to step 600)."""
     records = recorded_run(config, upto=600, end=False) if records is None else records
     channel = filled_channel(records)

@@ -17,7 +17,9 @@ SMALL = TrainConfig(steps=1000, stats_every=100, device="cpu")
 class FakeTrainer:
     """Records the commands it is sent; with `respond`, answers them as the trainer would."""
 
-    def __init__(self, config: TrainConfig = SMALL, channel: RecordChannel | None = None, respond: bool = False, step: int = 0):
+    def __init__(
+        self, config: TrainConfig = SMALL, channel: RecordChannel | None = None, respond: bool = False, step: int = 0
+    ):
         self.config = config
         self.channel = channel
         self.respond = respond
@@ -34,12 +36,23 @@ class FakeTrainer:
             return
         if isinstance(command, (Pause, Resume)):
             self.paused = isinstance(command, Pause)
-            self.channel.put({"event": "state", "run": self.run, "step": self.step, "paused": self.paused, "lr": self.config.lr})
+            self.channel.put(
+                {"event": "state", "run": self.run, "step": self.step, "paused": self.paused, "lr": self.config.lr}
+            )
         elif isinstance(command, StepOnce):
             self.step += 1
             self.channel.put(stats_record(self.run, self.step, self.config))
         elif isinstance(command, Rerun):
-            self.channel.put({"event": "run_end", "run": self.run, "step": self.step, "reason": "stopped", "seconds": 1.0, "steps_per_sec": 800.0})
+            self.channel.put(
+                {
+                    "event": "run_end",
+                    "run": self.run,
+                    "step": self.step,
+                    "reason": "stopped",
+                    "seconds": 1.0,
+                    "steps_per_sec": 800.0,
+                }
+            )
             self.config = command.config or self.config
             self.run += 1
             self.step = 0
@@ -96,7 +109,9 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
         satmaps.append(np.abs(t) > 0.99)
     params = []
     for i, shape in enumerate(param_shapes(config)):
-        ratio = 10 ** (-3 + 0.3 * math.sin(i + step / 200)) * (10 if i == len(param_shapes(config)) - 1 and step < 200 else 1)
+        ratio = 10 ** (-3 + 0.3 * math.sin(i + step / 200)) * (
+            10 if i == len(param_shapes(config)) - 1 and step < 200 else 1
+        )
         params.append(
             {
                 "index": i,
@@ -108,7 +123,16 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
             }
         )
     loss = 3.3 * math.exp(-step / 400) + 2.1 + (0 if config.batchnorm else 0.05)
-    record = {"event": "stats", "run": run, "step": step, "lr": config.lr_at(step), "loss": loss, "loss_window": loss + 0.01, "layers": layers, "params": params}
+    record = {
+        "event": "stats",
+        "run": run,
+        "step": step,
+        "lr": config.lr_at(step),
+        "loss": loss,
+        "loss_window": loss + 0.01,
+        "layers": layers,
+        "params": params,
+    }
     if satmap:
         record["_satmap"] = satmaps
     return record
@@ -116,10 +140,23 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
 
 def run_start_record(config: TrainConfig, run: int = 1) -> dict:
     """A run_start record as the trainer writes it."""
-    return {"event": "run_start", "run": run, "config": config.to_dict(), "device": "cpu", "engine": "lecture", "vocab": VOCAB, "n_train": 182625, "n_val": 22655, "n_test": 22866, "time": 1732000000.0}
+    return {
+        "event": "run_start",
+        "run": run,
+        "config": config.to_dict(),
+        "device": "cpu",
+        "engine": "lecture",
+        "vocab": VOCAB,
+        "n_train": 182625,
+        "n_val": 22655,
+        "n_test": 22866,
+        "time": 1732000000.0,
+    }
 
 
-def recorded_run(config: TrainConfig = SMALL, run: int = 1, upto: int | None = None, end: bool = True, satmap: bool = True) -> list[dict]:
+def recorded_run(
+    config: TrainConfig = SMALL, run: int = 1, upto: int | None = None, end: bool = True, satmap: bool = True
+) -> list[dict]:
     """The records of one run, up to step `upto` (default: all of it), in trainer order."""
     last = config.steps if upto is None else upto
     records = [run_start_record(config, run)]
@@ -127,11 +164,22 @@ def recorded_run(config: TrainConfig = SMALL, run: int = 1, upto: int | None = N
         records.append(stats_record(run, step, config, satmap=satmap))
         records.append({"event": "progress", "run": run, "step": step, "steps_per_sec": 812.5, "loss": 2.4})
         if step and step % 500 == 0:
-            records.append({"event": "eval", "run": run, "step": step, "train": 2.3 - step / 10000, "val": 2.35 - step / 10000})
+            records.append(
+                {"event": "eval", "run": run, "step": step, "train": 2.3 - step / 10000, "val": 2.35 - step / 10000}
+            )
     if end:
         records.append({"event": "eval", "run": run, "step": last, "train": 2.07, "val": 2.10})
-        records.append({"event": "samples", "run": run, "step": last, "names": ["mora", "kayah", "seel", "ndheyah", "reimanie", "jendra", "gradelyn", "elin"]})
-        records.append({"event": "run_end", "run": run, "step": last, "reason": "finished", "seconds": 1.2, "steps_per_sec": 850.0})
+        records.append(
+            {
+                "event": "samples",
+                "run": run,
+                "step": last,
+                "names": ["mora", "kayah", "seel", "ndheyah", "reimanie", "jendra", "gradelyn", "elin"],
+            }
+        )
+        records.append(
+            {"event": "run_end", "run": run, "step": last, "reason": "finished", "seconds": 1.2, "steps_per_sec": 850.0}
+        )
     return records
 
 

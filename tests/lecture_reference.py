@@ -71,8 +71,22 @@ class Tanh:
         return []
 
 
-def train_reference(words, *, steps, batchnorm=True, gain=1.0, lr=0.1, decay_step=150000, seed=2147483647,
-                    n_embd=10, n_hidden=100, depth=5, block_size=3, batch_size=32, stats_steps=()):
+def train_reference(
+    words,
+    *,
+    steps,
+    batchnorm=True,
+    gain=1.0,
+    lr=0.1,
+    decay_step=150000,
+    seed=2147483647,
+    n_embd=10,
+    n_hidden=100,
+    depth=5,
+    block_size=3,
+    batch_size=32,
+    stats_steps=(),
+):
     """Run the lecture loop; return per-step losses, stats at `stats_steps`, and the final split losses."""
     words = list(words)
     random.seed(42)
@@ -86,8 +100,16 @@ def train_reference(words, *, steps, batchnorm=True, gain=1.0, lr=0.1, decay_ste
     Xdev, Ydev = build_dataset(words[n1:n2], stoi, block_size)
 
     g = torch.Generator().manual_seed(seed)
-    C, layers, parameters = build_network(vocab_size, g, batchnorm=batchnorm, gain=gain, n_embd=n_embd,
-                                          n_hidden=n_hidden, depth=depth, block_size=block_size)
+    C, layers, parameters = build_network(
+        vocab_size,
+        g,
+        batchnorm=batchnorm,
+        gain=gain,
+        n_embd=n_embd,
+        n_hidden=n_hidden,
+        depth=depth,
+        block_size=block_size,
+    )
     losses, stats = [], {}
     for i in range(steps):
         step_lr = lr if i < decay_step else lr / 10
@@ -159,22 +181,26 @@ def _stats(layers, parameters, lr):
     for i, layer in enumerate(layers[:-1]):
         if isinstance(layer, Tanh):
             t = layer.out
-            out["layers"].append({
-                "index": i,
-                "mean": t.mean().item(),
-                "std": t.std().item(),
-                "saturated_pct": ((t.abs() > 0.97).float().mean() * 100).item(),
-                "grad_mean": t.grad.mean().item(),
-                "grad_std": t.grad.std().item(),
-            })
+            out["layers"].append(
+                {
+                    "index": i,
+                    "mean": t.mean().item(),
+                    "std": t.std().item(),
+                    "saturated_pct": ((t.abs() > 0.97).float().mean() * 100).item(),
+                    "grad_mean": t.grad.mean().item(),
+                    "grad_std": t.grad.std().item(),
+                }
+            )
     for i, p in enumerate(parameters):
         if p.ndim == 2:
-            out["params"].append({
-                "index": i,
-                "shape": list(p.shape),
-                "grad_mean": p.grad.mean().item(),
-                "grad_std": p.grad.std().item(),
-                "grad_to_data": (p.grad.std() / p.std()).item(),
-                "update_to_data_log10": ((lr * p.grad).std() / p.data.std()).log10().item(),
-            })
+            out["params"].append(
+                {
+                    "index": i,
+                    "shape": list(p.shape),
+                    "grad_mean": p.grad.mean().item(),
+                    "grad_std": p.grad.std().item(),
+                    "grad_to_data": (p.grad.std() / p.std()).item(),
+                    "update_to_data_log10": ((lr * p.grad).std() / p.data.std()).log10().item(),
+                }
+            )
     return out

@@ -69,7 +69,9 @@ def _columns(line):
 
 def test_bar_fills_and_marks_the_ghost():
     line = bar(0.5, 10, RED, Style(color="grey37"), ghost=0.8, ghost_style=Style(color="grey50"))
-    assert cells(line) == 10 and "".join(s.text for s in line).startswith("█████") and "┃" in "".join(s.text for s in line)
+    assert (
+        cells(line) == 10 and "".join(s.text for s in line).startswith("█████") and "┃" in "".join(s.text for s in line)
+    )
     inside = bar(0.5, 10, RED, Style(color="grey37"), ghost=0.2, ghost_style=Style(color="grey50"))
     assert cells(inside) == 10 and "┃" in "".join(s.text for s in inside)
     assert cells(bar(float("nan"), 7, RED, RED)) == 7

@@ -169,7 +169,18 @@ async def test_every_action_is_in_the_command_palette():
     app, _ = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        for title in ("Pause / resume", "Toggle BatchNorm and rerun", "Cycle gain and rerun", "Rerun", "Step once", "Learning rate ×2", "Learning rate ÷2", "Evaluate now", "Sample names", "Help"):
+        for title in (
+            "Pause / resume",
+            "Toggle BatchNorm and rerun",
+            "Cycle gain and rerun",
+            "Rerun",
+            "Step once",
+            "Learning rate ×2",
+            "Learning rate ÷2",
+            "Evaluate now",
+            "Sample names",
+            "Help",
+        ):
             assert title in titles
         await pilot.press("ctrl+p")
         await pilot.pause()

@@ -7,7 +7,16 @@ import pytest
 from tests.conftest_app import live_app, run_async, screen_text
 from tests.fake_trainer import SMALL, recorded_run
 
-PANEL_TITLES = ["1 saturation", "2 activation histograms", "3 gradient histograms", "4 weight gradients", "5 update:data", "6 loss", "7 saturation map", "8 samples"]
+PANEL_TITLES = [
+    "1 saturation",
+    "2 activation histograms",
+    "3 gradient histograms",
+    "4 weight gradients",
+    "5 update:data",
+    "6 loss",
+    "7 saturation map",
+    "8 samples",
+]
 
 
 @pytest.mark.parametrize("size", [(20, 8), (30, 10)])

@@ -101,8 +101,14 @@ def test_quitting_ends_the_app_within_3_s_and_the_log_with_run_end(app_in_tmux, 
     try:
         wait_until(lambda: has_exited(pid), 3.0, "the app to exit")
     except AssertionError:
-        stack = subprocess.run(["py-spy", "dump", "-p", str(pid)], capture_output=True, text=True).stdout if shutil.which("py-spy") else ""
-        raise AssertionError(f"the app did not exit within 3 s of {how}; its screen:\n{screen(session)}\n{stack}") from None
+        stack = (
+            subprocess.run(["py-spy", "dump", "-p", str(pid)], capture_output=True, text=True).stdout
+            if shutil.which("py-spy")
+            else ""
+        )
+        raise AssertionError(
+            f"the app did not exit within 3 s of {how}; its screen:\n{screen(session)}\n{stack}"
+        ) from None
     assert time.monotonic() - asked < 3.0
     records = read_run_log(log)
     assert records[-1]["event"] == "run_end" and records[-1]["reason"] == "stopped"

@@ -97,7 +97,21 @@ def test_headless_run_prints_tables_and_leaves_a_complete_log(capsys, tmp_path, 
     words = tmp_path / "words.txt"
     words.write_text("\r\n".join(small_words) + "\r\n", encoding="utf-8")
     log = tmp_path / "run.jsonl"
-    code = main(["--headless", "--data", str(words), "--steps", "60", "--stats-every", "25", "--hidden", "16", "--run-log", str(log)])
+    code = main(
+        [
+            "--headless",
+            "--data",
+            str(words),
+            "--steps",
+            "60",
+            "--stats-every",
+            "25",
+            "--hidden",
+            "16",
+            "--run-log",
+            str(log),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "saturated:" in out and "grad:data ratio" in out and "eval at step 60" in out and "samples:" in out
@@ -109,7 +123,9 @@ def test_headless_run_prints_tables_and_leaves_a_complete_log(capsys, tmp_path, 
 
 def test_run_log_schema(tmp_path, small_words):
     log = tmp_path / "run.jsonl"
-    main(["--headless", "--data", _write(tmp_path, small_words), "--steps", "3", "--no-batchnorm", "--run-log", str(log)])
+    main(
+        ["--headless", "--data", _write(tmp_path, small_words), "--steps", "3", "--no-batchnorm", "--run-log", str(log)]
+    )
     lines = log.read_text().splitlines()
     assert all(json.loads(line) for line in lines)  # every line a whole JSON object
     records = read_run_log(log)
@@ -127,7 +143,9 @@ def test_run_log_schema(tmp_path, small_words):
     assert {"index", "shape", "grad_mean", "grad_std", "grad_to_data", "update_to_data_log10"} <= set(param)
     assert "_satmap" not in stats  # channel-only data stays out of the log
     end = records[-1]
-    assert end["event"] == "run_end" and end["reason"] == "finished" and end["seconds"] >= 0 and end["steps_per_sec"] > 0
+    assert (
+        end["event"] == "run_end" and end["reason"] == "finished" and end["seconds"] >= 0 and end["steps_per_sec"] > 0
+    )
 
 
 def test_torn_last_line_and_unknown_events_are_skipped(tmp_path):

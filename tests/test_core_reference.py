@@ -16,7 +16,7 @@ PARAM_KEYS = ("index", "shape", "grad_mean", "grad_std", "grad_to_data", "update
 
 def assert_stats_match(ours: dict, reference: dict, rel: float = 1e-4, abs_: float = 1e-7) -> None:
     """Layer and parameter statistics agree (reductions may differ in the last float bits)."""
-    assert [l["index"] for l in ours["layers"]] == [l["index"] for l in reference["layers"]]
+    assert [layer["index"] for layer in ours["layers"]] == [layer["index"] for layer in reference["layers"]]
     for mine, theirs in zip(ours["layers"], reference["layers"]):
         for key in LAYER_KEYS:
             assert mine[key] == pytest.approx(theirs[key], rel=rel, abs=abs_), (mine["index"], key)
@@ -48,8 +48,8 @@ def test_lecture_engine_matches_reference_every_step(small_words, batchnorm, gai
 def test_layer_indices_follow_the_lecture(small_words):
     with_bn = events(run_to_end(LECTURE.replace(steps=1), small_words), "stats")[0]
     without = events(run_to_end(LECTURE.replace(steps=1, batchnorm=False), small_words), "stats")[0]
-    assert [l["index"] for l in with_bn["layers"]] == [2, 5, 8, 11, 14]
-    assert [l["index"] for l in without["layers"]] == [1, 3, 5, 7, 9]
+    assert [layer["index"] for layer in with_bn["layers"]] == [2, 5, 8, 11, 14]
+    assert [layer["index"] for layer in without["layers"]] == [1, 3, 5, 7, 9]
     # one entry per 2-D parameter, the embedding first
     assert [p["shape"] for p in with_bn["params"]][0] == [27, 10]
     assert len(with_bn["params"]) == 7
@@ -76,9 +76,9 @@ def test_lecture_preset_reproduces_the_notebook(lecture_words):
     assert sorted(stats) == [0, 1000]
     assert f"{stats[0]['loss']:.4f}" == "3.2870"  # the notebook's "0/ 200000: 3.2870"
     last = stats[1000]
-    assert [round(l["saturated_pct"], 2) for l in last["layers"]] == LECTURE_SATURATION
-    assert [f"{l['mean']:+.2f}".replace("-0.00", "+0.00") for l in last["layers"]] == ["+0.00"] * 5
-    assert [round(l["std"], 2) for l in last["layers"]] == [0.63, 0.64, 0.65, 0.65, 0.65]
+    assert [round(layer["saturated_pct"], 2) for layer in last["layers"]] == LECTURE_SATURATION
+    assert [f"{layer['mean']:+.2f}".replace("-0.00", "+0.00") for layer in last["layers"]] == ["+0.00"] * 5
+    assert [round(layer["std"], 2) for layer in last["layers"]] == [0.63, 0.64, 0.65, 0.65, 0.65]
     for layer, expected in zip(last["layers"], LECTURE_GRAD_STD):
         assert layer["grad_std"] == pytest.approx(expected, rel=1e-5)
     for param, (shape, grad_std, ratio) in zip(last["params"], LECTURE_WEIGHTS):

@@ -63,7 +63,11 @@ def test_pause_step_resume_and_lr_change(small_words):
         assert state["lr"] == pytest.approx(TINY.lr / 2)
         trainer.send(cmd.Resume())
         wait_for(channel, seen, lambda r: r["event"] == "state" and not r["paused"])
-        wait_for(channel, seen, lambda r: r["event"] == "stats" and r["step"] > stepped["step"] and r["lr"] == pytest.approx(TINY.lr / 2))
+        wait_for(
+            channel,
+            seen,
+            lambda r: r["event"] == "stats" and r["step"] > stepped["step"] and r["lr"] == pytest.approx(TINY.lr / 2),
+        )
     finally:
         assert trainer.close(timeout=5)
 
@@ -93,7 +97,7 @@ def test_rerun_starts_a_new_numbered_run_with_the_new_config(small_words):
         started = wait_for(channel, seen, lambda r: r["event"] == "run_start")
         assert started["run"] == 2 and started["config"]["batchnorm"] is False
         stats = wait_for(channel, seen, lambda r: r["event"] == "stats")
-        assert stats["run"] == 2 and [l["index"] for l in stats["layers"]] == [1, 3]
+        assert stats["run"] == 2 and [layer["index"] for layer in stats["layers"]] == [1, 3]
     finally:
         trainer.close(timeout=5)
 

@@ -98,7 +98,9 @@ def test_build_examples_edge_cases():
 
 @settings(max_examples=100, deadline=None)
 @given(
-    words=st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="."), min_size=1, max_size=10), max_size=20),
+    words=st.lists(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_characters="."), min_size=1, max_size=10), max_size=20
+    ),
     block_size=st.integers(1, 6),
 )
 def test_property_build_examples(words, block_size):
@@ -160,6 +162,9 @@ def test_million_words_shape():
 
 
 def test_data_imports_no_ui():
-    code = "import sys, data; bad = [m for m in ('textual', 'plotext', 'tui') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
+    code = (
+        "import sys, data; bad = [m for m in ('textual', 'plotext', 'tui') if m in sys.modules]; print(bad); "
+        "sys.exit(bool(bad))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr

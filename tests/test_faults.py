@@ -25,7 +25,19 @@ ROOT = Path(__file__).resolve().parents[1]
 def start_headless(log: Path, *flags: str) -> subprocess.Popen:
     """A real `makemore-tui --headless` process with a long run."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--headless", "--steps", "1000000", "--hidden", "32", "--run-log", str(log), *flags],
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "--headless",
+            "--steps",
+            "1000000",
+            "--hidden",
+            "32",
+            "--run-log",
+            str(log),
+            *flags,
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -88,15 +100,68 @@ def test_error_inside_the_trainer_ends_headless_with_exit_1(tmp_path, small_word
 def test_diverging_headless_run_exits_3_without_a_traceback(tmp_path, small_words, capsys):
     words = tmp_path / "w.txt"
     words.write_text("\n".join(small_words))
-    code = main(["--headless", "--data", str(words), "--lr", "1000", "--steps", "3000", "--hidden", "32", "--run-log", str(tmp_path / "r.jsonl")])
+    code = main(
+        [
+            "--headless",
+            "--data",
+            str(words),
+            "--lr",
+            "1000",
+            "--steps",
+            "3000",
+            "--hidden",
+            "32",
+            "--run-log",
+            str(tmp_path / "r.jsonl"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 3 and "diverged" in captured.out and "Traceback" not in captured.out + captured.err
 
 
 ALPHABETS = {
-    "accents": ["élodie", "josé", "zoë", "françois", "anaïs", "mélanie", "noël", "chloé", "inès", "léa", "renée", "andré"],
-    "greek": ["αλέξανδρος", "ελένη", "γιώργος", "μαρία", "νίκος", "σοφία", "δημήτρης", "κατερίνα", "ιωάννης", "άννα", "πέτρος", "χριστίνα"],
-    "cyrillic": ["александр", "мария", "дмитрий", "анна", "сергей", "елена", "иван", "ольга", "никита", "татьяна", "павел", "юлия"],
+    "accents": [
+        "élodie",
+        "josé",
+        "zoë",
+        "françois",
+        "anaïs",
+        "mélanie",
+        "noël",
+        "chloé",
+        "inès",
+        "léa",
+        "renée",
+        "andré",
+    ],
+    "greek": [
+        "αλέξανδρος",
+        "ελένη",
+        "γιώργος",
+        "μαρία",
+        "νίκος",
+        "σοφία",
+        "δημήτρης",
+        "κατερίνα",
+        "ιωάννης",
+        "άννα",
+        "πέτρος",
+        "χριστίνα",
+    ],
+    "cyrillic": [
+        "александр",
+        "мария",
+        "дмитрий",
+        "анна",
+        "сергей",
+        "елена",
+        "иван",
+        "ольга",
+        "никита",
+        "татьяна",
+        "павел",
+        "юлия",
+    ],
 }
 
 
@@ -124,12 +189,36 @@ def test_a_300_character_word_and_a_million_lines(tmp_path):
     assert splits.train[0].shape[0] + splits.val[0].shape[0] + splits.test[0].shape[0] == sum(len(w) + 1 for w in words)
 
 
-config_values = st.one_of(st.integers(-5, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(), st.text(max_size=5))
+config_values = st.one_of(
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=5),
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    field=st.sampled_from(["steps", "embd", "hidden", "depth", "block_size", "batch_size", "stats_every", "eval_every", "lr", "gain", "seed", "lr_decay_step", "device", "engine", "hist_bins"]),
+    field=st.sampled_from(
+        [
+            "steps",
+            "embd",
+            "hidden",
+            "depth",
+            "block_size",
+            "batch_size",
+            "stats_every",
+            "eval_every",
+            "lr",
+            "gain",
+            "seed",
+            "lr_decay_step",
+            "device",
+            "engine",
+            "hist_bins",
+        ]
+    ),
     value=config_values,
 )
 def test_config_validation_accepts_or_says_why(field, value):

@@ -13,9 +13,9 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -135,7 +135,15 @@ class MakemoreApp(App[int]):
     zoomed = reactive(False)
     layout_mode = reactive("pages")
 
-    def __init__(self, *, trainer=None, channel=None, replay: ReplayFeed | None = None, refresh_hz: float = REFRESH_HZ, handle_signals: bool = False):
+    def __init__(
+        self,
+        *,
+        trainer=None,
+        channel=None,
+        replay: ReplayFeed | None = None,
+        refresh_hz: float = REFRESH_HZ,
+        handle_signals: bool = False,
+    ):
         super().__init__()
         if (trainer is None) == (replay is None):
             raise ValueError("MakemoreApp needs a trainer and channel, or a replay")
@@ -205,7 +213,8 @@ class MakemoreApp(App[int]):
             footer.show_command_palette = width >= 120
             footer.refresh(recompose=True)
         self.query_one("#too-small", Static).update(
-            f"terminal too small: {width}×{height}\nmakemore-tui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window · q quits"
+            f"terminal too small: {width}×{height}\nmakemore-tui needs at least "
+            f"{MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window · q quits"
         )
 
     def watch_layout_mode(self) -> None:
@@ -278,7 +287,9 @@ class MakemoreApp(App[int]):
                 self.paused_wanted = False
                 self.post_message(RunStarted(int(record.get("run") or 0), record.get("config") or {}))
             elif event == "run_end":
-                self.post_message(RunEnded(int(record.get("run") or 0), str(record.get("reason")), str(record.get("message") or "")))
+                self.post_message(
+                    RunEnded(int(record.get("run") or 0), str(record.get("reason")), str(record.get("message") or ""))
+                )
             elif event == "state" and isinstance(record.get("paused"), bool):
                 self.paused_wanted = record["paused"]
             elif event in ("error", "log_error") and record.get("message"):
@@ -331,7 +342,11 @@ class MakemoreApp(App[int]):
             return
         if message.reason in ("diverged", "error"):
             detail = f": {message.message}" if message.message else ""
-            self.notify(f"run {message.run} {message.reason}{detail}\nr reruns, b/g change the setup and rerun", severity="error", timeout=10)
+            self.notify(
+                f"run {message.run} {message.reason}{detail}\nr reruns, b/g change the setup and rerun",
+                severity="error",
+                timeout=10,
+            )
         elif message.reason == "finished":
             self.say(f"run {message.run} finished · r reruns")
 
@@ -481,7 +496,12 @@ class MakemoreApp(App[int]):
         yield from super().get_system_commands(screen)
         commands = [
             ("Pause / resume" if self.replay is None else "Play / pause replay", "space", self.action_pause, "pause"),
-            ("Toggle BatchNorm and rerun", "b: same seed, BatchNorm flipped", self.action_toggle_batchnorm, "toggle_batchnorm"),
+            (
+                "Toggle BatchNorm and rerun",
+                "b: same seed, BatchNorm flipped",
+                self.action_toggle_batchnorm,
+                "toggle_batchnorm",
+            ),
             ("Cycle gain and rerun", "g: 5/3 → 1 → 0.5 → 3", self.action_cycle_gain, "cycle_gain"),
             ("Rerun", "r: a new run with the current settings", self.action_rerun, "rerun"),
             ("Step once", "n: one step while paused", self.action_step, "step"),

@@ -9,8 +9,8 @@ under a millisecond. Nothing here imports Textual, so it is testable on its own.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 from rich.segment import Segment
@@ -109,7 +109,10 @@ def _column_means(xs: np.ndarray, ys: np.ndarray, x0: float, x1: float, columns:
     column = np.clip(((xs - x0) / (x1 - x0) * (columns - 1)).round().astype(np.int64), 0, columns - 1)
     counts = np.bincount(column, minlength=columns)
     filled = counts > 0
-    return (np.bincount(column, xs, columns)[filled] / counts[filled], np.bincount(column, ys, columns)[filled] / counts[filled])
+    return (
+        np.bincount(column, xs, columns)[filled] / counts[filled],
+        np.bincount(column, ys, columns)[filled] / counts[filled],
+    )
 
 
 def blank_lines(width: int, height: int) -> list[Line]:
@@ -278,7 +281,14 @@ def _pool(values: np.ndarray, size: int, axis: int) -> np.ndarray:
     return sums / counts.reshape(shape)
 
 
-def bar(fraction: float, width: int, style: Style, track: Style, ghost: float | None = None, ghost_style: Style | None = None) -> Line:
+def bar(
+    fraction: float,
+    width: int,
+    style: Style,
+    track: Style,
+    ghost: float | None = None,
+    ghost_style: Style | None = None,
+) -> Line:
     """A horizontal bar filled to `fraction` (0..1) with eighth-cell precision.
 
     `ghost` marks another fraction (the previous run's value) with a thin line on the track.

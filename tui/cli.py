@@ -70,24 +70,62 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--headless", action="store_true", help="train with no UI: print progress and the lecture's tables")
-    parser.add_argument("--data", metavar="PATH", help="words file, UTF-8, one word per line (default: the built-in US names)")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="default", help="starting configuration; flags override it (default: default)")
+    parser.add_argument(
+        "--headless", action="store_true", help="train with no UI: print progress and the lecture's tables"
+    )
+    parser.add_argument(
+        "--data", metavar="PATH", help="words file, UTF-8, one word per line (default: the built-in US names)"
+    )
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="default",
+        help="starting configuration; flags override it (default: default)",
+    )
     parser.add_argument("--steps", type=_whole_number, metavar="N", help="optimisation steps (default 200000)")
-    parser.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None, help="BatchNorm after every Linear (default on)")
-    parser.add_argument("--gain", type=str, metavar="G", help="init gain on the Linear weights, a number or fraction like 5/3")
-    parser.add_argument("--lr", type=_number, metavar="X", help="learning rate; divided by 10 for the last quarter of steps (default 0.1)")
-    parser.add_argument("--seed", type=_whole_number, metavar="N", help="torch generator seed (default 2147483647, the lecture's)")
+    parser.add_argument(
+        "--batchnorm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="BatchNorm after every Linear (default on)",
+    )
+    parser.add_argument(
+        "--gain", type=str, metavar="G", help="init gain on the Linear weights, a number or fraction like 5/3"
+    )
+    parser.add_argument(
+        "--lr",
+        type=_number,
+        metavar="X",
+        help="learning rate; divided by 10 for the last quarter of steps (default 0.1)",
+    )
+    parser.add_argument(
+        "--seed", type=_whole_number, metavar="N", help="torch generator seed (default 2147483647, the lecture's)"
+    )
     parser.add_argument("--embd", type=_whole_number, metavar="N", help="embedding size per character (default 10)")
     parser.add_argument("--hidden", type=_whole_number, metavar="N", help="neurons per hidden layer (default 100)")
     parser.add_argument("--depth", type=_whole_number, metavar="N", help="hidden tanh layers (default 5)")
     parser.add_argument("--block-size", type=_whole_number, metavar="N", help="characters of context (default 3)")
     parser.add_argument("--batch-size", type=_whole_number, metavar="N", help="examples per step (default 32)")
-    parser.add_argument("--stats-every", type=_whole_number, metavar="N", help="record layer statistics every N steps (default 100)")
-    parser.add_argument("--eval-every", type=_whole_number, metavar="N", help="evaluate split losses every N steps (default: a tenth of the run, at least 10000)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train (default auto: the faster one for the engine)")
-    parser.add_argument("--engine", choices=("auto", "lecture", "fused"), help="lecture: the notebook's layers and autograd; fused: faster, same math")
-    parser.add_argument("--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)")
+    parser.add_argument(
+        "--stats-every", type=_whole_number, metavar="N", help="record layer statistics every N steps (default 100)"
+    )
+    parser.add_argument(
+        "--eval-every",
+        type=_whole_number,
+        metavar="N",
+        help="evaluate split losses every N steps (default: a tenth of the run, at least 10000)",
+    )
+    parser.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), help="where to train (default auto: the faster one for the engine)"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "lecture", "fused"),
+        help="lecture: the notebook's layers and autograd; fused: faster, same math",
+    )
+    parser.add_argument(
+        "--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="replay RUN.jsonl")
     replay = sub.add_parser("replay", help="view a recorded run log on the app's screen")
     replay.add_argument("log", metavar="RUN.jsonl", help="a run log written by makemore-tui")
@@ -95,7 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # flag name -> TrainConfig field, for flags that map one to one
-_FIELDS = ("steps", "batchnorm", "lr", "seed", "embd", "hidden", "depth", "block_size", "batch_size", "stats_every", "eval_every", "device", "engine")
+_FIELDS = (
+    "steps",
+    "batchnorm",
+    "lr",
+    "seed",
+    "embd",
+    "hidden",
+    "depth",
+    "block_size",
+    "batch_size",
+    "stats_every",
+    "eval_every",
+    "device",
+    "engine",
+)
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -144,7 +196,10 @@ def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:
     try:
         from tui.app import run_live
     except ImportError as error:
-        print(f"makemore-tui: the app needs textual ({error}); install it (pip install textual) or use --headless", file=sys.stderr)
+        print(
+            f"makemore-tui: the app needs textual ({error}); install it (pip install textual) or use --headless",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from core.channel import RecordChannel
     from core.trainer import Trainer
@@ -163,7 +218,9 @@ def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:
 
 def _replay(path: str) -> int:
     if not os.path.isfile(path):
-        print(f"makemore-tui: replay: no run log at {path} (pass a .jsonl file written by makemore-tui)", file=sys.stderr)
+        print(
+            f"makemore-tui: replay: no run log at {path} (pass a .jsonl file written by makemore-tui)", file=sys.stderr
+        )
         return EXIT_USAGE
     from tui.app import run_replay
 

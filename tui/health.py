@@ -7,8 +7,8 @@ it (g gain, b BatchNorm, +/- lr). No Textual here: the rules are tested on plain
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 SATURATION_LIMIT_PCT = 5.0  # the lecture: a few percent of saturated tanh units is fine
 UPDATE_TARGET_LOG10 = -3.0  # update:data of ~1e-3 is the lecture's "about right"
@@ -42,13 +42,25 @@ def _fix_keys(batchnorm: bool | None, gain: str = "lower gain") -> str:
     return f"{gain} (g)" if batchnorm else f"BN (b) / {gain} (g)"
 
 
-def saturation_hints(layers: Sequence[Mapping], batchnorm: bool | None, limit: float = SATURATION_LIMIT_PCT) -> list[Hint]:
+def saturation_hints(
+    layers: Sequence[Mapping], batchnorm: bool | None, limit: float = SATURATION_LIMIT_PCT
+) -> list[Hint]:
     """Layers with more than `limit` percent of |t| > 0.97."""
-    hot = [(layer_name(layer), layer["saturated_pct"]) for layer in layers if _finite(layer.get("saturated_pct")) and layer["saturated_pct"] > limit]
+    hot = [
+        (layer_name(layer), layer["saturated_pct"])
+        for layer in layers
+        if _finite(layer.get("saturated_pct")) and layer["saturated_pct"] > limit
+    ]
     if not hot:
         return []
     names = ", ".join(f"{name} {pct:.0f}%" for name, pct in hot)
-    return [Hint("saturation", f"saturated > {limit:g}%: {names} — tanh gradients vanish there; {_fix_activations(batchnorm)}", _saturation_short(hot, limit) + f" → {_fix_keys(batchnorm)}")]
+    return [
+        Hint(
+            "saturation",
+            f"saturated > {limit:g}%: {names} — tanh gradients vanish there; {_fix_activations(batchnorm)}",
+            _saturation_short(hot, limit) + f" → {_fix_keys(batchnorm)}",
+        )
+    ]
 
 
 def _saturation_short(hot: list[tuple[str, float]], limit: float) -> str:
@@ -57,7 +69,9 @@ def _saturation_short(hot: list[tuple[str, float]], limit: float) -> str:
     return f"{len(hot)} layers >{limit:g}% saturated"
 
 
-def gradient_depth_hints(layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT) -> list[Hint]:
+def gradient_depth_hints(
+    layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT
+) -> list[Hint]:
     """Gradient std that shrinks or grows more than `limit`× from the first tanh layer to the last."""
     stds = [(layer_name(layer), layer["grad_std"]) for layer in layers if _finite(layer.get("grad_std"))]
     if len(stds) < 2:
@@ -69,7 +83,10 @@ def gradient_depth_hints(layers: Sequence[Mapping], batchnorm: bool | None, limi
     first, last = stds[0], stds[-1]
     direction = "shrinks toward the input" if first[1] < last[1] else "grows toward the input"
     fix = "set the gain near 5/3 (g)" if batchnorm else "turn BatchNorm on (b) or set the gain near 5/3 (g)"
-    text = f"grad std {direction}: {high / low:.1f}× across depth ({first[0]} {first[1]:.1e}, {last[0]} {last[1]:.1e}); {fix}"
+    text = (
+        f"grad std {direction}: {high / low:.1f}× across depth ({first[0]} {first[1]:.1e}, {last[0]} "
+        f"{last[1]:.1e}); {fix}"
+    )
     return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → {_fix_keys(batchnorm, 'gain 5/3')}")]
 
 
@@ -85,14 +102,28 @@ def update_ratio_hints(recent: Mapping[str, float], tolerance: float = UPDATE_TO
     hints = []
     if high:
         listed = ", ".join(f"{name} {value:.1f}" for name, value in high.items())
-        hints.append(Hint("update", f"update:data > 10^-2 ({listed}): steps too big for the weights; lower lr (-)", f"update:data high ({', '.join(high)}) → lr ÷2 (-)"))
+        hints.append(
+            Hint(
+                "update",
+                f"update:data > 10^-2 ({listed}): steps too big for the weights; lower lr (-)",
+                f"update:data high ({', '.join(high)}) → lr ÷2 (-)",
+            )
+        )
     if low:
         listed = ", ".join(f"{name} {value:.1f}" for name, value in low.items())
-        hints.append(Hint("update", f"update:data < 10^-4 ({listed}): learning too slowly; raise lr (+)", f"update:data low ({', '.join(low)}) → lr ×2 (+)"))
+        hints.append(
+            Hint(
+                "update",
+                f"update:data < 10^-4 ({listed}): learning too slowly; raise lr (+)",
+                f"update:data low ({', '.join(low)}) → lr ×2 (+)",
+            )
+        )
     return hints
 
 
-def activation_depth_hints(layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT) -> list[Hint]:
+def activation_depth_hints(
+    layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT
+) -> list[Hint]:
     """Activation std collapsing toward zero with depth (the gain too low for tanh)."""
     stds = [(layer_name(layer), layer["std"]) for layer in layers if _finite(layer.get("std"))]
     if len(stds) < 2 or stds[-1][1] <= 0 or stds[0][1] / stds[-1][1] <= limit:
@@ -100,17 +131,32 @@ def activation_depth_hints(layers: Sequence[Mapping], batchnorm: bool | None, li
     (first, top), (last, bottom) = stds[0], stds[-1]
     fix = "raise the gain toward 5/3 (g)" if batchnorm else "raise the gain toward 5/3 (g) or turn BatchNorm on (b)"
     text = f"activations shrink toward zero with depth: std {first} {top:.2f} → {last} {bottom:.2f}; {fix}"
-    return [Hint("activations", text, f"activations shrink {top / bottom:.0f}× with depth → {_fix_keys(batchnorm, 'gain 5/3')}")]
+    return [
+        Hint(
+            "activations",
+            text,
+            f"activations shrink {top / bottom:.0f}× with depth → {_fix_keys(batchnorm, 'gain 5/3')}",
+        )
+    ]
 
 
 def next_dead_streaks(streaks: Mapping[int, int], layers: Sequence[Mapping]) -> dict[int, int]:
     """Consecutive stats records each layer (by index) has had dead neurons, after `layers`."""
-    return {layer.get("index", i): (streaks.get(layer.get("index", i), 0) + 1 if (layer.get("dead") or 0) > 0 else 0) for i, layer in enumerate(layers)}
+    return {
+        layer.get("index", i): (streaks.get(layer.get("index", i), 0) + 1 if (layer.get("dead") or 0) > 0 else 0)
+        for i, layer in enumerate(layers)
+    }
 
 
-def dead_neuron_hints(streaks: Mapping[int, int], layers: Sequence[Mapping], batchnorm: bool | None, ticks: int = DEAD_TICKS) -> list[Hint]:
+def dead_neuron_hints(
+    streaks: Mapping[int, int], layers: Sequence[Mapping], batchnorm: bool | None, ticks: int = DEAD_TICKS
+) -> list[Hint]:
     """Layers whose neurons stayed saturated for the whole batch over `ticks` stats records."""
-    dead = [(layer_name(layer), layer.get("dead") or 0) for i, layer in enumerate(layers) if streaks.get(layer.get("index", i), 0) >= ticks]
+    dead = [
+        (layer_name(layer), layer.get("dead") or 0)
+        for i, layer in enumerate(layers)
+        if streaks.get(layer.get("index", i), 0) >= ticks
+    ]
     if not dead:
         return []
     listed = ", ".join(f"{name} {count}" for name, count in dead)
@@ -131,7 +177,10 @@ def initial_loss_hints(loss: float | None, vocab_size: int | None, margin: float
     expected = expected_initial_loss(vocab_size)
     if loss <= expected + margin:
         return []
-    text = f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; scale the last layer down (×0.1) or lower the gain (g)"
+    text = (
+        f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; "
+        "scale the last layer down (×0.1) or lower the gain (g)"
+    )
     return [Hint("loss", text, f"initial loss {loss:.1f} ≫ {expected:.1f} → shrink last layer / gain (g)")]
 
 

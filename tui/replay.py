@@ -24,7 +24,7 @@ class ReplayFeed:
         self.playing = False
 
     @classmethod
-    def load(cls, path: str | Path) -> "ReplayFeed":
+    def load(cls, path: str | Path) -> ReplayFeed:
         """Read a run log (a torn last line and unknown events are fine)."""
         return cls(read_run_log(path), name=Path(path).name)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 
@@ -174,7 +174,11 @@ class RunView:
 
     def _judge(self, layers: list, params: list) -> list[health.Hint]:
         names = param_names(params)
-        recent = {name: sum(values) / len(values) for name, values in zip(names, self.recent_updates) if len(values) == UPDATE_HINT_POINTS}
+        recent = {
+            name: sum(values) / len(values)
+            for name, values in zip(names, self.recent_updates)
+            if len(values) == UPDATE_HINT_POINTS
+        }
         return [
             *health.saturation_hints(layers, self.batchnorm),
             *health.activation_depth_hints(layers, self.batchnorm),
@@ -265,7 +269,9 @@ class ViewState:
             return {STATUS}
         if event == "eval":
             view = self._run_for(record)
-            view.evals.append((_int(record.get("step"), view.step), _float(record.get("train")), _float(record.get("val"))))
+            view.evals.append(
+                (_int(record.get("step"), view.step), _float(record.get("train")), _float(record.get("val")))
+            )
             return {STATUS, LOSS}
         if event == "samples":
             view = self._run_for(record)

@@ -38,13 +38,24 @@ COMMON_KEYS = [
 ]
 # (panel, what it shows): the text wraps under its own column.
 PANELS = [
-    ("1 saturation", "% of tanh outputs with |t|>0.97 per layer, yellow past 5%; the faint ┃ and column are the previous run at the same step (A/B after b, g or r)"),
+    (
+        "1 saturation",
+        "% of tanh outputs with |t|>0.97 per layer, yellow past 5%; the faint ┃ and column are the previous "
+        "run at the same step (A/B after b, g or r)",
+    ),
     ("2 activations", "histograms of every tanh layer's output on shared bins in [-1, 1]"),
     ("3 gradients", "histograms of the gradients at the tanh outputs, shared symmetric bins"),
     ("4 weights", "per 2-D parameter: gradient mean and std, grad:data, update:data (log10)"),
-    ("5 update:data", "log10 of (lr·grad).std / data.std over steps; near −3 (dotted) the weights learn at a sane rate"),
+    (
+        "5 update:data",
+        "log10 of (lr·grad).std / data.std over steps; near −3 (dotted) the weights learn at a sane rate",
+    ),
     ("6 loss", "log-scale loss, mean per stats window; ● train and ◆ val evaluations; the previous run faint"),
-    ("7 map", "|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, saturated for the whole batch: it never learns"),
+    (
+        "7 map",
+        "|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, "
+        "saturated for the whole batch: it never learns",
+    ),
     ("8 samples", "names sampled from the model"),
 ]
 HINTS = (
@@ -81,6 +92,15 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         title = Text.assemble(("makemore-tui", "bold #4e79a7"), " · the deep tanh MLP of makemore part 3, live\n")
         keys = _key_table("Replay keys" if self.replay else "Training keys", REPLAY_KEYS if self.replay else LIVE_KEYS)
-        body = Group(title, keys, Text(""), _key_table("Screen keys", COMMON_KEYS), Text(""), _key_table("Panels", PANELS, "#4e79a7"), Text(""), Text(HINTS))
+        body = Group(
+            title,
+            keys,
+            Text(""),
+            _key_table("Screen keys", COMMON_KEYS),
+            Text(""),
+            _key_table("Panels", PANELS, "#4e79a7"),
+            Text(""),
+            Text(HINTS),
+        )
         with VerticalScroll(id="help-body"):
             yield Static(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from tui.canvas import Line, Trace, line_chart, message_lines
 from tui.health import layer_name
 from tui.widgets.panel import DIM_STYLE, Panel, layer_style, legend_line
@@ -45,7 +46,13 @@ class HistogramPanel(Panel):
             return message_lines("no histograms in these statistics", width, height, DIM_STYLE)
         legend = legend_line(legend, width)
         top = max(float(np.max(trace.ys)) for trace in traces)
-        chart = line_chart(traces, width, height - 1, x_range=(float(edges[0]), float(edges[-1])), y_range=(0.0, top if top > 0 else 1.0))
+        chart = line_chart(
+            traces,
+            width,
+            height - 1,
+            x_range=(float(edges[0]), float(edges[-1])),
+            y_range=(0.0, top if top > 0 else 1.0),
+        )
         return [legend, *chart]
 
 

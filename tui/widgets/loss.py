@@ -18,7 +18,7 @@ VAL_STYLE = Style(color="#b07aa1", bold=True)
 
 def _loss_label(log_value: float) -> str:
     # The axis is log10(loss); labels read in loss units, as the lecture's plot is read.
-    return f"{10 ** log_value:.3g}"
+    return f"{10**log_value:.3g}"
 
 
 class LossPanel(Panel):
@@ -59,4 +59,3 @@ class LossPanel(Panel):
             legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", VAL_STYLE))
         chart = line_chart(traces, width, height - 1, x_range=(0.0, x_end), x_format=format_steps, y_format=_loss_label)
         return [legend_line(legend, width), *chart]
-

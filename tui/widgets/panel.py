@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 import time
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -162,4 +163,6 @@ class Panel(Widget):
         if len(short) <= limit:
             return short
         more = len(short) - (limit - 1)
-        return short[: limit - 1] + [text_line((f"⚠ {more} more hint{'s' if more > 1 else ''}: z zooms this panel", HINT_STYLE))]
+        return short[: limit - 1] + [
+            text_line((f"⚠ {more} more hint{'s' if more > 1 else ''}: z zooms this panel", HINT_STYLE))
+        ]

@@ -45,7 +45,11 @@ class SatMapPanel(Panel):
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
         if run is None or not run.satmap:
-            text = "waiting for the first map…" if self.live else "saturation maps are live only: the run log does not keep them"
+            text = (
+                "waiting for the first map…"
+                if self.live
+                else "saturation maps are live only: the run log does not keep them"
+            )
             return message_lines(text, width, height, DIM_STYLE)
         position = self.shown_layer % len(run.satmap)
         grid = np.asarray(run.satmap[position], dtype=bool)
@@ -55,7 +59,11 @@ class SatMapPanel(Panel):
         rows, cols = grid.shape if grid.ndim == 2 else (0, 0)
         header = text_line(
             (f"{name}", layer_style(position)),
-            (f" {position + 1}/{len(run.satmap)} · {rows}×{cols} · {grid.mean() * 100 if grid.size else 0:.1f}% white · ", DIM_STYLE),
+            (
+                f" {position + 1}/{len(run.satmap)} · {rows}×{cols} · "
+                f"{grid.mean() * 100 if grid.size else 0:.1f}% white · ",
+                DIM_STYLE,
+            ),
             (f"{dead} dead", BAD_STYLE if dead else DIM_STYLE),
         )
         return [header, *bool_map(grid, width, height - 1, ON_STYLE, OFF_STYLE)]

@@ -68,7 +68,14 @@ class SaturationPanel(Panel):
             pct = values[i] if math.isfinite(values[i]) else 0.0
             ghost = ghosts[i]
             line = text_line((f"{layer_name(layer):<4}", layer_style(i)))
-            line += bar(pct / scale, bar_width, saturation_style(pct), TRACK_STYLE, None if ghost is None else ghost / scale, PREVIOUS_STYLE)
+            line += bar(
+                pct / scale,
+                bar_width,
+                saturation_style(pct),
+                TRACK_STYLE,
+                None if ghost is None else ghost / scale,
+                PREVIOUS_STYLE,
+            )
             line += text_line((f"{pct:6.1f}%", saturation_style(pct)))
             if show_moments:
                 line += text_line(f"{_num(layer.get('mean'), '+.2f'):>7}{_num(layer.get('std'), '.2f'):>5}")
@@ -80,7 +87,11 @@ class SaturationPanel(Panel):
             lines.append(line)
             if two_rows and ghost is not None:
                 # Room to spare: the previous run's bar right under this run's, for A/B.
-                lines.append(text_line(f"{'':4}") + bar(ghost / scale, bar_width, PREVIOUS_STYLE, Style(color="grey19")) + text_line((f"{ghost:6.1f}% run {previous.run}", PREVIOUS_STYLE)))
+                lines.append(
+                    text_line(f"{'':4}")
+                    + bar(ghost / scale, bar_width, PREVIOUS_STYLE, Style(color="grey19"))
+                    + text_line((f"{ghost:6.1f}% run {previous.run}", PREVIOUS_STYLE))
+                )
         return lines[:height]
 
 

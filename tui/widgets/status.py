@@ -93,7 +93,11 @@ class StatusBar(Widget):
             bar_width = width - used
             if bar_width >= 10:
                 filled = round(fraction * bar_width)
-                first += [Segment(" "), Segment("━" * filled, BAR_STYLE), Segment("━" * (bar_width - filled), TRACK_STYLE)]
+                first += [
+                    Segment(" "),
+                    Segment("━" * filled, BAR_STYLE),
+                    Segment("━" * (bar_width - filled), TRACK_STYLE),
+                ]
             first += text_line(f" {fraction * 100:3.0f}%", (tail, None))
 
         config = ""

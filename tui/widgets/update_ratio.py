@@ -33,5 +33,7 @@ class UpdateRatioPanel(Panel):
         if not traces:
             return message_lines("no update:data yet", width, height, DIM_STYLE)
         legend.append(("┄", f"{UPDATE_TARGET_LOG10:g} target", REF_STYLE))
-        chart = line_chart(traces, width, height - 1, refs=[RefLine(UPDATE_TARGET_LOG10, REF_STYLE)], x_format=format_steps)
+        chart = line_chart(
+            traces, width, height - 1, refs=[RefLine(UPDATE_TARGET_LOG10, REF_STYLE)], x_format=format_steps
+        )
         return [legend_line(legend, width), *chart]

@@ -30,8 +30,14 @@ class WeightsPanel(Panel):
         median = finite[len(finite) // 2] if finite else None
         show_mean = width >= 70
         bar_width = max(width - (58 if show_mean else 46), 0)
-        header = f"{'param':<6}{'shape':<11}" + (f"{'grad mean':>11}" if show_mean else "") + f"{'grad std':>10}{'grad:data':>10}{'upd:data':>9}"
-        lines = [text_line((header + (f"  log10 grad:data {LOG_LOW:g}…{LOG_HIGH:g}" if bar_width >= 24 else ""), DIM_STYLE))]
+        header = (
+            f"{'param':<6}{'shape':<11}"
+            + (f"{'grad mean':>11}" if show_mean else "")
+            + f"{'grad std':>10}{'grad:data':>10}{'upd:data':>9}"
+        )
+        lines = [
+            text_line((header + (f"  log10 grad:data {LOG_LOW:g}…{LOG_HIGH:g}" if bar_width >= 24 else ""), DIM_STYLE))
+        ]
         for i, (name, param) in enumerate(zip(param_names(params), params)):
             shape = param.get("shape") or []
             ratio = param.get("grad_to_data")
@@ -47,7 +53,9 @@ class WeightsPanel(Panel):
             line += text_line((f"{update:>9.2f}" if _finite(update) else f"{'–':>9}", None))
             if bar_width >= 8 and _finite(ratio) and ratio > 0:
                 frac = (math.log10(ratio) - LOG_LOW) / (LOG_HIGH - LOG_LOW)
-                line += text_line("  ") + bar(frac, bar_width - 2, WARN_STYLE if outlier else layer_style(i), PREVIOUS_STYLE)
+                line += text_line("  ") + bar(
+                    frac, bar_width - 2, WARN_STYLE if outlier else layer_style(i), PREVIOUS_STYLE
+                )
             lines.append(line)
         return lines[:height]
 
