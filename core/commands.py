@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.compare import Variant
 from core.config import TrainConfig
 
 
@@ -23,15 +24,13 @@ class StepOnce:
 
 
 @dataclass(frozen=True)
-class Stop:
-    """End the current run early (reason `stopped`); the thread waits for a rerun or quit."""
-
-
-@dataclass(frozen=True)
 class Rerun:
-    """Stop the current run and start a new one, with `config` or the current one."""
+    """Stop the current run and start a new one: `variants` (a compare), `config` (a single run),
+    or, with neither, what the current run trains."""
 
     config: TrainConfig | None = None
+    variants: tuple[Variant, ...] | None = None
+    paused: bool = False  # start paused at step 0, its statistics shown, no update applied
 
 
 @dataclass(frozen=True)
@@ -58,4 +57,4 @@ class Quit:
     """End the current run and the trainer thread."""
 
 
-Command = Pause | Resume | StepOnce | Stop | Rerun | ScaleLr | Evaluate | Sample | Quit
+Command = Pause | Resume | StepOnce | Rerun | ScaleLr | Evaluate | Sample | Quit

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 from core.fused import FusedEngine
 from core.model import MLP
+
+
+class StatsTensors(NamedTuple):
+    """The tensors one stats tick reads, for the variants of one structure group (stacked on dim 0)."""
+
+    variants: tuple[int, ...]  # which variants (0-based, in config order) lie along dim 0
+    layer_index: tuple[int, ...]  # each activation layer's position in the lecture's layer list
+    embcat: torch.Tensor  # (V, B, block_size*embd): the first Linear's input this step
+    acts: list[torch.Tensor]  # per activation layer, (V, B, hidden): its output, forward pass of the step
+    act_grads: list[torch.Tensor]  # per activation layer, (V, B, hidden): d loss / d output, backward pass
+    params: list[torch.Tensor]  # every parameter in the lecture's order (C first), each (V, *shape), after the update
+    grads: list[torch.Tensor]  # their gradients, same shapes
 
 
 class LectureEngine:
@@ -47,19 +60,73 @@ class LectureEngine:
             p.data += -lr * p.grad
         return loss.detach()
 
-    def statistics_tensors(self):
-        """(tanh indices, tanh outputs, their gradients, parameters, parameter gradients) of the last kept step."""
+    def statistics_tensors(self) -> list[StatsTensors]:
+        """The statistics tensors of the last kept step (one group, one variant)."""
         tanh = self.model.tanh_layers()
-        return (
-            [i for i, _ in tanh],
-            [layer.out for _, layer in tanh],
-            [layer.out.grad for _, layer in tanh],
-            self.params,
-            [p.grad for p in self.params],
-        )
+        return [
+            StatsTensors(
+                variants=(0,),
+                layer_index=tuple(i for i, _ in tanh),
+                embcat=self.model.embcat.unsqueeze(0),
+                acts=[layer.out.unsqueeze(0) for _, layer in tanh],
+                act_grads=[layer.out.grad.unsqueeze(0) for _, layer in tanh],
+                params=[p.unsqueeze(0) for p in self.params],
+                grads=[p.grad.unsqueeze(0) for p in self.params],
+            )
+        ]
 
 
-def make_engine(
+class _SingleRunAdapter:
+    """A single-model engine behind the variant-aware interface the trainer drives (V = 1)."""
+
+    variants = 1
+
+    def __init__(self, inner, generator: torch.Generator | None):
+        self.inner = inner
+        self.name = inner.name
+        self.generator = generator
+
+    def step(self, lrs, keep_stats: bool) -> torch.Tensor:
+        """One SGD step at lrs[0]; the loss, shape (1,)."""
+        return self.inner.step(lrs[0], keep_stats).reshape(1)
+
+    def preview(self, lrs) -> torch.Tensor:
+        """Statistics of the next step without taking it: parameters, buffers and the generator stay."""
+        state = self.generator.get_state() if self.generator is not None else None
+        buffers = [(bn, bn.running_mean.clone(), bn.running_var.clone()) for bn in self.inner.model.batchnorms()]
+        loss = self.inner.step(0.0, True).reshape(1)
+        if state is not None:
+            self.generator.set_state(state)
+        for bn, mean, var in buffers:
+            # in place where the layer updated in place (a CUDA graph holds the tensors)
+            if bn.running_mean.shape == mean.shape:
+                bn.running_mean.copy_(mean)
+                bn.running_var.copy_(var)
+            else:
+                bn.running_mean, bn.running_var = mean, var
+        return loss
+
+    def statistics_tensors(self):
+        """The inner engine's statistics tensors."""
+        return self.inner.statistics_tensors()
+
+    def variant_model(self, v: int) -> MLP:
+        """The one model."""
+        return self.inner.model
+
+    def freeze(self, v: int) -> None:
+        """A single run ends when it diverges: nothing to freeze."""
+
+
+def make_engine(configs, vocab_size: int, Xtr: torch.Tensor, Ytr: torch.Tensor, device: torch.device):
+    """The engine for `configs` (one per variant; a single run for now)."""
+    config = configs[0]
+    generator = torch.Generator().manual_seed(config.seed)
+    model = MLP.build(config, vocab_size, generator).to(device)
+    return _SingleRunAdapter(_make_single(config, model, Xtr, Ytr, generator, device), generator)
+
+
+def _make_single(
     config, model: MLP, Xtr: torch.Tensor, Ytr: torch.Tensor, generator: torch.Generator, device: torch.device
 ):
     """The engine for `config`: `lecture` is exact; `fused` and `auto` take the fused step,

@@ -71,7 +71,7 @@ class FusedEngine:
         B = Xb.shape[0]
         eps_scale = self.bn_scale**2
         # forward pass
-        x = C[Xb].view(B, -1)
+        x = self.embcat = C[Xb].view(B, -1)
         saved = []
         outs = []
         for block in self.blocks:
@@ -129,9 +129,20 @@ class FusedEngine:
         return loss, grads
 
     def statistics_tensors(self):
-        """(tanh indices, tanh outputs, their gradients, parameters, parameter gradients) of the last step."""
-        indices = [b.tanh_index for b in self.blocks if b.tanh_index is not None]
-        return indices, self.tanh_outs, self.tanh_grads, self.params, self.grads
+        """The statistics tensors of the last step (one group, one variant)."""
+        from core.engine import StatsTensors  # engine.py imports this module
+
+        return [
+            StatsTensors(
+                variants=(0,),
+                layer_index=tuple(b.tanh_index for b in self.blocks if b.tanh_index is not None),
+                embcat=self.embcat.unsqueeze(0),
+                acts=[t.unsqueeze(0) for t in self.tanh_outs],
+                act_grads=[g.unsqueeze(0) for g in self.tanh_grads],
+                params=[p.unsqueeze(0) for p in self.params],
+                grads=[g.unsqueeze(0) for g in self.grads],
+            )
+        ]
 
 
 def _blocks(model: MLP) -> list[_Block]:

@@ -8,6 +8,8 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from core.records import problem
+
 DEFAULT_DIR = Path("runs")
 
 
@@ -65,19 +67,30 @@ class RunLog:
 
 
 def read_run_log(path: str | os.PathLike) -> list[dict]:
-    """Read every whole record of a run log.
+    """Every usable record of a run log, in order (see `load_run_log`)."""
+    return load_run_log(path)[0]
 
-    A torn last line (the process was killed mid-write) is skipped, as are lines that are
-    not JSON objects or have no `event`; unknown events and fields are kept for the caller
-    to ignore, so older readers open newer logs.
+
+def load_run_log(path: str | os.PathLike) -> tuple[list[dict], int]:
+    """(usable records, how many lines were skipped) of a run log.
+
+    Skipped: a torn last line (the process was killed mid-write), lines that are not JSON
+    objects, and records that break the contract (core.records.problem: a field of the wrong
+    type). Unknown events and fields are kept for the caller to ignore, so older readers open
+    newer logs. Blank lines are neither kept nor counted.
     """
-    records = []
+    records, skipped = [], 0
     with open(path, "rb") as file:
         for raw in file:
+            if not raw.strip():
+                continue
             try:
                 record = json.loads(raw)
             except (UnicodeDecodeError, json.JSONDecodeError):
+                skipped += 1
                 continue
-            if isinstance(record, dict) and isinstance(record.get("event"), str):
+            if problem(record) is None:
                 records.append(record)
-    return records
+            else:
+                skipped += 1
+    return records, skipped

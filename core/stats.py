@@ -1,133 +1,208 @@
-"""Layer and parameter statistics of one step, as the lecture defines them, in one host transfer."""
+"""Layer and parameter statistics of one step, as the lecture defines them, in one host transfer.
+
+The lecture (makemore part 3) reads, after a step: each tanh layer's output `t` (mean, std,
+percent saturated |t| > 0.97, a histogram), the gradient at that output, and per 2-D parameter
+the gradient's std, grad:data = grad.std / data.std and the update:data ratio
+log10((lr·grad).std / data.std). Everything here is computed on the tensors' device, for every
+variant of every structure group at once, and brought to the host in a single transfer (one
+sync point per stats tick). The result follows core/records.py (`LayerStats`, `ParamStats`).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 import torch
+
+from core.engine import StatsTensors
+from core.records import LayerStats, ParamStats, histogram, rounded
 
 SATURATION_THRESHOLD = 0.97  # the lecture's "saturated" tanh output
 DEAD_THRESHOLD = 0.99  # the lecture's saturation picture: |t| > 0.99
 # Gradient bins span ±(this many of the largest layer's std), or less when no value reaches it:
 # one outlier must not squash every layer's histogram into the middle bins.
 GRAD_RANGE_STDS = 5.0
+# Per layer × variant: mean, std, saturated %, dead, grad mean, grad std, forward gain.
+_LAYER_FIELDS = 7
+# Per parameter × variant: grad mean, grad std, data std.
+_PARAM_FIELDS = 3
 
 
-def step_statistics(
-    tanh_indices: list[int],
-    tanh_outs: list[torch.Tensor],
-    tanh_grads: list[torch.Tensor],
-    params: list[torch.Tensor],
-    param_grads: list[torch.Tensor],
-    lr: float,
-    bins: int,
-) -> dict:
-    """Statistics of one step: activations and their gradients per tanh layer, and per 2-D parameter.
+def step_statistics(groups: Sequence[StatsTensors], lrs: Sequence[float], bins: int) -> dict[int, dict]:
+    """Statistics of the last kept step of every variant, by variant.
 
-    Activations come from the step's forward pass, gradients from its backward pass and
-    parameters are read after its update, as the lecture reads them. Everything is computed
-    on the tensors' device and brought to the host in a single transfer (one sync point).
-    Returns `layers`, `params` and `_satmap` (per layer, batch × neurons, |t| > 0.99).
+    `groups`: the engine's statistics tensors, one per structure group (each holds V_g variants
+    along dim 0); `lrs`: every variant's learning rate of that step; `bins`: histogram bins.
+    Returns {variant: {"layers": [LayerStats], "params": [ParamStats], "_satmap": [bool
+    array (batch, neurons) per layer]}}. One host transfer for all groups (a sync point).
     """
-    L = len(tanh_outs)
-    T = torch.stack([t.detach() for t in tanh_outs])  # (L, batch, neurons)
-    G = torch.stack([g.detach() for g in tanh_grads])
-    Tf, Gf = T.flatten(1), G.flatten(1)
-    t_std, t_mean = torch.std_mean(Tf, dim=1)
-    g_std, g_mean = torch.std_mean(Gf, dim=1)
-    saturated = (Tf.abs() > SATURATION_THRESHOLD).float().mean(1) * 100
-    satmap = T.abs() > DEAD_THRESHOLD
-    dead = satmap.all(dim=1).sum(1).float()
-
-    # Shared bins: activations on [-1, 1]; gradients on one symmetric range for all layers.
-    offsets = (torch.arange(L, device=T.device) * bins).unsqueeze(1)
-    a_idx = ((Tf + 1) * (bins / 2)).long().clamp_(0, bins - 1) + offsets
-    a_counts = torch.bincount(a_idx.flatten(), minlength=L * bins)
-    g_range = torch.minimum(Gf.abs().amax(), GRAD_RANGE_STDS * g_std.amax()).clamp_min(1e-30)
-    g_idx = ((Gf / g_range + 1) * (bins / 2)).floor().long().clamp_(0, bins - 1) + offsets
-    g_counts = torch.bincount(g_idx.flatten(), minlength=L * bins)
-
-    weight_index = [i for i, p in enumerate(params) if p.ndim == 2]
-    weights = [params[i] for i in weight_index]
-    with torch.no_grad():
-        p_rows = torch.stack(
-            [
-                torch.stack([*torch.std_mean(g)[::-1], p.data.std(), (lr * g).std()])
-                for p, g in ((params[i], param_grads[i]) for i in weight_index)
-            ]
-        )  # (P, 4): grad mean, grad std, data std, update std
-
-    # The one host transfer of this stats tick.
-    flat = (
-        torch.cat(
-            [
-                torch.stack([t_mean, t_std, saturated, dead, g_mean, g_std]).flatten(),
-                g_range.view(1),
-                p_rows.flatten(),
-                a_counts.float(),
-                g_counts.float(),
-                satmap.flatten().float(),
-            ]
-        )
-        .cpu()
-        .numpy()
-    )
-    return _unpack(flat, tanh_indices, T.shape, weights, weight_index, bins)
+    parts, shapes = [], []
+    for group in groups:
+        flat, shape = _group_tensors(group, bins)
+        parts.append(flat)
+        shapes.append(shape)
+    host = torch.cat(parts).cpu().numpy()  # sync point: the one host transfer of the stats tick
+    out: dict[int, dict] = {}
+    offset = 0
+    for group, shape in zip(groups, shapes):
+        size = shape.size
+        out.update(_unpack(host[offset : offset + size], group, shape, lrs, bins))
+        offset += size
+    return out
 
 
-def _unpack(flat: np.ndarray, tanh_indices, t_shape, weights, weight_index, bins) -> dict:
-    """Turn the transferred vector back into plain Python records."""
-    L, batch, neurons = t_shape
+class _Shape:
+    """How one group's statistics are laid out in the transferred vector."""
+
+    def __init__(self, L: int, V: int, batch: int, neurons: int, P: int, bins: int):
+        self.L, self.V, self.batch, self.neurons, self.P = L, V, batch, neurons, P
+        self.sections = {
+            "layers": _LAYER_FIELDS * L * V,
+            "ranges": 3 * V,  # activation, activation-gradient and weight-gradient bin range
+            "params": _PARAM_FIELDS * P * V,
+            "act_counts": L * V * bins,
+            "grad_counts": L * V * bins,
+            "param_counts": P * V * bins,
+            "satmap": L * V * batch * neurons,
+        }
+        self.size = sum(self.sections.values())
+
+
+def _std_mean(x: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(std, mean) over `dim`; the std of a single value is NaN (undefined), without torch's warning."""
+    if x.shape[dim] < 2:
+        mean = x.mean(dim)
+        return torch.full_like(mean, math.nan), mean
+    return torch.std_mean(x, dim=dim)
+
+
+def _binned(values: torch.Tensor, half_range: torch.Tensor, bins: int) -> torch.Tensor:
+    """Counts of `values` (K, V, n) over `bins` equal bins on [-r, r] per variant (r: (V,)); (K*V*bins,)."""
+    K, V, _ = values.shape
+    r = half_range.clamp_min(1e-30).view(1, V, 1)
+    idx = ((values / r + 1) * (bins / 2)).floor().long().clamp_(0, bins - 1)
+    offsets = (torch.arange(K * V, device=values.device) * bins).view(K, V, 1)
+    return torch.bincount((idx + offsets).flatten(), minlength=K * V * bins)
+
+
+def _symmetric_range(values: torch.Tensor, stds: torch.Tensor) -> torch.Tensor:
+    """Per variant: max |value|, capped at GRAD_RANGE_STDS × the largest std. values (K,V,n), stds (K,V)."""
+    peak = values.abs().amax(dim=(0, 2))
+    cap = GRAD_RANGE_STDS * torch.nan_to_num(stds, nan=0.0).amax(dim=0)
+    return torch.where(cap > 0, torch.minimum(peak, cap), peak)
+
+
+def _group_tensors(group: StatsTensors, bins: int) -> tuple[torch.Tensor, _Shape]:
+    """Every statistic of one group, on its device, flattened into one float vector."""
+    A = torch.stack([t.detach() for t in group.acts])  # (L, V, B, N)
+    G = torch.stack([g.detach() for g in group.act_grads])
+    L, V, B, N = A.shape
+    Af, Gf = A.flatten(2), G.flatten(2)  # (L, V, B·N)
+    t_std, t_mean = _std_mean(Af, 2)  # (L, V)
+    g_std, g_mean = _std_mean(Gf, 2)
+    saturated = (Af.abs() > SATURATION_THRESHOLD).float().mean(2) * 100
+    satmap = A.abs() > DEAD_THRESHOLD  # (L, V, B, N)
+    dead = satmap.all(dim=2).sum(2).float()
+    # forward gain: each layer's output std over its input std (layer 1's input is embcat)
+    in_std = torch.cat([_std_mean(group.embcat.detach().flatten(1), 1)[0].view(1, V), t_std[:-1]])
+    forward_gain = t_std / in_std
+
+    # Histogram ranges, per variant: tanh outputs on [-1, 1] (wider only for a linear
+    # activation that leaves it); gradients on one symmetric range shared by the layers.
+    a_range = torch.clamp_min(_symmetric_range(Af, t_std), 1.0)
+    g_range = _symmetric_range(Gf, g_std)
+    weights = [(p.detach(), g.detach()) for p, g in zip(group.params, group.grads) if p.ndim == 3]  # (V, rows, cols)
     P = len(weights)
-    pos = 0
+    Wg = [g.flatten(1) for _, g in weights]  # P × (V, rows·cols): sizes differ, so no stack
+    w_std_mean = [_std_mean(g, 1) for g in Wg]
+    p_rows = torch.stack(
+        [torch.stack([mean, std, _std_mean(p.flatten(1), 1)[0]]) for (p, _), (std, mean) in zip(weights, w_std_mean)]
+    )  # (P, 3, V): grad mean, grad std, data std
+    w_range = _symmetric_range(torch.cat([g.abs().amax(1, keepdim=True) for g in Wg], dim=1).unsqueeze(0), p_rows[:, 1])
+    w_counts = torch.cat([_binned(g.unsqueeze(0), w_range, bins) for g in Wg])
 
-    def take(n):
-        nonlocal pos
-        chunk = flat[pos : pos + n]
-        pos += n
-        return chunk
-
-    per_layer = take(6 * L).reshape(6, L)
-    g_range = float(take(1)[0])
-    p_rows = take(4 * P).reshape(P, 4)
-    a_counts = take(L * bins).reshape(L, bins).astype(np.int64)
-    g_counts = take(L * bins).reshape(L, bins).astype(np.int64)
-    satmap = take(L * batch * neurons).reshape(L, batch, neurons) > 0.5
-
-    a_edges = np.linspace(-1.0, 1.0, bins + 1).tolist()
-    g_edges = np.linspace(-g_range, g_range, bins + 1).tolist()
-    layers = []
-    for k, index in enumerate(tanh_indices):
-        mean, std, sat, dead, gmean, gstd = (float(v) for v in per_layer[:, k])
-        layers.append(
-            {
-                "index": index,
-                "name": "Tanh",
-                "mean": mean,
-                "std": std,
-                "saturated_pct": sat,
-                "dead": int(dead),
-                "neurons": neurons,
-                "grad_mean": gmean,
-                "grad_std": gstd,
-                "hist": {"edges": a_edges, "counts": a_counts[k].tolist()},
-                "grad_hist": {"edges": g_edges, "counts": g_counts[k].tolist()},
-            }
-        )
-    params = []
-    for k, (index, p) in enumerate(zip(weight_index, weights)):
-        gmean, gstd, data_std, update_std = (float(v) for v in p_rows[k])
-        params.append(
-            {
-                "index": index,
-                "shape": list(p.shape),
-                "grad_mean": gmean,
-                "grad_std": gstd,
-                "grad_to_data": gstd / data_std if data_std else float("inf"),
-                "update_to_data_log10": _log10(update_std / data_std) if data_std else float("inf"),
-            }
-        )
-    return {"layers": layers, "params": params, "_satmap": list(satmap)}
+    flat = torch.cat(
+        [
+            torch.stack([t_mean, t_std, saturated, dead, g_mean, g_std, forward_gain]).flatten(),
+            torch.stack([a_range, g_range, w_range]).flatten(),
+            p_rows.flatten(),
+            _binned(Af, a_range, bins).float(),
+            _binned(Gf, g_range, bins).float(),
+            w_counts.float(),
+            satmap.flatten().float(),
+        ]
+    )
+    return flat, _Shape(L, V, B, N, P, bins)
 
 
-def _log10(x: float) -> float:
-    return float(np.log10(x)) if x > 0 else float("-inf")
+def _unpack(flat: np.ndarray, group: StatsTensors, shape: _Shape, lrs: Sequence[float], bins: int) -> dict[int, dict]:
+    """The transferred vector of one group back into per-variant records."""
+    L, V, P = shape.L, shape.V, shape.P
+    sections, pos = {}, 0
+    for name, size in shape.sections.items():
+        sections[name] = flat[pos : pos + size]
+        pos += size
+    per_layer = sections["layers"].reshape(_LAYER_FIELDS, L, V)
+    a_range, g_range, w_range = sections["ranges"].reshape(3, V)
+    p_rows = sections["params"].reshape(P, _PARAM_FIELDS, V)
+    act_counts = sections["act_counts"].reshape(L, V, bins).astype(np.int64)
+    grad_counts = sections["grad_counts"].reshape(L, V, bins).astype(np.int64)
+    param_counts = sections["param_counts"].reshape(P, V, bins).astype(np.int64)
+    satmap = sections["satmap"].reshape(L, V, shape.batch, shape.neurons) > 0.5
+    weight_index = [i for i, p in enumerate(group.params) if p.ndim == 3]
+    weight_shapes = [list(group.params[i].shape[1:]) for i in weight_index]
+
+    out = {}
+    for k, variant in enumerate(group.variants):
+        layers = [
+            _layer_stats(
+                per_layer[:, j, k],
+                group.layer_index[j],
+                j + 1,
+                act_counts[j, k],
+                grad_counts[j, k],
+                a_range[k],
+                g_range[k],
+            )
+            for j in range(L)
+        ]
+        params = [
+            _param_stats(index, shape_, p_rows[j, :, k], lrs[variant], param_counts[j, k], w_range[k])
+            for j, (index, shape_) in enumerate(zip(weight_index, weight_shapes))
+        ]
+        out[variant] = {"layers": layers, "params": params, "_satmap": list(satmap[:, k])}
+    return out
+
+
+def _layer_stats(values, index: int, depth: int, act_counts, grad_counts, a_range: float, g_range: float) -> LayerStats:
+    mean, std, sat, dead, gmean, gstd, gain = (float(v) for v in values)
+    return LayerStats(
+        index=index,
+        depth=depth,
+        mean=rounded(mean),
+        std=rounded(std),
+        saturated_pct=rounded(sat),
+        dead=int(dead),
+        forward_gain=rounded(gain),
+        grad_mean=rounded(gmean),
+        grad_std=rounded(gstd),
+        hist=histogram(-a_range, a_range, act_counts),
+        grad_hist=histogram(-g_range, g_range, grad_counts),
+    )
+
+
+def _param_stats(index: int, shape: list[int], row, lr: float, counts, w_range: float) -> ParamStats:
+    gmean, gstd, data_std = (float(v) for v in row)
+    defined = math.isfinite(data_std) and data_std > 0 and math.isfinite(gstd)
+    update = lr * gstd / data_std if defined else None
+    return ParamStats(
+        index=index,
+        shape=shape,
+        grad_mean=rounded(gmean),
+        grad_std=rounded(gstd),
+        grad_to_data=rounded(gstd / data_std) if defined else None,
+        update_to_data_log10=rounded(math.log10(update)) if update else None,
+        grad_hist=histogram(-w_range, w_range, counts),
+    )

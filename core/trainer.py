@@ -1,4 +1,10 @@
-"""The trainer thread: runs training, obeys commands, emits records to the channel and the run log."""
+"""The trainer thread: runs training, obeys commands, emits records to the channel and the run log.
+
+One run trains one or more variants in lockstep (core/compare.py): the engine steps them all
+on the same minibatch, and every record but run_start/state/progress/run_end belongs to one
+variant (core/records.py). A variant that diverges while others go on is frozen and ends with
+`variant_end`; a single run that diverges ends the run.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,19 @@ import queue
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 
 from core import commands as cmd
 from core.channel import RecordChannel
+from core.compare import Variant, single
 from core.config import TrainConfig
 from core.devices import resolve_device, use_training_threads
 from core.engine import make_engine
 from core.evaluate import sample_names, split_loss
-from core.model import MLP
+from core.records import EndReason, ErrorKind, Event
 from core.runlog import RunLog
 from core.stats import step_statistics
 from data.dataset import Splits, make_splits
@@ -28,6 +36,7 @@ DIVERGENCE_FACTOR = 10.0
 PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence checks)
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again
 SAMPLE_COUNT = 8  # names sampled at each evaluation
+SAMPLING_SEED_OFFSET = 10  # the lecture samples from torch.Generator().manual_seed(seed + 10)
 _QUIT = object()  # the run ended because the thread must end
 
 
@@ -36,29 +45,42 @@ class _RunState:
     """What changes while one run trains."""
 
     run: int
-    config: TrainConfig
+    variants: list[Variant]
     device: torch.device
     step: int = 0  # steps completed
     paused: bool = False
     single_steps: int = 0  # `n` presses waiting while paused
-    lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule
-    end: object = None  # why the loop must stop early: a next TrainConfig, _QUIT or "stop"
-    loss_sum: torch.Tensor | None = None  # losses since the last stats record, summed on the device
+    lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule, every variant
+    end: object = None  # why the loop must stop early: the next run's (variants, paused), or _QUIT
+    loss_sum: torch.Tensor | None = None  # (V,) losses since the last stats record, summed on the device
     loss_count: int = 0
-    last_loss: torch.Tensor | None = None
+    last_loss: torch.Tensor | None = None  # (V,)
+    ended: dict[int, str] = field(default_factory=dict)  # variant -> reason, for frozen variants
     eval_data: dict = field(default_factory=dict)  # split name -> (X, Y) on the run's device
     uniform_loss: float = float("inf")  # -log(1/vocab): the loss of a model that knows nothing
     started: float = field(default_factory=time.perf_counter)
     stopped: float | None = None  # when the training loop ended (final eval excluded from speed)
     paused_seconds: float = 0.0  # pauses already over
     paused_at: float | None = None  # when the current pause began
-    sample_generator: torch.Generator | None = None  # persists across a run's samples, so `s` gives new names
+    sample_generators: list[torch.Generator] = field(default_factory=list)  # per variant, across the run
     progress_time: float = field(default_factory=time.perf_counter)
     progress_step: int = 0
 
-    def lr(self) -> float:
-        """The learning rate of the next step."""
-        return self.config.lr_at(self.step) * self.lr_scale
+    @property
+    def config(self) -> TrainConfig:
+        """Variant 0's config: steps, cadences and sizes are the same for every variant."""
+        return self.variants[0].config
+
+    def live(self) -> list[int]:
+        """The variants still training."""
+        return [v for v in range(len(self.variants)) if v not in self.ended]
+
+    def lrs(self) -> list[float]:
+        """Every variant's learning rate of the next step (a frozen variant's is 0)."""
+        return [
+            0.0 if v in self.ended else variant.config.lr_at(self.step) * self.lr_scale
+            for v, variant in enumerate(self.variants)
+        ]
 
     def active_seconds(self) -> float:
         """Wall time spent training, pauses and the final evaluation excluded."""
@@ -78,11 +100,11 @@ class _RunState:
 
 
 class Diverged(Exception):
-    """The loss became NaN or infinite."""
+    """Every variant's loss became NaN/inf or passed DIVERGENCE_FACTOR × the uniform loss."""
 
 
 class Trainer:
-    """Trains the MLP in a worker thread.
+    """Trains the MLP (or the variants of a compare) in a worker thread.
 
     Commands (core.commands) arrive through `send`, are polled every step and never wait
     on the viewer; records go to the bounded channel (latest wins) and to the run log
@@ -98,11 +120,15 @@ class Trainer:
         channel: RecordChannel,
         run_log: RunLog | None = None,
         exit_when_done: bool = False,
+        variants: Sequence[Variant] | None = None,
+        paused: bool = False,
     ):
-        self.config = config.validate()
+        self.variants = list(variants) if variants else single(config.validate())
+        self.config = self.variants[0].config
         self.channel = channel
         self.run_log = run_log
         self.exit_when_done = exit_when_done
+        self.start_paused = paused
         self._words = words
         self._splits: dict[int, Splits] = {}  # by block size: reruns reuse the dataset
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
@@ -135,9 +161,9 @@ class Trainer:
 
     # ---- the worker thread --------------------------------------------------------------
     def _main(self) -> None:
-        next_config: TrainConfig | None = self.config
-        while next_config is not None:
-            next_config = self._run(next_config)
+        plan: tuple[list[Variant], bool] | None = (self.variants, self.start_paused)
+        while plan is not None:
+            plan = self._run(*plan)
 
     def _emit(self, record: dict) -> None:
         if self.run_log is not None:
@@ -146,41 +172,41 @@ class Trainer:
             except (OSError, ValueError) as error:
                 # The log broke mid-run (disk full, say): tell the viewer once, keep training.
                 self.run_log = None
-                self.channel.put({"event": "log_error", "message": f"the run log stopped: {error}"})
+                self.channel.put({"event": Event.LOG_ERROR, "message": f"the run log stopped: {error}"})
         self.channel.put(record)
 
-    def _run(self, config: TrainConfig) -> TrainConfig | None:
-        """Train one run to its end; return the config of the next run, or None to quit."""
+    def _run(self, variants: list[Variant], paused: bool):
+        """Train one run to its end; return the next run's (variants, paused), or None to quit."""
         self._run_count += 1
-        self.config = config
-        state = _RunState(run=self._run_count, config=config, device=torch.device("cpu"))
-        reason, message, details = "finished", None, None
+        self.variants, self.config = variants, variants[0].config
+        state = _RunState(run=self._run_count, variants=variants, device=torch.device("cpu"))
         try:
-            model, engine, splits = self._setup(state)
+            engine, splits = self._setup(state)
         except Exception as error:  # a bad device or data must end this run, not the thread
-            self._emit(
-                {"event": "run_start", "run": state.run, "config": config.to_dict(), "device": str(state.device)}
-            )
-            return self._end_run(state, "error", _describe(error), traceback.format_exc())
+            self._emit(self._run_start_record(state))
+            return self._end_run(state, EndReason.ERROR, error=error)
         state.uniform_loss = math.log(splits.vocab.size)
         self._emit(self._run_start_record(state, engine, splits))
+        reason, error = EndReason.FINISHED, None
         try:
             state.started = time.perf_counter()
-            self._train(state, model, engine, splits)
+            if paused:
+                self._pause_at_start(state, engine)
+            self._train(state, engine, splits)
             state.stopped = time.perf_counter()
             if state.end is not None:
-                reason = "stopped"
-        except Diverged as error:
-            reason, message = "diverged", str(error)
-        except Exception as error:
-            reason, message, details = "error", _describe(error), traceback.format_exc()
-        if reason in ("finished", "stopped"):
+                reason = EndReason.STOPPED
+        except Diverged as diverged:
+            reason, error = EndReason.DIVERGED, diverged
+        except Exception as exc:
+            reason, error = EndReason.ERROR, exc
+        if reason in (EndReason.FINISHED, EndReason.STOPPED):
             try:
-                self._evaluate(state, model, splits)
-                self._sample(state, model, splits)
-            except Exception as error:
-                reason, message, details = "error", _describe(error), traceback.format_exc()
-        return self._end_run(state, reason, message, details, model, splits)
+                self._evaluate(state, engine)
+                self._sample(state, engine, splits)
+            except Exception as exc:
+                reason, error = EndReason.ERROR, exc
+        return self._end_run(state, reason, error, engine, splits)
 
     def _setup(self, state: _RunState):
         config = state.config
@@ -189,35 +215,48 @@ class Trainer:
         if config.block_size not in self._splits:
             self._splits[config.block_size] = make_splits(self._words, config.block_size)
         splits = self._splits[config.block_size]
-        generator = torch.Generator().manual_seed(config.seed)
-        model = MLP.build(config, splits.vocab.size, generator).to(state.device)
         state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
-        engine = make_engine(config, model, *state.eval_data["train"], generator, state.device)
-        state.sample_generator = torch.Generator().manual_seed(config.seed + 10)  # the lecture's sampling seed
-        return model, engine, splits
+        configs = [variant.config for variant in state.variants]
+        engine = make_engine(configs, splits.vocab.size, *state.eval_data["train"], state.device)
+        seed = config.seed + SAMPLING_SEED_OFFSET  # the lecture's sampling seed
+        state.sample_generators = [torch.Generator().manual_seed(seed) for _ in state.variants]
+        return engine, splits
 
-    def _run_start_record(self, state: _RunState, engine, splits: Splits) -> dict:
-        return {
-            "event": "run_start",
+    def _run_start_record(self, state: _RunState, engine=None, splits: Splits | None = None) -> dict:
+        record = {
+            "event": Event.RUN_START,
             "run": state.run,
             "config": state.config.to_dict(),
+            "variants": [{"label": v.label, "config": v.config.to_dict()} for v in state.variants],
             "device": str(state.device),
-            "engine": engine.name,
-            "vocab": "".join(splits.vocab.chars),
-            "n_train": int(splits.train[0].shape[0]),
-            "n_val": int(splits.val[0].shape[0]),
-            "n_test": int(splits.test[0].shape[0]),
-            "time": time.time(),
         }
+        if engine is not None and splits is not None:
+            record |= {
+                "engine": engine.name,
+                "vocab": "".join(splits.vocab.chars),
+                "n_train": int(splits.train[0].shape[0]),
+                "n_val": int(splits.val[0].shape[0]),
+                "n_test": int(splits.test[0].shape[0]),
+                "time": time.time(),
+            }
+        return record
 
-    def _train(self, state: _RunState, model: MLP, engine, splits: Splits) -> None:
+    def _pause_at_start(self, state: _RunState, engine) -> None:
+        """Start paused: step 0's statistics on screen, no update applied (`n` takes the step)."""
+        state.set_paused(True)
+        self._emit_state(state)
+        state.loss_sum = torch.zeros(len(state.variants), device=state.device)
+        state.last_loss = engine.preview(state.lrs())
+        self._emit_stats(state, engine, state.lrs(), 0, count_loss=False)
+
+    def _train(self, state: _RunState, engine, splits: Splits) -> None:
         config = state.config
         last = config.steps - 1
-        state.loss_sum = torch.zeros((), device=state.device)
+        state.loss_sum = torch.zeros(len(state.variants), device=state.device)
         while state.step < config.steps:
             # commands: a cheap look every step; a paused run waits here for one
             if state.paused or not self._commands.empty():
-                self._poll_commands(state, model, splits)
+                self._poll_commands(state, engine, splits)
             if state.end is not None:
                 return
             if state.paused:
@@ -225,39 +264,36 @@ class Trainer:
                     continue
                 state.single_steps -= 1
             i = state.step
-            lr = state.lr()
+            lrs = state.lrs()
             keep_stats = state.paused or i % config.stats_every == 0 or i == last
-            # the step: minibatch, forward, backward, update
-            loss = engine.step(lr, keep_stats)
-            state.loss_sum += loss
+            # the step: minibatch, forward, backward, update (every variant, one minibatch)
+            losses = engine.step(lrs, keep_stats)
+            state.loss_sum += losses
             state.loss_count += 1
-            state.last_loss = loss
+            state.last_loss = losses
             state.step += 1
             if keep_stats:
-                self._emit_stats(state, engine, lr, i)  # sync point: one host transfer
+                self._emit_stats(state, engine, lrs, i)  # sync point: one host transfer
             if time.perf_counter() - state.progress_time >= PROGRESS_INTERVAL:
-                self._emit_progress(state)  # sync point: reads the last loss
+                self._emit_progress(state, engine)  # sync point: reads the last losses
             if state.step < config.steps:
                 if state.step % config.eval_interval == 0:
-                    self._evaluate(state, model, splits)
+                    self._evaluate(state, engine)
                 if state.step % config.sample_interval == 0:
-                    self._sample(state, model, splits)  # a few milliseconds: names stay fresh on screen
+                    self._sample(state, engine, splits)  # a few milliseconds: names stay fresh on screen
 
-    def _poll_commands(self, state: _RunState, model: MLP, splits: Splits) -> None:
+    def _poll_commands(self, state: _RunState, engine, splits: Splits) -> None:
         while True:
             try:
-                command = (
-                    self._commands.get(timeout=PAUSED_POLL)
-                    if state.paused and not state.single_steps
-                    else self._commands.get_nowait()
-                )
+                waiting = state.paused and not state.single_steps
+                command = self._commands.get(timeout=PAUSED_POLL) if waiting else self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._apply(command, state, model, splits)
+            self._apply(command, state, engine, splits)
             if state.end is not None:
                 return
 
-    def _apply(self, command, state: _RunState, model: MLP, splits: Splits) -> None:
+    def _apply(self, command, state: _RunState, engine, splits: Splits) -> None:
         """Act on one command during a run."""
         if isinstance(command, cmd.Pause):
             state.set_paused(True)
@@ -273,107 +309,193 @@ class Trainer:
             state.lr_scale *= command.factor
             self._emit_state(state)
         elif isinstance(command, cmd.Evaluate):
-            self._evaluate(state, model, splits)
+            self._evaluate(state, engine)
         elif isinstance(command, cmd.Sample):
-            self._sample(state, model, splits, command.count)
+            self._sample(state, engine, splits, command.count, asked=True)
         elif isinstance(command, cmd.Rerun):
-            state.end = (command.config or state.config).validate()
-        elif isinstance(command, cmd.Stop):
-            state.end = "stop"
+            state.end = self._next_plan(command, state)
         elif isinstance(command, cmd.Quit):
             state.end = _QUIT
 
-    def _end_run(self, state: _RunState, reason: str, message=None, details=None, model=None, splits=None):
+    @staticmethod
+    def _next_plan(command: cmd.Rerun, state: _RunState) -> tuple[list[Variant], bool]:
+        if command.variants:
+            variants = list(command.variants)
+        elif command.config is not None:
+            variants = single(command.config)
+        else:
+            variants = state.variants
+        for variant in variants:
+            variant.config.validate()
+        return variants, command.paused
+
+    def _end_run(self, state: _RunState, reason: EndReason, error=None, engine=None, splits=None):
         """Emit run_end, then decide what comes next: a rerun, waiting, or the end of the thread."""
         seconds = state.active_seconds()
         record = {
-            "event": "run_end",
+            "event": Event.RUN_END,
             "run": state.run,
             "step": state.step,
             "reason": reason,
             "seconds": round(seconds, 3),
             "steps_per_sec": round(state.step / seconds, 2) if seconds > 0 else 0.0,
         }
-        if message:
-            record["message"] = message
-        if details:
-            record["traceback"] = details
+        if error is not None:
+            record |= _error_fields(error, with_traceback=reason == EndReason.ERROR)
         self._emit(record)
-        if isinstance(state.end, TrainConfig):
+        if isinstance(state.end, tuple):
             return state.end
         if state.end is _QUIT or self.exit_when_done:
             return None
-        return self._wait_for_next_run(state, model, splits)
+        return self._wait_for_next_run(state, engine, splits)
 
-    def _wait_for_next_run(self, state: _RunState, model, splits) -> TrainConfig | None:
+    def _wait_for_next_run(self, state: _RunState, engine, splits):
         """After a run: answer eval/sample on the trained model until a Rerun or Quit comes."""
         while True:
             command = self._commands.get()
             if isinstance(command, cmd.Quit):
                 return None
             if isinstance(command, cmd.Rerun):
-                return (command.config or state.config).validate()
-            if model is not None and isinstance(command, (cmd.Evaluate, cmd.Sample)):
+                return self._next_plan(command, state)
+            if engine is not None and isinstance(command, (cmd.Evaluate, cmd.Sample)):
                 try:
-                    self._apply(command, state, model, splits)
+                    self._apply(command, state, engine, splits)
                 except Exception as error:
-                    self._emit({"event": "error", "run": state.run, "message": _describe(error)})
+                    self._emit({"event": Event.ERROR, "run": state.run, "message": _describe(error)})
 
     # ---- records -----------------------------------------------------------------------
-    def _emit_stats(self, state: _RunState, engine, lr: float, index: int) -> None:
-        stats = step_statistics(*engine.statistics_tensors(), lr, state.config.hist_bins)
-        loss = float(state.last_loss)
-        window = float(state.loss_sum) / max(state.loss_count, 1)
+    def _emit_stats(self, state: _RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
+        by_variant = step_statistics(engine.statistics_tensors(), lrs, state.config.hist_bins)
+        losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
+        windows = (state.loss_sum / max(state.loss_count, 1)).tolist() if count_loss else losses
         state.loss_sum.zero_()
         state.loss_count = 0
-        self._emit(
-            {"event": "stats", "run": state.run, "step": index, "lr": lr, "loss": loss, "loss_window": window, **stats}
-        )
-        _check_finite(loss, index, state)
-        if window > DIVERGENCE_FACTOR * state.uniform_loss:
-            raise Diverged(
-                f"the average loss reached {window:.1f} by step {index}, over {DIVERGENCE_FACTOR:g}× the "
-                f"{state.uniform_loss:.2f} of guessing uniformly: training diverged; {_advice(state)}"
-            )
+        for v in state.live():
+            record = {
+                "event": Event.STATS,
+                "run": state.run,
+                "variant": v,
+                "step": index,
+                "lr": lrs[v],
+                "loss": _finite_or_none(losses[v]),
+                "loss_window": _finite_or_none(windows[v]),
+                **by_variant[v],
+            }
+            self._emit(record)
+        self._check_divergence(state, engine, losses, windows, index)
 
-    def _emit_progress(self, state: _RunState) -> None:
+    def _check_divergence(self, state: _RunState, engine, losses, windows, index: int) -> None:
+        """Freeze each live variant whose loss is not finite or far above the uniform guess's."""
+        for v in state.live():
+            message = _divergence(losses[v], windows[v], index, state, v)
+            if message is None:
+                continue
+            if len(state.variants) == 1:
+                raise Diverged(message)
+            engine.freeze(v)
+            state.ended[v] = EndReason.DIVERGED
+            self._emit(
+                {
+                    "event": Event.VARIANT_END,
+                    "run": state.run,
+                    "variant": v,
+                    "step": state.step,
+                    "reason": EndReason.DIVERGED,
+                    "message": message,
+                }
+            )
+        if not state.live():
+            raise Diverged("every variant diverged")
+
+    def _emit_progress(self, state: _RunState, engine) -> None:
         now = time.perf_counter()
-        loss = float(state.last_loss)
+        losses = state.last_loss.tolist()  # sync point
         rate = (state.step - state.progress_step) / (now - state.progress_time)
         state.progress_time, state.progress_step = now, state.step
-        self._emit(
-            {"event": "progress", "run": state.run, "step": state.step, "steps_per_sec": round(rate, 2), "loss": loss}
-        )
-        _check_finite(loss, state.step - 1, state)
+        record = {
+            "event": Event.PROGRESS,
+            "run": state.run,
+            "step": state.step,
+            "steps_per_sec": round(rate, 2),
+            "loss": _finite_or_none(losses[0]),
+        }
+        if len(losses) > 1:
+            record["losses"] = [_finite_or_none(loss) for loss in losses]
+        self._emit(record)
+        # A NaN between stats ticks: check now rather than at the next tick.
+        self._check_divergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
 
     def _emit_state(self, state: _RunState) -> None:
-        self._emit({"event": "state", "run": state.run, "step": state.step, "paused": state.paused, "lr": state.lr()})
+        lrs = state.lrs()
+        record = {"event": Event.STATE, "run": state.run, "step": state.step, "paused": state.paused, "lr": lrs[0]}
+        if len(lrs) > 1:
+            record["lrs"] = lrs
+        self._emit(record)
 
-    def _evaluate(self, state: _RunState, model: MLP, splits: Splits) -> None:
-        train = split_loss(model, *state.eval_data["train"])
-        val = split_loss(model, *state.eval_data["val"])
-        self._emit({"event": "eval", "run": state.run, "step": state.step, "train": train, "val": val})
+    def _evaluate(self, state: _RunState, engine) -> None:
+        for v in state.live():
+            model = engine.variant_model(v)
+            train = split_loss(model, *state.eval_data["train"])
+            val = split_loss(model, *state.eval_data["val"])
+            self._emit(
+                {
+                    "event": Event.EVAL,
+                    "run": state.run,
+                    "variant": v,
+                    "step": state.step,
+                    "train": _finite_or_none(train),
+                    "val": _finite_or_none(val),
+                }
+            )
 
-    def _sample(self, state: _RunState, model: MLP, splits: Splits, count: int = SAMPLE_COUNT) -> None:
-        names = sample_names(model, splits.vocab.itos, state.config.block_size, count, state.sample_generator)
-        self._emit({"event": "samples", "run": state.run, "step": state.step, "names": names})
+    def _sample(self, state: _RunState, engine, splits: Splits, count: int = SAMPLE_COUNT, asked=False) -> None:
+        for v in state.live():
+            model = engine.variant_model(v)
+            generator = state.sample_generators[v]
+            names = sample_names(model, splits.vocab.itos, state.config.block_size, count, generator)
+            record = {"event": Event.SAMPLES, "run": state.run, "variant": v, "step": state.step, "names": names}
+            if asked:
+                record["asked"] = True
+            self._emit(record)
 
 
-def _check_finite(loss: float, index: int, state: _RunState) -> None:
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _divergence(loss: float, window: float, index: int, state: _RunState, v: int) -> str | None:
+    """Why variant v has diverged, or None."""
+    advice = _advice(state, v)
     if not math.isfinite(loss):
-        raise Diverged(f"the loss became {loss} at step {index}: training diverged; {_advice(state)}")
+        return f"the loss became {loss} at step {index}: training diverged; {advice}"
+    if window > DIVERGENCE_FACTOR * state.uniform_loss:
+        return (
+            f"the average loss reached {window:.1f} by step {index}, over {DIVERGENCE_FACTOR:g}× the "
+            f"{state.uniform_loss:.2f} of guessing uniformly: training diverged; {advice}"
+        )
+    return None
 
 
-def _advice(state: _RunState) -> str:
-    advice = f"lower the learning rate (it was {state.lr():g})"
-    return advice if state.config.batchnorm else advice + " or turn BatchNorm on"
+def _advice(state: _RunState, v: int) -> str:
+    config = state.variants[v].config
+    advice = f"lower the learning rate (it was {config.lr_at(state.step) * state.lr_scale:g})"
+    return advice if config.batchnorm else advice + " or turn BatchNorm on"
 
 
-OUT_OF_MEMORY = "out of GPU memory"  # how run_end messages begin for that fault (headless exits 2)
+def _error_fields(error: BaseException, with_traceback: bool) -> dict:
+    """The run_end fields that say what went wrong."""
+    fields = {"message": _describe(error)}
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        fields["kind"] = ErrorKind.OUT_OF_MEMORY
+    if with_traceback:
+        fields["traceback"] = "".join(traceback.format_exception(error))
+    return fields
 
 
 def _describe(error: BaseException) -> str:
+    if isinstance(error, Diverged):
+        return str(error)
     if isinstance(error, torch.cuda.OutOfMemoryError):
         first_line = str(error).splitlines()[0] if str(error) else ""
-        return f"{OUT_OF_MEMORY} ({first_line}): use a smaller --batch-size or --hidden, or --device cpu"
+        return f"out of GPU memory ({first_line}): use a smaller --batch-size or --hidden, or --device cpu"
     return f"{type(error).__name__}: {error}"

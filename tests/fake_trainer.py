@@ -9,6 +9,7 @@ import numpy as np
 from core.channel import RecordChannel
 from core.commands import Pause, Quit, Rerun, Resume, StepOnce
 from core.config import TrainConfig
+from core.records import Event, histogram
 
 VOCAB = ".abcdefghijklmnopqrstuvwxyz"
 SMALL = TrainConfig(steps=1000, stats_every=100, device="cpu")
@@ -37,7 +38,7 @@ class FakeTrainer:
         if isinstance(command, (Pause, Resume)):
             self.paused = isinstance(command, Pause)
             self.channel.put(
-                {"event": "state", "run": self.run, "step": self.step, "paused": self.paused, "lr": self.config.lr}
+                {"event": Event.STATE, "run": self.run, "step": self.step, "paused": self.paused, "lr": self.config.lr}
             )
         elif isinstance(command, StepOnce):
             self.step += 1
@@ -45,7 +46,7 @@ class FakeTrainer:
         elif isinstance(command, Rerun):
             self.channel.put(
                 {
-                    "event": "run_end",
+                    "event": Event.RUN_END,
                     "run": self.run,
                     "step": self.step,
                     "reason": "stopped",
@@ -95,15 +96,16 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
         layers.append(
             {
                 "index": index,
+                "depth": k + 1,
                 "mean": float(t.mean()),
                 "std": float(t.std()),
                 "saturated_pct": float((np.abs(t) > 0.97).mean() * 100),
                 "dead": int((np.abs(t) > 0.99).all(axis=0).sum()),
-                "neurons": config.hidden,
                 "grad_mean": float(g.mean()),
                 "grad_std": float(g.std()),
-                "hist": {"edges": edges.tolist(), "counts": np.histogram(t, edges)[0].tolist()},
-                "grad_hist": {"edges": grad_edges.tolist(), "counts": np.histogram(g, grad_edges)[0].tolist()},
+                "forward_gain": 1.0,
+                "hist": histogram(-1, 1, np.histogram(t, edges)[0]),
+                "grad_hist": histogram(-0.01, 0.01, np.histogram(g, grad_edges)[0]),
             }
         )
         satmaps.append(np.abs(t) > 0.99)
@@ -124,8 +126,9 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
         )
     loss = 3.3 * math.exp(-step / 400) + 2.1 + (0 if config.batchnorm else 0.05)
     record = {
-        "event": "stats",
+        "event": Event.STATS,
         "run": run,
+        "variant": 0,
         "step": step,
         "lr": config.lr_at(step),
         "loss": loss,
@@ -141,9 +144,10 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
 def run_start_record(config: TrainConfig, run: int = 1) -> dict:
     """A run_start record as the trainer writes it."""
     return {
-        "event": "run_start",
+        "event": Event.RUN_START,
         "run": run,
         "config": config.to_dict(),
+        "variants": [{"label": "", "config": config.to_dict()}],
         "device": "cpu",
         "engine": "lecture",
         "vocab": VOCAB,
@@ -162,23 +166,37 @@ def recorded_run(
     records = [run_start_record(config, run)]
     for step in range(0, last + 1, config.stats_every):
         records.append(stats_record(run, step, config, satmap=satmap))
-        records.append({"event": "progress", "run": run, "step": step, "steps_per_sec": 812.5, "loss": 2.4})
+        records.append({"event": Event.PROGRESS, "run": run, "step": step, "steps_per_sec": 812.5, "loss": 2.4})
         if step and step % 500 == 0:
             records.append(
-                {"event": "eval", "run": run, "step": step, "train": 2.3 - step / 10000, "val": 2.35 - step / 10000}
+                {
+                    "event": Event.EVAL,
+                    "run": run,
+                    "variant": 0,
+                    "step": step,
+                    "train": 2.3 - step / 10000,
+                    "val": 2.35 - step / 10000,
+                }
             )
     if end:
-        records.append({"event": "eval", "run": run, "step": last, "train": 2.07, "val": 2.10})
+        records.append({"event": Event.EVAL, "run": run, "variant": 0, "step": last, "train": 2.07, "val": 2.10})
         records.append(
             {
-                "event": "samples",
+                "event": Event.SAMPLES,
                 "run": run,
                 "step": last,
                 "names": ["mora", "kayah", "seel", "ndheyah", "reimanie", "jendra", "gradelyn", "elin"],
             }
         )
         records.append(
-            {"event": "run_end", "run": run, "step": last, "reason": "finished", "seconds": 1.2, "steps_per_sec": 850.0}
+            {
+                "event": Event.RUN_END,
+                "run": run,
+                "step": last,
+                "reason": "finished",
+                "seconds": 1.2,
+                "steps_per_sec": 850.0,
+            }
         )
     return records
 

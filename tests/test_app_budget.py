@@ -37,4 +37,4 @@ async def test_keys_repaint_at_once_whatever_the_interval():
         app.redraw_interval = REDRAW_INTERVAL[1]
         await pilot.press("m")
         await pilot.pause()
-        assert "L5 2/5" in screen_text(app)
+        assert "L2 2/5" in screen_text(app)

@@ -144,10 +144,10 @@ async def test_m_cycles_the_saturation_map_layer():
     app, _ = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert "L2 1/5" in screen_text(app)
+        assert "L1 1/5" in screen_text(app)
         await pilot.press("m", "m")
         assert app.query_one(SatMapPanel).shown_layer == 2
-        assert "L8 3/5" in screen_text(app)
+        assert "L3 3/5" in screen_text(app)
 
 
 @run_async

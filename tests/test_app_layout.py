@@ -38,7 +38,7 @@ async def test_big_terminals_show_every_panel(size):
         text = screen_text(app)
         for title in PANEL_TITLES:
             assert title in text
-        for layer in ("L2", "L5", "L8", "L11", "L14"):
+        for layer in ("L1", "L2", "L3", "L4", "L5"):
             assert f"{layer} " in text
         assert "mora" in text  # the samples
 

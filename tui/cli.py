@@ -186,7 +186,7 @@ def _train(args: argparse.Namespace) -> int:
     run_log = RunLog(args.run_log or default_path())
     with run_log:
         if args.headless:
-            from core.headless import run_headless
+            from tui.headless import run_headless
 
             return run_headless(config, words, run_log)
         return _run_app(config, words, run_log)

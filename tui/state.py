@@ -2,20 +2,23 @@
 
 `ViewState.apply(records)` is the only way in. It is plain Python (no Textual), cheap per
 record, bounded in memory (series are decimated to a fixed number of points), and tells
-the caller which parts of the screen changed so only those are redrawn.
+the caller which parts of the screen changed so only those are redrawn. Records are read
+through the contract in core/records.py; a run holds one `VariantView` per variant (one in a
+single run), and the run's own fields (step, speed, pause, end) are shared by its variants.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.config import format_gain
-from tui import health
+from core.health import HealthJudge, Hint
+from core.records import Event, is_number, number, problem, variant_of, variants_of
 
 # Parts of the screen that redraw independently; each has a version counter.
 STATUS, STATS, LOSS, SAMPLES, SATMAP = "status", "stats", "loss", "samples", "satmap"
@@ -23,7 +26,6 @@ ALL_PARTS = (STATUS, STATS, LOSS, SAMPLES, SATMAP)
 
 MAX_POINTS = 400  # points kept per series; older points merge pairwise beyond this
 MAX_EVALS = 200
-UPDATE_HINT_POINTS = 5  # stats records averaged before judging update:data
 
 
 class Series:
@@ -79,39 +81,117 @@ class Series:
         return len(self.xs) + (1 if self._count else 0)
 
 
-def param_names(params: list[dict]) -> list[str]:
-    """Names for the 2-D parameters: C for the embedding (first), then W1, W2, … in order."""
-    return ["C" if i == 0 else f"W{i}" for i in range(len(params))]
+@dataclass
+class VariantView:
+    """Everything shown about one variant of a run (the whole of a single run)."""
+
+    index: int
+    label: str = ""
+    config: dict = field(default_factory=dict)
+    stats: dict | None = None  # the latest stats record
+    stats_count: int = 0
+    satmap: list | None = None  # latest per-layer bool arrays (live only)
+    samples: list[str] = field(default_factory=list)
+    samples_cut: list[bool] = field(default_factory=list)
+    samples_step: int | None = None
+    samples_asked: bool = False  # the shown samples were asked for with `s`
+    evals: deque = field(default_factory=lambda: deque(maxlen=MAX_EVALS))  # (step, train, val)
+    ended: dict | None = None  # its variant_end record, when it stopped before the run
+    loss: float | None = None
+    loss_series: Series = field(default_factory=Series)
+    update_series: list[Series] = field(default_factory=list)  # per 2-D parameter
+    saturation_series: list[Series] = field(default_factory=list)  # per activation layer
+    judge: HealthJudge | None = None
+
+    @property
+    def hints(self) -> list[Hint]:
+        """The rules of thumb that hold at the latest stats."""
+        return self.judge.hints if self.judge is not None else []
+
+    def apply_stats(self, record: Mapping) -> None:
+        """Fold one stats record in: latest values, series, health hints."""
+        step = _int(record.get("step"), 0)
+        self.stats = dict(record)
+        self.stats_count += 1
+        if is_number(record.get("loss")):
+            self.loss = record["loss"]
+        loss = record.get("loss_window", record.get("loss"))
+        if is_number(loss) and loss > 0:
+            self.loss_series.add(step, math.log10(loss))
+        layers = [layer for layer in record.get("layers") or [] if isinstance(layer, Mapping)]
+        params = [param for param in record.get("params") or [] if isinstance(param, Mapping)]
+        _grow(self.saturation_series, len(layers), Series)
+        for series, layer in zip(self.saturation_series, layers):
+            series.add(step, number(layer.get("saturated_pct")))
+        _grow(self.update_series, len(params), Series)
+        for series, param in zip(self.update_series, params):
+            series.add(step, number(param.get("update_to_data_log10")))
+        if "_satmap" in record:
+            self.satmap = record["_satmap"]
+        if self.judge is not None:
+            self.judge.observe(record)
 
 
 @dataclass
 class RunView:
-    """Everything shown about one run."""
+    """Everything shown about one run: its shared state and its variants."""
 
     run: int
-    config: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)  # variant 0's config
+    variants: list[VariantView] = field(default_factory=list)
     device: str = "?"
     engine: str | None = None
     vocab_size: int | None = None
     step: int = 0
     steps_per_sec: float | None = None
-    loss: float | None = None
-    lr: float | None = None
+    lr: float | None = None  # variant 0's current learning rate
     paused: bool = False
-    stats: dict | None = None  # the latest stats record
-    stats_count: int = 0
-    satmap: list | None = None  # latest per-layer bool arrays (live only)
-    samples: list[str] = field(default_factory=list)
-    samples_step: int | None = None
-    evals: deque = field(default_factory=lambda: deque(maxlen=MAX_EVALS))  # (step, train, val)
     end: dict | None = None  # the run_end record once the run is over
-    initial_loss: float | None = None
-    loss_series: Series = field(default_factory=Series)
-    update_series: list[Series] = field(default_factory=list)  # per 2-D parameter
-    saturation_series: list[Series] = field(default_factory=list)  # per tanh layer
-    recent_updates: list[deque] = field(default_factory=list)
-    dead_streaks: dict = field(default_factory=dict)
-    hints: list[health.Hint] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.variants:
+            self.variants = [VariantView(0, config=self.config)]
+        for variant in self.variants:
+            variant.judge = HealthJudge(variant.config, self.vocab_size)
+
+    def variant(self, index: int) -> VariantView:
+        """Variant `index` (created on first sight for logs that never listed it)."""
+        while len(self.variants) <= index:
+            view = VariantView(len(self.variants), config=self.config)
+            view.judge = HealthJudge(view.config, self.vocab_size)
+            self.variants.append(view)
+        return self.variants[index]
+
+    @property
+    def compare(self) -> bool:
+        """True for a compare run (more than one variant)."""
+        return len(self.variants) > 1
+
+    # The single-run view: variant 0 (panels that show one variant read these).
+    @property
+    def main(self) -> VariantView:
+        """Variant 0."""
+        return self.variants[0]
+
+    stats = property(lambda self: self.main.stats, doc="variant 0's latest stats record")
+    stats_count = property(lambda self: sum(v.stats_count for v in self.variants), doc="stats records so far")
+    satmap = property(lambda self: self.main.satmap, doc="variant 0's saturation map")
+    samples = property(lambda self: self.main.samples, doc="variant 0's latest samples")
+    samples_step = property(lambda self: self.main.samples_step, doc="their step")
+    evals = property(lambda self: self.main.evals, doc="variant 0's evaluations")
+    loss_series = property(lambda self: self.main.loss_series, doc="variant 0's loss")
+    update_series = property(lambda self: self.main.update_series, doc="variant 0's update:data")
+    saturation_series = property(lambda self: self.main.saturation_series, doc="variant 0's saturation")
+    loss = property(lambda self: self.main.loss, doc="variant 0's latest minibatch loss")
+
+    @property
+    def hints(self) -> list[Hint]:
+        """Every variant's hints (a compare labels none: the panels say which variant)."""
+        return [hint for variant in self.variants for hint in variant.hints]
+
+    def hints_for(self, topic: str) -> list[Hint]:
+        """The live hints that belong beside the panel of `topic`."""
+        return [hint for hint in self.hints if hint.topic == topic]
 
     @property
     def total_steps(self) -> int | None:
@@ -136,58 +216,6 @@ class RunView:
             return None
         return max(total - self.step, 0) / self.steps_per_sec
 
-    def hints_for(self, panel: str) -> list[health.Hint]:
-        """The live hints that belong beside `panel`."""
-        return [hint for hint in self.hints if hint.panel == panel]
-
-    def apply_stats(self, record: dict) -> None:
-        """Fold one stats record in: latest values, series, health hints."""
-        step = _int(record.get("step"), self.step)
-        self.stats = record
-        self.stats_count += 1
-        self.step = max(self.step, step)
-        if _finite(record.get("lr")):
-            self.lr = record["lr"]
-        loss = record.get("loss_window", record.get("loss"))
-        if _finite(record.get("loss")):
-            self.loss = record["loss"]
-        if _finite(loss) and loss > 0:
-            self.loss_series.add(step, math.log10(loss))
-        if self.initial_loss is None and step == 0 and _finite(record.get("loss")):
-            self.initial_loss = record["loss"]
-        layers = record.get("layers") or []
-        params = record.get("params") or []
-        _grow(self.saturation_series, len(layers), Series)
-        for series, layer in zip(self.saturation_series, layers):
-            series.add(step, layer.get("saturated_pct"))
-        _grow(self.update_series, len(params), Series)
-        _grow(self.recent_updates, len(params), lambda: deque(maxlen=UPDATE_HINT_POINTS))
-        for series, recent, param in zip(self.update_series, self.recent_updates, params):
-            value = param.get("update_to_data_log10")
-            series.add(step, value)
-            if _finite(value):
-                recent.append(value)
-        if "_satmap" in record:
-            self.satmap = record["_satmap"]
-        self.dead_streaks = health.next_dead_streaks(self.dead_streaks, layers)
-        self.hints = self._judge(layers, params)
-
-    def _judge(self, layers: list, params: list) -> list[health.Hint]:
-        names = param_names(params)
-        recent = {
-            name: sum(values) / len(values)
-            for name, values in zip(names, self.recent_updates)
-            if len(values) == UPDATE_HINT_POINTS
-        }
-        return [
-            *health.saturation_hints(layers, self.batchnorm),
-            *health.activation_depth_hints(layers, self.batchnorm),
-            *health.gradient_depth_hints(layers, self.batchnorm),
-            *health.update_ratio_hints(recent),
-            *health.dead_neuron_hints(self.dead_streaks, layers, self.batchnorm),
-            *health.initial_loss_hints(self.initial_loss, self.vocab_size),
-        ]
-
 
 class ViewState:
     """The current and previous runs, and a version counter per part of the screen."""
@@ -196,13 +224,13 @@ class ViewState:
         self.current: RunView | None = None
         self.previous: RunView | None = None  # the faint A/B reference after a rerun
         self.versions: dict[str, int] = dict.fromkeys(ALL_PARTS, 0)
-        self.records_seen = 0
+        self.skipped = 0  # records that broke the contract (core.records.problem) and were left out
 
     def reset(self) -> set[str]:
         """Forget every run (replay moving back); versions move on so every part redraws."""
         self.current = None
         self.previous = None
-        self.records_seen = 0
+        self.skipped = 0
         for part in ALL_PARTS:
             self.versions[part] += 1
         return set(ALL_PARTS)
@@ -211,13 +239,15 @@ class ViewState:
         """Fold records in, oldest first; return the parts of the screen that changed."""
         changed: set[str] = set()
         for record in records:
+            if problem(record) is not None:
+                self.skipped += 1
+                continue
             changed |= self._apply_one(record)
-            self.records_seen += 1
         for part in changed:
             self.versions[part] += 1
         return changed
 
-    def _run_for(self, record: dict) -> RunView:
+    def _run_for(self, record: Mapping) -> RunView:
         run = _int(record.get("run"), self.current.run if self.current else 1)
         if self.current is None or self.current.run != run:
             self._start(RunView(run=run))
@@ -228,66 +258,110 @@ class ViewState:
             self.previous = self.current
         self.current = view
 
-    def _apply_one(self, record: dict) -> set[str]:
-        event = record.get("event") if isinstance(record, dict) else None
-        if event == "run_start":
-            run = _int(record.get("run"), (self.current.run + 1) if self.current else 1)
-            config = record.get("config") if isinstance(record.get("config"), dict) else {}
-            view = RunView(run=run, config=config, device=str(record.get("device", "?")), engine=record.get("engine"))
-            vocab = record.get("vocab")
-            view.vocab_size = len(vocab) if isinstance(vocab, str) else (vocab if isinstance(vocab, int) else None)
-            view.lr = config.get("lr") if _finite(config.get("lr")) else None
-            if self.current is not None and self.current.run == run and not self.current.stats_count:
-                self.current = view  # a repeated start of the same empty run: replace it
-            else:
-                self._start(view)
-            return set(ALL_PARTS)
-        if event == "stats":
-            view = self._run_for(record)
-            view.apply_stats(record)
-            changed = {STATUS, STATS, LOSS}
-            if "_satmap" in record:
-                changed.add(SATMAP)
-            return changed
-        if event == "progress":
-            view = self._run_for(record)
-            view.step = max(view.step, _int(record.get("step"), view.step))
-            if _finite(record.get("steps_per_sec")):
-                view.steps_per_sec = record["steps_per_sec"]
-            if _finite(record.get("loss")):
-                view.loss = record["loss"]
-            return {STATUS}
-        if event == "state":
-            view = self._run_for(record)
-            if isinstance(record.get("paused"), bool):
-                view.paused = record["paused"]
-                if view.paused:
-                    view.steps_per_sec = None
-            if _finite(record.get("lr")):
-                view.lr = record["lr"]
-            view.step = max(view.step, _int(record.get("step"), view.step))
-            return {STATUS}
-        if event == "eval":
-            view = self._run_for(record)
-            view.evals.append(
-                (_int(record.get("step"), view.step), _float(record.get("train")), _float(record.get("val")))
-            )
-            return {STATUS, LOSS}
-        if event == "samples":
-            view = self._run_for(record)
-            names = record.get("names")
-            view.samples = [str(name) for name in names] if isinstance(names, list) else []
-            view.samples_step = _int(record.get("step"), view.step)
-            return {SAMPLES}
-        if event == "run_end":
-            view = self._run_for(record)
-            view.end = record
-            view.paused = False
-            view.step = max(view.step, _int(record.get("step"), view.step))
-            if _finite(record.get("steps_per_sec")):
-                view.steps_per_sec = record["steps_per_sec"]
-            return {STATUS, LOSS}
-        return set()  # unknown events are ignored: newer logs open in older viewers
+    def _apply_one(self, record: Mapping) -> set[str]:
+        event = record.get("event")
+        handler = _HANDLERS.get(event)
+        if handler is None:
+            return set()  # unknown events are ignored: newer logs open in older viewers
+        if event == Event.RUN_START:
+            return handler(self, record)
+        return handler(self._run_for(record), record)
+
+    def _on_run_start(self, record: Mapping) -> set[str]:
+        run = _int(record.get("run"), (self.current.run + 1) if self.current else 1)
+        config = record.get("config") if isinstance(record.get("config"), dict) else {}
+        vocab = record.get("vocab")
+        variants = [
+            VariantView(k, label=v["label"], config=v["config"] or config) for k, v in enumerate(variants_of(record))
+        ]
+        view = RunView(
+            run=run,
+            config=config,
+            variants=variants,
+            device=str(record.get("device", "?")),
+            engine=record.get("engine"),
+            vocab_size=len(vocab) if isinstance(vocab, str) else None,
+            lr=number(config.get("lr")),
+        )
+        if self.current is not None and self.current.run == run and not self.current.stats_count:
+            self.current = view  # a repeated start of the same empty run: replace it
+        else:
+            self._start(view)
+        return set(ALL_PARTS)
+
+
+def _on_stats(run: RunView, record: Mapping) -> set[str]:
+    variant = run.variant(variant_of(record))
+    variant.apply_stats(record)
+    run.step = max(run.step, _int(record.get("step"), run.step))
+    if variant.index == 0 and is_number(record.get("lr")):
+        run.lr = record["lr"]
+    return {STATUS, STATS, LOSS} | ({SATMAP} if "_satmap" in record else set())
+
+
+def _on_progress(run: RunView, record: Mapping) -> set[str]:
+    run.step = max(run.step, _int(record.get("step"), run.step))
+    if is_number(record.get("steps_per_sec")):
+        run.steps_per_sec = record["steps_per_sec"]
+    losses = record.get("losses") if isinstance(record.get("losses"), list) else [record.get("loss")]
+    for variant, loss in zip(run.variants, losses):
+        if is_number(loss):
+            variant.loss = loss
+    return {STATUS}
+
+
+def _on_state(run: RunView, record: Mapping) -> set[str]:
+    if isinstance(record.get("paused"), bool):
+        run.paused = record["paused"]
+        if run.paused:
+            run.steps_per_sec = None
+    if is_number(record.get("lr")):
+        run.lr = record["lr"]
+    run.step = max(run.step, _int(record.get("step"), run.step))
+    return {STATUS}
+
+
+def _on_eval(run: RunView, record: Mapping) -> set[str]:
+    variant = run.variant(variant_of(record))
+    variant.evals.append((_int(record.get("step"), run.step), number(record.get("train")), number(record.get("val"))))
+    return {STATUS, LOSS}
+
+
+def _on_samples(run: RunView, record: Mapping) -> set[str]:
+    variant = run.variant(variant_of(record))
+    names = record.get("names") or []
+    cut = record.get("cut") if isinstance(record.get("cut"), list) else []
+    variant.samples = [str(name) for name in names]
+    variant.samples_cut = [bool(c) for c in cut] + [False] * (len(names) - len(cut))
+    variant.samples_step = _int(record.get("step"), run.step)
+    variant.samples_asked = record.get("asked") is True
+    return {SAMPLES}
+
+
+def _on_variant_end(run: RunView, record: Mapping) -> set[str]:
+    run.variant(variant_of(record)).ended = dict(record)
+    return {STATUS, STATS, LOSS}
+
+
+def _on_run_end(run: RunView, record: Mapping) -> set[str]:
+    run.end = dict(record)
+    run.paused = False
+    run.step = max(run.step, _int(record.get("step"), run.step))
+    if is_number(record.get("steps_per_sec")):
+        run.steps_per_sec = record["steps_per_sec"]
+    return {STATUS, LOSS}
+
+
+_HANDLERS = {
+    Event.RUN_START: ViewState._on_run_start,
+    Event.STATS: _on_stats,
+    Event.PROGRESS: _on_progress,
+    Event.STATE: _on_state,
+    Event.EVAL: _on_eval,
+    Event.SAMPLES: _on_samples,
+    Event.VARIANT_END: _on_variant_end,
+    Event.RUN_END: _on_run_end,
+}
 
 
 def config_tag(config: dict) -> str:
@@ -295,7 +369,7 @@ def config_tag(config: dict) -> str:
     parts = []
     if isinstance(config.get("batchnorm"), bool):
         parts.append("BN" if config["batchnorm"] else "no BN")
-    if _finite(config.get("gain")):
+    if is_number(config.get("gain")):
         parts.append(f"g {format_gain(config['gain'])}")
     return f"({', '.join(parts)})" if parts else ""
 
@@ -305,10 +379,10 @@ def config_line(config: dict, lr: float | None = None) -> str:
     parts = []
     if isinstance(config.get("batchnorm"), bool):
         parts.append("BN on" if config["batchnorm"] else "BN off")
-    if _finite(config.get("gain")):
+    if is_number(config.get("gain")):
         parts.append(f"gain {format_gain(config['gain'])}")
-    rate = lr if _finite(lr) else config.get("lr")
-    if _finite(rate):
+    rate = lr if is_number(lr) else config.get("lr")
+    if is_number(rate):
         parts.append(f"lr {rate:.3g}")
     if isinstance(config.get("depth"), int) and isinstance(config.get("hidden"), int):
         parts.append(f"{config['depth']}×{config['hidden']} tanh")
@@ -322,13 +396,5 @@ def _grow(items: list, size: int, make) -> None:
         items.append(make())
 
 
-def _finite(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _int(value, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def _float(value) -> float | None:
-    return float(value) if _finite(value) else None

@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
+from core.health import layer_name
+from core.records import histogram_edges
 from tui.canvas import Line, Trace, line_chart, message_lines
-from tui.health import layer_name
 from tui.widgets.panel import DIM_STYLE, Panel, layer_style, legend_line
 
 
@@ -32,16 +33,16 @@ class HistogramPanel(Panel):
             hist = layer.get(key)
             if not isinstance(hist, dict):
                 continue
-            counts = np.asarray(hist.get("counts") or [], dtype=float)
-            layer_edges = np.asarray(hist.get("edges") or [], dtype=float)
-            if counts.size == 0 or layer_edges.size != counts.size + 1:
+            layer_edges = histogram_edges(hist)
+            if layer_edges is None:
                 continue
+            counts = np.asarray(hist["counts"], dtype=float)
             edges = layer_edges
             total = counts.sum()
             density = counts / (total * np.diff(layer_edges)) if total > 0 else counts
             traces.append(Trace((layer_edges[:-1] + layer_edges[1:]) / 2, density, layer_style(i)))
             std = layer.get("grad_std" if self.gradients else "std")
-            legend.append(("━", f"{layer_name(layer)} σ{_short(std)}", layer_style(i)))
+            legend.append(("━", f"{layer_name(layer, i)} σ{_short(std)}", layer_style(i)))
         if not traces:
             return message_lines("no histograms in these statistics", width, height, DIM_STYLE)
         legend = legend_line(legend, width)

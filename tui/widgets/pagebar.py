@@ -28,7 +28,7 @@ class PageBar(Widget):
 
     def render(self) -> Text:
         run = self.view.current
-        hinted = {hint.panel for hint in run.hints} if run is not None else set()
+        hinted = {hint.topic for hint in run.hints} if run is not None else set()
         tail = "  tab · 1-8" + ("  esc: all" if self.zoomed else "")
         full = self._labels(0, hinted)
         # Narrow terminals get the short labels, so every panel's number stays in sight.

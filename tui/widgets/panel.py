@@ -13,8 +13,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from core.health import Hint
 from tui.canvas import Line, blank_lines
-from tui.health import Hint
 from tui.state import STATS, ViewState
 
 # Tableau-10: distinct on dark and light terminals, and in 256 colours.

@@ -6,8 +6,8 @@ import numpy as np
 from rich.style import Style
 from textual.reactive import reactive
 
+from core.health import layer_name
 from tui.canvas import Line, bool_map, message_lines
-from tui.health import layer_name
 from tui.state import SATMAP, STATS
 from tui.widgets.panel import BAD_STYLE, DIM_STYLE, Panel, layer_style, text_line
 
@@ -54,7 +54,7 @@ class SatMapPanel(Panel):
         position = self.shown_layer % len(run.satmap)
         grid = np.asarray(run.satmap[position], dtype=bool)
         layers = (run.stats or {}).get("layers") or []
-        name = layer_name(layers[position]) if position < len(layers) else f"layer {position + 1}"
+        name = layer_name(layers[position], position) if position < len(layers) else f"layer {position + 1}"
         dead = int(grid.all(axis=0).sum()) if grid.ndim == 2 else 0
         rows, cols = grid.shape if grid.ndim == 2 else (0, 0)
         header = text_line(

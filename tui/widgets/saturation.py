@@ -6,8 +6,8 @@ import math
 
 from rich.style import Style
 
+from core.health import SATURATION_LIMIT_PCT, layer_name
 from tui.canvas import Line, bar, message_lines
-from tui.health import SATURATION_LIMIT_PCT, layer_name
 from tui.widgets.panel import BAD_STYLE, DIM_STYLE, OK_STYLE, PREVIOUS_STYLE, WARN_STYLE, Panel, layer_style, text_line
 
 TRACK_STYLE = Style(color="grey27")
@@ -67,7 +67,7 @@ class SaturationPanel(Panel):
         for i, layer in enumerate(layers):
             pct = values[i] if math.isfinite(values[i]) else 0.0
             ghost = ghosts[i]
-            line = text_line((f"{layer_name(layer):<4}", layer_style(i)))
+            line = text_line((f"{layer_name(layer, i):<4}", layer_style(i)))
             line += bar(
                 pct / scale,
                 bar_width,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rich.style import Style
 
+from core.health import UPDATE_TARGET_LOG10, param_names
 from tui.canvas import Line, RefLine, Trace, format_steps, line_chart, message_lines
-from tui.health import UPDATE_TARGET_LOG10
-from tui.state import param_names
 from tui.widgets.panel import DIM_STYLE, Panel, layer_style, legend_line
 
 REF_STYLE = Style(color="#e15759", dim=True)
@@ -23,7 +22,7 @@ class UpdateRatioPanel(Panel):
         if run is None or run.stats is None:
             return message_lines("waiting for the first statistics…", width, height, DIM_STYLE)
         params = run.stats.get("params") or []
-        names = param_names(params)
+        names = param_names(len(params))
         traces, legend = [], []
         for i, series in enumerate(run.update_series):
             xs, ys = series.points()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
+from core.health import param_names
 from tui.canvas import Line, bar, message_lines
-from tui.state import param_names
 from tui.widgets.panel import DIM_STYLE, PREVIOUS_STYLE, WARN_STYLE, Panel, layer_style, text_line
 
 # grad:data bars span these decades: 1e-5 … 1e0 covers every healthy and sick run we saw.
@@ -38,7 +38,7 @@ class WeightsPanel(Panel):
         lines = [
             text_line((header + (f"  log10 grad:data {LOG_LOW:g}…{LOG_HIGH:g}" if bar_width >= 24 else ""), DIM_STYLE))
         ]
-        for i, (name, param) in enumerate(zip(param_names(params), params)):
+        for i, (name, param) in enumerate(zip(param_names(len(params)), params)):
             shape = param.get("shape") or []
             ratio = param.get("grad_to_data")
             # The lecture's tell-tale: one layer learning ~10× faster than the rest (the last

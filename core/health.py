@@ -1,14 +1,19 @@
-"""The lecture's rules of thumb as pure functions: statistics in, hints in words out.
+"""The lecture's rules of thumb, judged on stats records: statistics in, hints in words out.
 
-Each hint names the panel it belongs beside and the likely fix, with the key that applies
-it (g gain, b BatchNorm, +/- lr). No Textual here: the rules are tested on plain dicts.
+Each hint names what it is about (its topic: the app shows it beside that panel, headless
+prints it once) and the likely fix, with the key that applies it (g gain, b BatchNorm, +/- lr).
+The rules are pure functions of records (core/records.py); `HealthJudge` keeps the little
+history some rules need (dead-neuron streaks, recent update:data) for one variant of one run.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from core.records import is_number
 
 SATURATION_LIMIT_PCT = 5.0  # the lecture: a few percent of saturated tanh units is fine
 UPDATE_TARGET_LOG10 = -3.0  # update:data of ~1e-3 is the lecture's "about right"
@@ -16,20 +21,37 @@ UPDATE_TOLERANCE_DECADES = 1.0
 GRAD_SPREAD_LIMIT = 3.0  # max/min gradient std across the tanh layers
 DEAD_TICKS = 3  # consecutive stats records a neuron must stay dead before we say so
 INITIAL_LOSS_MARGIN = 1.0  # nats above -log(1/vocab) that count as "far above"
+UPDATE_HINT_POINTS = 5  # stats records averaged before judging update:data
 
 
 @dataclass(frozen=True)
 class Hint:
-    """One rule of thumb that fired: the panel it sits beside and what to do about it."""
+    """One rule of thumb that fired: what it is about and what to do about it."""
 
-    panel: str  # saturation | gradients | update | map | loss
+    topic: str  # saturation | activations | gradients | update | map | loss: the panel it sits beside
     text: str  # the full sentence: what is wrong, why it matters, the fix and its key
     short: str  # one short line for small panels
 
+    @property
+    def rule(self) -> str:
+        """Which rule fired (its topic and the first words of its short line): headless prints each once."""
+        return f"{self.topic}:{self.short.split(' ')[0]}"
 
-def layer_name(layer: Mapping) -> str:
-    """A tanh layer as the lecture counts it: its position in the layer list."""
-    return f"L{layer.get('index', '?')}"
+
+def layer_name(layer: Mapping, position: int | None = None) -> str:
+    """An activation layer by its depth, 1 for the first (the run log also keeps the lecture's list index).
+
+    Records written before `depth` existed are named by their position among the layers.
+    """
+    depth = layer.get("depth")
+    if isinstance(depth, int) and not isinstance(depth, bool):
+        return f"L{depth}"
+    return f"L{position + 1}" if position is not None else "L?"
+
+
+def param_names(count: int) -> list[str]:
+    """Names for the 2-D parameters: C for the embedding (first), then W1, W2, … in order."""
+    return ["C" if i == 0 else f"W{i}" for i in range(count)]
 
 
 def _fix_activations(batchnorm: bool | None) -> str:
@@ -47,9 +69,9 @@ def saturation_hints(
 ) -> list[Hint]:
     """Layers with more than `limit` percent of |t| > 0.97."""
     hot = [
-        (layer_name(layer), layer["saturated_pct"])
-        for layer in layers
-        if _finite(layer.get("saturated_pct")) and layer["saturated_pct"] > limit
+        (layer_name(layer, i), layer["saturated_pct"])
+        for i, layer in enumerate(layers)
+        if is_number(layer.get("saturated_pct")) and layer["saturated_pct"] > limit
     ]
     if not hot:
         return []
@@ -73,7 +95,9 @@ def gradient_depth_hints(
     layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT
 ) -> list[Hint]:
     """Gradient std that shrinks or grows more than `limit`× from the first tanh layer to the last."""
-    stds = [(layer_name(layer), layer["grad_std"]) for layer in layers if _finite(layer.get("grad_std"))]
+    stds = [
+        (layer_name(layer, i), layer["grad_std"]) for i, layer in enumerate(layers) if is_number(layer.get("grad_std"))
+    ]
     if len(stds) < 2:
         return []
     values = [std for _, std in stds]
@@ -97,8 +121,12 @@ def update_ratio_hints(recent: Mapping[str, float], tolerance: float = UPDATE_TO
     update:data sits well below the weights' by nature, even when lr is right.
     """
     recent = {name: value for name, value in recent.items() if name != "C"}
-    high = {name: value for name, value in recent.items() if _finite(value) and value > UPDATE_TARGET_LOG10 + tolerance}
-    low = {name: value for name, value in recent.items() if _finite(value) and value < UPDATE_TARGET_LOG10 - tolerance}
+    high = {
+        name: value for name, value in recent.items() if is_number(value) and value > UPDATE_TARGET_LOG10 + tolerance
+    }
+    low = {
+        name: value for name, value in recent.items() if is_number(value) and value < UPDATE_TARGET_LOG10 - tolerance
+    }
     hints = []
     if high:
         listed = ", ".join(f"{name} {value:.1f}" for name, value in high.items())
@@ -125,7 +153,7 @@ def activation_depth_hints(
     layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT
 ) -> list[Hint]:
     """Activation std collapsing toward zero with depth (the gain too low for tanh)."""
-    stds = [(layer_name(layer), layer["std"]) for layer in layers if _finite(layer.get("std"))]
+    stds = [(layer_name(layer, i), layer["std"]) for i, layer in enumerate(layers) if is_number(layer.get("std"))]
     if len(stds) < 2 or stds[-1][1] <= 0 or stds[0][1] / stds[-1][1] <= limit:
         return []
     (first, top), (last, bottom) = stds[0], stds[-1]
@@ -153,7 +181,7 @@ def dead_neuron_hints(
 ) -> list[Hint]:
     """Layers whose neurons stayed saturated for the whole batch over `ticks` stats records."""
     dead = [
-        (layer_name(layer), layer.get("dead") or 0)
+        (layer_name(layer, i), layer.get("dead") or 0)
         for i, layer in enumerate(layers)
         if streaks.get(layer.get("index", i), 0) >= ticks
     ]
@@ -172,7 +200,7 @@ def expected_initial_loss(vocab_size: int) -> float:
 
 def initial_loss_hints(loss: float | None, vocab_size: int | None, margin: float = INITIAL_LOSS_MARGIN) -> list[Hint]:
     """An initial loss far above a uniform guess: the output layer starts confidently wrong."""
-    if not _finite(loss) or not vocab_size or vocab_size < 2:
+    if not is_number(loss) or not vocab_size or vocab_size < 2:
         return []
     expected = expected_initial_loss(vocab_size)
     if loss <= expected + margin:
@@ -184,5 +212,45 @@ def initial_loss_hints(loss: float | None, vocab_size: int | None, margin: float
     return [Hint("loss", text, f"initial loss {loss:.1f} ≫ {expected:.1f} → shrink last layer / gain (g)")]
 
 
-def _finite(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+class HealthJudge:
+    """The rules of thumb for one variant of one run, fed its stats records in order.
+
+    `observe(stats)` returns the hints that hold now. The judge remembers what the rules need
+    across records: the step-0 loss, dead-neuron streaks, recent update:data per weight.
+    """
+
+    def __init__(self, config: Mapping, vocab_size: int | None):
+        self.batchnorm = config.get("batchnorm") if isinstance(config.get("batchnorm"), bool) else None
+        self.vocab_size = vocab_size
+        self.initial_loss: float | None = None
+        self.dead_streaks: dict = {}
+        self.recent_updates: list[deque] = []
+        self.hints: list[Hint] = []
+
+    def observe(self, stats: Mapping) -> list[Hint]:
+        """Fold one stats record in; return (and keep in `hints`) the hints that hold now."""
+        layers = [layer for layer in stats.get("layers") or [] if isinstance(layer, Mapping)]
+        params = [param for param in stats.get("params") or [] if isinstance(param, Mapping)]
+        if self.initial_loss is None and stats.get("step") == 0 and is_number(stats.get("loss")):
+            self.initial_loss = stats["loss"]
+        while len(self.recent_updates) < len(params):
+            self.recent_updates.append(deque(maxlen=UPDATE_HINT_POINTS))
+        for recent, param in zip(self.recent_updates, params):
+            if is_number(param.get("update_to_data_log10")):
+                recent.append(param["update_to_data_log10"])
+        names = param_names(len(params))
+        recent = {
+            name: sum(values) / len(values)
+            for name, values in zip(names, self.recent_updates)
+            if len(values) == UPDATE_HINT_POINTS
+        }
+        self.dead_streaks = next_dead_streaks(self.dead_streaks, layers)
+        self.hints = [
+            *saturation_hints(layers, self.batchnorm),
+            *activation_depth_hints(layers, self.batchnorm),
+            *gradient_depth_hints(layers, self.batchnorm),
+            *update_ratio_hints(recent),
+            *dead_neuron_hints(self.dead_streaks, layers, self.batchnorm),
+            *initial_loss_hints(self.initial_loss, self.vocab_size),
+        ]
+        return self.hints

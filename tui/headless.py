@@ -10,14 +10,12 @@ from typing import TextIO
 from core.channel import RecordChannel
 from core.commands import Quit
 from core.config import TrainConfig
+from core.health import HealthJudge, layer_name
+from core.records import Event, ExitCode, exit_code_for, is_number, variant_of, variants_of
 from core.runlog import RunLog
-from core.trainer import OUT_OF_MEMORY, Trainer
+from core.trainer import Trainer
 
 PRINT_PROGRESS_EVERY = 2.0  # seconds between progress lines: readable in a log file too
-# Exit codes beyond DESIGN §2's 0/1/2: the run diverged; the user interrupted it.
-EXIT_USAGE = 2
-EXIT_DIVERGED = 3
-EXIT_INTERRUPTED = 130
 
 
 class Interrupted(Exception):
@@ -27,24 +25,30 @@ class Interrupted(Exception):
 def format_layer_tables(record: dict) -> list[str]:
     """The lecture's printed statistics for one stats record, line by line."""
     lines = ["activations:"]
-    for layer in record["layers"]:
-        name = f"layer {layer['index']} ({layer.get('name', 'Tanh'):>10s})"
+    for i, layer in enumerate(record["layers"]):
         lines.append(
-            f"  {name}: mean {layer['mean']:+.2f}, std {layer['std']:.2f}, saturated: {layer['saturated_pct']:.2f}%"
+            f"  {layer_name(layer, i)} (layer {layer['index']}): mean {_f(layer['mean'], '+.2f')}, "
+            f"std {_f(layer['std'], '.2f')}, saturated: {_f(layer['saturated_pct'], '.2f')}%"
         )
     lines.append("gradients:")
-    for layer in record["layers"]:
-        name = f"layer {layer['index']} ({layer.get('name', 'Tanh'):>10s})"
-        lines.append(f"  {name}: mean {layer['grad_mean']:+f}, std {layer['grad_std']:e}")
+    for i, layer in enumerate(record["layers"]):
+        lines.append(
+            f"  {layer_name(layer, i)} (layer {layer['index']}): mean {_f(layer['grad_mean'], '+f')}, "
+            f"std {_f(layer['grad_std'], 'e')}"
+        )
     lines.append("weights:")
     for p in record["params"]:
         shape = str(tuple(p["shape"]))
         lines.append(
-            f"  weight {shape:>10s} | mean {p['grad_mean']:+f} | std {p['grad_std']:e} | grad:data ratio "
-            f"{p['grad_to_data']:e}"
-            f" | update:data log10 {p['update_to_data_log10']:+.2f}"
+            f"  weight {shape:>10s} | mean {_f(p['grad_mean'], '+f')} | std {_f(p['grad_std'], 'e')} | grad:data ratio "
+            f"{_f(p['grad_to_data'], 'e')} | update:data log10 {_f(p['update_to_data_log10'], '+.2f')}"
         )
     return lines
+
+
+def _f(value, spec: str) -> str:
+    """A number in `spec`, or – when undefined."""
+    return format(value, spec) if is_number(value) else "–"
 
 
 class HeadlessPrinter:
@@ -54,6 +58,10 @@ class HeadlessPrinter:
         self.out = out
         self.total_steps = total_steps
         self._last_progress_print = 0.0
+        self._judges: dict[int, HealthJudge] = {}  # per variant of the current run
+        self._hinted: set[str] = set()  # rules already printed this run
+        self._vocab_size: int | None = None
+        self._configs: list[dict] = []
 
     def print(self, *lines: str) -> None:
         """Write lines and flush, so progress shows up under tee and in CI logs."""
@@ -66,6 +74,9 @@ class HeadlessPrinter:
         event = record.get("event")
         if event == "run_start":
             self.total_steps = record["config"]["steps"]
+            self._judges, self._hinted = {}, set()
+            self._vocab_size = len(record["vocab"]) if isinstance(record.get("vocab"), str) else None
+            self._configs = [variant["config"] for variant in variants_of(record)]
             config = TrainConfig(**record["config"])
             sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
             self.print(
@@ -74,16 +85,20 @@ class HeadlessPrinter:
             )
         elif event == "stats":
             self.print(
-                f"step {record['step']:>7d}/{self.total_steps} · loss {record['loss']:.4f} · lr {record['lr']:g}",
+                f"step {record['step']:>7d}/{self.total_steps} · loss {_f(record['loss'], '.4f')} "
+                f"· lr {record['lr']:g}",
                 *format_layer_tables(record),
             )
+            self._print_new_hints(record)
         elif event == "progress":
             now = time.monotonic()
             if now - self._last_progress_print >= PRINT_PROGRESS_EVERY:
                 self._last_progress_print = now
                 self.print(self._progress_line(record))
         elif event == "eval":
-            self.print(f"eval at step {record['step']}: train {record['train']:.4f} · val {record['val']:.4f}")
+            self.print(
+                f"eval at step {record['step']}: train {_f(record['train'], '.4f')} · val {_f(record['val'], '.4f')}"
+            )
         elif event == "samples":
             self.print("samples: " + " ".join(record["names"]))
         elif event == "state":
@@ -93,12 +108,23 @@ class HeadlessPrinter:
         elif event == "run_end":
             self.print(self._end_line(record))
 
+    def _print_new_hints(self, record: dict) -> None:
+        """Each rule of thumb once per run, when it first fires, as a line starting `hint:`."""
+        variant = variant_of(record)
+        if variant not in self._judges:
+            config = self._configs[variant] if variant < len(self._configs) else {}
+            self._judges[variant] = HealthJudge(config, self._vocab_size)
+        for hint in self._judges[variant].observe(record):
+            if hint.rule not in self._hinted:
+                self._hinted.add(hint.rule)
+                self.print(f"hint: step {record['step']}: {hint.text}")
+
     def _progress_line(self, record: dict) -> str:
         step, rate = record["step"], record["steps_per_sec"]
         percent = 100 * step / max(self.total_steps, 1)
         eta = (self.total_steps - step) / rate if rate > 0 else float("inf")
         return (
-            f"step {step:>7d}/{self.total_steps} ({percent:3.0f}%) · loss {record['loss']:.4f} · {rate:,.0f} "
+            f"step {step:>7d}/{self.total_steps} ({percent:3.0f}%) · loss {_f(record['loss'], '.4f')} · {rate:,.0f} "
             f"steps/s · ETA {format_seconds(eta)}"
         )
 
@@ -142,7 +168,7 @@ def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: Te
                 record = channel.get(timeout=0.2)
                 if record is not None:
                     printer.handle(record)
-                    if record.get("event") == "run_end":
+                    if record.get("event") == Event.RUN_END:
                         end = record
             except (KeyboardInterrupt, Interrupted):
                 if not interrupted:
@@ -154,7 +180,5 @@ def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: Te
             signal.signal(sig, handler)
         trainer.close(timeout=5.0)
     if interrupted:
-        return EXIT_INTERRUPTED
-    if str(end.get("message", "")).startswith(OUT_OF_MEMORY):
-        return EXIT_USAGE  # too big for this GPU: a usage problem the message explains
-    return {"finished": 0, "stopped": 0, "diverged": EXIT_DIVERGED}.get(end.get("reason"), 1)
+        return ExitCode.INTERRUPTED
+    return exit_code_for(end)

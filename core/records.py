@@ -1,0 +1,403 @@
+"""The record contract: every record the trainer emits, its fields, the end reasons, the exit codes.
+
+Records are plain data (str, int, float, bool, None, lists and dicts of those; never tensors)
+that travel one way: the trainer thread writes each to the run log (JSON Lines, every record)
+and puts it in the bounded channel (the viewer may miss `stats` and `progress`). The app, the
+headless printer, replay, `plot` and the tests read them through the names below, nowhere else.
+
+    trainer ──▶ run log (every record) ──▶ replay / plot
+        └─────▶ RecordChannel (latest stats win) ──▶ app / headless
+
+Conventions (DESIGN §2):
+- `step` in a `stats` record is the index of the step measured (0-based); elsewhere it is the
+  number of steps done.
+- Compare runs train several variants in lockstep. `run_start` lists them (`variants`, a single
+  run has one, label ""); `stats`, `eval` and `samples` carry `variant` (0-based; readers treat
+  a missing field as 0, so logs written before compare mode still read); a variant that fails
+  while others go on ends with `variant_end`; `run_end` closes the whole run.
+- Undefined numbers (a ratio over a zero or single-element std, a diverged loss) are `None`
+  in memory and `null` in the log, never NaN or ±inf.
+- Fields whose name starts with `_` live in memory only (the run log leaves them out): the
+  saturation map `_satmap` is too big to log.
+- Readers skip what they cannot use: a torn line, an unknown event or field, a record whose
+  fields have the wrong types (`check` says which).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import Enum, IntEnum
+from typing import Any, TypedDict
+
+import numpy as np
+
+
+class Event(str, Enum):
+    """Every event name a record can carry (the `event` field)."""
+
+    RUN_START = "run_start"  # a run begins: its config(s), device, engine, data sizes
+    STATS = "stats"  # one variant's layer and parameter statistics of one step
+    PROGRESS = "progress"  # steps done and speed, twice a second
+    STATE = "state"  # paused / resumed, live learning-rate changes
+    EVAL = "eval"  # one variant's train/val loss, BatchNorm in inference mode
+    SAMPLES = "samples"  # names sampled from one variant
+    VARIANT_END = "variant_end"  # one variant of a compare run stopped (diverged / error); others go on
+    RUN_END = "run_end"  # the run is over, with its reason
+    ERROR = "error"  # a fault outside a run's lifecycle (e.g. `e` after the run ended failed)
+    LOG_ERROR = "log_error"  # the run log stopped (disk full, say); training goes on
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Records the viewer can miss without losing meaning: a newer one supersedes them.
+DROPPABLE = frozenset({Event.STATS, Event.PROGRESS})
+
+
+class EndReason(str, Enum):
+    """Why a run (`run_end`) or a variant (`variant_end`) ended."""
+
+    FINISHED = "finished"  # every step done
+    STOPPED = "stopped"  # a rerun or quit ended it early
+    DIVERGED = "diverged"  # the loss became NaN/inf or passed DIVERGENCE_FACTOR × −log(1/vocab)
+    ERROR = "error"  # an exception in the trainer; `message` says which
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ErrorKind(str, Enum):
+    """What kind of failure an `error` end was, where the front-end must act on it."""
+
+    OUT_OF_MEMORY = "out_of_memory"  # the device ran out of memory: a usage problem (exit 2)
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of every front-end (DESIGN §2, README)."""
+
+    OK = 0  # done (finished, or stopped by the user with q)
+    FAILURE = 1  # unexpected failure (a bug, or the run ended in error)
+    USAGE = 2  # bad input or usage: one line on stderr says what to do
+    DIVERGED = 3  # the run diverged
+    INTERRUPTED = 130  # headless: ctrl+c, SIGTERM or SIGHUP
+
+
+def exit_code_for(end: Mapping | None) -> ExitCode:
+    """The exit code a process reports for the run_end record that closed its (last) run."""
+    if not end:
+        return ExitCode.FAILURE
+    if end.get("kind") == ErrorKind.OUT_OF_MEMORY:
+        return ExitCode.USAGE  # too big for this device: the message says what to change
+    return {
+        EndReason.FINISHED: ExitCode.OK,
+        EndReason.STOPPED: ExitCode.OK,
+        EndReason.DIVERGED: ExitCode.DIVERGED,
+    }.get(end.get("reason"), ExitCode.FAILURE)
+
+
+# ---- the records ----------------------------------------------------------------------------
+# TypedDicts document each record; producers build plain dicts with these keys.
+
+
+class Variant(TypedDict):
+    """One variant of a run: what differs (`label`, "" in a single run) and its whole config."""
+
+    label: str
+    config: dict  # every TrainConfig field
+
+
+class RunStart(TypedDict, total=False):
+    event: str  # "run_start"
+    run: int  # 1, 2, …: counts the runs (reruns) of one process
+    config: dict  # every TrainConfig field of variant 0 (the whole config of a single run)
+    variants: list[Variant]  # every variant, in order (a single run: one, label "")
+    device: str  # "cpu", "cuda:0"
+    engine: str  # "lecture", "fused", "fused+cudagraph", …
+    vocab: str  # the vocabulary, index order; its first character is the end-of-word token
+    n_train: int  # examples per split
+    n_val: int
+    n_test: int
+    time: float  # Unix time the run started
+
+
+class Histogram(TypedDict, total=False):
+    """Counts over equal-width bins spanning [lo, hi]: bin k is [lo + k·w, lo + (k+1)·w)."""
+
+    lo: float
+    hi: float
+    counts: list[int]
+    edges: list[float]  # logs written before 2026-11 carry edges instead of lo/hi
+
+
+class LayerStats(TypedDict, total=False):
+    """One activation layer (the tanh, or identity in the linear sandwich) of one step."""
+
+    index: int  # position in the lecture's layer list: 2,5,8,11,14 with BatchNorm; 1,3,5,7,9 without
+    depth: int  # 1 for the first activation layer, 2 for the next, …: how the screen names layers
+    mean: float  # mean of the layer's output t over the batch and neurons
+    std: float
+    saturated_pct: float  # percent of |t| > 0.97 (SATURATION_THRESHOLD)
+    dead: int  # neurons with |t| > 0.99 for every example of the batch
+    forward_gain: float | None  # std(output) / std(input): the layer's forward gain
+    grad_mean: float  # of d loss / d t
+    grad_std: float
+    hist: Histogram  # of t on [-1, 1]
+    grad_hist: Histogram  # of d loss / d t, bins symmetric about 0, shared by a step's layers
+
+
+class ParamStats(TypedDict, total=False):
+    """One 2-D parameter (the embedding C, then each Linear's weight) of one step."""
+
+    index: int  # position in the parameter list (C is 0)
+    shape: list[int]
+    grad_mean: float
+    grad_std: float
+    grad_to_data: float | None  # grad.std / data.std (None when data.std is 0 or undefined)
+    update_to_data_log10: float | None  # log10((lr·grad).std / data.std), None when undefined
+    grad_hist: Histogram  # of the weight gradient, bins symmetric about 0, shared by a step's weights
+
+
+class Stats(TypedDict, total=False):
+    event: str  # "stats"
+    run: int
+    variant: int
+    step: int  # the index of the step measured
+    lr: float  # the learning rate of that step
+    loss: float | None  # that step's minibatch loss
+    loss_window: float | None  # mean minibatch loss since the previous stats record
+    layers: list[LayerStats]
+    params: list[ParamStats]
+
+
+class Progress(TypedDict, total=False):
+    event: str  # "progress"
+    run: int
+    step: int  # steps done
+    steps_per_sec: float
+    loss: float | None  # the last minibatch loss of variant 0
+    losses: list[float | None]  # … of every variant (compare runs)
+
+
+class State(TypedDict, total=False):
+    event: str  # "state"
+    run: int
+    step: int
+    paused: bool
+    lr: float  # variant 0's learning rate of the next step
+    lrs: list[float]  # every variant's
+
+
+class Eval(TypedDict, total=False):
+    event: str  # "eval"
+    run: int
+    variant: int
+    step: int
+    train: float | None  # mean cross-entropy of the split, BatchNorm on its running statistics
+    val: float | None
+
+
+class Samples(TypedDict, total=False):
+    event: str  # "samples"
+    run: int
+    variant: int
+    step: int
+    names: list[str]  # untrusted text: show through core.text.printable
+    cut: list[bool]  # per name: it reached the length cap without an end token
+    asked: bool  # sampled at the user's request (key s), not on the schedule
+
+
+class VariantEnd(TypedDict, total=False):
+    event: str  # "variant_end"
+    run: int
+    variant: int
+    step: int
+    reason: str  # EndReason: diverged | error
+    message: str
+
+
+class RunEnd(TypedDict, total=False):
+    event: str  # "run_end"
+    run: int
+    step: int
+    reason: str  # EndReason
+    seconds: float  # training time, pauses and the final evaluation excluded
+    steps_per_sec: float
+    message: str  # why, for diverged and error
+    kind: str  # ErrorKind, where the front-end must act on it
+    traceback: str  # for error
+
+
+class ErrorRecord(TypedDict, total=False):
+    event: str  # "error" or "log_error"
+    run: int
+    message: str
+
+
+# ---- checking records read back ---------------------------------------------------------------
+
+_INT, _NUM, _OPT_NUM, _STR, _BOOL, _LIST, _DICT = "int", "num", "num?", "str", "bool", "list", "dict"
+
+# Per event: field -> kind, for the fields a reader relies on. A field that is present must
+# have its kind; `_REQUIRED` fields must be present.
+_FIELDS: dict[str, dict[str, str]] = {
+    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR},
+    Event.STATS: {
+        "run": _INT,
+        "variant": _INT,
+        "step": _INT,
+        "lr": _OPT_NUM,
+        "loss": _OPT_NUM,
+        "loss_window": _OPT_NUM,
+        "layers": _LIST,
+        "params": _LIST,
+    },
+    Event.PROGRESS: {"run": _INT, "step": _INT, "steps_per_sec": _OPT_NUM, "loss": _OPT_NUM, "losses": _LIST},
+    Event.STATE: {"run": _INT, "step": _INT, "paused": _BOOL, "lr": _OPT_NUM, "lrs": _LIST},
+    Event.EVAL: {"run": _INT, "variant": _INT, "step": _INT, "train": _OPT_NUM, "val": _OPT_NUM},
+    Event.SAMPLES: {"run": _INT, "variant": _INT, "step": _INT, "names": _LIST, "cut": _LIST, "asked": _BOOL},
+    Event.VARIANT_END: {"run": _INT, "variant": _INT, "step": _INT, "reason": _STR, "message": _STR},
+    Event.RUN_END: {
+        "run": _INT,
+        "step": _INT,
+        "reason": _STR,
+        "seconds": _OPT_NUM,
+        "steps_per_sec": _OPT_NUM,
+        "message": _STR,
+    },
+    Event.ERROR: {"run": _INT, "message": _STR},
+    Event.LOG_ERROR: {"message": _STR},
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    Event.RUN_START: ("run",),
+    Event.STATS: ("run", "step"),
+    Event.PROGRESS: ("run", "step"),
+    Event.STATE: ("run",),
+    Event.EVAL: ("run", "step"),
+    Event.SAMPLES: ("run", "names"),
+    Event.VARIANT_END: ("run", "variant", "reason"),
+    Event.RUN_END: ("run", "reason"),
+    Event.ERROR: ("message",),
+    Event.LOG_ERROR: ("message",),
+}
+KNOWN_EVENTS = frozenset(e.value for e in Event)
+
+
+def _is(kind: str, value: Any) -> bool:
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _NUM:
+        return is_number(value)
+    if kind == _OPT_NUM:
+        return value is None or is_number(value)
+    if kind == _STR:
+        return isinstance(value, str)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _LIST:
+        return isinstance(value, list)
+    return isinstance(value, dict)
+
+
+def problem(record: Any) -> str | None:
+    """Why a record read back cannot be used, or None when it can.
+
+    Unknown events are not a problem (they are skipped quietly: newer logs open in older
+    readers); a known event whose fields have the wrong types is, as is a `stats` record whose
+    layers or params are not objects.
+    """
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    event = record.get("event")
+    if not isinstance(event, str):
+        return "no event name"
+    fields = _FIELDS.get(event)
+    if fields is None:
+        return None
+    for name in _REQUIRED[event]:
+        if name not in record:
+            return f"{event} without {name}"
+    for name, kind in fields.items():
+        if name in record and not _is(kind, record[name]):
+            return f"{event} with a wrong {name} ({type(record[name]).__name__})"
+    if event == Event.STATS:
+        for key in ("layers", "params"):
+            if not all(isinstance(entry, dict) for entry in record.get(key) or []):
+                return f"stats with a {key} entry that is not an object"
+    return None
+
+
+def variant_of(record: Mapping) -> int:
+    """The variant a record belongs to (0 when the field is missing: single runs, old logs)."""
+    value = record.get("variant", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def variants_of(run_start: Mapping) -> list[Variant]:
+    """The variants a run_start announces; an old log's run_start (no `variants`) is one variant."""
+    variants = run_start.get("variants")
+    if isinstance(variants, list) and variants and all(isinstance(v, dict) for v in variants):
+        return [
+            Variant(
+                label=str(v.get("label") or ""), config=v.get("config") if isinstance(v.get("config"), dict) else {}
+            )
+            for v in variants
+        ]
+    config = run_start.get("config")
+    return [Variant(label="", config=config if isinstance(config, dict) else {})]
+
+
+# ---- numbers and histograms ---------------------------------------------------------------------
+
+
+def is_number(value: Any) -> bool:
+    """True for a finite int or float (not a bool): a number a reader can plot or compare."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def number(value: Any) -> float | None:
+    """`value` as a float when it is a finite number, else None (undefined)."""
+    return float(value) if is_number(value) else None
+
+
+SIGNIFICANT_DIGITS = 6  # floats in stats records: enough for every figure, a third of the bytes
+
+
+def rounded(value: float | None) -> float | None:
+    """A finite float to SIGNIFICANT_DIGITS significant digits; NaN and ±inf become None."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def histogram(lo: float, hi: float, counts) -> Histogram:
+    """A histogram record of integer `counts` over equal bins spanning [lo, hi]."""
+    return Histogram(lo=rounded(lo), hi=rounded(hi), counts=[int(c) for c in counts])
+
+
+def histogram_edges(hist: Mapping) -> np.ndarray | None:
+    """The bin edges of a histogram record (new `lo`/`hi` or old `edges`); None when malformed."""
+    counts = hist.get("counts")
+    if not isinstance(counts, list) or not counts:
+        return None
+    if is_number(hist.get("lo")) and is_number(hist.get("hi")) and hist["hi"] > hist["lo"]:
+        return np.linspace(float(hist["lo"]), float(hist["hi"]), len(counts) + 1)
+    edges = hist.get("edges")
+    if isinstance(edges, list) and len(edges) == len(counts) + 1 and all(is_number(e) for e in edges):
+        return np.asarray(edges, dtype=float)
+    return None
+
+
+# Each event's record type, for readers and for the test that checks a real run log.
+RECORD_TYPES: dict[str, type] = {
+    Event.RUN_START: RunStart,
+    Event.STATS: Stats,
+    Event.PROGRESS: Progress,
+    Event.STATE: State,
+    Event.EVAL: Eval,
+    Event.SAMPLES: Samples,
+    Event.VARIANT_END: VariantEnd,
+    Event.RUN_END: RunEnd,
+    Event.ERROR: ErrorRecord,
+    Event.LOG_ERROR: ErrorRecord,
+}

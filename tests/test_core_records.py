@@ -1,0 +1,143 @@
+"""The record contract (core/records.py): a real run log follows it, readers refuse what breaks it."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from core import commands as cmd
+from core.channel import RecordChannel
+from core.config import TrainConfig
+from core.records import (
+    RECORD_TYPES,
+    EndReason,
+    ErrorKind,
+    Event,
+    ExitCode,
+    LayerStats,
+    ParamStats,
+    exit_code_for,
+    histogram_edges,
+    problem,
+    rounded,
+    variant_of,
+    variants_of,
+)
+from core.runlog import RunLog, read_run_log
+from core.trainer import Trainer
+
+TINY = TrainConfig(steps=30, stats_every=10, hidden=16, depth=3, batch_size=8, device="cpu", eval_every=20)
+
+
+@pytest.fixture(scope="module")
+def run_log_records(tmp_path_factory, small_words) -> list[dict]:
+    """A real run log: a run with every kind of record, then a rerun stopped by quit."""
+    path = tmp_path_factory.mktemp("log") / "run.jsonl"
+    channel = RecordChannel(maxsize=10**6)
+    with RunLog(path) as log:
+        trainer = Trainer(TINY, small_words, channel=channel, run_log=log, paused=True)
+        trainer.start()
+        for command in (cmd.StepOnce(), cmd.ScaleLr(0.5), cmd.Sample(3), cmd.Evaluate(), cmd.Resume()):
+            trainer.send(command)
+        _wait_for(channel, lambda r: r["event"] == Event.RUN_END)
+        trainer.send(cmd.Rerun(TINY.replace(batchnorm=False, steps=10**6)))  # long: quit stops it
+        _wait_for(channel, lambda r: r["event"] == Event.STATS and r["run"] == 2)
+        assert trainer.close(timeout=10)
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _wait_for(channel: RecordChannel, predicate, timeout: float = 60.0) -> dict:
+    while (record := channel.get(timeout=timeout)) is not None:
+        if predicate(record):
+            return record
+    raise AssertionError("the trainer did not produce the record in time")
+
+
+def test_every_record_of_a_real_run_log_follows_the_contract(run_log_records):
+    events = [record["event"] for record in run_log_records]
+    assert set(events) >= {"run_start", "stats", "state", "eval", "samples", "run_end"}
+    for record in run_log_records:
+        assert problem(record) is None, record
+        declared = RECORD_TYPES[record["event"]].__annotations__
+        assert set(record) <= set(declared), f"{record['event']} has undeclared fields {set(record) - set(declared)}"
+    for stats in (record for record in run_log_records if record["event"] == Event.STATS):
+        assert stats["variant"] == 0
+        for layer in stats["layers"]:
+            assert set(layer) == set(LayerStats.__annotations__) - {"edges"}
+            assert sum(layer["hist"]["counts"]) == TINY.batch_size * TINY.hidden
+            assert all(isinstance(count, int) for count in layer["hist"]["counts"])
+        for param in stats["params"]:
+            assert set(param) == set(ParamStats.__annotations__)
+    start = run_log_records[0]
+    assert variants_of(start)[0]["config"] == start["config"] and variants_of(start)[0]["label"] == ""
+    assert [r["reason"] for r in run_log_records if r["event"] == Event.RUN_END] == ["finished", "stopped"]
+
+
+def test_a_paused_start_records_step_0_then_steps_on_request(run_log_records):
+    first_run = [r for r in run_log_records if r["run"] == 1]
+    stats_steps = [r["step"] for r in first_run if r["event"] == Event.STATS]
+    assert stats_steps[:2] == [0, 0]  # the preview of step 0, then step 0 taken by `n`
+    assert first_run[1]["event"] == Event.STATE and first_run[1]["paused"] is True
+
+
+def test_stats_floats_keep_six_significant_digits(run_log_records):
+    stats = next(r for r in run_log_records if r["event"] == Event.STATS)
+    for value in (layer["std"] for layer in stats["layers"]):
+        assert float(f"{value:.6g}") == value
+
+
+@pytest.mark.parametrize(
+    "record, why",
+    [
+        ({"event": "stats", "run": "one", "step": 1}, "wrong run"),
+        ({"event": "stats", "run": 1, "step": "x"}, "wrong step"),
+        ({"event": "stats", "run": 1, "step": 1, "layers": [1, 2]}, "layers entry"),
+        ({"event": "eval", "run": 1, "step": 3, "train": "low"}, "wrong train"),
+        ({"event": "run_end", "run": 1}, "without reason"),
+        ({"event": "samples", "run": 1, "names": "ava"}, "wrong names"),
+        ({"event": "state", "run": 1, "paused": "yes"}, "wrong paused"),
+        (["stats"], "not a JSON object"),
+        ({"run": 1}, "no event"),
+    ],
+)
+def test_records_with_wrong_types_are_refused(record, why):
+    assert why in problem(record)
+
+
+def test_unknown_events_and_fields_pass_and_old_logs_read_as_variant_0():
+    assert problem({"event": "from_the_future", "x": [1]}) is None
+    assert problem({"event": "eval", "run": 1, "step": 3, "train": 2.1, "val": None, "new_field": 1}) is None
+    old_stats = {"event": "stats", "run": 1, "step": 0, "layers": [], "params": []}
+    assert problem(old_stats) is None and variant_of(old_stats) == 0
+    assert variant_of({"variant": 3}) == 3 and variant_of({"variant": "3"}) == 0
+    old_start = {"event": "run_start", "run": 1, "config": {"gain": 1.0}}
+    assert variants_of(old_start) == [{"label": "", "config": {"gain": 1.0}}]
+
+
+def test_histogram_edges_new_and_old():
+    assert histogram_edges({"lo": -1, "hi": 1, "counts": [1, 2, 3, 4]}).tolist() == [-1, -0.5, 0, 0.5, 1]
+    assert histogram_edges({"edges": [0, 1, 2], "counts": [5, 6]}).tolist() == [0, 1, 2]
+    assert histogram_edges({"edges": [0, 1], "counts": [5, 6]}) is None
+    assert histogram_edges({"lo": 1, "hi": 1, "counts": [5]}) is None
+
+
+def test_undefined_numbers_are_none_not_nan():
+    assert rounded(math.nan) is None and rounded(math.inf) is None and rounded(None) is None
+    assert rounded(1.23456789) == 1.23457
+
+
+def test_exit_codes_follow_the_end():
+    assert exit_code_for({"reason": EndReason.FINISHED}) == ExitCode.OK == 0
+    assert exit_code_for({"reason": "stopped"}) == 0
+    assert exit_code_for({"reason": "diverged"}) == ExitCode.DIVERGED == 3
+    assert exit_code_for({"reason": "error"}) == ExitCode.FAILURE == 1
+    assert exit_code_for({"reason": "error", "kind": ErrorKind.OUT_OF_MEMORY}) == ExitCode.USAGE == 2
+    assert exit_code_for(None) == ExitCode.FAILURE
+
+
+def test_a_run_log_reads_back_what_was_written(tmp_path, run_log_records):
+    path = tmp_path / "copy.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in run_log_records))
+    assert read_run_log(path) == run_log_records
