@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-# Records the viewer can miss without losing meaning: a newer one supersedes them.
-DROPPABLE_EVENTS = frozenset({"stats", "progress"})
+from core.records import DROPPABLE
 
 
 class RecordChannel:
@@ -33,7 +32,7 @@ class RecordChannel:
 
     def _drop_oldest_droppable(self) -> None:
         for i, item in enumerate(self._items):
-            if item.get("event") in DROPPABLE_EVENTS:
+            if item.get("event") in DROPPABLE:
                 del self._items[i]
                 self.dropped += 1
                 return

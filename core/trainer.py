@@ -14,7 +14,6 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import torch
 
@@ -27,80 +26,15 @@ from core.engine import make_engine
 from core.evaluate import sample_names, split_loss
 from core.records import EndReason, ErrorKind, Event
 from core.runlog import RunLog
+from core.runstate import Diverged, RunState, divergence
 from core.stats import step_statistics
 from data.dataset import Splits, make_splits
 
-# A run whose average loss climbs past this many times the loss of guessing uniformly,
-# -log(1/vocab), has diverged even while float32 keeps it finite (e.g. --lr 1000).
-DIVERGENCE_FACTOR = 10.0
 PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence checks)
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again
 SAMPLE_COUNT = 8  # names sampled at each evaluation
 SAMPLING_SEED_OFFSET = 10  # the lecture samples from torch.Generator().manual_seed(seed + 10)
 _QUIT = object()  # the run ended because the thread must end
-
-
-@dataclass
-class _RunState:
-    """What changes while one run trains."""
-
-    run: int
-    variants: list[Variant]
-    device: torch.device
-    step: int = 0  # steps completed
-    paused: bool = False
-    single_steps: int = 0  # `n` presses waiting while paused
-    lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule, every variant
-    end: object = None  # why the loop must stop early: the next run's (variants, paused), or _QUIT
-    loss_sum: torch.Tensor | None = None  # (V,) losses since the last stats record, summed on the device
-    loss_count: int = 0
-    last_loss: torch.Tensor | None = None  # (V,)
-    ended: dict[int, str] = field(default_factory=dict)  # variant -> reason, for frozen variants
-    eval_data: dict = field(default_factory=dict)  # split name -> (X, Y) on the run's device
-    uniform_loss: float = float("inf")  # -log(1/vocab): the loss of a model that knows nothing
-    started: float = field(default_factory=time.perf_counter)
-    stopped: float | None = None  # when the training loop ended (final eval excluded from speed)
-    paused_seconds: float = 0.0  # pauses already over
-    paused_at: float | None = None  # when the current pause began
-    sample_generators: list[torch.Generator] = field(default_factory=list)  # per variant, across the run
-    progress_time: float = field(default_factory=time.perf_counter)
-    progress_step: int = 0
-
-    @property
-    def config(self) -> TrainConfig:
-        """Variant 0's config: steps, cadences and sizes are the same for every variant."""
-        return self.variants[0].config
-
-    def live(self) -> list[int]:
-        """The variants still training."""
-        return [v for v in range(len(self.variants)) if v not in self.ended]
-
-    def lrs(self) -> list[float]:
-        """Every variant's learning rate of the next step (a frozen variant's is 0)."""
-        return [
-            0.0 if v in self.ended else variant.config.lr_at(self.step) * self.lr_scale
-            for v, variant in enumerate(self.variants)
-        ]
-
-    def active_seconds(self) -> float:
-        """Wall time spent training, pauses and the final evaluation excluded."""
-        end = self.stopped if self.stopped is not None else time.perf_counter()
-        ongoing_pause = end - self.paused_at if self.paused_at is not None else 0.0
-        return end - self.started - self.paused_seconds - ongoing_pause
-
-    def set_paused(self, paused: bool) -> None:
-        """Pause or resume, keeping the time spent paused out of the run's speed."""
-        now = time.perf_counter()
-        if paused and self.paused_at is None:
-            self.paused_at = now
-        elif not paused and self.paused_at is not None:
-            self.paused_seconds += now - self.paused_at
-            self.paused_at = None
-        self.paused = paused
-
-
-class Diverged(Exception):
-    """Every variant's loss became NaN/inf or passed DIVERGENCE_FACTOR × the uniform loss."""
 
 
 class Trainer:
@@ -179,7 +113,7 @@ class Trainer:
         """Train one run to its end; return the next run's (variants, paused), or None to quit."""
         self._run_count += 1
         self.variants, self.config = variants, variants[0].config
-        state = _RunState(run=self._run_count, variants=variants, device=torch.device("cpu"))
+        state = RunState(run=self._run_count, variants=variants, device=torch.device("cpu"))
         try:
             engine, splits = self._setup(state)
         except Exception as error:  # a bad device or data must end this run, not the thread
@@ -208,7 +142,7 @@ class Trainer:
                 reason, error = EndReason.ERROR, exc
         return self._end_run(state, reason, error, engine, splits)
 
-    def _setup(self, state: _RunState):
+    def _setup(self, state: RunState):
         config = state.config
         state.device = resolve_device(config)
         use_training_threads(state.device)
@@ -222,7 +156,7 @@ class Trainer:
         state.sample_generators = [torch.Generator().manual_seed(seed) for _ in state.variants]
         return engine, splits
 
-    def _run_start_record(self, state: _RunState, engine=None, splits: Splits | None = None) -> dict:
+    def _run_start_record(self, state: RunState, engine=None, splits: Splits | None = None) -> dict:
         record = {
             "event": Event.RUN_START,
             "run": state.run,
@@ -241,7 +175,7 @@ class Trainer:
             }
         return record
 
-    def _pause_at_start(self, state: _RunState, engine) -> None:
+    def _pause_at_start(self, state: RunState, engine) -> None:
         """Start paused: step 0's statistics on screen, no update applied (`n` takes the step)."""
         state.set_paused(True)
         self._emit_state(state)
@@ -249,7 +183,7 @@ class Trainer:
         state.last_loss = engine.preview(state.lrs())
         self._emit_stats(state, engine, state.lrs(), 0, count_loss=False)
 
-    def _train(self, state: _RunState, engine, splits: Splits) -> None:
+    def _train(self, state: RunState, engine, splits: Splits) -> None:
         config = state.config
         last = config.steps - 1
         state.loss_sum = torch.zeros(len(state.variants), device=state.device)
@@ -282,7 +216,7 @@ class Trainer:
                 if state.step % config.sample_interval == 0:
                     self._sample(state, engine, splits)  # a few milliseconds: names stay fresh on screen
 
-    def _poll_commands(self, state: _RunState, engine, splits: Splits) -> None:
+    def _poll_commands(self, state: RunState, engine, splits: Splits) -> None:
         while True:
             try:
                 waiting = state.paused and not state.single_steps
@@ -293,7 +227,7 @@ class Trainer:
             if state.end is not None:
                 return
 
-    def _apply(self, command, state: _RunState, engine, splits: Splits) -> None:
+    def _apply(self, command, state: RunState, engine, splits: Splits) -> None:
         """Act on one command during a run."""
         if isinstance(command, cmd.Pause):
             state.set_paused(True)
@@ -318,7 +252,7 @@ class Trainer:
             state.end = _QUIT
 
     @staticmethod
-    def _next_plan(command: cmd.Rerun, state: _RunState) -> tuple[list[Variant], bool]:
+    def _next_plan(command: cmd.Rerun, state: RunState) -> tuple[list[Variant], bool]:
         if command.variants:
             variants = list(command.variants)
         elif command.config is not None:
@@ -329,7 +263,7 @@ class Trainer:
             variant.config.validate()
         return variants, command.paused
 
-    def _end_run(self, state: _RunState, reason: EndReason, error=None, engine=None, splits=None):
+    def _end_run(self, state: RunState, reason: EndReason, error=None, engine=None, splits=None):
         """Emit run_end, then decide what comes next: a rerun, waiting, or the end of the thread."""
         seconds = state.active_seconds()
         record = {
@@ -349,7 +283,7 @@ class Trainer:
             return None
         return self._wait_for_next_run(state, engine, splits)
 
-    def _wait_for_next_run(self, state: _RunState, engine, splits):
+    def _wait_for_next_run(self, state: RunState, engine, splits):
         """After a run: answer eval/sample on the trained model until a Rerun or Quit comes."""
         while True:
             command = self._commands.get()
@@ -364,7 +298,7 @@ class Trainer:
                     self._emit({"event": Event.ERROR, "run": state.run, "message": _describe(error)})
 
     # ---- records -----------------------------------------------------------------------
-    def _emit_stats(self, state: _RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
+    def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
         by_variant = step_statistics(engine.statistics_tensors(), lrs, state.config.hist_bins)
         losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
         windows = (state.loss_sum / max(state.loss_count, 1)).tolist() if count_loss else losses
@@ -382,12 +316,12 @@ class Trainer:
                 **by_variant[v],
             }
             self._emit(record)
-        self._check_divergence(state, engine, losses, windows, index)
+        self._checkdivergence(state, engine, losses, windows, index)
 
-    def _check_divergence(self, state: _RunState, engine, losses, windows, index: int) -> None:
+    def _checkdivergence(self, state: RunState, engine, losses, windows, index: int) -> None:
         """Freeze each live variant whose loss is not finite or far above the uniform guess's."""
         for v in state.live():
-            message = _divergence(losses[v], windows[v], index, state, v)
+            message = divergence(losses[v], windows[v], index, state, v)
             if message is None:
                 continue
             if len(state.variants) == 1:
@@ -407,7 +341,7 @@ class Trainer:
         if not state.live():
             raise Diverged("every variant diverged")
 
-    def _emit_progress(self, state: _RunState, engine) -> None:
+    def _emit_progress(self, state: RunState, engine) -> None:
         now = time.perf_counter()
         losses = state.last_loss.tolist()  # sync point
         rate = (state.step - state.progress_step) / (now - state.progress_time)
@@ -423,16 +357,16 @@ class Trainer:
             record["losses"] = [_finite_or_none(loss) for loss in losses]
         self._emit(record)
         # A NaN between stats ticks: check now rather than at the next tick.
-        self._check_divergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
+        self._checkdivergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
 
-    def _emit_state(self, state: _RunState) -> None:
+    def _emit_state(self, state: RunState) -> None:
         lrs = state.lrs()
         record = {"event": Event.STATE, "run": state.run, "step": state.step, "paused": state.paused, "lr": lrs[0]}
         if len(lrs) > 1:
             record["lrs"] = lrs
         self._emit(record)
 
-    def _evaluate(self, state: _RunState, engine) -> None:
+    def _evaluate(self, state: RunState, engine) -> None:
         for v in state.live():
             model = engine.variant_model(v)
             train = split_loss(model, *state.eval_data["train"])
@@ -448,7 +382,7 @@ class Trainer:
                 }
             )
 
-    def _sample(self, state: _RunState, engine, splits: Splits, count: int = SAMPLE_COUNT, asked=False) -> None:
+    def _sample(self, state: RunState, engine, splits: Splits, count: int = SAMPLE_COUNT, asked=False) -> None:
         for v in state.live():
             model = engine.variant_model(v)
             generator = state.sample_generators[v]
@@ -461,25 +395,6 @@ class Trainer:
 
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _divergence(loss: float, window: float, index: int, state: _RunState, v: int) -> str | None:
-    """Why variant v has diverged, or None."""
-    advice = _advice(state, v)
-    if not math.isfinite(loss):
-        return f"the loss became {loss} at step {index}: training diverged; {advice}"
-    if window > DIVERGENCE_FACTOR * state.uniform_loss:
-        return (
-            f"the average loss reached {window:.1f} by step {index}, over {DIVERGENCE_FACTOR:g}× the "
-            f"{state.uniform_loss:.2f} of guessing uniformly: training diverged; {advice}"
-        )
-    return None
-
-
-def _advice(state: _RunState, v: int) -> str:
-    config = state.variants[v].config
-    advice = f"lower the learning rate (it was {config.lr_at(state.step) * state.lr_scale:g})"
-    return advice if config.batchnorm else advice + " or turn BatchNorm on"
 
 
 def _error_fields(error: BaseException, with_traceback: bool) -> dict:

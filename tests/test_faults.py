@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.config import ConfigError, TrainConfig, parse_gain
@@ -221,13 +221,41 @@ config_values = st.one_of(
     ),
     value=config_values,
 )
+@example(field="steps", value=-5)
+@example(field="steps", value=0)
+@example(field="device", value="tpu")
+@example(field="engine", value="turbo")
+@example(field="lr", value=0.0)
+@example(field="gain", value=float("inf"))
+@example(field="batch_size", value=1)
+@example(field="hist_bins", value=1001)
+@example(field="embd", value=True)
+@example(field="eval_every", value=None)
 def test_config_validation_accepts_or_says_why(field, value):
+    valid = _valid_by_the_rules(field, value)
     try:
         config = TrainConfig(**{field: value}).validate()
     except ConfigError as error:
+        assert not valid, f"{field}={value!r} is valid but was refused: {error}"
         assert "\n" not in str(error) and str(error)
     else:
+        assert valid, f"{field}={value!r} was accepted"
         assert getattr(config, field) == value
+
+
+def _valid_by_the_rules(field: str, value) -> bool:
+    """The config rules of DESIGN §6 written out independently of TrainConfig.validate."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if field in ("eval_every", "lr_decay_step") and value is None:
+        return True
+    minimum = {"steps": 1, "embd": 1, "hidden": 1, "depth": 1, "block_size": 1, "stats_every": 1, "eval_every": 1}
+    minimum |= {"lr_decay_step": 0, "seed": 0, "hist_bins": 2, "batch_size": 2}  # batch 2: BatchNorm is on
+    if field in minimum:
+        return whole and value >= minimum[field] and (field != "hist_bins" or value <= 1000)
+    if field in ("lr", "gain"):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number and 0 < value < float("inf")
+    return value in {"device": ("auto", "cpu", "cuda"), "engine": ("auto", "lecture", "fused")}[field]
 
 
 @settings(max_examples=300, deadline=None)

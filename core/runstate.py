@@ -1,0 +1,98 @@
+"""The state of one run while it trains, and when a variant counts as diverged."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from core.compare import Variant
+from core.config import TrainConfig
+
+# A run whose average loss climbs past this many times the loss of guessing uniformly,
+# -log(1/vocab), has diverged even while float32 keeps it finite (e.g. --lr 1000).
+DIVERGENCE_FACTOR = 10.0
+
+
+@dataclass
+class RunState:
+    """What changes while one run trains."""
+
+    run: int
+    variants: list[Variant]
+    device: torch.device
+    step: int = 0  # steps completed
+    paused: bool = False
+    single_steps: int = 0  # `n` presses waiting while paused
+    lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule, every variant
+    end: object = None  # why the loop must stop early: the next run's (variants, paused), or _QUIT
+    loss_sum: torch.Tensor | None = None  # (V,) losses since the last stats record, summed on the device
+    loss_count: int = 0
+    last_loss: torch.Tensor | None = None  # (V,)
+    ended: dict[int, str] = field(default_factory=dict)  # variant -> reason, for frozen variants
+    eval_data: dict = field(default_factory=dict)  # split name -> (X, Y) on the run's device
+    uniform_loss: float = float("inf")  # -log(1/vocab): the loss of a model that knows nothing
+    started: float = field(default_factory=time.perf_counter)
+    stopped: float | None = None  # when the training loop ended (final eval excluded from speed)
+    paused_seconds: float = 0.0  # pauses already over
+    paused_at: float | None = None  # when the current pause began
+    sample_generators: list[torch.Generator] = field(default_factory=list)  # per variant, across the run
+    progress_time: float = field(default_factory=time.perf_counter)
+    progress_step: int = 0
+
+    @property
+    def config(self) -> TrainConfig:
+        """Variant 0's config: steps, cadences and sizes are the same for every variant."""
+        return self.variants[0].config
+
+    def live(self) -> list[int]:
+        """The variants still training."""
+        return [v for v in range(len(self.variants)) if v not in self.ended]
+
+    def lrs(self) -> list[float]:
+        """Every variant's learning rate of the next step (a frozen variant's is 0)."""
+        return [
+            0.0 if v in self.ended else variant.config.lr_at(self.step) * self.lr_scale
+            for v, variant in enumerate(self.variants)
+        ]
+
+    def active_seconds(self) -> float:
+        """Wall time spent training, pauses and the final evaluation excluded."""
+        end = self.stopped if self.stopped is not None else time.perf_counter()
+        ongoing_pause = end - self.paused_at if self.paused_at is not None else 0.0
+        return end - self.started - self.paused_seconds - ongoing_pause
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume, keeping the time spent paused out of the run's speed."""
+        now = time.perf_counter()
+        if paused and self.paused_at is None:
+            self.paused_at = now
+        elif not paused and self.paused_at is not None:
+            self.paused_seconds += now - self.paused_at
+            self.paused_at = None
+        self.paused = paused
+
+
+class Diverged(Exception):
+    """Every variant's loss became NaN/inf or passed DIVERGENCE_FACTOR × the uniform loss."""
+
+
+def divergence(loss: float, window: float, index: int, state: RunState, v: int) -> str | None:
+    """Why variant v has diverged, or None."""
+    advice = _advice(state, v)
+    if not math.isfinite(loss):
+        return f"the loss became {loss} at step {index}: training diverged; {advice}"
+    if window > DIVERGENCE_FACTOR * state.uniform_loss:
+        return (
+            f"the average loss reached {window:.1f} by step {index}, over {DIVERGENCE_FACTOR:g}× the "
+            f"{state.uniform_loss:.2f} of guessing uniformly: training diverged; {advice}"
+        )
+    return None
+
+
+def _advice(state: RunState, v: int) -> str:
+    config = state.variants[v].config
+    advice = f"lower the learning rate (it was {config.lr_at(state.step) * state.lr_scale:g})"
+    return advice if config.batchnorm else advice + " or turn BatchNorm on"
