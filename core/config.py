@@ -35,7 +35,7 @@ class TrainConfig:
     eval_every: int | None = None  # evaluate train/val loss every N steps; None = 10 times a run, at most every 10000
     device: str = "auto"  # auto | cpu | cuda
     engine: str = "auto"  # lecture (from-scratch layers, autograd, exact) | fused | auto
-    hist_bins: int = 41  # histogram bins, shared by all layers
+    hist_bins: int = 32  # histogram bins, shared by all layers (32: smooth in a panel, compact in the log)
     preset: str = "default"  # which preset the run started from (for the record)
     data: str = "built-in"  # where the words came from (for the record)
 

@@ -122,7 +122,11 @@ class RunStart(TypedDict, total=False):
 
 
 class Histogram(TypedDict, total=False):
-    """Counts over equal-width bins spanning [lo, hi]: bin k is [lo + k·w, lo + (k+1)·w)."""
+    """Counts over equal-width bins spanning [lo, hi]: bin k is [lo + k·w, lo + (k+1)·w).
+
+    `lo` and `hi` are left out when they are −1 and 1 (tanh outputs): a third of a record's bytes
+    are histograms, and a stats record of the default net stays under 3 KB.
+    """
 
     lo: float
     hi: float
@@ -139,11 +143,10 @@ class LayerStats(TypedDict, total=False):
     std: float
     saturated_pct: float  # percent of |t| > 0.97 (SATURATION_THRESHOLD)
     dead: int  # neurons with |t| > 0.99 for every example of the batch
-    forward_gain: float | None  # std(output) / std(input): the layer's forward gain
     grad_mean: float  # of d loss / d t
     grad_std: float
-    hist: Histogram  # of t on [-1, 1]
-    grad_hist: Histogram  # of d loss / d t, bins symmetric about 0, shared by a step's layers
+    hist: Histogram  # of t, on [-1, 1] for tanh (wider when a linear activation leaves it)
+    grad_hist: Histogram  # of d loss / d t, on the record's [−grad_range, grad_range] (see layer_histogram)
 
 
 class ParamStats(TypedDict, total=False):
@@ -155,7 +158,8 @@ class ParamStats(TypedDict, total=False):
     grad_std: float
     grad_to_data: float | None  # grad.std / data.std (None when data.std is 0 or undefined)
     update_to_data_log10: float | None  # log10((lr·grad).std / data.std), None when undefined
-    grad_hist: Histogram  # of the weight gradient, bins symmetric about 0, shared by a step's weights
+    grad_hist: Histogram  # of the weight gradient, symmetric bins shared by a step's weights; only in
+    # every WEIGHT_HIST_EVERY-th stats record, at step 0, the last step and paused steps
 
 
 class Stats(TypedDict, total=False):
@@ -164,8 +168,10 @@ class Stats(TypedDict, total=False):
     variant: int
     step: int  # the index of the step measured
     lr: float  # the learning rate of that step
-    loss: float | None  # that step's minibatch loss
-    loss_window: float | None  # mean minibatch loss since the previous stats record
+    loss: float | None  # that step's minibatch loss (float32, bit for bit: see `float32`)
+    loss_window: float | None  # mean minibatch loss since the previous stats record (float32)
+    input_std: float | None  # std of the first layer's input (embcat): layer 1's forward gain is std / this
+    grad_range: float  # the layers' grad_hist bins span [−grad_range, grad_range] (shared bins, stated once)
     layers: list[LayerStats]
     params: list[ParamStats]
 
@@ -249,6 +255,8 @@ _FIELDS: dict[str, dict[str, str]] = {
         "lr": _OPT_NUM,
         "loss": _OPT_NUM,
         "loss_window": _OPT_NUM,
+        "input_std": _OPT_NUM,
+        "grad_range": _OPT_NUM,
         "layers": _LIST,
         "params": _LIST,
     },
@@ -360,32 +368,75 @@ def number(value: Any) -> float | None:
     return float(value) if is_number(value) else None
 
 
-SIGNIFICANT_DIGITS = 6  # floats in stats records: enough for every figure, a third of the bytes
+SIGNIFICANT_DIGITS = 5  # statistics in the run log: more than any figure shows, and a compact log
+WEIGHT_HIST_EVERY = 20  # weight-gradient histograms ride on every 20th stats record (see ParamStats)
 
 
-def rounded(value: float | None) -> float | None:
-    """A finite float to SIGNIFICANT_DIGITS significant digits; NaN and ±inf become None."""
+def rounded(value: float | None, digits: int = SIGNIFICANT_DIGITS) -> float | None:
+    """A finite float to `digits` significant digits; NaN and ±inf become None."""
     if value is None or not math.isfinite(value):
         return None
-    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return float(f"{value:.{digits}g}")
+
+
+def float32(value: float | None) -> float | None:
+    """A float32 value (a loss) in the fewest digits that give back the same float32; None if not finite.
+
+    Lossless: `numpy.float32(float32(x)) == numpy.float32(x)`, so records keep losses bit for bit.
+    """
+    if value is None or not math.isfinite(value):
+        return None
+    return float(str(np.float32(value)))
 
 
 def histogram(lo: float, hi: float, counts) -> Histogram:
-    """A histogram record of integer `counts` over equal bins spanning [lo, hi]."""
-    return Histogram(lo=rounded(lo), hi=rounded(hi), counts=[int(c) for c in counts])
+    """A histogram record of integer `counts` over equal bins spanning [lo, hi] (±1 left implicit)."""
+    if lo == -1.0 and hi == 1.0:
+        return Histogram(counts=[int(c) for c in counts])
+    return Histogram(lo=float(lo), hi=float(hi), counts=[int(c) for c in counts])
 
 
-def histogram_edges(hist: Mapping) -> np.ndarray | None:
-    """The bin edges of a histogram record (new `lo`/`hi` or old `edges`); None when malformed."""
+def histogram_edges(hist: Mapping, lo: float = -1.0, hi: float = 1.0) -> np.ndarray | None:
+    """The bin edges of a histogram record: its `lo`/`hi` (absent: the `lo`/`hi` given), or an old log's `edges`.
+
+    None when malformed. For a layer's histograms use `layer_histogram`, which knows the defaults.
+    """
     counts = hist.get("counts")
     if not isinstance(counts, list) or not counts:
         return None
-    if is_number(hist.get("lo")) and is_number(hist.get("hi")) and hist["hi"] > hist["lo"]:
-        return np.linspace(float(hist["lo"]), float(hist["hi"]), len(counts) + 1)
     edges = hist.get("edges")
-    if isinstance(edges, list) and len(edges) == len(counts) + 1 and all(is_number(e) for e in edges):
-        return np.asarray(edges, dtype=float)
+    if edges is not None:
+        if isinstance(edges, list) and len(edges) == len(counts) + 1 and all(is_number(e) for e in edges):
+            return np.asarray(edges, dtype=float)
+        return None
+    lo, hi = hist.get("lo", lo), hist.get("hi", hi)
+    if is_number(lo) and is_number(hi) and hi > lo:
+        return np.linspace(float(lo), float(hi), len(counts) + 1)
     return None
+
+
+def layer_histogram(stats: Mapping, layer: Mapping, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(edges, counts) of a layer's `hist` or `grad_hist` in a stats record; None when absent or malformed."""
+    hist = layer.get(key)
+    if not isinstance(hist, Mapping):
+        return None
+    span = stats.get("grad_range") if key == "grad_hist" else 1.0
+    span = float(span) if is_number(span) and span > 0 else 1.0
+    edges = histogram_edges(hist, -span, span)
+    if edges is None or not all(isinstance(c, int) and not isinstance(c, bool) for c in hist["counts"]):
+        return None
+    return edges, np.asarray(hist["counts"], dtype=float)
+
+
+def forward_gains(stats: Mapping) -> list[float | None]:
+    """Each activation layer's forward gain, std(output) / std(input), from a stats record.
+
+    Layer 1's input is the embedding (`input_std`), layer k's the output of layer k − 1.
+    None where a std is missing or zero (records written before `input_std` have no layer-1 gain).
+    """
+    stds = [layer.get("std") if isinstance(layer, Mapping) else None for layer in stats.get("layers") or []]
+    inputs = [stats.get("input_std"), *stds[:-1]]
+    return [out / inp if is_number(out) and is_number(inp) and inp > 0 else None for out, inp in zip(stds, inputs)]
 
 
 # Each event's record type, for readers and for the test that checks a real run log.
@@ -401,3 +452,42 @@ RECORD_TYPES: dict[str, type] = {
     Event.ERROR: ErrorRecord,
     Event.LOG_ERROR: ErrorRecord,
 }
+
+
+def for_log(record: Mapping) -> dict:
+    """The record as the run log stores it.
+
+    In-memory fields (`_…`) are left out and NaN/±inf become null (JSON has neither). In a stats
+    record every statistic is written to SIGNIFICANT_DIGITS significant digits (the losses are
+    float32 already and stay bit for bit), which with histograms as integer counts keeps a stats
+    record of the default net under 3 KB; the trainer's in-memory records keep full precision.
+    """
+    out = _json_safe(record)
+    if record.get("event") == Event.STATS:
+        for key in ("layers", "params", "input_std", "grad_range"):
+            if key in out:
+                out[key] = _rounded_tree(out[key])
+        for key in ("loss", "loss_window"):
+            if isinstance(out.get(key), float):
+                out[key] = float32(out[key])
+    return out
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _rounded_tree(value):
+    if isinstance(value, float):
+        return rounded(value)
+    if isinstance(value, dict):
+        return {k: _rounded_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded_tree(v) for v in value]
+    return value

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from datetime import datetime
 from pathlib import Path
 
-from core.records import problem
+from core.records import for_log, problem
 
 DEFAULT_DIR = Path("runs")
 
@@ -21,17 +20,6 @@ def default_path(now: datetime | None = None) -> Path:
     """A fresh path under ./runs/ named by the start time."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     return DEFAULT_DIR / f"run-{stamp}-{os.getpid()}.jsonl"
-
-
-def _json_safe(value):
-    # NaN and inf are not JSON: a diverged loss is written as null.
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items() if not k.startswith("_")}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 class RunLog:
@@ -51,8 +39,8 @@ class RunLog:
             ) from None
 
     def write(self, record: dict) -> None:
-        """Write one record as one line. Keys starting with `_` stay out of the log."""
-        line = json.dumps(_json_safe(record), separators=(",", ":"), allow_nan=False) + "\n"
+        """Write one record as one line, as `core.records.for_log` encodes it."""
+        line = json.dumps(for_log(record), separators=(",", ":"), allow_nan=False) + "\n"
         self._file.write(line.encode("utf-8"))
 
     def close(self) -> None:

@@ -17,26 +17,29 @@ import numpy as np
 import torch
 
 from core.engine import StatsTensors
-from core.records import LayerStats, ParamStats, histogram, rounded
+from core.records import LayerStats, ParamStats, histogram, number
 
 SATURATION_THRESHOLD = 0.97  # the lecture's "saturated" tanh output
 DEAD_THRESHOLD = 0.99  # the lecture's saturation picture: |t| > 0.99
 # Gradient bins span ±(this many of the largest layer's std), or less when no value reaches it:
 # one outlier must not squash every layer's histogram into the middle bins.
 GRAD_RANGE_STDS = 5.0
-# Per layer × variant: mean, std, saturated %, dead, grad mean, grad std, forward gain.
-_LAYER_FIELDS = 7
+# Per layer × variant: mean, std, saturated %, dead, grad mean, grad std.
+_LAYER_FIELDS = 6
 # Per parameter × variant: grad mean, grad std, data std.
 _PARAM_FIELDS = 3
 
 
-def step_statistics(groups: Sequence[StatsTensors], lrs: Sequence[float], bins: int) -> dict[int, dict]:
+def step_statistics(
+    groups: Sequence[StatsTensors], lrs: Sequence[float], bins: int, weight_hists: bool = True
+) -> dict[int, dict]:
     """Statistics of the last kept step of every variant, by variant.
 
     `groups`: the engine's statistics tensors, one per structure group (each holds V_g variants
-    along dim 0); `lrs`: every variant's learning rate of that step; `bins`: histogram bins.
-    Returns {variant: {"layers": [LayerStats], "params": [ParamStats], "_satmap": [bool
-    array (batch, neurons) per layer]}}. One host transfer for all groups (a sync point).
+    along dim 0); `lrs`: every variant's learning rate of that step; `bins`: histogram bins;
+    `weight_hists`: include the weight-gradient histograms (records.WEIGHT_HIST_EVERY).
+    Returns {variant: {"input_std": …, "layers": [LayerStats], "params": [ParamStats], "_satmap":
+    [bool array (batch, neurons) per layer]}}. One host transfer for all groups (a sync point).
     """
     parts, shapes = [], []
     for group in groups:
@@ -48,7 +51,7 @@ def step_statistics(groups: Sequence[StatsTensors], lrs: Sequence[float], bins: 
     offset = 0
     for group, shape in zip(groups, shapes):
         size = shape.size
-        out.update(_unpack(host[offset : offset + size], group, shape, lrs, bins))
+        out.update(_unpack(host[offset : offset + size], group, shape, lrs, bins, weight_hists))
         offset += size
     return out
 
@@ -60,7 +63,7 @@ class _Shape:
         self.L, self.V, self.batch, self.neurons, self.P = L, V, batch, neurons, P
         self.sections = {
             "layers": _LAYER_FIELDS * L * V,
-            "ranges": 3 * V,  # activation, activation-gradient and weight-gradient bin range
+            "ranges": 4 * V,  # activation, activation-gradient and weight-gradient bin range; input std
             "params": _PARAM_FIELDS * P * V,
             "act_counts": L * V * bins,
             "grad_counts": L * V * bins,
@@ -105,9 +108,7 @@ def _group_tensors(group: StatsTensors, bins: int) -> tuple[torch.Tensor, _Shape
     saturated = (Af.abs() > SATURATION_THRESHOLD).float().mean(2) * 100
     satmap = A.abs() > DEAD_THRESHOLD  # (L, V, B, N)
     dead = satmap.all(dim=2).sum(2).float()
-    # forward gain: each layer's output std over its input std (layer 1's input is embcat)
-    in_std = torch.cat([_std_mean(group.embcat.detach().flatten(1), 1)[0].view(1, V), t_std[:-1]])
-    forward_gain = t_std / in_std
+    input_std = _std_mean(group.embcat.detach().flatten(1), 1)[0]  # (V,): readers derive forward gains
 
     # Histogram ranges, per variant: tanh outputs on [-1, 1] (wider only for a linear
     # activation that leaves it); gradients on one symmetric range shared by the layers.
@@ -125,8 +126,8 @@ def _group_tensors(group: StatsTensors, bins: int) -> tuple[torch.Tensor, _Shape
 
     flat = torch.cat(
         [
-            torch.stack([t_mean, t_std, saturated, dead, g_mean, g_std, forward_gain]).flatten(),
-            torch.stack([a_range, g_range, w_range]).flatten(),
+            torch.stack([t_mean, t_std, saturated, dead, g_mean, g_std]).flatten(),
+            torch.stack([a_range, g_range, w_range, input_std]).flatten(),
             p_rows.flatten(),
             _binned(Af, a_range, bins).float(),
             _binned(Gf, g_range, bins).float(),
@@ -137,7 +138,9 @@ def _group_tensors(group: StatsTensors, bins: int) -> tuple[torch.Tensor, _Shape
     return flat, _Shape(L, V, B, N, P, bins)
 
 
-def _unpack(flat: np.ndarray, group: StatsTensors, shape: _Shape, lrs: Sequence[float], bins: int) -> dict[int, dict]:
+def _unpack(
+    flat: np.ndarray, group: StatsTensors, shape: _Shape, lrs: Sequence[float], bins: int, weight_hists: bool
+) -> dict[int, dict]:
     """The transferred vector of one group back into per-variant records."""
     L, V, P = shape.L, shape.V, shape.P
     sections, pos = {}, 0
@@ -145,7 +148,7 @@ def _unpack(flat: np.ndarray, group: StatsTensors, shape: _Shape, lrs: Sequence[
         sections[name] = flat[pos : pos + size]
         pos += size
     per_layer = sections["layers"].reshape(_LAYER_FIELDS, L, V)
-    a_range, g_range, w_range = sections["ranges"].reshape(3, V)
+    a_range, g_range, w_range, input_std = sections["ranges"].reshape(4, V)
     p_rows = sections["params"].reshape(P, _PARAM_FIELDS, V)
     act_counts = sections["act_counts"].reshape(L, V, bins).astype(np.int64)
     grad_counts = sections["grad_counts"].reshape(L, V, bins).astype(np.int64)
@@ -164,32 +167,38 @@ def _unpack(flat: np.ndarray, group: StatsTensors, shape: _Shape, lrs: Sequence[
                 act_counts[j, k],
                 grad_counts[j, k],
                 a_range[k],
-                g_range[k],
             )
             for j in range(L)
         ]
         params = [
-            _param_stats(index, shape_, p_rows[j, :, k], lrs[variant], param_counts[j, k], w_range[k])
+            _param_stats(
+                index, shape_, p_rows[j, :, k], lrs[variant], param_counts[j, k] if weight_hists else None, w_range[k]
+            )
             for j, (index, shape_) in enumerate(zip(weight_index, weight_shapes))
         ]
-        out[variant] = {"layers": layers, "params": params, "_satmap": list(satmap[:, k])}
+        out[variant] = {
+            "input_std": number(float(input_std[k])),
+            "grad_range": number(float(g_range[k])),
+            "layers": layers,
+            "params": params,
+            "_satmap": list(satmap[:, k]),
+        }
     return out
 
 
-def _layer_stats(values, index: int, depth: int, act_counts, grad_counts, a_range: float, g_range: float) -> LayerStats:
-    mean, std, sat, dead, gmean, gstd, gain = (float(v) for v in values)
+def _layer_stats(values, index: int, depth: int, act_counts, grad_counts, a_range: float) -> LayerStats:
+    mean, std, sat, dead, gmean, gstd = (float(v) for v in values)
     return LayerStats(
         index=index,
         depth=depth,
-        mean=rounded(mean),
-        std=rounded(std),
-        saturated_pct=rounded(sat),
+        mean=number(mean),
+        std=number(std),
+        saturated_pct=number(sat),
         dead=int(dead),
-        forward_gain=rounded(gain),
-        grad_mean=rounded(gmean),
-        grad_std=rounded(gstd),
+        grad_mean=number(gmean),
+        grad_std=number(gstd),
         hist=histogram(-a_range, a_range, act_counts),
-        grad_hist=histogram(-g_range, g_range, grad_counts),
+        grad_hist={"counts": [int(c) for c in grad_counts]},  # on the record's ±grad_range
     )
 
 
@@ -197,12 +206,14 @@ def _param_stats(index: int, shape: list[int], row, lr: float, counts, w_range: 
     gmean, gstd, data_std = (float(v) for v in row)
     defined = math.isfinite(data_std) and data_std > 0 and math.isfinite(gstd)
     update = lr * gstd / data_std if defined else None
-    return ParamStats(
+    stats = ParamStats(
         index=index,
         shape=shape,
-        grad_mean=rounded(gmean),
-        grad_std=rounded(gstd),
-        grad_to_data=rounded(gstd / data_std) if defined else None,
-        update_to_data_log10=rounded(math.log10(update)) if update else None,
-        grad_hist=histogram(-w_range, w_range, counts),
+        grad_mean=number(gmean),
+        grad_std=number(gstd),
+        grad_to_data=number(gstd / data_std) if defined else None,
+        update_to_data_log10=number(math.log10(update)) if update else None,
     )
+    if counts is not None:
+        stats["grad_hist"] = histogram(-w_range, w_range, counts)
+    return stats

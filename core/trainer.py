@@ -24,7 +24,7 @@ from core.config import TrainConfig
 from core.devices import resolve_device, use_training_threads
 from core.engine import make_engine
 from core.evaluate import sample_names, split_loss
-from core.records import EndReason, ErrorKind, Event
+from core.records import WEIGHT_HIST_EVERY, EndReason, ErrorKind, Event
 from core.runlog import RunLog
 from core.runstate import Diverged, RunState, divergence
 from core.stats import step_statistics
@@ -299,7 +299,9 @@ class Trainer:
 
     # ---- records -----------------------------------------------------------------------
     def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
-        by_variant = step_statistics(engine.statistics_tensors(), lrs, state.config.hist_bins)
+        ticks = index // state.config.stats_every
+        weight_hists = state.paused or index in (0, state.config.steps - 1) or ticks % WEIGHT_HIST_EVERY == 0
+        by_variant = step_statistics(engine.statistics_tensors(), lrs, state.config.hist_bins, weight_hists)
         losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
         windows = (state.loss_sum / max(state.loss_count, 1)).tolist() if count_loss else losses
         state.loss_sum.zero_()

@@ -103,9 +103,8 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
                 "dead": int((np.abs(t) > 0.99).all(axis=0).sum()),
                 "grad_mean": float(g.mean()),
                 "grad_std": float(g.std()),
-                "forward_gain": 1.0,
                 "hist": histogram(-1, 1, np.histogram(t, edges)[0]),
-                "grad_hist": histogram(-0.01, 0.01, np.histogram(g, grad_edges)[0]),
+                "grad_hist": {"counts": np.histogram(g, grad_edges)[0].tolist()},
             }
         )
         satmaps.append(np.abs(t) > 0.99)
@@ -133,6 +132,8 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
         "lr": config.lr_at(step),
         "loss": loss,
         "loss_window": loss + 0.01,
+        "input_std": 1.0,
+        "grad_range": 0.01,
         "layers": layers,
         "params": params,
     }

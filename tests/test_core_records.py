@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from core import commands as cmd
@@ -19,7 +20,10 @@ from core.records import (
     LayerStats,
     ParamStats,
     exit_code_for,
+    for_log,
+    forward_gains,
     histogram_edges,
+    layer_histogram,
     problem,
     rounded,
     variant_of,
@@ -62,14 +66,19 @@ def test_every_record_of_a_real_run_log_follows_the_contract(run_log_records):
         assert problem(record) is None, record
         declared = RECORD_TYPES[record["event"]].__annotations__
         assert set(record) <= set(declared), f"{record['event']} has undeclared fields {set(record) - set(declared)}"
-    for stats in (record for record in run_log_records if record["event"] == Event.STATS):
+    all_stats = [record for record in run_log_records if record["event"] == Event.STATS]
+    for stats in all_stats:
         assert stats["variant"] == 0
         for layer in stats["layers"]:
             assert set(layer) == set(LayerStats.__annotations__) - {"edges"}
             assert sum(layer["hist"]["counts"]) == TINY.batch_size * TINY.hidden
             assert all(isinstance(count, int) for count in layer["hist"]["counts"])
         for param in stats["params"]:
-            assert set(param) == set(ParamStats.__annotations__)
+            assert set(param) | {"grad_hist"} == set(ParamStats.__annotations__)
+    # weight-gradient histograms: at step 0, the last step and paused steps, not on every record
+    with_weight_hists = {(s["run"], s["step"]) for s in all_stats if "grad_hist" in s["params"][0]}
+    assert (1, 0) in with_weight_hists and (1, TINY.steps - 1) in with_weight_hists
+    assert len(with_weight_hists) < len({(s["run"], s["step"]) for s in all_stats})
     start = run_log_records[0]
     assert variants_of(start)[0]["config"] == start["config"] and variants_of(start)[0]["label"] == ""
     assert [r["reason"] for r in run_log_records if r["event"] == Event.RUN_END] == ["finished", "stopped"]
@@ -82,10 +91,15 @@ def test_a_paused_start_records_step_0_then_steps_on_request(run_log_records):
     assert first_run[1]["event"] == Event.STATE and first_run[1]["paused"] is True
 
 
-def test_stats_floats_keep_six_significant_digits(run_log_records):
-    stats = next(r for r in run_log_records if r["event"] == Event.STATS)
-    for value in (layer["std"] for layer in stats["layers"]):
-        assert float(f"{value:.6g}") == value
+def test_the_log_keeps_five_significant_digits_and_losses_bit_for_bit():
+    stats = {"event": "stats", "run": 1, "step": 0, "loss": float(np.float32(3.2870297)), "loss_window": None}
+    stats |= {"input_std": 0.123456789, "layers": [{"std": 0.987654321, "hist": {"counts": [3, 4]}}], "_satmap": [1]}
+    logged = for_log(stats)
+    assert logged["layers"][0]["std"] == 0.98765 and logged["input_std"] == 0.12346
+    assert logged["layers"][0]["hist"]["counts"] == [3, 4] and "_satmap" not in logged
+    assert np.float32(logged["loss"]) == np.float32(3.2870297)
+    start = {"event": "run_start", "run": 1, "config": {"gain": 5 / 3, "lr": float("nan")}}
+    assert for_log(start)["config"] == {"gain": 5 / 3, "lr": None}  # configs stay exact
 
 
 @pytest.mark.parametrize(
@@ -118,14 +132,32 @@ def test_unknown_events_and_fields_pass_and_old_logs_read_as_variant_0():
 
 def test_histogram_edges_new_and_old():
     assert histogram_edges({"lo": -1, "hi": 1, "counts": [1, 2, 3, 4]}).tolist() == [-1, -0.5, 0, 0.5, 1]
+    assert histogram_edges({"counts": [1, 2, 3, 4]}).tolist() == [-1, -0.5, 0, 0.5, 1]  # ±1 left implicit
     assert histogram_edges({"edges": [0, 1, 2], "counts": [5, 6]}).tolist() == [0, 1, 2]
     assert histogram_edges({"edges": [0, 1], "counts": [5, 6]}) is None
     assert histogram_edges({"lo": 1, "hi": 1, "counts": [5]}) is None
 
 
+def test_layer_histograms_and_forward_gains_from_a_record():
+    stats = {
+        "grad_range": 0.5,
+        "input_std": 2.0,
+        "layers": [
+            {"std": 1.0, "hist": {"counts": [1, 3]}, "grad_hist": {"counts": [2, 2]}},
+            {"std": 0.5, "hist": {"counts": [1, 3]}, "grad_hist": {"counts": [2, "x"]}},
+        ],
+    }
+    edges, counts = layer_histogram(stats, stats["layers"][0], "grad_hist")
+    assert edges.tolist() == [-0.5, 0.0, 0.5] and counts.tolist() == [2, 2]
+    assert layer_histogram(stats, stats["layers"][0], "hist")[0].tolist() == [-1.0, 0.0, 1.0]
+    assert layer_histogram(stats, stats["layers"][1], "grad_hist") is None  # a count that is not an integer
+    assert forward_gains(stats) == [0.5, 0.5]
+    assert forward_gains({"layers": [{"std": 1.0}, {"std": 0.0}, {"std": 1.0}]}) == [None, 0.0, None]
+
+
 def test_undefined_numbers_are_none_not_nan():
     assert rounded(math.nan) is None and rounded(math.inf) is None and rounded(None) is None
-    assert rounded(1.23456789) == 1.23457
+    assert rounded(1.23456789) == 1.2346 and rounded(1.23456789, 6) == 1.23457
 
 
 def test_exit_codes_follow_the_end():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from core.health import layer_name
-from core.records import histogram_edges
+from core.records import layer_histogram
 from tui.canvas import Line, Trace, line_chart, message_lines
 from tui.widgets.panel import DIM_STYLE, Panel, layer_style, legend_line
 
@@ -30,13 +30,10 @@ class HistogramPanel(Panel):
         traces, legend = [], []
         edges = None
         for i, layer in enumerate(layers):
-            hist = layer.get(key)
-            if not isinstance(hist, dict):
+            found = layer_histogram(run.stats, layer, key)
+            if found is None:
                 continue
-            layer_edges = histogram_edges(hist)
-            if layer_edges is None:
-                continue
-            counts = np.asarray(hist["counts"], dtype=float)
+            layer_edges, counts = found
             edges = layer_edges
             total = counts.sum()
             density = counts / (total * np.diff(layer_edges)) if total > 0 else counts
