@@ -46,6 +46,7 @@ class Event(str, Enum):
     RUN_END = "run_end"  # the run is over, with its reason
     ERROR = "error"  # a fault outside a run's lifecycle (e.g. `e` after the run ended failed)
     LOG_ERROR = "log_error"  # the run log stopped (disk full, say); training goes on
+    WARNING = "warning"  # a library warning (torch's UserWarnings, …), kept off stderr and the screen
 
     def __str__(self) -> str:
         return self.value
@@ -235,7 +236,7 @@ class RunEnd(TypedDict, total=False):
 
 
 class ErrorRecord(TypedDict, total=False):
-    event: str  # "error" or "log_error"
+    event: str  # "error", "log_error" or "warning"
     run: int
     message: str
 
@@ -275,6 +276,7 @@ _FIELDS: dict[str, dict[str, str]] = {
     },
     Event.ERROR: {"run": _INT, "message": _STR},
     Event.LOG_ERROR: {"message": _STR},
+    Event.WARNING: {"run": _INT, "message": _STR},
 }
 _REQUIRED: dict[str, tuple[str, ...]] = {
     Event.RUN_START: ("run",),
@@ -287,6 +289,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     Event.RUN_END: ("run", "reason"),
     Event.ERROR: ("message",),
     Event.LOG_ERROR: ("message",),
+    Event.WARNING: ("message",),
 }
 KNOWN_EVENTS = frozenset(e.value for e in Event)
 
@@ -451,6 +454,7 @@ RECORD_TYPES: dict[str, type] = {
     Event.RUN_END: RunEnd,
     Event.ERROR: ErrorRecord,
     Event.LOG_ERROR: ErrorRecord,
+    Event.WARNING: ErrorRecord,
 }
 
 

@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -77,6 +78,19 @@ class Trainer:
     def send(self, command: cmd.Command) -> None:
         """Queue a command for the trainer; never blocks."""
         self._commands.put(command)
+
+    def capture_warnings(self) -> None:
+        """Show library warnings (torch's UserWarnings, …) as `warning` records, not on stderr.
+
+        Process-wide (Python's `warnings.showwarning`): a front-end calls it once, so a warning
+        from any thread reaches the run log and the viewer instead of breaking the screen.
+        """
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            text = f"{category.__name__}: {message}"
+            self._emit({"event": Event.WARNING, "run": self._run_count, "message": text})
+
+        warnings.showwarning = show
 
     def close(self, timeout: float = 1.0) -> bool:
         """Ask the thread to quit and wait up to `timeout` s; True if it ended."""

@@ -156,3 +156,29 @@ def test_channel_drops_oldest_stats_but_never_lifecycle_records():
     assert items[0]["event"] == "run_start" and items[-1]["event"] == "run_end"
     assert [i["step"] for i in items if i["event"] == "stats"] == [9]
     assert channel.dropped == 9
+
+
+def test_library_warnings_become_records_not_stderr(small_words, monkeypatch, capfd):
+    import warnings
+
+    from core import trainer as trainer_module
+
+    real_sample = trainer_module.sample_names
+
+    def sample_with_a_warning(*args, **kwargs):
+        warnings.warn("std(): degrees of freedom is <= 0", UserWarning, stacklevel=1)
+        return real_sample(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "sample_names", sample_with_a_warning)
+    saved = warnings.showwarning
+    try:
+        channel, seen = RecordChannel(maxsize=10**9), []
+        trainer = Trainer(TINY.replace(steps=20), small_words, channel=channel, exit_when_done=True)
+        trainer.capture_warnings()
+        trainer.start()
+        warned = wait_for(channel, seen, lambda r: r["event"] == "warning")
+        assert trainer.join(timeout=20)
+    finally:
+        warnings.showwarning = saved
+    assert "degrees of freedom" in warned["message"] and warned["run"] == 1
+    assert "degrees of freedom" not in capfd.readouterr().err
