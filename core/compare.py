@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.config import ConfigError, TrainConfig, format_gain, parse_gain
+from core.records import is_number
 
 MAX_VARIANTS = 8  # a compare trains at most this many variants (the screen's colours, the GPU's lockstep)
 
@@ -138,3 +139,65 @@ def with_changes(variants: Sequence[Variant], **changes) -> list[Variant]:
     if clash:
         raise ConfigError(f"{sorted(clash)[0]} is what this compare varies; leave the compare to change it")
     return [Variant(v.label, v.config.replace(**changes)) for v in variants]
+
+
+# ---- configs in words ------------------------------------------------------------------------
+# (field, how to show its value) for the fields a learner changes, in the order they are shown
+_SHOWN: tuple[tuple[str, Callable[[object], str]], ...] = (
+    ("batchnorm", lambda v: "BN on" if v else "BN off"),
+    ("gain", lambda v: f"gain {format_gain(v)}"),
+    ("lr", lambda v: f"lr {v:.3g}"),
+    ("activation", lambda v: str(v)),
+    ("init", lambda v: f"init {v}"),
+    ("output_scale", lambda v: f"out ×{v:g}"),
+)
+_DEFAULTS = TrainConfig().to_dict()
+
+
+def describe(config: Mapping, lr: float | None = None) -> str:
+    """A run's config in one line: `BN on · gain 5/3 · lr 0.1 · 5×100 tanh · batch 32`.
+
+    `lr` is the live rate when it differs from the config's (after + or -). Fields at their
+    default are left out except BatchNorm, gain and lr, which every lecture experiment varies.
+    Values that are not what a config holds (an old or damaged log) are skipped, never shown raw.
+    """
+    values = dict(config)
+    if is_number(lr):
+        values["lr"] = lr
+    parts = []
+    for name, show in _SHOWN:
+        value = values.get(name)
+        if _valid(name, value) and (name in ("batchnorm", "gain", "lr") or value != _DEFAULTS.get(name)):
+            parts.append(show(value))
+    depth, hidden, batch = values.get("depth"), values.get("hidden"), values.get("batch_size")
+    if _is_int(depth) and _is_int(hidden):
+        parts.append(f"{depth}×{hidden} {'linear' if values.get('activation') == 'linear' else 'tanh'}")
+    if _is_int(batch):
+        parts.append(f"batch {batch}")
+    return " · ".join(parts)
+
+
+def difference(config: Mapping, other: Mapping | None) -> str:
+    """What sets `config` apart from `other`, short, for legends: `BN off · lr 0.05`.
+
+    With no `other` (the first run), BatchNorm and gain: the lecture's A/B axes.
+    """
+    names = [name for name, _ in _SHOWN]
+    if other is not None:
+        names = [name for name in names if config.get(name) != other.get(name)]
+    else:
+        names = ["batchnorm", "gain"]
+    parts = [show(config.get(name)) for name, show in _SHOWN if name in names and _valid(name, config.get(name))]
+    return " · ".join(parts) if parts else "same config"
+
+
+def _valid(name: str, value) -> bool:
+    if name == "batchnorm":
+        return isinstance(value, bool)
+    if name in ("activation", "init"):
+        return isinstance(value, str) and value.isidentifier()
+    return is_number(value)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

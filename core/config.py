@@ -140,9 +140,10 @@ def parse_gain(text: str) -> float:
 
 
 def format_gain(gain: float) -> str:
-    """Show a gain as the lecture writes it: 5/3 rather than 1.6667."""
+    """Show a gain as the lecture writes it: 5/3 rather than 1.6667, but 0.5 rather than 1/2."""
     fraction = Fraction(gain).limit_denominator(12)
-    if abs(float(fraction) - gain) < 1e-9 and fraction.denominator != 1:
+    exact_decimal = float(f"{gain:g}") == gain
+    if not exact_decimal and abs(float(fraction) - gain) < 1e-9 and fraction.denominator != 1:
         return f"{fraction.numerator}/{fraction.denominator}"
     return f"{gain:g}"
 
