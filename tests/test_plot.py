@@ -266,6 +266,7 @@ def bad_inputs(single_log, tmp_path) -> dict[str, list[str]]:
     two_runs = write_log(tmp_path / "two.jsonl", [*records, *(dict(r, run=2) for r in records)])
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "binary.jsonl").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "taken" / "run1-activations-step59.png").mkdir(parents=True)  # a folder where a file must go
     return {
         "no such log": [str(tmp_path / "missing.jsonl")],
         "a directory": [str(tmp_path)],
@@ -273,10 +274,20 @@ def bad_inputs(single_log, tmp_path) -> dict[str, list[str]]:
         "no stats": [str(no_stats)],
         "run 7 of 2": [str(two_runs), "--run", "7"],
         "an unwritable folder": [str(single_log), "--out", str(tmp_path / "a-file" / "figs")],
+        "an unwritable file": [str(single_log), "--out", str(tmp_path / "taken")],
     }
 
 
-CASES = ["no such log", "a directory", "a binary file", "no stats", "run 7 of 2", "an unwritable folder"]
+# case -> what the one line must say
+CASES = {
+    "no such log": "no run log at",
+    "a directory": "no run log at",
+    "a binary file": "holds no run records",
+    "no stats": "run 1 of nostats.jsonl has no statistics records",
+    "run 7 of 2": "two.jsonl has no run 7 (it holds run 1, 2",
+    "an unwritable folder": "cannot create",
+    "an unwritable file": "cannot write in",
+}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -284,8 +295,7 @@ def test_bad_input_gets_one_line_and_exit_2(case, single_log, tmp_path):
     code, out, err = plot(*bad_inputs(single_log, tmp_path)[case])
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("makemore-tui plot: ") and "Traceback" not in err
-    if case == "run 7 of 2":
-        assert "run 7" in err and "1, 2" in err
+    assert CASES[case] in err
 
 
 def test_a_bad_run_number_is_a_usage_error(capsys):
