@@ -64,31 +64,31 @@ def _configs(run: Run) -> str:
     return "variants: " + ", ".join(labels)
 
 
-def _activations(record: Mapping, config: Mapping) -> list[Item]:
-    name = activation_name(config)
-    return [
-        (
-            layer.get("index", i),
-            layer_label(layer, i, name),
-            layer.get("hist"),
-            f"mean {fmt(layer.get('mean'), '+.2f')}, std {fmt(layer.get('std'), '.2f')}, "
-            f"saturated: {fmt(layer.get('saturated_pct'), '.2f')}%",
-        )
-        for i, layer in enumerate(record.get("layers") or [])
-    ]
+def _layers(hist: str, stats: Callable[[Mapping], str]) -> Callable[[Mapping, Mapping], list[Item]]:
+    """Items of the activation layers: their `hist` histogram and the lecture's printed `stats`."""
+
+    def items(record: Mapping, config: Mapping) -> list[Item]:
+        name = activation_name(config)
+        layers = record.get("layers") or []
+        return [
+            (layer.get("index", i), layer_label(layer, i, name), layer.get(hist), stats(layer))
+            for i, layer in enumerate(layers)
+        ]
+
+    return items
 
 
-def _gradients(record: Mapping, config: Mapping) -> list[Item]:
-    name = activation_name(config)
-    return [
-        (
-            layer.get("index", i),
-            layer_label(layer, i, name),
-            layer.get("grad_hist"),
-            f"mean {fmt(layer.get('grad_mean'), '+f')}, std {fmt(layer.get('grad_std'), 'e')}",
-        )
-        for i, layer in enumerate(record.get("layers") or [])
-    ]
+# The lecture prints 'layer %d (%10s): mean %+.2f, std %.2f, saturated: %.2f%%', for gradients 'mean %+f, std %e'.
+_activations = _layers(
+    "hist",
+    lambda layer: (
+        f"mean {fmt(layer.get('mean'), '+.2f')}, std {fmt(layer.get('std'), '.2f')}, "
+        f"saturated: {fmt(layer.get('saturated_pct'), '.2f')}%"
+    ),
+)
+_gradients = _layers(
+    "grad_hist", lambda layer: f"mean {fmt(layer.get('grad_mean'), '+f')}, std {fmt(layer.get('grad_std'), 'e')}"
+)
 
 
 def _weights(record: Mapping, config: Mapping) -> list[Item]:
