@@ -14,7 +14,9 @@ from typing import TextIO
 
 from core.records import ExitCode
 from core.runlog import load_run_log
+from plot.figures import draw, require_matplotlib, save
 from plot.series import PlotError, pick_run, split_runs
+from plot.specs import figure_specs
 
 HELP = "draw the lecture's figures of a recorded run as PNG and SVG files"
 DESCRIPTION = """\
@@ -72,40 +74,43 @@ def run_plot(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     """
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        paths = plot_log(Path(args.log), args.run, args.step, Path(args.out) if args.out else None)
+        paths, skipped = plot_log(Path(args.log), args.run, args.step, Path(args.out) if args.out else None)
     except (PlotError, ImportError) as error:
         print(f"makemore-tui plot: {error}", file=err)
         return ExitCode.USAGE
     for path in paths:
         print(path, file=out)
+    for title in skipped:
+        print(f"skipped the {title}: the log holds nothing to draw it from", file=out)
     return ExitCode.OK
 
 
-def plot_log(log: Path, run_number: int | None, step: int | None, directory: Path | None) -> list[Path]:
-    """Write the figures of one run of `log` into `directory`; return the paths written.
+def plot_log(
+    log: Path, run_number: int | None, step: int | None, directory: Path | None
+) -> tuple[list[Path], list[str]]:
+    """Write the figures of one run of `log` into `directory`; return (paths written, titles skipped).
 
+    A figure is skipped when the log holds nothing for it (an old log without weight-gradient histograms).
     Raises PlotError (one line) for bad input, MatplotlibMissing without matplotlib.
     """
-    from plot.figures import require_matplotlib
-
     require_matplotlib()
     run = pick_run(split_runs(_read(log)), run_number, log.name)
-    from plot.figures import draw, save
-    from plot.specs import figure_specs
-
     directory = directory or default_out(log)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PlotError(f"cannot create {directory}: {error.strerror or error} (choose another --out)") from None
-    paths = []
+    paths, skipped = [], []
     for spec in figure_specs(run, step, log.name):
+        if not spec.curve_count:
+            skipped.append(spec.title)
+            continue
         figure = draw(spec)
         try:
             paths += save(figure, directory, spec.name)
         except OSError as error:
             raise PlotError(f"cannot write in {directory}: {error.strerror or error} (choose another --out)") from None
-    return paths
+    return paths, skipped
 
 
 def _read(log: Path) -> list[dict]:

@@ -71,6 +71,11 @@ def _palette() -> list:
 
 
 def _draw_panel(ax, panel, spec: FigureSpec, colours: list, first: bool) -> None:
+    cycled = sum(curve.color is None for curve in panel.curves)
+    if cycled > len(colours):  # a deep net: more layers than the palette has colours
+        from matplotlib import colormaps
+
+        ax.set_prop_cycle(color=[colormaps["viridis"](k / cycled) for k in range(cycled)])
     for curve in panel.curves:
         style = {"label": curve.label}
         if curve.color is not None:

@@ -86,8 +86,12 @@ def pick_run(runs: Sequence[Run], number: int | None, name: str) -> Run:
     return run
 
 
-def nearest_stats(run: Run, step: int | None) -> dict[int, dict]:
-    """Per variant, its stats record nearest `step` (None: the last step any variant recorded)."""
+def nearest_stats(run: Run, step: int | None) -> tuple[int, dict[int, dict]]:
+    """(the recorded step nearest `step`, each variant's stats record nearest it).
+
+    `step` None means the last step any variant recorded; a tie goes to the earlier step. A
+    variant that stopped early (diverged) gives its record nearest that step.
+    """
     steps = [r["step"] for r in run.of(Event.STATS)]
     target = max(steps) if step is None else min(steps, key=lambda s: (abs(s - step), s))
     chosen = {}
@@ -95,7 +99,7 @@ def nearest_stats(run: Run, step: int | None) -> dict[int, dict]:
         records = run.of(Event.STATS, variant)
         if records:
             chosen[variant] = min(records, key=lambda r: (abs(r["step"] - target), r["step"]))
-    return chosen
+    return target, chosen
 
 
 def density(hist) -> tuple[np.ndarray, np.ndarray] | None:

@@ -38,23 +38,24 @@ Item = tuple[int, str, Mapping, str]
 def figure_specs(run: Run, step: int | None, log_name: str) -> list[FigureSpec]:
     """The five figures of `run`, the histograms at the stats record nearest `step` (None: the last).
 
-    Figures with nothing to draw (an old log without weight-gradient histograms) are left out.
+    A figure with nothing to draw (an old log without weight-gradient histograms) has no curves.
     """
-    chosen = nearest_stats(run, step)
-    target = max(r["step"] for r in chosen.values())
+    target, chosen = nearest_stats(run, step)
     head = f"{log_name} · run {run.number}"
     at = f"{head} · step {target} · {_configs(run)}"
     stem = f"run{run.number}"
     specs = [
-        _histograms(run, chosen, f"{stem}-activations-step{target}", "activation distribution", at, _activations),
-        _histograms(run, chosen, f"{stem}-gradients-step{target}", "gradient distribution", at, _gradients),
         _histograms(
-            run, chosen, f"{stem}-weight-gradients-step{target}", "weights gradient distribution", at, _weights
+            run, target, chosen, f"{stem}-activations-step{target}", "activation distribution", at, _activations
+        ),
+        _histograms(run, target, chosen, f"{stem}-gradients-step{target}", "gradient distribution", at, _gradients),
+        _histograms(
+            run, target, chosen, f"{stem}-weight-gradients-step{target}", "weights gradient distribution", at, _weights
         ),
         _update_to_data(run, f"{stem}-update-data", f"{head} · {_configs(run)}"),
         _loss(run, f"{stem}-loss", f"{head} · {_configs(run)}"),
     ]
-    return [spec for spec in specs if spec.curve_count]
+    return specs
 
 
 def _configs(run: Run) -> str:
@@ -107,6 +108,7 @@ def _weights(record: Mapping, config: Mapping) -> list[Item]:
 
 def _histograms(
     run: Run,
+    target: int,
     chosen: dict[int, dict],
     name: str,
     title: str,
@@ -115,7 +117,6 @@ def _histograms(
 ) -> FigureSpec:
     """One histogram figure: the lecture's overlay in a single run, a panel per layer in a compare."""
     labels = run.labels
-    target = max(r["step"] for r in chosen.values())
     panels: dict[int, Panel] = {}
     for variant, record in chosen.items():
         late = f" (step {record['step']})" if record["step"] != target else ""
@@ -145,7 +146,7 @@ def _update_to_data(run: Run, name: str, note: str) -> FigureSpec:
     panels: dict[int, Panel] = {}
     for variant in range(len(labels)):
         records = run.of(Event.STATS, variant)
-        params = records[-1].get("params") or [] if records else []
+        params = (records[-1].get("params") or []) if records else []
         names = param_names(len(params))
         for i, param in enumerate(params):
             key = param.get("index", i)

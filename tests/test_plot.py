@@ -151,9 +151,9 @@ def test_loss_is_on_a_log_scale_with_the_evaluations_marked(single_log):
 
 def test_the_histograms_are_taken_at_the_stats_record_nearest_the_step(single_log):
     run = the_run(single_log)
-    assert nearest_stats(run, 33)[0]["step"] == 30
-    assert nearest_stats(run, 35)[0]["step"] == 30  # a tie goes to the earlier record
-    assert nearest_stats(run, 10**6)[0]["step"] == 59 == nearest_stats(run, None)[0]["step"]
+    assert nearest_stats(run, 33)[0] == 30 == nearest_stats(run, 33)[1][0]["step"]
+    assert nearest_stats(run, 35)[0] == 30  # a tie goes to the earlier record
+    assert nearest_stats(run, 10**6)[1][0]["step"] == 59 == nearest_stats(run, None)[0]
     spec = figure_specs(run, 33, "x")[0]
     assert spec.name == "run1-activations-step30"
     at_30 = next(r for r in run.records if r["event"] == Event.STATS and r["step"] == 30)
@@ -174,6 +174,31 @@ def test_an_old_log_with_edges_and_without_variant_or_depth_draws_the_same(singl
     ]
     for a, b in zip(before["gradients"].panels[0].curves, new["gradients"].panels[0].curves):
         assert np.allclose(a.x, b.x, rtol=1e-5) and np.allclose(a.y, b.y, rtol=1e-4)
+
+
+def test_a_figure_the_log_holds_nothing_for_is_skipped_and_said(single_log, tmp_path):
+    def without_weight_histograms(record):
+        if record["event"] == Event.STATS:
+            record = dict(record, params=[{k: v for k, v in p.items() if k != "grad_hist"} for p in record["params"]])
+        return record
+
+    log = write_log(tmp_path / "old.jsonl", [without_weight_histograms(r) for r in read_run_log(single_log)])
+    code, out, _ = plot(str(log))
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 9 and not any("weight-gradients" in line for line in lines)
+    assert lines[-1] == "skipped the weights gradient distribution: the log holds nothing to draw it from"
+
+
+def test_a_deep_net_gets_a_colour_per_layer(single_log, tmp_path):
+    def deeper(record):
+        if record["event"] == Event.STATS:
+            layers = [dict(layer, index=3 * k + 2, depth=k + 1) for k, layer in enumerate(record["layers"] * 4)]
+            record = dict(record, layers=layers)
+        return record
+
+    log = write_log(tmp_path / "deep.jsonl", [deeper(r) for r in read_run_log(single_log)])
+    (ax,) = draw_all(log)["activations"].axes
+    assert len(ax.get_lines()) == 12 and len({line.get_color() for line in ax.get_lines()}) == 12
 
 
 def _old_layer(layer: dict) -> dict:
