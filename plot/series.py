@@ -8,7 +8,7 @@ update:data ratio over steps with its −3 line, and the loss with the evaluatio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,20 +86,42 @@ def pick_run(runs: Sequence[Run], number: int | None, name: str) -> Run:
     return run
 
 
-def nearest_stats(run: Run, step: int | None) -> tuple[int, dict[int, dict]]:
-    """(the recorded step nearest `step`, each variant's stats record nearest it).
+def nearest_stats(
+    run: Run, step: int | None, has: Callable[[Mapping], bool] | None = None
+) -> tuple[int | None, dict[int, dict]]:
+    """(the recorded step nearest `step`, each variant's stats record nearest it), among records that `has`.
 
-    `step` None means the last step any variant recorded; a tie goes to the earlier step. A
-    variant that stopped early (diverged) gives its record nearest that step.
+    `step` None means the last step recorded; a tie goes to the earlier step. A variant that
+    stopped early (diverged) gives its record nearest that step. (None, {}) when no record `has`.
     """
-    steps = [r["step"] for r in run.of(Event.STATS)]
+    steps = [r["step"] for r in run.of(Event.STATS) if has is None or has(r)]
+    if not steps:
+        return None, {}
     target = max(steps) if step is None else min(steps, key=lambda s: (abs(s - step), s))
     chosen = {}
     for variant in range(len(run.labels)):
-        records = run.of(Event.STATS, variant)
+        records = [r for r in run.of(Event.STATS, variant) if has is None or has(r)]
         if records:
             chosen[variant] = min(records, key=lambda r: (abs(r["step"] - target), r["step"]))
     return target, chosen
+
+
+def has_weight_histograms(stats: Mapping) -> bool:
+    """Whether a stats record carries weight-gradient histograms (compact logs: every few records)."""
+    return any(isinstance(p.get("grad_hist"), Mapping) for p in stats.get("params") or [])
+
+
+def layer_hist(stats: Mapping, layer: Mapping, key: str) -> Mapping | None:
+    """A layer's `hist` or `grad_hist` with its bins stated.
+
+    Compact logs leave the span implicit: ±1 for `hist` (tanh outputs), ±`grad_range` of the
+    stats record for `grad_hist`; logs that state `lo`/`hi` (or old `edges`) are taken as they are.
+    """
+    hist = layer.get(key)
+    if not isinstance(hist, Mapping) or any(name in hist for name in ("lo", "hi", "edges")):
+        return hist
+    span = stats.get("grad_range") if key == "grad_hist" else 1.0
+    return {**hist, "lo": -span, "hi": span} if is_number(span) and span > 0 else None
 
 
 def density(hist) -> tuple[np.ndarray, np.ndarray] | None:

@@ -25,6 +25,8 @@ from plot.series import (
     config_line,
     density,
     fmt,
+    has_weight_histograms,
+    layer_hist,
     layer_label,
     nearest_stats,
     param_label,
@@ -38,23 +40,24 @@ Item = tuple[int, str, Mapping, str]
 def figure_specs(run: Run, step: int | None, log_name: str) -> list[FigureSpec]:
     """The five figures of `run`, the histograms at the stats record nearest `step` (None: the last).
 
-    A figure with nothing to draw (an old log without weight-gradient histograms) has no curves.
+    The weight-gradient figure takes the nearest record that holds weight-gradient histograms
+    (compact logs keep them on every few stats records only). A figure with nothing to draw has
+    no curves: the caller skips it.
     """
-    target, chosen = nearest_stats(run, step)
     head = f"{log_name} · run {run.number}"
-    at = f"{head} · step {target} · {_configs(run)}"
-    stem = f"run{run.number}"
-    specs = [
-        _histograms(
-            run, target, chosen, f"{stem}-activations-step{target}", "activation distribution", at, _activations
-        ),
-        _histograms(run, target, chosen, f"{stem}-gradients-step{target}", "gradient distribution", at, _gradients),
-        _histograms(
-            run, target, chosen, f"{stem}-weight-gradients-step{target}", "weights gradient distribution", at, _weights
-        ),
-        _update_to_data(run, f"{stem}-update-data", f"{head} · {_configs(run)}"),
-        _loss(run, f"{stem}-loss", f"{head} · {_configs(run)}"),
+    configs = _configs(run)
+    figures = [
+        ("activations", "activation distribution", _activations, None),
+        ("gradients", "gradient distribution", _gradients, None),
+        ("weight-gradients", "weights gradient distribution", _weights, has_weight_histograms),
     ]
+    specs = []
+    for kind, title, items, has in figures:
+        target, chosen = nearest_stats(run, step, has)
+        name = f"run{run.number}-{kind}-step{target}"
+        specs.append(_histograms(run, target, chosen, name, title, f"{head} · step {target} · {configs}", items))
+    specs.append(_update_to_data(run, f"run{run.number}-update-data", f"{head} · {configs}"))
+    specs.append(_loss(run, f"run{run.number}-loss", f"{head} · {configs}"))
     return specs
 
 
@@ -72,7 +75,7 @@ def _layers(hist: str, stats: Callable[[Mapping], str]) -> Callable[[Mapping, Ma
         name = activation_name(config)
         layers = record.get("layers") or []
         return [
-            (layer.get("index", i), layer_label(layer, i, name), layer.get(hist), stats(layer))
+            (layer.get("index", i), layer_label(layer, i, name), layer_hist(record, layer, hist), stats(layer))
             for i, layer in enumerate(layers)
         ]
 
