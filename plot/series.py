@@ -1,0 +1,222 @@
+"""What the figures show, read from a run log: its runs, their variants, the stats nearest a step.
+
+Plain numpy, no matplotlib: `figure_specs` turns one run of a log into `FigureSpec`s (panels of
+curves with labels and colour keys) that `plot.figures` draws. The figures are the lecture's
+(makemore part 3): activation, gradient and weight-gradient distributions of one step, the
+update:data ratio over steps with its −3 line, and the loss with the evaluations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.config import format_gain
+from core.health import layer_name
+from core.records import Event, histogram_edges, is_number, variant_of, variants_of
+
+UPDATE_TO_DATA_TARGET = -3.0  # the lecture's line: update:data ratios should be ~1e-3 (log10 −3)
+
+
+class PlotError(ValueError):
+    """A run log (or a choice in it) the figures cannot be drawn from; str() is one line for the user."""
+
+
+@dataclass
+class Run:
+    """One run of a log: the records from its run_start to the next run's."""
+
+    number: int  # the run_start's `run` (1, 2, … per process)
+    start: dict | None  # its run_start record; None when that line was torn or missing
+    records: list[dict] = field(default_factory=list)  # every record of the run, in log order
+
+    def of(self, event: str, variant: int | None = None) -> list[dict]:
+        """The run's records of one event (and one variant, when given)."""
+        return [r for r in self.records if r.get("event") == event and (variant is None or variant_of(r) == variant)]
+
+    @property
+    def labels(self) -> list[str]:
+        """Each variant's label, in variant order ("" in a single run; "variant k" when unnamed)."""
+        announced = variants_of(self.start) if self.start else []
+        labels = [v["label"] for v in announced]
+        seen = max((variant_of(r) for r in self.records), default=0) + 1
+        labels += [""] * (seen - len(labels))
+        if len(labels) > 1:
+            labels = [label or f"variant {k}" for k, label in enumerate(labels)]
+        return labels
+
+    def config(self, variant: int = 0) -> dict:
+        """A variant's config as logged ({} when unknown)."""
+        announced = variants_of(self.start) if self.start else []
+        return announced[variant]["config"] if variant < len(announced) else {}
+
+
+def split_runs(records: Sequence[dict]) -> list[Run]:
+    """The runs of a log in order: a new run begins at each run_start or where `run` changes."""
+    runs: list[Run] = []
+    for record in records:
+        number = record.get("run")
+        if not isinstance(number, int):
+            continue  # log_error records carry no run
+        starts = record.get("event") == Event.RUN_START
+        if starts or not runs or runs[-1].number != number:
+            runs.append(Run(number, record if starts else None))
+        runs[-1].records.append(record)
+    return runs
+
+
+def pick_run(runs: Sequence[Run], number: int | None, name: str) -> Run:
+    """The run numbered `number` (the last one of that number), or the log's last run; PlotError if absent."""
+    if not runs:
+        raise PlotError(f"{name} holds no run records (is it a run log written by makemore-tui?)")
+    if number is None:
+        run = runs[-1]
+    else:
+        matches = [run for run in runs if run.number == number]
+        if not matches:
+            held = ", ".join(str(n) for n in sorted({run.number for run in runs}))
+            raise PlotError(f"{name} has no run {number} (it holds run {held}; choose one with --run)")
+        run = matches[-1]
+    if not run.of(Event.STATS):
+        with_stats = [str(r.number) for r in runs if r.of(Event.STATS)]
+        hint = f"runs with statistics: {', '.join(with_stats)}" if with_stats else "no run in it has any"
+        raise PlotError(f"run {run.number} of {name} has no statistics records to draw ({hint})")
+    return run
+
+
+def nearest_stats(
+    run: Run, step: int | None, has: Callable[[Mapping], bool] | None = None
+) -> tuple[int | None, dict[int, dict]]:
+    """(the recorded step nearest `step`, each variant's stats record nearest it), among records that `has`.
+
+    `step` None means the last step recorded; a tie goes to the earlier step. A variant that
+    stopped early (diverged) gives its record nearest that step. (None, {}) when no record `has`.
+    """
+    steps = [r["step"] for r in run.of(Event.STATS) if has is None or has(r)]
+    if not steps:
+        return None, {}
+    target = max(steps) if step is None else min(steps, key=lambda s: (abs(s - step), s))
+    chosen = {}
+    for variant in range(len(run.labels)):
+        records = [r for r in run.of(Event.STATS, variant) if has is None or has(r)]
+        if records:
+            chosen[variant] = min(records, key=lambda r: (abs(r["step"] - target), r["step"]))
+    return target, chosen
+
+
+def has_weight_histograms(stats: Mapping) -> bool:
+    """Whether a stats record carries weight-gradient histograms (compact logs: every few records)."""
+    return any(isinstance(p.get("grad_hist"), Mapping) for p in stats.get("params") or [])
+
+
+def layer_hist(stats: Mapping, layer: Mapping, key: str) -> Mapping | None:
+    """A layer's `hist` or `grad_hist` with its bins stated.
+
+    Compact logs leave the span implicit: ±1 for `hist` (tanh outputs), ±`grad_range` of the
+    stats record for `grad_hist`; logs that state `lo`/`hi` (or old `edges`) are taken as they are.
+    """
+    hist = layer.get(key)
+    if not isinstance(hist, Mapping) or any(name in hist for name in ("lo", "hi", "edges")):
+        return hist
+    span = stats.get("grad_range") if key == "grad_hist" else 1.0
+    return {**hist, "lo": -span, "hi": span} if is_number(span) and span > 0 else None
+
+
+def density(hist) -> tuple[np.ndarray, np.ndarray] | None:
+    """(bin centres, density) of a histogram record, as torch.histogram(density=True); None if unusable."""
+    if not isinstance(hist, Mapping):
+        return None
+    edges = histogram_edges(hist)
+    counts = hist.get("counts")
+    if edges is None or not all(is_number(c) for c in counts):
+        return None
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum()
+    if total <= 0:
+        return None
+    widths = np.diff(edges)
+    return (edges[:-1] + edges[1:]) / 2, counts / (total * widths)
+
+
+# ---- what is drawn ----------------------------------------------------------------------------
+
+
+@dataclass
+class Curve:
+    """One line (or a set of markers) on a panel."""
+
+    label: str  # the legend entry
+    x: np.ndarray
+    y: np.ndarray  # NaN leaves a gap
+    color: int | None = None  # index into the palette (a compare's variant); None: the colour cycle
+    marker: str | None = None  # markers only, no line (the loss figure's evaluations)
+    filled: bool = True  # hollow markers stay visible over filled ones at the same point
+
+
+@dataclass
+class Panel:
+    """One axes of a figure."""
+
+    title: str  # "" for a single-panel figure (the figure's title says it)
+    curves: list[Curve]
+
+
+@dataclass
+class FigureSpec:
+    """One figure: its file name part, the lecture's title and its panels."""
+
+    name: str  # part of the file name: activations, gradients, weight-gradients, update-data, loss
+    title: str  # the lecture's title, e.g. "activation distribution"
+    panels: list[Panel]
+    xlabel: str
+    ylabel: str
+    note: str = ""  # small print under the plot: run, step, config
+    hline: float | None = None  # a reference line (the update:data −3)
+    hline_label: str = ""
+    log_y: bool = False
+
+    @property
+    def curve_count(self) -> int:
+        """How many curves all panels hold together."""
+        return sum(len(panel.curves) for panel in self.panels)
+
+
+def fmt(value, spec: str) -> str:
+    return format(value, spec) if is_number(value) else "–"
+
+
+def layer_label(layer: Mapping, position: int, activation: str = "Tanh") -> str:
+    """The lecture's name of an activation layer, `layer 2 (Tanh)` by list index, and the app's `L1`."""
+    return f"layer {layer.get('index', '?')} ({activation}) · {layer_name(layer, position)}"
+
+
+def param_label(param: Mapping, position: int, names: Sequence[str]) -> str:
+    """The lecture's `param 0` (index in the parameter list) and the app's name, C, W1, …."""
+    name = names[position] if position < len(names) else "?"
+    return f"param {param.get('index', position)} ({name})"
+
+
+def torch_size(shape) -> str:
+    """A shape as torch prints it: torch.Size([27, 10])."""
+    return f"torch.Size([{', '.join(str(n) for n in shape)}])" if isinstance(shape, list) else "torch.Size(?)"
+
+
+def config_line(config: Mapping) -> str:
+    """A logged config in a few words: BatchNorm, gain, lr, the net's size."""
+    if not config:
+        return ""
+    parts = ["BN on" if config.get("batchnorm") else "BN off"]
+    if is_number(config.get("gain")):
+        parts.append(f"gain {format_gain(config['gain'])}")
+    if is_number(config.get("lr")):
+        parts.append(f"lr {config['lr']:g}")
+    if is_number(config.get("depth")) and is_number(config.get("hidden")):
+        parts.append(f"{config['depth']}×{config['hidden']} tanh")
+    return " · ".join(parts)
+
+
+def activation_name(config: Mapping) -> str:
+    """The class name the lecture's legend gives the activation layers."""
+    return "Identity" if config.get("activation") == "linear" else "Tanh"
