@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.config import format_gain
 from core.health import layer_name
 from core.records import Event, histogram_edges, is_number, variant_of, variants_of
 
@@ -111,33 +110,24 @@ def has_weight_histograms(stats: Mapping) -> bool:
     return any(isinstance(p.get("grad_hist"), Mapping) for p in stats.get("params") or [])
 
 
-def layer_hist(stats: Mapping, layer: Mapping, key: str) -> Mapping | None:
-    """A layer's `hist` or `grad_hist` with its bins stated.
-
-    Compact logs leave the span implicit: ±1 for `hist` (tanh outputs), ±`grad_range` of the
-    stats record for `grad_hist`; logs that state `lo`/`hi` (or old `edges`) are taken as they are.
-    """
-    hist = layer.get(key)
-    if not isinstance(hist, Mapping) or any(name in hist for name in ("lo", "hi", "edges")):
-        return hist
-    span = stats.get("grad_range") if key == "grad_hist" else 1.0
-    return {**hist, "lo": -span, "hi": span} if is_number(span) and span > 0 else None
-
-
-def density(hist) -> tuple[np.ndarray, np.ndarray] | None:
-    """(bin centres, density) of a histogram record, as torch.histogram(density=True); None if unusable."""
-    if not isinstance(hist, Mapping):
+def param_histogram(param: Mapping) -> tuple[np.ndarray, np.ndarray] | None:
+    """(edges, counts) of a weight's gradient histogram (in some stats records only); None when absent."""
+    hist = param.get("grad_hist")
+    edges = histogram_edges(hist) if isinstance(hist, Mapping) else None
+    if edges is None or not all(is_number(c) for c in hist["counts"]):
         return None
-    edges = histogram_edges(hist)
-    counts = hist.get("counts")
-    if edges is None or not all(is_number(c) for c in counts):
+    return edges, np.asarray(hist["counts"], dtype=float)
+
+
+def density(histogram: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(bin centres, density) of (edges, counts), as torch.histogram(density=True); None if unusable."""
+    if histogram is None:
         return None
-    counts = np.asarray(counts, dtype=float)
+    edges, counts = histogram
     total = counts.sum()
     if total <= 0:
         return None
-    widths = np.diff(edges)
-    return (edges[:-1] + edges[1:]) / 2, counts / (total * widths)
+    return (edges[:-1] + edges[1:]) / 2, counts / (total * np.diff(edges))
 
 
 # ---- what is drawn ----------------------------------------------------------------------------
@@ -201,20 +191,6 @@ def param_label(param: Mapping, position: int, names: Sequence[str]) -> str:
 def torch_size(shape) -> str:
     """A shape as torch prints it: torch.Size([27, 10])."""
     return f"torch.Size([{', '.join(str(n) for n in shape)}])" if isinstance(shape, list) else "torch.Size(?)"
-
-
-def config_line(config: Mapping) -> str:
-    """A logged config in a few words: BatchNorm, gain, lr, the net's size."""
-    if not config:
-        return ""
-    parts = ["BN on" if config.get("batchnorm") else "BN off"]
-    if is_number(config.get("gain")):
-        parts.append(f"gain {format_gain(config['gain'])}")
-    if is_number(config.get("lr")):
-        parts.append(f"lr {config['lr']:g}")
-    if is_number(config.get("depth")) and is_number(config.get("hidden")):
-        parts.append(f"{config['depth']}×{config['hidden']} tanh")
-    return " · ".join(parts)
 
 
 def activation_name(config: Mapping) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from core.compare import describe
 from core.health import param_names
-from core.records import Event, number
+from core.records import Event, layer_histogram, number
 from plot.series import (
     UPDATE_TO_DATA_TARGET,
     Curve,
@@ -22,13 +23,12 @@ from plot.series import (
     Panel,
     Run,
     activation_name,
-    config_line,
     density,
     fmt,
     has_weight_histograms,
-    layer_hist,
     layer_label,
     nearest_stats,
+    param_histogram,
     param_label,
     torch_size,
 )
@@ -64,7 +64,7 @@ def figure_specs(run: Run, step: int | None, log_name: str) -> list[FigureSpec]:
 def _configs(run: Run) -> str:
     labels = run.labels
     if len(labels) == 1:
-        return config_line(run.config(0))
+        return describe(run.config(0))
     return "variants: " + ", ".join(labels)
 
 
@@ -75,7 +75,7 @@ def _layers(hist: str, stats: Callable[[Mapping], str]) -> Callable[[Mapping, Ma
         name = activation_name(config)
         layers = record.get("layers") or []
         return [
-            (layer.get("index", i), layer_label(layer, i, name), layer_hist(record, layer, hist), stats(layer))
+            (layer.get("index", i), layer_label(layer, i, name), layer_histogram(record, layer, hist), stats(layer))
             for i, layer in enumerate(layers)
         ]
 
@@ -102,7 +102,7 @@ def _weights(record: Mapping, config: Mapping) -> list[Item]:
         (
             param.get("index", i),
             f"{param_label(param, i, names)} {torch_size(param.get('shape'))}",
-            param.get("grad_hist"),
+            param_histogram(param),
             f"std {fmt(param.get('grad_std'), '.2e')}, grad:data {fmt(param.get('grad_to_data'), '.2e')}",
         )
         for i, param in enumerate(params)

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from core.config import TrainConfig
-from core.records import Event, histogram_edges
+from core.records import Event, layer_histogram
 from core.runlog import RunLog, read_run_log
 from plot.cli import add_plot_parser, run_plot
-from plot.series import density, has_weight_histograms, layer_hist, nearest_stats, pick_run, split_runs
+from plot.series import density, has_weight_histograms, nearest_stats, pick_run, split_runs
 from plot.specs import figure_specs
 from tests.conftest import run_to_end
 
@@ -115,7 +115,7 @@ def test_histogram_curves_are_densities_of_the_logged_counts(single_log):
     last = [r for r in read_run_log(single_log) if r["event"] == Event.STATS][-1]
     for line, layer in zip(ax.get_lines(), last["layers"]):
         x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
-        edges = histogram_edges(layer_hist(last, layer, "hist"))
+        edges = layer_histogram(last, layer, "hist")[0]
         assert np.allclose(x, (edges[:-1] + edges[1:]) / 2)  # bin centres on [-1, 1]
         assert np.sum(y * np.diff(edges)) == pytest.approx(1.0)  # torch.histogram(density=True)
         assert np.allclose(y / y.max(), np.asarray(layer["hist"]["counts"]) / max(layer["hist"]["counts"]))
@@ -157,7 +157,7 @@ def test_the_histograms_are_taken_at_the_stats_record_nearest_the_step(single_lo
     spec = figure_specs(run, 33, "x")[0]
     assert spec.name == "run1-activations-step30"
     at_30 = next(r for r in run.records if r["event"] == Event.STATS and r["step"] == 30)
-    assert np.allclose(spec.panels[0].curves[0].y, density(at_30["layers"][0]["hist"])[1])
+    assert np.allclose(spec.panels[0].curves[0].y, density(layer_histogram(at_30, at_30["layers"][0], "hist"))[1])
 
 
 def test_an_old_log_with_edges_and_without_variant_or_depth_draws_the_same(single_log, tmp_path):
@@ -205,7 +205,7 @@ def test_a_deep_net_gets_a_colour_per_layer(single_log, tmp_path):
 def _old_layer(record: dict, layer: dict) -> dict:
     old = {k: v for k, v in layer.items() if k != "depth"}
     for key in ("hist", "grad_hist"):
-        old[key] = {"edges": histogram_edges(layer_hist(record, layer, key)).tolist(), "counts": layer[key]["counts"]}
+        old[key] = {"edges": layer_histogram(record, layer, key)[0].tolist(), "counts": layer[key]["counts"]}
     return old
 
 
@@ -214,7 +214,7 @@ def compact(record: dict, weights_every: int = 20) -> dict:
     stated once as `grad_range`, weight-gradient histograms on every `weights_every`-th step only."""
     if record["event"] != Event.STATS:
         return record
-    ranges = {layer_hist(record, layer, "grad_hist")["hi"] for layer in record["layers"]}
+    ranges = {layer_histogram(record, layer, "grad_hist")[0][-1] for layer in record["layers"]}
     assert len(ranges) == 1  # the layers share their gradient bins
     layers = [
         dict(layer, hist={"counts": layer["hist"]["counts"]}, grad_hist={"counts": layer["grad_hist"]["counts"]})
