@@ -10,6 +10,7 @@ from typing import TextIO
 from core.channel import RecordChannel
 from core.commands import Quit
 from core.config import TrainConfig
+from core.evaluate import shown_samples
 from core.runlog import RunLog
 from core.trainer import OUT_OF_MEMORY, Trainer
 
@@ -85,7 +86,7 @@ class HeadlessPrinter:
         elif event == "eval":
             self.print(f"eval at step {record['step']}: train {record['train']:.4f} · val {record['val']:.4f}")
         elif event == "samples":
-            self.print("samples: " + " ".join(record["names"]))
+            self.print("samples: " + " ".join(shown_samples(record["names"], record.get("cut"))))
         elif event == "state":
             self.print(f"paused: {record['paused']} · lr {record['lr']:g}")
         elif event in ("error", "log_error"):

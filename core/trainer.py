@@ -193,7 +193,7 @@ class Trainer:
         model = MLP.build(config, splits.vocab.size, generator).to(state.device)
         state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
         engine = make_engine(config, model, *state.eval_data["train"], generator, state.device)
-        state.sample_generator = torch.Generator().manual_seed(config.seed + 10)  # the lecture's sampling seed
+        state.sample_generator = torch.Generator().manual_seed(config.sample_seed)  # the lecture's seed + 10
         return model, engine, splits
 
     def _run_start_record(self, state: _RunState, engine, splits: Splits) -> dict:
@@ -355,8 +355,11 @@ class Trainer:
         self._emit({"event": "eval", "run": state.run, "step": state.step, "train": train, "val": val})
 
     def _sample(self, state: _RunState, model: MLP, splits: Splits, count: int = SAMPLE_COUNT) -> None:
-        names = sample_names(model, splits.vocab.itos, state.config.block_size, count, state.sample_generator)
-        self._emit({"event": "samples", "run": state.run, "step": state.step, "names": names})
+        sampled = sample_names(
+            model, splits.vocab.itos, state.config.block_size, count, state.sample_generator, splits.longest_word
+        )
+        names, cut = [name for name, _ in sampled], [was_cut for _, was_cut in sampled]
+        self._emit({"event": "samples", "run": state.run, "step": state.step, "names": names, "cut": cut})
 
 
 def _check_finite(loss: float, index: int, state: _RunState) -> None:
