@@ -94,7 +94,8 @@ def _read_bytes(file: Path, shown: str, notice: Callable[[str], None] | None) ->
 
 def _read_chunks(fd: int, shown: str, notice: Callable[[str], None] | None) -> bytes:
     """Read `fd` (opened non-blocking) to its end; see _read_bytes for the limits."""
-    data = bytearray()
+    chunks: list[bytes] = []
+    size = 0
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     last_data = time.monotonic()
@@ -116,15 +117,16 @@ def _read_chunks(fd: int, shown: str, notice: Callable[[str], None] | None) -> b
         except BlockingIOError:
             continue  # woken with nothing to read after all
         if not chunk:
-            return bytes(data)
+            return b"".join(chunks)
         nul = chunk.find(b"\x00")
         if nul >= 0:
             raise WordsError(
-                f"words file {shown} looks binary (NUL byte at byte offset {len(data) + nul}); "
+                f"words file {shown} looks binary (NUL byte at byte offset {size + nul}); "
                 "give a UTF-8 text file with one word per line (UTF-16 files must be re-saved as UTF-8)"
             )
-        data += chunk
-        if len(data) > MAX_BYTES:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BYTES:
             raise _too_big(shown)
         last_data = time.monotonic()
 
@@ -154,8 +156,9 @@ def split_words(text: str) -> list[tuple[int, str]]:
     inside the line, where the check for unsafe characters finds them. The lecture's
     names.txt (LF only) splits exactly as its `splitlines()` does.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [(n, word) for n, line in enumerate(text.split("\n"), start=1) if (word := line.strip())]
 
 
 def _check_characters(numbered: list[tuple[int, str]], shown: str) -> None:
