@@ -8,6 +8,12 @@ from fractions import Fraction
 
 # The lecture's generator seed (makemore part 3 notebook).
 LECTURE_SEED = 2147483647
+# torch.Generator.manual_seed takes 0 .. 2**64 - 1 (a uint64); every seed a run derives stays in it.
+MAX_SEED = 2**64 - 1
+# The lecture samples names from torch.Generator().manual_seed(2147483647 + 10).
+SAMPLE_SEED_OFFSET = 10
+# What `data` says when the run trains on the built-in names (the CLI's default).
+BUILTIN_DATA = "built-in"
 # Gains the app's `g` key cycles through, in order (DESIGN §4).
 GAIN_CYCLE = (5 / 3, 1.0, 0.5, 3.0)
 
@@ -25,7 +31,7 @@ class TrainConfig:
     gain: float = 5 / 3  # init gain on the Linear weights (5/3 is tanh's recommended gain)
     lr: float = 0.1  # learning rate of plain SGD
     lr_decay_step: int | None = None  # step from which lr is divided by 10; None = 3/4 of steps
-    seed: int = LECTURE_SEED  # seed of the one torch.Generator drawing init and minibatches
+    seed: int = LECTURE_SEED  # seed of the one torch.Generator drawing init and minibatches, 0 .. MAX_SEED
     embd: int = 10  # embedding dimensions per character
     hidden: int = 100  # neurons per hidden layer
     depth: int = 5  # hidden tanh layers
@@ -37,7 +43,7 @@ class TrainConfig:
     engine: str = "auto"  # lecture (from-scratch layers, autograd, exact) | fused | auto
     hist_bins: int = 32  # histogram bins, shared by all layers (32: smooth in a panel, compact in the log)
     preset: str = "default"  # which preset the run started from (for the record)
-    data: str = "built-in"  # where the words came from (for the record)
+    data: str = BUILTIN_DATA  # where the words came from (for the record): a path, or BUILTIN_DATA
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first out-of-range field; return self when all is well."""
@@ -45,8 +51,10 @@ class TrainConfig:
             value = getattr(self, name)
             if value is None and name in _OPTIONAL:
                 continue
-            if not _is_int(value) or value < minimum:
-                raise ConfigError(f"{_flag(name)} must be a whole number of at least {minimum} (got {value!r})")
+            maximum = _WHOLE_NUMBER_MAXIMUMS.get(name)
+            if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
+                bound = f"of at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+                raise ConfigError(f"{_flag(name)} must be a whole number {bound} (got {value!r})")
         if not isinstance(self.batchnorm, bool):
             raise ConfigError(f"batchnorm must be true or false (got {self.batchnorm!r})")
         if self.batch_size < 2 and self.batchnorm:
@@ -62,6 +70,11 @@ class TrainConfig:
         if self.hist_bins > 1000:
             raise ConfigError(f"hist_bins must be at most 1000 (got {self.hist_bins!r})")
         return self
+
+    @property
+    def sample_seed(self) -> int:
+        """Seed of the sampling generator: the lecture's seed + 10, wrapped into 0 .. MAX_SEED."""
+        return (self.seed + SAMPLE_SEED_OFFSET) % (MAX_SEED + 1)
 
     @property
     def decay_step(self) -> int:
@@ -114,6 +127,8 @@ _WHOLE_NUMBER_MINIMUMS = {
     "hist_bins": 2,
 }
 _OPTIONAL = {"eval_every", "lr_decay_step"}
+# Whole-number fields with a largest allowed value.
+_WHOLE_NUMBER_MAXIMUMS = {"seed": MAX_SEED}
 
 
 def _flag(name: str) -> str:
@@ -175,3 +190,18 @@ LECTURE = TrainConfig(
 )
 
 PRESETS: dict[str, TrainConfig] = {"default": TrainConfig(), "lecture": LECTURE}
+
+
+def lecture_data_note(config: TrainConfig) -> str | None:
+    """One line for a lecture-preset run on the built-in names, else None.
+
+    The built-in list is not the lecture's names.txt, so such a run cannot show the
+    notebook's numbers (its step-0 loss is 3.2983, the notebook's 3.2870). The run goes on;
+    front-ends show the line (headless: stderr).
+    """
+    if config.preset != "lecture" or config.data != BUILTIN_DATA:
+        return None
+    return (
+        "note: --preset lecture is training on the built-in names, not the lecture's names.txt, so its numbers "
+        "will not match the notebook's; for those give --data path/to/names.txt"
+    )

@@ -8,10 +8,14 @@ import torch
 import torch.nn.functional as F
 
 from core.model import MLP
+from core.text import printable
 
 # Evaluate in chunks so a large split never holds every layer's activations at once.
 EVAL_CHUNK = 2_048
-MAX_NAME_LENGTH = 40  # a sample that never emits '.' is cut here, so sampling always ends
+# A sample that never emits the end token is cut at twice the longest training word (the
+# model has never seen a word that long), and never before this floor, so sampling ends.
+MIN_SAMPLE_CAP = 16
+CUT_MARK = "…"  # shown after a sample that was cut at the cap
 
 
 @torch.no_grad()
@@ -30,18 +34,35 @@ def split_loss(model: MLP, X: torch.Tensor, Y: torch.Tensor) -> float:
         model.set_training(True)
 
 
+def sample_cap(longest_word: int) -> int:
+    """Characters a sample may reach before it is cut: twice `longest_word`, at least MIN_SAMPLE_CAP."""
+    return max(2 * longest_word, MIN_SAMPLE_CAP)
+
+
 @torch.no_grad()
 def sample_names(
-    model: MLP, itos: dict[int, str] | list[str], block_size: int, count: int, generator: torch.Generator
-) -> list[str]:
-    """Sample `count` names in parallel, each until its '.' (index 0) or MAX_NAME_LENGTH characters."""
+    model: MLP,
+    itos: dict[int, str] | list[str],
+    block_size: int,
+    count: int,
+    generator: torch.Generator,
+    longest_word: int,
+) -> list[tuple[str, bool]]:
+    """Sample `count` names in parallel, each until its end token (index 0) or the cap.
+
+    Returns one `(name, cut)` pair per name, in sampling order: `name` holds the characters
+    before the end token (the end token itself is never part of it), `cut` is True when the
+    name reached `sample_cap(longest_word)` characters without the model ending it. An empty
+    list when the model's distribution is not finite (a diverged model).
+    """
     device = model.C.device
+    cap = sample_cap(longest_word)
     model.set_training(False)
     try:
         context = torch.zeros((count, block_size), dtype=torch.long, device=device)
         rows: list[list[int]] = [[] for _ in range(count)]
         done = [False] * count
-        for _ in range(MAX_NAME_LENGTH):
+        for _ in range(cap + 1):  # cap characters, then one more draw that may end the name
             probs = F.softmax(model.forward(context), dim=1).cpu()
             if not torch.isfinite(probs).all():
                 return []  # a diverged model has no distribution to sample from
@@ -51,13 +72,21 @@ def sample_names(
                 if not done[row]:
                     if i == 0:
                         done[row] = True
-                    else:
+                    elif len(rows[row]) < cap:
                         rows[row].append(i)
             if all(done):
                 break
-        return ["".join(itos[i] for i in row) for row in rows]
+        return [("".join(itos[i] for i in row), not ended) for row, ended in zip(rows, done)]
     finally:
         model.set_training(True)
+
+
+def shown_samples(names: list, cut: list | None = None) -> list[str]:
+    """A `samples` record's names made ready for a terminal: each through core.text.printable (a replayed log is
+    untrusted), CUT_MARK after each cut one. `cut` missing, short or not a list counts as all False (older logs)."""
+    cut = cut if isinstance(cut, list) else []
+    marks = [CUT_MARK if i < len(cut) and cut[i] is True else "" for i in range(len(names))]
+    return [printable(str(name)) + mark for name, mark in zip(names, marks)]
 
 
 def is_finite(value: float) -> bool:

@@ -34,7 +34,6 @@ from data.dataset import Splits, make_splits
 PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence checks)
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again
 SAMPLE_COUNT = 8  # names sampled at each evaluation
-SAMPLING_SEED_OFFSET = 10  # the lecture samples from torch.Generator().manual_seed(seed + 10)
 _QUIT = object()  # the run ended because the thread must end
 
 
@@ -166,8 +165,8 @@ class Trainer:
         state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
         configs = [variant.config for variant in state.variants]
         engine = make_engine(configs, splits.vocab.size, *state.eval_data["train"], state.device)
-        seed = config.seed + SAMPLING_SEED_OFFSET  # the lecture's sampling seed
-        state.sample_generators = [torch.Generator().manual_seed(seed) for _ in state.variants]
+        # the lecture's sampling generator (seed + 10), one per variant so each samples as its single run
+        state.sample_generators = [torch.Generator().manual_seed(config.sample_seed) for _ in state.variants]
         return engine, splits
 
     def _run_start_record(self, state: RunState, engine=None, splits: Splits | None = None) -> dict:
@@ -332,9 +331,9 @@ class Trainer:
                 **by_variant[v],
             }
             self._emit(record)
-        self._checkdivergence(state, engine, losses, windows, index)
+        self._check_divergence(state, engine, losses, windows, index)
 
-    def _checkdivergence(self, state: RunState, engine, losses, windows, index: int) -> None:
+    def _check_divergence(self, state: RunState, engine, losses, windows, index: int) -> None:
         """Freeze each live variant whose loss is not finite or far above the uniform guess's."""
         for v in state.live():
             message = divergence(losses[v], windows[v], index, state, v)
@@ -373,7 +372,7 @@ class Trainer:
             record["losses"] = [_finite_or_none(loss) for loss in losses]
         self._emit(record)
         # A NaN between stats ticks: check now rather than at the next tick.
-        self._checkdivergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
+        self._check_divergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
 
     def _emit_state(self, state: RunState) -> None:
         lrs = state.lrs()
@@ -402,8 +401,17 @@ class Trainer:
         for v in state.live():
             model = engine.variant_model(v)
             generator = state.sample_generators[v]
-            names = sample_names(model, splits.vocab.itos, state.config.block_size, count, generator)
-            record = {"event": Event.SAMPLES, "run": state.run, "variant": v, "step": state.step, "names": names}
+            sampled = sample_names(
+                model, splits.vocab.itos, state.config.block_size, count, generator, splits.longest_word
+            )
+            record = {
+                "event": Event.SAMPLES,
+                "run": state.run,
+                "variant": v,
+                "step": state.step,
+                "names": [name for name, _ in sampled],
+                "cut": [was_cut for _, was_cut in sampled],
+            }
             if asked:
                 record["asked"] = True
             self._emit(record)

@@ -5,28 +5,57 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .words import END_TOKEN, MIN_WORDS, WordsError
+from .words import MIN_WORDS, WordsError
+
+# The lecture's end-of-word token, index 0: it ends every word and pads the empty context.
+LECTURE_END_TOKEN = "."
+# End tokens for words that hold '.' themselves ("mr. mime"), the first the words lack wins:
+# the control pictures SYMBOL FOR END OF TEXT / END OF TRANSMISSION (drawn as small "ETX",
+# "EOT") and the pilcrow, none of them a letter of a name.
+END_TOKEN_CANDIDATES = ("\u2403", "\u2404", "\u00b6")
+# Last resort: a private-use character. The words loader refuses private use (core.text), so
+# for a loaded words file the first of these is always free.
+_PRIVATE_USE = range(0xE000, 0xF900)
+
+
+def choose_end_token(alphabet: Iterable[str]) -> str:
+    """The end-of-word token for words made of `alphabet`: '.' unless they hold it, else a token they lack."""
+    alphabet = set(alphabet)
+    if LECTURE_END_TOKEN not in alphabet:
+        return LECTURE_END_TOKEN
+    for ch in chain(END_TOKEN_CANDIDATES, map(chr, _PRIVATE_USE)):
+        if ch not in alphabet:
+            return ch
+    raise ValueError("the words use every candidate end-of-word token")
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The characters of the words, index 0 being the end-of-word token '.', as the lecture builds it."""
+    """The characters of the words, index 0 being the end-of-word token, as the lecture builds it.
 
-    chars: list[str]
+    The end token is '.' as in the lecture, unless the words hold '.' themselves: then it is
+    the first of END_TOKEN_CANDIDATES the words lack (U+2403 "␃" in practice), and '.' is an
+    ordinary character at its sorted place. Readers tell the end token by position, never by
+    value: it is always `chars[0]` (the first character of the run log's `vocab` string), and
+    it is never a character of the words; every other character is one of the words'.
+    """
+
+    chars: list[str]  # chars[0] is the end-of-word token, then the words' sorted distinct characters
     stoi: dict[str, int] = field(init=False, repr=False, compare=False)
     itos: dict[int, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         chars = list(self.chars)
-        if not chars or chars[0] != END_TOKEN or END_TOKEN in chars[1:]:
-            raise ValueError(f"vocabulary must start with {END_TOKEN!r} and hold it once, got {chars[:5]!r}")
-        if len(set(chars)) != len(chars) or any(len(c) != 1 for c in chars):
-            raise ValueError("vocabulary characters must be distinct single characters")
+        if not chars:
+            raise ValueError("vocabulary needs at least its end-of-word token")
+        if len(set(chars)) != len(chars) or any(not isinstance(c, str) or len(c) != 1 for c in chars):
+            raise ValueError(f"vocabulary characters must be distinct single characters, got {chars[:5]!r}")
         # Frozen dataclass: the derived tables are set once, here.
         object.__setattr__(self, "chars", chars)
         object.__setattr__(self, "stoi", {s: i for i, s in enumerate(chars)})
@@ -34,11 +63,14 @@ class Vocabulary:
 
     @classmethod
     def from_words(cls, words: Iterable[str]) -> Vocabulary:
-        """Build the lecture's vocabulary: '.' then the words' sorted distinct characters."""
+        """Build the lecture's vocabulary: the end token (see choose_end_token), then the sorted distinct characters."""
         seen = sorted(set("".join(words)))
-        if END_TOKEN in seen:
-            raise ValueError(f"a word contains {END_TOKEN!r}, the end-of-word token")
-        return cls([END_TOKEN, *seen])
+        return cls([choose_end_token(seen), *seen])
+
+    @property
+    def end_token(self) -> str:
+        """The end-of-word token, index 0: '.' unless the words hold '.'."""
+        return self.chars[0]
 
     def __hash__(self) -> int:
         """Hash by the characters, so a vocabulary can key a cache despite its list field."""
@@ -57,7 +89,7 @@ class Vocabulary:
             raise ValueError(f"character {exc.args[0]!r} is not in the vocabulary") from None
 
     def decode(self, ids: Iterable[int]) -> str:
-        """Return the characters of the token ids ('.' for 0)."""
+        """Return the characters of the token ids (the end token for 0)."""
         return "".join(self.itos[int(i)] for i in ids)
 
     def codepoint_table(self, max_codepoint: int) -> np.ndarray:
@@ -89,10 +121,12 @@ def build_examples(words: Sequence[str], vocab: Vocabulary, block_size: int) -> 
     words = list(words)
     if not words:
         return torch.zeros((0, block_size), dtype=torch.int64), torch.zeros(0, dtype=torch.int64)
-    # Lay every word out as block_size '.' (the empty context), the word, then its '.' target:
-    # since '.' is id 0, the window before each target is exactly the lecture's rolled context.
-    pad = END_TOKEN * block_size
-    ids = _encode_all(pad + (END_TOKEN + pad).join(words) + END_TOKEN, vocab)
+    # Lay every word out as block_size end tokens (the empty context), the word, then its end
+    # target: since the end token is id 0, the window before each target is exactly the
+    # lecture's rolled context.
+    end = vocab.end_token
+    pad = end * block_size
+    ids = _encode_all(pad + (end + pad).join(words) + end, vocab)
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     segment = lengths + block_size + 1
     starts = np.cumsum(segment) - segment
@@ -114,6 +148,7 @@ class Splits:
     test: tuple[torch.Tensor, torch.Tensor]
     vocab: Vocabulary
     n_words: int
+    longest_word: int  # characters in the longest training word (sampling's length cap follows it)
 
 
 def make_splits(words: Sequence[str], block_size: int, shuffle_seed: int = 42) -> Splits:
@@ -131,4 +166,5 @@ def make_splits(words: Sequence[str], block_size: int, shuffle_seed: int = 42) -
         test=build_examples(words[n2:], vocab, block_size),
         vocab=vocab,
         n_words=len(words),
+        longest_word=max(map(len, words[:n1]), default=0),
     )

@@ -62,7 +62,8 @@ BAD_FILES = {
     "blank": b"\n\n  \n",
     "binary": b"\x00\x01\x02abc\n" * 10,
     "latin1": "café\n".encode("latin-1") * 20,
-    "dots": b"a.b\n" * 20,
+    "escape": b"ann\x1b]0;title\x07\n" * 20,
+    "bidi": "abc\u202edef\n".encode() * 20,
     "few": b"ann\nbob\n",
 }
 

@@ -13,20 +13,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data import Splits, Vocabulary, WordsError, build_examples, load_words, make_splits
+from data.dataset import END_TOKEN_CANDIDATES, choose_end_token
 
 REPO = Path(__file__).resolve().parents[1]
 LECTURE_NAMES = REPO.parent / "shared" / "data" / "names.txt"
 
 
-def lecture_examples(words, block_size):
-    """The lecture's build_dataset loop, verbatim but for taking the vocabulary as an argument."""
+def lecture_examples(words, block_size, end="."):
+    """The lecture's build_dataset loop, verbatim but for taking the vocabulary and end token as arguments."""
     chars = sorted(list(set("".join(words))))
     stoi = {s: i + 1 for i, s in enumerate(chars)}
-    stoi["."] = 0
+    stoi[end] = 0
     X, Y = [], []
     for w in words:
         context = [0] * block_size
-        for ch in w + ".":
+        for ch in w + end:
             ix = stoi[ch]
             X.append(context)
             Y.append(ix)
@@ -57,12 +58,32 @@ def test_vocabulary_is_the_lectures():
 
 
 def test_vocabulary_rejects_bad_input():
-    with pytest.raises(ValueError):
-        Vocabulary.from_words(["a.b"])
-    with pytest.raises(ValueError):
-        Vocabulary(["a", "."])
+    for chars in ([], [".", "a", "a"], [".", "ab"], [".", 1]):
+        with pytest.raises(ValueError):
+            Vocabulary(chars)
     with pytest.raises(ValueError):
         Vocabulary.from_words(["ab"]).encode("abc")
+
+
+POKEMON = ["mr. mime", "mime jr.", "pikachu", "farfetch'd", "porygon-z", "type: null", "ho-oh", "eevee"]
+
+
+def test_words_holding_dot_get_an_end_token_outside_their_alphabet():
+    vocab = Vocabulary.from_words(POKEMON)
+    end = vocab.end_token
+    assert end == "\u2403" and vocab.chars[0] == end and vocab.stoi[end] == 0
+    assert not any(end in word for word in POKEMON)
+    assert vocab.chars[1:] == sorted(set("".join(POKEMON))) and "." in vocab.chars[1:]
+    X, Y = build_examples(POKEMON, vocab, 3)
+    X_ref, Y_ref, stoi = lecture_examples(POKEMON, 3, end=end)
+    assert vocab.stoi == stoi and torch.equal(X, X_ref) and torch.equal(Y, Y_ref)
+    assert vocab.decode(Y.tolist()) == "".join(w + end for w in POKEMON)
+
+
+def test_the_end_token_is_dot_unless_the_words_hold_it():
+    assert choose_end_token("abc") == "." and Vocabulary.from_words(["emma"]).end_token == "."
+    assert choose_end_token(".\u2403") == "\u2404"
+    assert choose_end_token("." + "".join(END_TOKEN_CANDIDATES)) == "\ue000"
 
 
 @pytest.mark.parametrize("block_size", [1, 3, 8])
@@ -113,6 +134,21 @@ def test_property_build_examples(words, block_size):
     assert torch.equal(X, X_ref) and torch.equal(Y, Y_ref)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet=st.sampled_from(".a\u2403b\u2404\u00b6"), min_size=1, max_size=8), max_size=20),
+    block_size=st.integers(1, 4),
+)
+def test_property_any_end_token_builds_the_lectures_examples(words, block_size):
+    vocab = Vocabulary.from_words(words)
+    end = vocab.end_token
+    assert vocab.stoi[end] == 0 and not any(end in word for word in words)
+    assert end == "." or "." in "".join(words)
+    X, Y = build_examples(words, vocab, block_size)
+    X_ref, Y_ref, _ = lecture_examples(words, block_size, end=end)
+    assert torch.equal(X, X_ref) and torch.equal(Y, Y_ref)
+
+
 def test_make_splits_follows_the_lecture():
     words = some_words(500, seed=7)
     original = list(words)
@@ -123,6 +159,7 @@ def test_make_splits_follows_the_lecture():
     random.shuffle(shuffled)
     n1, n2 = int(0.8 * len(shuffled)), int(0.9 * len(shuffled))
     assert isinstance(splits, Splits) and splits.n_words == 500
+    assert splits.longest_word == max(len(w) for w in shuffled[:n1])
     assert splits.vocab == Vocabulary.from_words(words)
     for (X, Y), part in zip((splits.train, splits.val, splits.test), (shuffled[:n1], shuffled[n1:n2], shuffled[n2:])):
         X_ref, Y_ref, _ = lecture_examples(part, 3)

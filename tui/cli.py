@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 
-from core.config import PRESETS, ConfigError, TrainConfig, parse_gain
+from core.config import BUILTIN_DATA, PRESETS, ConfigError, TrainConfig, lecture_data_note, parse_gain
 from core.devices import check_cuda_requested
 from core.runlog import RunLog, RunLogError, default_path
 
@@ -28,12 +29,13 @@ examples:
   makemore-tui --no-batchnorm --gain 5/3         the lecture's "no BatchNorm" experiment
   makemore-tui --headless --steps 2000           train without a UI, print tables
   makemore-tui --headless --preset lecture --data names.txt --steps 1001 --stats-every 1000
-  makemore-tui replay runs/run-20261126-101500-42.jsonl
+  makemore-tui replay runs/run-20261126-101500-42.jsonl   view a recorded run (no other flags)
 
 presets:
   default   BatchNorm on, gain 5/3, the fast engine, lr 0.1 then 0.01 for the last quarter
   lecture   the notebook exactly: gain 1, lr 0.1 then 0.01 from step 150000 of 200000,
-            the from-scratch layers and autograd (reproduces its printed statistics)
+            the from-scratch layers and autograd; reproduces its printed statistics
+            given the lecture's names.txt (--data path/to/names.txt)
 
 Every run is recorded as JSON Lines (default under ./runs/, see --run-log).
 exit codes: 0 done, 1 unexpected failure, 2 bad input or usage, 3 the run diverged,
@@ -66,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser for every flag of DESIGN §2."""
     parser = _Parser(
         prog="makemore-tui",
+        usage="%(prog)s [--headless] [flags]\n       %(prog)s replay RUN.jsonl",
+        allow_abbrev=False,  # a mistyped flag gets "did you mean", never a silent guess
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -99,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="learning rate; divided by 10 for the last quarter of steps (default 0.1)",
     )
     parser.add_argument(
-        "--seed", type=_whole_number, metavar="N", help="torch generator seed (default 2147483647, the lecture's)"
+        "--seed",
+        type=_whole_number,
+        metavar="N",
+        help="torch generator seed, 0 to 2^64-1 (default 2147483647, the lecture's)",
     )
     parser.add_argument("--embd", type=_whole_number, metavar="N", help="embedding size per character (default 10)")
     parser.add_argument("--hidden", type=_whole_number, metavar="N", help="neurons per hidden layer (default 100)")
@@ -126,10 +133,74 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)"
     )
-    sub = parser.add_subparsers(dest="command", metavar="replay RUN.jsonl")
-    replay = sub.add_parser("replay", help="view a recorded run log on the app's screen")
-    replay.add_argument("log", metavar="RUN.jsonl", help="a run log written by makemore-tui")
     return parser
+
+
+def build_replay_parser() -> argparse.ArgumentParser:
+    """The parser of `makemore-tui replay RUN.jsonl`: one run log, no flags but --help."""
+    replay = _Parser(
+        prog="makemore-tui replay",
+        description="View a recorded run log on the app's screen (training flags do not apply: the log holds its "
+        "runs' settings).",
+        allow_abbrev=False,
+    )
+    replay.add_argument("log", metavar="RUN.jsonl", help="a run log written by makemore-tui (default under ./runs/)")
+    return replay
+
+
+def parse_command_line(argv: list[str]) -> argparse.Namespace:
+    """Parse `replay RUN.jsonl` or the training flags; a usage error exits 2 with one line naming what was not
+    understood (an unknown flag with the nearest known one, a stray argument, flags given to replay)."""
+    if argv and argv[0] == "replay":
+        replay = build_replay_parser()
+        args, extra = replay.parse_known_args(argv[1:])
+        if extra:
+            replay.error(_replay_extra(extra))
+        args.command = "replay"
+        return args
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(_not_understood(extra[0], parser))
+    args.command = None
+    return args
+
+
+def _flags(parser: argparse.ArgumentParser) -> list[str]:
+    return [flag for flag in parser._option_string_actions if flag.startswith("--")]
+
+
+def _is_flag(word: str) -> bool:
+    return word.startswith("-") and word != "-"
+
+
+def _not_understood(word: str, parser: argparse.ArgumentParser) -> str:
+    """One line about the first word the training parser did not understand."""
+    if word == "replay":
+        return "replay comes first and takes no training flags: makemore-tui replay RUN.jsonl"
+    if _is_flag(word):
+        flag = word.split("=", 1)[0]
+        known = _flags(parser)
+        # a cut-short flag (--batch) may start several; else the nearest spelling (--stepz)
+        nearest = [f for f in known if f.startswith(flag)] or difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
+        return f"unknown flag {flag}" + (f"; did you mean {' or '.join(nearest)}?" if nearest else "")
+    if word.endswith(".jsonl"):
+        hint = f"to view a run log: makemore-tui replay {word}"
+    elif word.endswith(".txt") or os.path.isfile(word):
+        hint = f"for a words file: --data {word}"
+    else:
+        hint = "a flag's value goes right after it, e.g. --steps 1000"
+    return f"unexpected argument {word!r}; {hint}"
+
+
+def _replay_extra(extra: list[str]) -> str:
+    """One line about what `replay` was given beyond its one run log."""
+    flag = next((word.split("=", 1)[0] for word in extra if _is_flag(word)), None)
+    if flag is None:
+        return f"unexpected argument {extra[0]!r}: replay takes one run log"
+    if flag in _flags(build_parser()):
+        return f"training flag {flag} given to replay: a replay takes no flags, the run log holds its runs' settings"
+    return f"unknown flag {flag}: replay takes only RUN.jsonl (and --help)"
 
 
 # flag name -> TrainConfig field, for flags that map one to one
@@ -155,13 +226,13 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     changes = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
     if args.gain is not None:
         changes["gain"] = parse_gain(args.gain)
-    changes["data"] = args.data or "built-in"
+    changes["data"] = args.data or BUILTIN_DATA
     return PRESETS[args.preset].replace(**changes)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `makemore-tui` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args = parse_command_line(sys.argv[1:] if argv is None else list(argv))
     try:
         if args.command == "replay":
             return _replay(args.log)
@@ -178,7 +249,7 @@ def _train(args: argparse.Namespace) -> int:
     if config.device == "cuda":
         check_cuda_requested()
     try:
-        words = load_words(args.data)
+        words = load_words(args.data, notice=_tell)
     except WordsError as error:
         print(f"makemore-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -188,8 +259,17 @@ def _train(args: argparse.Namespace) -> int:
         if args.headless:
             from tui.headless import run_headless
 
+            note = lecture_data_note(config)
+            if note:
+                _tell(note)  # the run goes on
+
             return run_headless(config, words, run_log)
         return _run_app(config, words, run_log)
+
+
+def _tell(line: str) -> None:
+    """One line for the user on stderr, as every message of the command line."""
+    print(f"makemore-tui: {line}", file=sys.stderr)
 
 
 def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:

@@ -10,6 +10,7 @@ from typing import TextIO
 from core.channel import RecordChannel
 from core.commands import Quit
 from core.config import TrainConfig
+from core.evaluate import shown_samples
 from core.health import HealthJudge, layer_name
 from core.records import Event, ExitCode, exit_code_for, is_number, variant_of, variants_of
 from core.runlog import RunLog
@@ -100,7 +101,7 @@ class HeadlessPrinter:
                 f"eval at step {record['step']}: train {_f(record['train'], '.4f')} · val {_f(record['val'], '.4f')}"
             )
         elif event == "samples":
-            self.print("samples: " + " ".join(record["names"]))
+            self.print("samples: " + " ".join(shown_samples(record["names"], record.get("cut"))))
         elif event == "state":
             self.print(f"paused: {record['paused']} · lr {record['lr']:g}")
         elif event in ("error", "log_error"):
