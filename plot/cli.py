@@ -1,7 +1,7 @@
 """`makemore-tui plot RUN.jsonl`: the lecture's five figures of a recorded run, as PNG and SVG files.
 
-`add_plot_parser(subparsers)` adds the subcommand to the main parser and `run_plot(args)` runs
-it (exit code 0, or 2 with one line on stderr for bad input or a missing matplotlib). Nothing
+`add_plot_arguments(parser)` gives the command line's `plot` parser its arguments and
+`run_plot(args)` runs it (exit code 0, or 2 with one line on stderr for bad input or a missing matplotlib). Nothing
 here imports matplotlib at module level: the app and headless never pay for it.
 """
 
@@ -40,11 +40,8 @@ def _whole_number(minimum: int):
     return parse
 
 
-def add_plot_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the `plot` subcommand to an argparse subparsers object; return its parser."""
-    parser = subparsers.add_parser(
-        "plot", help=HELP, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_plot_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Give `parser` (makemore-tui plot's) the command's arguments; return it."""
     parser.add_argument("log", metavar="RUN.jsonl", help="a run log written by makemore-tui")
     parser.add_argument(
         "--run", type=_whole_number(1), metavar="N", help="which run of the log (its run number; default: the last)"

@@ -7,7 +7,6 @@ equals the single run of its config, DESIGN §7), because the engine does not tr
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import subprocess
@@ -20,10 +19,11 @@ import pytest
 from core.config import TrainConfig
 from core.records import Event, layer_histogram
 from core.runlog import RunLog, read_run_log
-from plot.cli import add_plot_parser, run_plot
+from plot.cli import run_plot
 from plot.series import density, has_weight_histograms, nearest_stats, pick_run, split_runs
 from plot.specs import figure_specs
 from tests.conftest import run_to_end
+from tui.cli import parse_command_line
 
 TINY = TrainConfig(
     steps=60, hidden=16, depth=3, stats_every=10, eval_every=20, hist_bins=21, device="cpu", engine="lecture"
@@ -279,10 +279,8 @@ def test_a_compare_shows_the_gains_effect_at_the_first_layer(compare_log):
 
 
 def plot(*argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="makemore-tui")
-    add_plot_parser(parser.add_subparsers(dest="command"))
     out, err = io.StringIO(), io.StringIO()
-    code = run_plot(parser.parse_args(["plot", *argv]), out=out, err=err)
+    code = run_plot(parse_command_line(["plot", *argv]), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 

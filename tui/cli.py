@@ -12,6 +12,10 @@ from core.devices import check_cuda_requested
 from core.runlog import RunLog, RunLogError, default_path
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+USAGE = """\
+%(prog)s [--headless] [flags]
+       %(prog)s replay RUN.jsonl
+       %(prog)s plot RUN.jsonl [--run N] [--step S] [--out DIR]"""
 STOP_GRACE_SECONDS = 10.0  # the most a quit waits for the trainer's final eval and run_end
 
 DESCRIPTION = """\
@@ -30,6 +34,7 @@ examples:
   makemore-tui --headless --steps 2000           train without a UI, print tables
   makemore-tui --headless --preset lecture --data names.txt --steps 1001 --stats-every 1000
   makemore-tui replay runs/run-20261126-101500-42.jsonl   view a recorded run (no other flags)
+  makemore-tui plot runs/run-20261126-101500-42.jsonl     the lecture's figures as PNG and SVG
 
 presets:
   default   BatchNorm on, gain 5/3, the fast engine, lr 0.1 then 0.01 for the last quarter
@@ -68,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser for every flag of DESIGN §2."""
     parser = _Parser(
         prog="makemore-tui",
-        usage="%(prog)s [--headless] [flags]\n       %(prog)s replay RUN.jsonl",
+        usage=USAGE,
         allow_abbrev=False,  # a mistyped flag gets "did you mean", never a silent guess
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -148,9 +153,28 @@ def build_replay_parser() -> argparse.ArgumentParser:
     return replay
 
 
+def build_plot_parser() -> argparse.ArgumentParser:
+    """The parser of `makemore-tui plot RUN.jsonl [--run N] [--step S] [--out DIR]`."""
+    from plot.cli import DESCRIPTION as PLOT_DESCRIPTION
+    from plot.cli import add_plot_arguments
+
+    parser = _Parser(
+        prog="makemore-tui plot",
+        description=PLOT_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    return add_plot_arguments(parser)
+
+
 def parse_command_line(argv: list[str]) -> argparse.Namespace:
-    """Parse `replay RUN.jsonl` or the training flags; a usage error exits 2 with one line naming what was not
-    understood (an unknown flag with the nearest known one, a stray argument, flags given to replay)."""
+    """Parse `replay RUN.jsonl`, `plot RUN.jsonl …` or the training flags; a usage error exits 2 with one line
+    naming what was not understood (an unknown flag with the nearest known one, a stray argument, flags given to
+    replay)."""
+    if argv and argv[0] == "plot":
+        args = build_plot_parser().parse_args(argv[1:])
+        args.command = "plot"
+        return args
     if argv and argv[0] == "replay":
         replay = build_replay_parser()
         args, extra = replay.parse_known_args(argv[1:])
@@ -236,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "replay":
             return _replay(args.log)
+        if args.command == "plot":
+            from plot.cli import run_plot
+
+            return run_plot(args)
         return _train(args)
     except (ConfigError, RunLogError) as error:
         print(f"makemore-tui: {error}", file=sys.stderr)
