@@ -83,6 +83,7 @@ class HeadlessPrinter:
             Event.RUN_END: self._on_run_end,
             Event.ERROR: self._on_error,
             Event.LOG_ERROR: self._on_error,
+            "warning": self._on_error,  # a library warning as a record (Event.WARNING, on main since 83c52d4)
         }
         self._new_run([""], [{}])
 

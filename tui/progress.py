@@ -160,7 +160,8 @@ class RichDisplay:
 
     def write(self, lines: Iterable[str]) -> None:
         """Print lines above the bar, verbatim (no markup, no highlighting)."""
-        self._guard(lambda: [self.console.out(line, highlight=False) for line in lines])
+        text = "\n".join(lines)
+        self._guard(lambda: self.console.out(text, highlight=False))  # one print: the bar redraws once
 
     def progress(self, record: Mapping, total: int) -> None:
         """Move the bar and redraw it."""
