@@ -165,6 +165,22 @@ def test_each_hint_once_and_the_runs_table_last():
     assert "steps 1000 · BN off · gain 3" in lines[runs + 2] and lines[-1].endswith("finished")
 
 
+def test_errors_and_warnings_are_warning_lines_escaped():
+    records = [
+        {"event": "log_error", "message": "the run log stopped: [Errno 28] No space left on device"},
+        {"event": "warning", "run": 1, "message": "UserWarning: odd\x1b[31m"},
+        {"event": "run_start", "run": 2, "config": SMALL.to_dict(), "device": "cuda"},  # setup failed: no data
+        {"event": "run_end", "run": 2, "step": 0, "reason": "error", "message": "no CUDA device\r\nfake line"},
+    ]
+    lines = printed(records).splitlines()
+    assert lines[:2] == [
+        "warning: the run log stopped: [Errno 28] No space left on device",
+        "warning: UserWarning: odd\\x1b[31m",
+    ]
+    assert lines[2].startswith("run 2 · cuda · ? engine · BN on") and lines[3].startswith("run 2 error after 0 steps")
+    assert lines[3].endswith(": no CUDA device\\r\\nfake line")
+
+
 def test_the_printer_refuses_an_unknown_tables_choice():
     with pytest.raises(ValueError, match="evals, every, none"):
         HeadlessPrinter(io.StringIO(), tables="sometimes")

@@ -64,7 +64,6 @@ class HeadlessPrinter:
     ):
         if tables not in TABLE_CHOICES:
             raise ValueError(f"tables must be one of {', '.join(TABLE_CHOICES)} (got {tables!r})")
-        self.out = out
         self.total_steps = total_steps
         self.tables = tables
         self.display = display or make_display(out, clock)
@@ -145,12 +144,13 @@ class HeadlessPrinter:
         config = variants[0]["config"]
         steps = config.get("steps")
         self.total_steps = steps if isinstance(steps, int) else self.total_steps
-        sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
         lines = [
             f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · "
-            f"{_config_summary(config)}",
-            f"  {len(vocab)} characters · {sizes} · {self.total_steps} steps",
+            f"{_config_summary(config)}"
         ]
+        if vocab:  # a run whose setup failed (bad device, say) has no data sizes
+            sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
+            lines.append(f"  {len(vocab)} characters · {sizes} · {self.total_steps} steps")
         if self.compare:
             lines += legend(self._labels, self.width)
         self.print(*lines)
