@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -87,8 +85,3 @@ def shown_samples(names: list, cut: list | None = None) -> list[str]:
     cut = cut if isinstance(cut, list) else []
     marks = [CUT_MARK if i < len(cut) and cut[i] is True else "" for i in range(len(names))]
     return [printable(str(name)) + mark for name, mark in zip(names, marks)]
-
-
-def is_finite(value: float) -> bool:
-    """True for a real, finite loss."""
-    return isinstance(value, float) and math.isfinite(value)

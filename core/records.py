@@ -82,6 +82,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad input or usage: one line on stderr says what to do
     DIVERGED = 3  # the run diverged
     INTERRUPTED = 130  # headless: ctrl+c, SIGTERM or SIGHUP
+    OUTPUT_CLOSED = 141  # headless: its stdout closed (`| head`); 128 + SIGPIPE, as `yes | head -1` reports
 
 
 def exit_code_for(end: Mapping | None) -> ExitCode:

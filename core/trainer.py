@@ -14,7 +14,8 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 
@@ -78,18 +79,24 @@ class Trainer:
         """Queue a command for the trainer; never blocks."""
         self._commands.put(command)
 
-    def capture_warnings(self) -> None:
-        """Show library warnings (torch's UserWarnings, …) as `warning` records, not on stderr.
+    @contextmanager
+    def warnings_captured(self) -> Iterator[None]:
+        """While inside: library warnings (torch's UserWarnings, …) become `warning` records, not stderr lines.
 
-        Process-wide (Python's `warnings.showwarning`): a front-end calls it once, so a warning
-        from any thread reaches the run log and the viewer instead of breaking the screen.
+        Process-wide (Python's `warnings.showwarning`, restored on the way out): a front-end wraps
+        its whole session in it, so a warning from any thread reaches the run log and the viewer
+        instead of breaking the screen.
         """
 
         def show(message, category, filename, lineno, file=None, line=None) -> None:
             text = f"{category.__name__}: {message}"
             self._emit({"event": Event.WARNING, "run": self._run_count, "message": text})
 
-        warnings.showwarning = show
+        saved, warnings.showwarning = warnings.showwarning, show
+        try:
+            yield
+        finally:
+            warnings.showwarning = saved
 
     def close(self, timeout: float = 1.0) -> bool:
         """Ask the thread to quit and wait up to `timeout` s; True if it ended."""

@@ -142,13 +142,14 @@ def stats_record(run: int, step: int, config: TrainConfig, satmap: bool = True) 
     return record
 
 
-def run_start_record(config: TrainConfig, run: int = 1) -> dict:
-    """A run_start record as the trainer writes it."""
+def run_start_record(config: TrainConfig, run: int = 1, variants: list[tuple[str, TrainConfig]] | None = None) -> dict:
+    """A run_start record as the trainer writes it (a compare's when `variants` lists (label, config) pairs)."""
+    variants = variants or [("", config)]
     return {
         "event": Event.RUN_START,
         "run": run,
         "config": config.to_dict(),
-        "variants": [{"label": "", "config": config.to_dict()}],
+        "variants": [{"label": label, "config": variant.to_dict()} for label, variant in variants],
         "device": "cpu",
         "engine": "lecture",
         "vocab": VOCAB,
@@ -200,6 +201,54 @@ def recorded_run(
             }
         )
     return records
+
+
+def compare_run(
+    variants: list[tuple[str, TrainConfig]], run: int = 1, diverge: dict[int, int] | None = None
+) -> list[dict]:
+    """The records of a compare run in trainer order: each stats tick holds every live variant's stats.
+
+    `diverge` maps a variant to the stats step where its loss turns NaN: that tick's stats carry
+    loss None, a `variant_end` (reason diverged, step S + 1 as the trainer counts) follows, and the
+    variant has no records after it. Evals every 500 steps (before that step's stats, as the trainer orders
+    them) and at the end, samples at the end.
+    """
+    diverge = diverge or {}
+    base = variants[0][1]
+    records, ended = [run_start_record(base, run, variants)], set()
+
+    def evals(step: int) -> list[dict]:
+        return [
+            {"event": Event.EVAL, "run": run, "variant": v, "step": step, "train": 2.3 - v / 100, "val": 2.35}
+            for v in range(len(variants))
+            if v not in ended
+        ]
+
+    for step in range(0, base.steps + 1, base.stats_every):
+        if step and step % 500 == 0 and step < base.steps:
+            records += evals(step)  # after `step` steps are done, before step `step` is measured
+        live = [v for v in range(len(variants)) if v not in ended]
+        for v in live:
+            stats = {**stats_record(run, step, variants[v][1], satmap=False), "variant": v}
+            if diverge.get(v) == step:
+                stats["loss"] = None
+            records.append(stats)
+        for v in (v for v in live if diverge.get(v) == step):
+            ended.add(v)
+            message = f"the loss became nan at step {step}: training diverged"
+            records.append(
+                {"event": Event.VARIANT_END, "run": run, "variant": v, "step": step + 1, "reason": "diverged"}
+                | {"message": message}
+            )
+        losses = [None if v in ended else 2.4 + 0.1 * v for v in range(len(variants))]
+        records.append({"event": Event.PROGRESS, "run": run, "step": step, "steps_per_sec": 400.0, "losses": losses})
+    records += evals(base.steps) + [
+        {"event": Event.SAMPLES, "run": run, "variant": v, "step": base.steps, "names": ["mora", f"v{v}"]}
+        for v in range(len(variants))
+        if v not in ended
+    ]
+    end = {"event": Event.RUN_END, "run": run, "step": base.steps, "reason": "finished", "seconds": 2.0}
+    return records + [end | {"steps_per_sec": 500.0}]
 
 
 def filled_channel(records: list[dict]) -> RecordChannel:

@@ -114,7 +114,7 @@ def test_headless_run_prints_tables_and_leaves_a_complete_log(capsys, tmp_path, 
     )
     assert code == 0
     out = capsys.readouterr().out
-    assert "saturated:" in out and "grad:data ratio" in out and "eval at step 60" in out and "samples:" in out
+    assert "saturated:" in out and "grad:data ratio" in out and "eval at step 60" in out and "samples at step" in out
     records = read_run_log(log)
     assert records[0]["event"] == "run_start" and records[-1]["event"] == "run_end"
     assert [r["step"] for r in records if r["event"] == "stats"] == [0, 25, 50, 59]

@@ -171,14 +171,12 @@ def test_library_warnings_become_records_not_stderr(small_words, monkeypatch, ca
 
     monkeypatch.setattr(trainer_module, "sample_names", sample_with_a_warning)
     saved = warnings.showwarning
-    try:
-        channel, seen = RecordChannel(maxsize=10**9), []
-        trainer = Trainer(TINY.replace(steps=20), small_words, channel=channel, exit_when_done=True)
-        trainer.capture_warnings()
+    channel, seen = RecordChannel(maxsize=10**9), []
+    trainer = Trainer(TINY.replace(steps=20), small_words, channel=channel, exit_when_done=True)
+    with trainer.warnings_captured():
         trainer.start()
         warned = wait_for(channel, seen, lambda r: r["event"] == "warning")
         assert trainer.join(timeout=20)
-    finally:
-        warnings.showwarning = saved
+    assert warnings.showwarning is saved
     assert "degrees of freedom" in warned["message"] and warned["run"] == 1
     assert "degrees of freedom" not in capfd.readouterr().err

@@ -44,7 +44,7 @@ presets:
 
 Every run is recorded as JSON Lines (default under ./runs/, see --run-log).
 exit codes: 0 done, 1 unexpected failure, 2 bad input or usage, 3 the run diverged,
-130 interrupted."""
+130 interrupted, 141 headless output closed (e.g. | head)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -134,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=("auto", "lecture", "fused"),
         help="lecture: the notebook's layers and autograd; fused: faster, same math",
+    )
+    parser.add_argument(
+        "--tables",
+        choices=("evals", "every", "none"),
+        default="evals",
+        help="headless: the lecture's tables at step 0, each eval and the end (evals), every stats record, or none",
     )
     parser.add_argument(
         "--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)"
@@ -291,7 +297,7 @@ def _train(args: argparse.Namespace) -> int:
             if note:
                 _tell(note)  # the run goes on
 
-            return run_headless(config, words, run_log)
+            return run_headless(config, words, run_log, tables=args.tables)
         return _run_app(config, words, run_log)
 
 

@@ -1,185 +1,367 @@
-"""Headless mode: train with no UI, print progress and the lecture's tables, write the run log."""
+"""Headless mode: train with no UI, print what a person reads, write the run log.
+
+What is printed (DESIGN §2, §7):
+- progress: on a terminal one line updated in place (Rich's bar, or a plain `\\r` line where
+  Rich is not installed); piped, a progress line every few seconds (tui/progress.py);
+- the lecture's tables (activations, gradients, weights) at step 0, at each eval and at the end
+  (`--tables evals`), at every stats record (`every`) or never (`none`); a compare run's as
+  layer rows × variant columns (tui/tables.py);
+- each eval, each rule of thumb once (`hint: …`), sampled names quoted and escaped, the end,
+  and at last the runs table (core/summary.py).
+A closed stdout (`| head -1`) stops the run quietly: the run log still ends with its run_end.
+"""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from core.channel import RecordChannel
 from core.commands import Quit
+from core.compare import Variant
 from core.config import TrainConfig
-from core.evaluate import shown_samples
-from core.health import HealthJudge, layer_name
-from core.records import Event, ExitCode, exit_code_for, is_number, variant_of, variants_of
+from core.health import HealthJudge
+from core.records import Event, ExitCode, exit_code_for, variant_of, variants_of
 from core.runlog import RunLog
+from core.summary import TABLE_WIDTH, RunsTable, format_runs_table
+from core.text import printable
 from core.trainer import Trainer
+from tui.progress import Display, OutputClosed, make_display
+from tui.tables import compare_tables, lecture_tables, legend, number, quoted_names
 
-PRINT_PROGRESS_EVERY = 2.0  # seconds between progress lines: readable in a log file too
+TABLE_CHOICES = ("evals", "every", "none")  # --tables: when the lecture's tables are printed
+STOP_GRACE_SECONDS = 10.0  # the most the end waits for the trainer's final eval and run_end
 
 
 class Interrupted(Exception):
     """A signal asked headless training to stop."""
 
 
-def format_layer_tables(record: dict) -> list[str]:
-    """The lecture's printed statistics for one stats record, line by line."""
-    lines = ["activations:"]
-    for i, layer in enumerate(record["layers"]):
-        lines.append(
-            f"  {layer_name(layer, i)} (layer {layer['index']}): mean {_f(layer['mean'], '+.2f')}, "
-            f"std {_f(layer['std'], '.2f')}, saturated: {_f(layer['saturated_pct'], '.2f')}%"
-        )
-    lines.append("gradients:")
-    for i, layer in enumerate(record["layers"]):
-        lines.append(
-            f"  {layer_name(layer, i)} (layer {layer['index']}): mean {_f(layer['grad_mean'], '+f')}, "
-            f"std {_f(layer['grad_std'], 'e')}"
-        )
-    lines.append("weights:")
-    for p in record["params"]:
-        shape = str(tuple(p["shape"]))
-        lines.append(
-            f"  weight {shape:>10s} | mean {_f(p['grad_mean'], '+f')} | std {_f(p['grad_std'], 'e')} | grad:data ratio "
-            f"{_f(p['grad_to_data'], 'e')} | update:data log10 {_f(p['update_to_data_log10'], '+.2f')}"
-        )
-    return lines
-
-
-def _f(value, spec: str) -> str:
-    """A number in `spec`, or – when undefined."""
-    return format(value, spec) if is_number(value) else "–"
-
-
 class HeadlessPrinter:
-    """Turns records into lines on a text stream."""
+    """Turns records into what a person reads on a terminal or in a log file.
 
-    def __init__(self, out: TextIO, total_steps: int):
-        self.out = out
+    `tables`: one of TABLE_CHOICES. `width`: columns for compare tables and the runs table
+    (default: the terminal's, or 120 when not a terminal). `display`: where lines and progress
+    go (default: chosen for `out` by tui.progress.make_display). A closed `out` sets `closed`
+    and silences every later write.
+    """
+
+    def __init__(
+        self,
+        out: TextIO,
+        total_steps: int = 0,
+        *,
+        tables: str = "evals",
+        width: int | None = None,
+        display: Display | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        if tables not in TABLE_CHOICES:
+            raise ValueError(f"tables must be one of {', '.join(TABLE_CHOICES)} (got {tables!r})")
         self.total_steps = total_steps
-        self._last_progress_print = 0.0
-        self._judges: dict[int, HealthJudge] = {}  # per variant of the current run
-        self._hinted: set[str] = set()  # rules already printed this run
-        self._vocab_size: int | None = None
-        self._configs: list[dict] = []
+        self.tables = tables
+        self.display = display or make_display(out, clock)
+        self.width = width or _width(out)
+        self.closed = False  # the reader of `out` has gone
+        self.runs = RunsTable()
+        self._handlers = {
+            Event.RUN_START: self._on_run_start,
+            Event.STATS: self._on_stats,
+            Event.EVAL: self._on_eval,
+            Event.PROGRESS: lambda r: self.display.progress(r, self.total_steps),
+            Event.SAMPLES: self._on_samples,
+            Event.STATE: self._on_state,
+            Event.VARIANT_END: self._on_variant_end,
+            Event.RUN_END: self._on_run_end,
+            Event.ERROR: self._on_error,
+            Event.LOG_ERROR: self._on_error,
+            "warning": self._on_error,  # a library warning as a record (Event.WARNING, on main since 83c52d4)
+        }
+        self._new_run([""], [{}])
 
+    def _new_run(self, labels: list[str], configs: list[dict], vocab_size: int | None = None) -> None:
+        self._labels, self._configs, self._vocab_size = labels, configs, vocab_size
+        self._latest: dict[int, dict] = {}  # variant -> its latest stats record
+        self._ended: set[int] = set()  # variants that ended (variant_end)
+        self._group: list[dict] = []  # the stats or evals of one step, one per live variant, until all came
+        self._tables_step: int | None = None  # the stats step whose tables were printed last
+        self._tables_due = False  # an eval came: the next stats (or the end) print tables
+        self._pending_evals: list[dict] | None = None  # a compare's evals, waiting to be rows of those tables
+        self._judges: dict[int, HealthJudge] = {}
+        self._hinted: set[str] = set()  # rules already printed this run (whichever variant fired them)
+
+    @property
+    def compare(self) -> bool:
+        """True while the current run trains several variants."""
+        return len(self._labels) > 1
+
+    # ---- output -----------------------------------------------------------------------------
     def print(self, *lines: str) -> None:
-        """Write lines and flush, so progress shows up under tee and in CI logs."""
-        for line in lines:
-            self.out.write(line + "\n")
-        self.out.flush()
+        """Write whole lines (above the progress line on a terminal); nothing once the output closed."""
+        self._guard(lambda: self.display.write(lines))
 
     def handle(self, record: dict) -> None:
         """Print one record the way a person reading a terminal wants it."""
-        event = record.get("event")
-        if event == "run_start":
-            self.total_steps = record["config"]["steps"]
-            self._judges, self._hinted = {}, set()
-            self._vocab_size = len(record["vocab"]) if isinstance(record.get("vocab"), str) else None
-            self._configs = [variant["config"] for variant in variants_of(record)]
-            config = TrainConfig(**record["config"])
-            sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
-            self.print(
-                f"run {record['run']} · {record['device']} · {record.get('engine', '?')} engine · {config.summary()}",
-                f"  {len(record.get('vocab', ''))} characters · {sizes} · {config.steps} steps",
-            )
-        elif event == "stats":
-            self.print(
-                f"step {record['step']:>7d}/{self.total_steps} · loss {_f(record['loss'], '.4f')} "
-                f"· lr {record['lr']:g}",
-                *format_layer_tables(record),
-            )
-            self._print_new_hints(record)
-        elif event == "progress":
-            now = time.monotonic()
-            if now - self._last_progress_print >= PRINT_PROGRESS_EVERY:
-                self._last_progress_print = now
-                self.print(self._progress_line(record))
-        elif event == "eval":
-            self.print(
-                f"eval at step {record['step']}: train {_f(record['train'], '.4f')} · val {_f(record['val'], '.4f')}"
-            )
-        elif event == "samples":
-            self.print("samples: " + " ".join(shown_samples(record["names"], record.get("cut"))))
-        elif event == "state":
-            self.print(f"paused: {record['paused']} · lr {record['lr']:g}")
-        elif event in ("error", "log_error"):
-            self.print(f"warning: {record['message']}")
-        elif event == "run_end":
-            self.print(self._end_line(record))
+        self.runs.apply(record)
+        if self._group and not self._joins_group(record):
+            self._flush_group()
+        handler = self._handlers.get(record.get("event"))
+        if handler is not None:
+            self._guard(lambda: handler(record))
 
-    def _print_new_hints(self, record: dict) -> None:
-        """Each rule of thumb once per run, when it first fires, as a line starting `hint:`."""
+    def finish(self) -> None:
+        """The end of headless: print what is still held, take the progress line away, print the runs table."""
+        self._flush_group()
+        self.close()
+        if self.runs.rows:
+            self.print("runs:", *format_runs_table(self.runs.rows, self.width))
+
+    def close(self) -> None:
+        """Take the progress line away (a terminal's cursor comes back); safe to call twice."""
+        self._guard(self.display.close)
+
+    def _guard(self, action: Callable[[], object]) -> None:
+        if self.closed:
+            return
+        try:
+            action()
+        except OutputClosed:
+            # Nothing to clean up: the failed flush dropped its bytes, so the interpreter's flush at
+            # exit is quiet (no "Exception ignored … BrokenPipeError"; the `| head -1` test checks).
+            self.closed = True
+
+    # ---- records ----------------------------------------------------------------------------
+    def _on_run_start(self, record: dict) -> None:
+        variants = variants_of(record)
+        vocab = record.get("vocab") if isinstance(record.get("vocab"), str) else ""
+        self._new_run([v["label"] for v in variants], [v["config"] for v in variants], len(vocab) or None)
+        config = variants[0]["config"]
+        steps = config.get("steps")
+        self.total_steps = steps if isinstance(steps, int) else self.total_steps
+        lines = [
+            f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · "
+            f"{_config_summary(config)}"
+        ]
+        if vocab:  # a run whose setup failed (bad device, say) has no data sizes
+            sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
+            lines.append(f"  {len(vocab)} characters · {sizes} · {self.total_steps} steps")
+        if self.compare:
+            lines += legend(self._labels, self.width)
+        self.print(*lines)
+
+    def _on_stats(self, record: dict) -> None:
         variant = variant_of(record)
+        self._latest[variant] = record
+        self._print_new_hints(variant, record)
+        self._group.append(record)
+        self._flush_group_when_whole()
+
+    def _on_eval(self, record: dict) -> None:
+        self._group.append(record)
+        self._flush_group_when_whole()
+
+    def _on_samples(self, record: dict) -> None:
+        names = record.get("names") if isinstance(record.get("names"), list) else []
+        self.print(f"samples at step {record.get('step')}{self._who(record)}: {quoted_names(names, record.get('cut'))}")
+
+    def _on_state(self, record: dict) -> None:
+        state = "paused" if record.get("paused") else "running"
+        self.print(f"{state} at step {record.get('step')} · lr {number(record.get('lr'), 'g')}")
+
+    def _on_variant_end(self, record: dict) -> None:
+        variant = variant_of(record)
+        self._ended.add(variant)
+        message = printable(str(record.get("message") or ""))
+        self.print(
+            f"variant {variant + 1} ({self._label(variant)}) {record.get('reason')} at step {record.get('step')}"
+            + (f": {message}" if message else "")
+        )
+        self._flush_group_when_whole()
+
+    def _on_run_end(self, record: dict) -> None:
+        self._flush_group()
+        if self.tables != "none" and self._latest and (self._pending_evals or self._stats_step() != self._tables_step):
+            self._print_stats_tables()  # the end's: after the final eval, or the last stats of a diverged run
+        seconds, speed = number(record.get("seconds"), ".1f"), number(record.get("steps_per_sec"), ",.0f")
+        line = (
+            f"run {record.get('run')} {record.get('reason')} after {record.get('step')} steps in {seconds} s "
+            f"({speed} steps/s)"
+        )
+        message = printable(str(record.get("message") or ""))
+        self.print(line + (f": {message}" if message else ""))
+
+    def _on_error(self, record: dict) -> None:
+        self.print(f"warning: {printable(str(record.get('message')))}")
+
+    # ---- tables -----------------------------------------------------------------------------
+    def _joins_group(self, record: Mapping) -> bool:
+        first = self._group[0]
+        return (
+            record.get("event") == first.get("event")
+            and record.get("step") == first.get("step")
+            and record.get("run") == first.get("run")
+            and variant_of(record) not in {variant_of(r) for r in self._group}
+        )
+
+    def _flush_group_when_whole(self) -> None:
+        live = [v for v in range(len(self._labels)) if v not in self._ended]
+        if self._group and {variant_of(r) for r in self._group} >= set(live):
+            self._flush_group()
+
+    def _flush_group(self) -> None:
+        """Act on a whole group: the evals are printed (a compare's wait for the next tables); stats print tables
+        at step 0, after an eval (the next stats measure the model the eval did), or every time (`every`)."""
+        group, self._group = self._group, []
+        if not group:
+            return
+        if group[0].get("event") == Event.EVAL:
+            self._guard(lambda: self._on_evals(group))
+        elif self.tables == "every" or (self.tables == "evals" and (group[0].get("step") == 0 or self._tables_due)):
+            self._guard(self._print_stats_tables)
+
+    def _on_evals(self, evals: list[dict]) -> None:
+        if self.compare and self.tables == "none":
+            self.print(f"eval at step {evals[0].get('step')}:", *self._compare_tables(evals, layers=False))
+        elif self.compare:
+            self._pending_evals = evals  # shown as rows of the next tables
+        else:
+            self.print(
+                f"eval at step {evals[0].get('step')}: train {number(evals[0].get('train'), '.4f')} · val "
+                f"{number(evals[0].get('val'), '.4f')}"
+            )
+        self._tables_due = self.tables != "none"
+
+    def _print_stats_tables(self) -> None:
+        """The latest stats as tables (a compare's with the pending evals' rows)."""
+        step, evals = self._stats_step(), self._pending_evals
+        self._tables_due, self._pending_evals, self._tables_step = False, None, step
+        if self.compare:
+            heading = (
+                f"eval at step {evals[0].get('step')} · statistics of step {step}:"
+                if evals
+                else f"step {step}/{self.total_steps}:"
+            )
+            self.print(heading, *self._compare_tables(evals))
+            return
+        record = self._latest[0] if 0 in self._latest else next(iter(self._latest.values()))
+        self.print(
+            f"step {step}/{self.total_steps} · loss {number(record.get('loss'), '.4f')} · lr "
+            f"{number(record.get('lr'), 'g')}",
+            *lecture_tables(record),
+        )
+
+    def _compare_tables(self, evals: list[dict] | None, layers: bool = True) -> list[str]:
+        by_variant = {variant_of(r): r for r in evals or []}
+        evals_row = [by_variant.get(v) for v in range(len(self._labels))] if evals else None
+        return compare_tables(self._live_stats(), self._labels, self.width, evals_row, layers=layers)
+
+    def _live_stats(self) -> list[dict | None]:
+        return [None if v in self._ended else self._latest.get(v) for v in range(len(self._labels))]
+
+    def _stats_step(self) -> int | None:
+        steps = [r.get("step") for r in self._latest.values() if isinstance(r.get("step"), int)]
+        return max(steps, default=None)
+
+    # ---- hints ------------------------------------------------------------------------------
+    def _print_new_hints(self, variant: int, record: dict) -> None:
+        """Each rule of thumb once per run, when it first fires (naming the variant in a compare), as `hint: …`."""
         if variant not in self._judges:
             config = self._configs[variant] if variant < len(self._configs) else {}
             self._judges[variant] = HealthJudge(config, self._vocab_size)
         for hint in self._judges[variant].observe(record):
             if hint.rule not in self._hinted:
                 self._hinted.add(hint.rule)
-                self.print(f"hint: step {record['step']}: {hint.text}")
+                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.text}")
 
-    def _progress_line(self, record: dict) -> str:
-        step, rate = record["step"], record["steps_per_sec"]
-        percent = 100 * step / max(self.total_steps, 1)
-        eta = (self.total_steps - step) / rate if rate > 0 else float("inf")
-        return (
-            f"step {step:>7d}/{self.total_steps} ({percent:3.0f}%) · loss {_f(record['loss'], '.4f')} · {rate:,.0f} "
-            f"steps/s · ETA {format_seconds(eta)}"
-        )
+    def _label(self, variant: int) -> str:
+        return printable(self._labels[variant]) if variant < len(self._labels) else f"#{variant + 1}"
 
-    @staticmethod
-    def _end_line(record: dict) -> str:
-        reason = record["reason"]
-        line = (
-            f"run {record['run']} {reason} after {record['step']} steps in {record['seconds']:.1f} s "
-            f"({record['steps_per_sec']:,.0f} steps/s)"
-        )
-        if record.get("message"):
-            line += f": {record['message']}"
-        return line
+    def _who(self, record: Mapping) -> str:
+        """` · gain 0.5` in a compare run (which variant a line is about); nothing in a single run."""
+        return f" · {self._label(variant_of(record))}" if self.compare else ""
 
 
-def format_seconds(seconds: float) -> str:
-    """H:MM:SS, or `?` when unknown."""
-    if seconds != seconds or seconds == float("inf"):
-        return "?"
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+def _config_summary(config: Mapping) -> str:
+    try:
+        return TrainConfig(**config).summary()
+    except TypeError:  # a field this version does not know
+        return ""
+
+
+def _width(out: TextIO) -> int:
+    """The terminal's columns when `out` is one, else TABLE_WIDTH."""
+    try:
+        if out.isatty():
+            return shutil.get_terminal_size((TABLE_WIDTH, 24)).columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    return TABLE_WIDTH
 
 
 def _raise_interrupted(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def run_headless(config: TrainConfig, words: list[str], run_log: RunLog, out: TextIO | None = None) -> int:
-    """Train one run with no UI; return the process exit code."""
+def run_headless(
+    config: TrainConfig,
+    words: list[str],
+    run_log: RunLog,
+    out: TextIO | None = None,
+    *,
+    tables: str = "evals",
+    variants: Sequence[Variant] | None = None,
+    display: Display | None = None,
+) -> int:
+    """Train one run (or the `variants` of a compare) with no UI; return the process exit code.
+
+    Exit codes: the run's (core.records.exit_code_for: 0 finished, 1 error, 3 diverged),
+    130 when a signal (ctrl+c, SIGTERM, SIGHUP) stopped it, ExitCode.OUTPUT_CLOSED (141) when `out`
+    closed (its reader went away) and the run was stopped for it. The run log ends with run_end
+    in every case the trainer can still reach.
+    """
     out = out or sys.stdout
     channel = RecordChannel(maxsize=256)
-    trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True)
-    printer = HeadlessPrinter(out, config.steps)
-    printer.print(f"makemore-tui headless · run log {run_log.path}")
+    trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True, variants=variants)
+    printer = HeadlessPrinter(out, config.steps, tables=tables, display=display)
+    printer.print(f"makemore-tui headless · run log {printable(str(run_log.path))}")
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
     end, interrupted = {}, False
     try:
-        trainer.start()
-        while trainer.is_alive() or len(channel):
-            try:
-                record = channel.get(timeout=0.2)
-                if record is not None:
-                    printer.handle(record)
-                    if record.get("event") == Event.RUN_END:
-                        end = record
-            except (KeyboardInterrupt, Interrupted):
-                if not interrupted:
-                    interrupted = True
-                    printer.print("stopping (interrupted)…")
-                    trainer.send(Quit())
+        with trainer.warnings_captured():
+            trainer.start()
+            end, interrupted = _drain(trainer, channel, printer)
+        printer.finish()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        trainer.close(timeout=5.0)
+        printer.close()
+        trainer.close(timeout=STOP_GRACE_SECONDS)
     if interrupted:
         return ExitCode.INTERRUPTED
+    if printer.closed:
+        return ExitCode.OUTPUT_CLOSED
     return exit_code_for(end)
+
+
+def _drain(trainer: Trainer, channel: RecordChannel, printer: HeadlessPrinter) -> tuple[dict, bool]:
+    """Print records until the trainer ends; (the last run_end, interrupted?)."""
+    end, interrupted, quit_sent = {}, False, False
+    while trainer.is_alive() or len(channel):
+        try:
+            record = channel.get(timeout=0.2)
+            if record is not None:
+                printer.handle(record)
+                if record.get("event") == Event.RUN_END:
+                    end = record
+        except (KeyboardInterrupt, Interrupted):
+            if not interrupted:
+                interrupted = True
+                printer.print("stopping (interrupted)…")
+        if (interrupted or printer.closed) and not quit_sent:
+            quit_sent = True
+            trainer.send(Quit())  # the trainer evaluates, samples and writes run_end, then ends
+    return end, interrupted
