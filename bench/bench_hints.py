@@ -17,10 +17,13 @@ hints that hold at that tick. Needs only core/ and data/ (no textual).
 from __future__ import annotations
 
 import argparse
+import math
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 
 import torch
@@ -30,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.channel import RecordChannel  # noqa: E402
 from core.config import TrainConfig, parse_gain  # noqa: E402
-from core.health import HealthJudge  # noqa: E402
+from core.health import UPDATE_HINT_POINTS, HealthJudge  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
 from data import load_words  # noqa: E402
 
@@ -101,7 +104,7 @@ def measure(name: str, config: TrainConfig, words: list[str], every: int) -> Non
     """Train `config`, print a row every `every` stats ticks (and the first and last), and the rules that fired."""
     print(f"== {name}: {config.summary()} · {config.steps} steps · stats every {config.stats_every}", flush=True)
     judge, fired, tick, start = None, {}, 0, time.monotonic()
-    last = None
+    last, extremes = None, Extremes(config.decay_step, config.batchnorm)
     for record in train(config, words):
         if record["event"] == "run_start":
             judge = HealthJudge(record["config"], len(record["vocab"]))
@@ -110,6 +113,7 @@ def measure(name: str, config: TrainConfig, words: list[str], every: int) -> Non
             print(f"   run_end {record['reason']} at step {record['step']} ({time.monotonic() - start:.0f} s)")
             continue
         judge.observe(record)
+        extremes.add(record)
         for hint in judge.hints:
             fired.setdefault(hint.rule, (record["step"], hint.text))
         if tick % every == 0:
@@ -121,6 +125,52 @@ def measure(name: str, config: TrainConfig, words: list[str], every: int) -> Non
         print(f"   fired {rule} first at step {step}: {text}")
     if not fired:
         print("   no hint fired")
+    print("   " + extremes.describe())
+
+
+class Extremes:
+    """The extremes over a run of what the rules read: how far a healthy run is from each threshold."""
+
+    def __init__(self, decay_step: int, batchnorm: bool):
+        self.decay_step = decay_step
+        self.judged = slice(1, None) if batchnorm else slice(1, -1)  # as the judge: not C, not a shrunk output layer
+        self.saturation = self.spread = 0.0
+        self.dead = self.streak = self.longest_streak = 0
+        self.window: deque = deque(maxlen=UPDATE_HINT_POINTS)
+        self.update = {False: [math.inf, -math.inf], True: [math.inf, -math.inf]}  # before / after the decay
+
+    def add(self, record: dict) -> None:
+        """Fold in one stats record."""
+        layers = record["layers"]
+        self.saturation = max(self.saturation, *(layer["saturated_pct"] for layer in layers))
+        grads = [layer["grad_std"] for layer in layers if layer["grad_std"]]
+        if record["step"] > 0 and grads:
+            self.spread = max(self.spread, max(grads) / min(grads))
+        dead = sum(layer.get("dead") or 0 for layer in layers)
+        self.dead = max(self.dead, dead)
+        self.streak = self.streak + 1 if dead else 0
+        self.longest_streak = max(self.longest_streak, self.streak)
+        weights = [
+            p["update_to_data_log10"] for p in record["params"][self.judged] if p["update_to_data_log10"] is not None
+        ]
+        if record["step"] == self.decay_step:
+            self.window.clear()
+        if weights:
+            self.window.append(statistics.median(weights))
+        if len(self.window) == self.window.maxlen:
+            span = self.update[record["step"] >= self.decay_step]
+            mean = statistics.fmean(self.window)
+            span[:] = [min(span[0], mean), max(span[1], mean)]
+
+    def describe(self) -> str:
+        """One line: the extremes."""
+        (lo, hi), (dlo, dhi) = self.update[False], self.update[True]
+        return (
+            f"extremes: saturation max {self.saturation:.1f}% (any layer, any tick) · grad std spread max "
+            f"{self.spread:.1f}× (after step 0) · dead max {self.dead} (longest streak {self.longest_streak} ticks) · "
+            f"median update:data, {UPDATE_HINT_POINTS}-tick mean: {lo:.2f}..{hi:.2f} before the decay, "
+            f"{dlo:.2f}..{dhi:.2f} after"
+        )
 
 
 def run_default(steps: int | None) -> int:

@@ -50,7 +50,6 @@ TRAINING_SATURATION_LIMIT_PCT = 90.0  # any layer: healthy 200k-step runs stay u
 UPDATE_TARGET_LOG10 = -3.0  # update:data of ~1e-3 is the lecture's "about right"
 UPDATE_TOLERANCE_DECADES = 1.0  # a hint when the median weight is more than this off the target
 DEPTH_SPREAD_LIMIT = 3.0  # at init: activation std first/last layer, gradient std max/min across layers
-GRAD_SPREAD_LIMIT = DEPTH_SPREAD_LIMIT  # the name earlier versions used
 DEAD_TICKS = 3  # consecutive stats records a neuron must stay dead before we say so
 INITIAL_LOSS_MARGIN = 1.0  # nats above -log(1/vocab) that count as "far above"
 UPDATE_HINT_POINTS = 5  # stats records averaged per weight before judging update:data
@@ -65,7 +64,7 @@ class Hint:
     topic: str  # saturation | activations | gradients | update | map | loss: the panel it sits beside
     text: str  # the full sentence: what is wrong, why it matters, the fix and its key
     short: str  # one short line for small panels
-    rule: str = ""  # which rule fired (saturation-init, update-high, …): headless prints each once per run
+    rule: str  # which rule fired (saturation-init, update-high, …): headless prints each once per run
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,6 @@ class Regime:
 
     batchnorm: bool = True  # BatchNorm after every Linear: it pins each layer's pre-activations
     gain: float = 5 / 3  # init gain on the Linear weights
-    lr: float = 0.1  # the schedule's base learning rate
     decay_step: int = 150_000  # first step of the schedule's lr/10 (lr_decay_step, else 3/4 of steps)
     activation: str = "tanh"  # tanh | linear (the lecture's linear sandwich: nothing saturates)
     init: str = "kaiming"  # kaiming (randn/sqrt(fan_in)·gain) | normal (plain randn, the lecture's first draft)
@@ -91,7 +89,6 @@ class Regime:
         return cls(
             batchnorm=config["batchnorm"] if isinstance(config.get("batchnorm"), bool) else base.batchnorm,
             gain=config["gain"] if is_number(config.get("gain")) else base.gain,
-            lr=config["lr"] if is_number(config.get("lr")) else base.lr,
             decay_step=decay,
             activation=config.get("activation") if config.get("activation") in ("tanh", "linear") else "tanh",
             init=config.get("init") if config.get("init") in ("kaiming", "normal") else "kaiming",

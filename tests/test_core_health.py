@@ -28,7 +28,7 @@ def layer(depth, saturated=1.0, grad_std=1e-3, dead=0, std=0.6):
 
 def test_regime_reads_the_config_with_defaults():
     regime = Regime.of({"batchnorm": False, "gain": 3.0, "lr": 0.2, "steps": 1000})
-    assert (regime.batchnorm, regime.gain, regime.lr, regime.decay_step) == (False, 3.0, 0.2, 750)
+    assert (regime.batchnorm, regime.gain, regime.decay_step) == (False, 3.0, 750)
     assert (regime.activation, regime.init, regime.output_scale) == ("tanh", "kaiming", 0.1)  # not on main yet
     assert Regime.of({"lr_decay_step": 10, "steps": 1000}).decay_step == 10
     odd = Regime.of({"batchnorm": 1, "gain": "5/3", "activation": "relu", "init": None})
