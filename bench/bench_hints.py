@@ -184,10 +184,8 @@ def run_default(steps: int | None) -> int:
     lines = done.stdout.splitlines()
     hints = [line for line in lines if line.startswith("hint:")]
     ends = [line for line in lines if line.startswith("run 1 ")]
-    print(
-        f"$ {' '.join(command[1:3])} --headless{f' --steps {steps}' if steps else ''}  (exit {done.returncode}, "
-        f"{time.monotonic() - start:.0f} s)"
-    )
+    shown = "makemore-tui --headless" + (f" --steps {steps}" if steps else "")
+    print(f"$ {shown}  (exit {done.returncode}, {time.monotonic() - start:.0f} s)")
     print(*(ends[-1:] or ["no run_end line; stderr: " + done.stderr.strip()[-300:]]), sep="\n")
     print(*hints, sep="\n") if hints else print("no hint: lines")
     return len(hints)
