@@ -269,7 +269,7 @@ def initial_loss_hints(
         fixes.append("Kaiming init (i)")
     if not regime.tanh and regime.gain > LINEAR_GAIN * 1.01:
         fixes.append(gain_fix(regime.gain, LINEAR_GAIN))
-    fix = _either(fixes) if fixes else "no key fixes it: shrink the last layer (--output-scale)"
+    fix = _either(fixes) if fixes else "no key fixes it: check the output layer's init"
     text = (
         f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; {fix}"
     )
