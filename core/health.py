@@ -1,41 +1,119 @@
-"""The lecture's rules of thumb, judged on stats records: statistics in, hints in words out.
+"""The lecture's rules of thumb, judged on stats records, each only in the regime where its fix works.
 
-Each hint names what it is about (its topic: the app shows it beside that panel, headless
-prints it once) and the likely fix, with the key that applies it (g gain, b BatchNorm, +/- lr).
-The rules are pure functions of records (core/records.py); `HealthJudge` keeps the little
-history some rules need (dead-neuron streaks, recent update:data) for one variant of one run.
+DESIGN §9: a hint names a fix and the key that applies it (g gain, b BatchNorm, +/- lr, r rerun;
+soon t activation, i init, o output scale) and fires only where that fix moves the statistic.
+What the statistics do in each regime decided the rules (bench/bench_hints.py measures it; the
+default net: 5×100 tanh, embd 10, batch 32, the built-in names, 2-core CPU):
+
+- BatchNorm on: step-0 saturation is 2.4–2.8% per layer at every gain (0.5, 1, 5/3, 3): BatchNorm
+  normalises the pre-activations, so the gain cannot move it. In training saturation climbs as
+  BatchNorm's gamma and beta learn: the default run (gain 5/3, lr 0.1 then 0.01 from step
+  150,000) passes 5% at ~12,000 steps, 6–7% at 20,000, 10–13% at 60,000, 16–24% at 200,000 (26%
+  at most, any layer, any of its 2,001 stats ticks), with no dead neuron, gradient std within 2.3×
+  across depth and the loss falling to 2.06. Growing saturation in training is learning, not a
+  fault, and no key "fixes" it. Its update:data (median weight, 5-tick mean): −2.8 to −2.4 before
+  the schedule's lr/10, −3.8 to −3.6 after.
+- BatchNorm off, gain 5/3, lr 0.1 (the lecture's no-BN net): step 0 L1 22%, L2–L5 5–9%; 20–37%
+  by 20,000 steps, 55–64% at 200,000, no dead neuron, final loss 1.96: healthy. Gain 3: 40–49% at
+  step 0; gain 1: activation std 0.63 → 0.31 over the five layers; gain 0.5: 0.42 → 0.02, gradient
+  std 15.7× smaller at L1 than at L5. Training repairs gain 0.5 within ~500 steps; gain 3 stays
+  40–50% saturated.
+- A learning rate far too high: no BN lr 1.6 → 95–100% saturated and 200–320 dead neurons within
+  500 steps, loss ~11; BN lr 51.2 → 100% saturated, ~500 dead, loss 16; BN lr 3.2 → update:data
+  10^-1.8, saturation 17% by step 4,000 (the default reaches that at ~130,000).
+
+So two kinds of rule:
+- Init rules judge the step-0 record, which the init alone sets: saturation (no BN), activations
+  collapsing with depth and gradient std spreading across depth (no BN), the initial loss. Their
+  fixes are the init's keys; they hold for the whole run (its init is what they are about) and a
+  rerun clears them. With BatchNorm on none of the first three can fire: it pins every layer.
+- Training rules judge the run as it trains, and their lever is the learning rate: update:data
+  (the lr's own statistic; the lr schedule's planned drop is expected), dead neurons and layers
+  saturated through and through (only a far too high lr did that; a rerun r at a lower lr fixes
+  it: dead units do not come back).
+The rules are pure functions of records (core/records.py); `HealthJudge` keeps what they need
+across records (the step-0 record, dead-neuron streaks, recent update:data) for one variant.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core.config import format_gain, next_gain
 from core.records import is_number
 
-SATURATION_LIMIT_PCT = 5.0  # the lecture: a few percent of saturated tanh units is fine
+SATURATION_LIMIT_PCT = 5.0  # the lecture's healthy level at init: the saturation panel colours against it
+INIT_SATURATION_LIMIT_PCT = 20.0  # median layer at step 0, no BN: gain 5/3 gives 7% (11% 32 wide), gain 3 41–44%
+TRAINING_SATURATION_LIMIT_PCT = 90.0  # any layer: healthy 200k-step runs stay under 65%; lr far too high 95–100%
 UPDATE_TARGET_LOG10 = -3.0  # update:data of ~1e-3 is the lecture's "about right"
-UPDATE_TOLERANCE_DECADES = 1.0
-GRAD_SPREAD_LIMIT = 3.0  # max/min gradient std across the tanh layers
+UPDATE_TOLERANCE_DECADES = 1.0  # a hint when the median weight is more than this off the target
+DEPTH_SPREAD_LIMIT = 3.0  # at init: activation std first/last layer, gradient std max/min across layers
 DEAD_TICKS = 3  # consecutive stats records a neuron must stay dead before we say so
 INITIAL_LOSS_MARGIN = 1.0  # nats above -log(1/vocab) that count as "far above"
-UPDATE_HINT_POINTS = 5  # stats records averaged before judging update:data
+UPDATE_HINT_POINTS = 5  # stats records averaged per weight before judging update:data
+TANH_GAIN = 5 / 3  # Kaiming's gain for tanh: the lecture's choice without BatchNorm
+LINEAR_GAIN = 1.0  # the right gain for the linear sandwich (activation "linear")
 
 
 @dataclass(frozen=True)
 class Hint:
-    """One rule of thumb that fired: what it is about and what to do about it."""
+    """One rule of thumb that fired: what it is about, what to do, and which rule it was."""
 
     topic: str  # saturation | activations | gradients | update | map | loss: the panel it sits beside
     text: str  # the full sentence: what is wrong, why it matters, the fix and its key
     short: str  # one short line for small panels
+    rule: str  # which rule fired (saturation-init, update-high, …): headless prints each once per run
+
+
+@dataclass(frozen=True)
+class Regime:
+    """What the rules need from a run's config dict (every field optional: older logs lack some)."""
+
+    batchnorm: bool = True  # BatchNorm after every Linear: it pins each layer's pre-activations
+    gain: float = 5 / 3  # init gain on the Linear weights
+    decay_step: int = 150_000  # first step of the schedule's lr/10 (lr_decay_step, else 3/4 of steps)
+    activation: str = "tanh"  # tanh | linear (the lecture's linear sandwich: nothing saturates)
+    init: str = "kaiming"  # kaiming (randn/sqrt(fan_in)·gain) | normal (plain randn, the lecture's first draft)
+    output_scale: float = 0.1  # the output layer's shrink at init (its weight, or with BN its gamma)
+
+    @classmethod
+    def of(cls, config: Mapping) -> Regime:
+        """The regime of a config dict (run_start's `config`, TrainConfig.to_dict()); defaults fill gaps."""
+        base = cls()
+        steps = config.get("steps")
+        decay = config.get("lr_decay_step")
+        if not _is_int(decay):
+            decay = (steps * 3) // 4 if _is_int(steps) else base.decay_step
+        return cls(
+            batchnorm=config["batchnorm"] if isinstance(config.get("batchnorm"), bool) else base.batchnorm,
+            gain=config["gain"] if is_number(config.get("gain")) else base.gain,
+            decay_step=decay,
+            activation=config.get("activation") if config.get("activation") in ("tanh", "linear") else "tanh",
+            init=config.get("init") if config.get("init") in ("kaiming", "normal") else "kaiming",
+            output_scale=config["output_scale"] if is_number(config.get("output_scale")) else base.output_scale,
+        )
 
     @property
-    def rule(self) -> str:
-        """Which rule fired (its topic and the first words of its short line): headless prints each once."""
-        return f"{self.topic}:{self.short.split(' ')[0]}"
+    def tanh(self) -> bool:
+        """True when the activation saturates (tanh), False for the linear sandwich."""
+        return self.activation == "tanh"
+
+    @property
+    def ideal_gain(self) -> float:
+        """The gain that keeps activations and gradients level across depth: 5/3 for tanh, 1 for linear."""
+        return TANH_GAIN if self.tanh else LINEAR_GAIN
+
+    def decayed(self, step: int | None) -> bool:
+        """True from the schedule's planned lr/10 on."""
+        return _is_int(step) and step >= self.decay_step
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def layer_name(layer: Mapping, position: int | None = None) -> str:
@@ -44,7 +122,7 @@ def layer_name(layer: Mapping, position: int | None = None) -> str:
     Records written before `depth` existed are named by their position among the layers.
     """
     depth = layer.get("depth")
-    if isinstance(depth, int) and not isinstance(depth, bool):
+    if _is_int(depth):
         return f"L{depth}"
     return f"L{position + 1}" if position is not None else "L?"
 
@@ -54,118 +132,197 @@ def param_names(count: int) -> list[str]:
     return ["C" if i == 0 else f"W{i}" for i in range(count)]
 
 
-def _fix_activations(batchnorm: bool | None) -> str:
-    if batchnorm:
-        return "lower the gain (g)"
-    return "turn BatchNorm on (b) or lower the gain (g)"
+# ---- the fixes, as keys ------------------------------------------------------------------------
 
 
-def _fix_keys(batchnorm: bool | None, gain: str = "lower gain") -> str:
-    return f"{gain} (g)" if batchnorm else f"BN (b) / {gain} (g)"
+def gain_fix(gain: float, target: float) -> str:
+    """`gain 5/3 (g ×2)`: the target gain and how many presses of g (5/3 → 1 → 0.5 → 3) reach it."""
+    presses, value = 0, gain
+    while presses < 4 and not math.isclose(value, target):
+        value, presses = next_gain(value), presses + 1
+    key = "g" if presses == 1 else f"g ×{presses}"
+    return f"gain {format_gain(target)} ({key})" if math.isclose(value, target) else f"--gain {format_gain(target)}"
 
 
-def saturation_hints(
-    layers: Sequence[Mapping], batchnorm: bool | None, limit: float = SATURATION_LIMIT_PCT
+def init_fixes(regime: Regime, too_big: bool) -> list[str]:
+    """The init keys that move a step-0 symptom toward healthy: `too_big` when the pre-activations are too wide.
+
+    Kaiming init (i) when plain randn made them too wide; the gain toward 5/3 (tanh) or 1 (linear)
+    when it is on the wrong side of it; BatchNorm (b) when off (it pins every layer whatever the init).
+    """
+    fixes = []
+    if regime.init == "normal" and too_big:
+        fixes.append("Kaiming init (i)")
+    elif (regime.gain > regime.ideal_gain * 1.01) if too_big else (regime.gain < regime.ideal_gain * 0.99):
+        fixes.append(gain_fix(regime.gain, regime.ideal_gain))
+    if not regime.batchnorm:
+        fixes.append("BatchNorm on (b)")
+    return fixes
+
+
+def _either(fixes: Sequence[str]) -> str:
+    return " or ".join(fixes)
+
+
+def _listed(named: Sequence[tuple[str, float]], spec: str, unit: str = "") -> str:
+    return ", ".join(f"{name} {format(value, spec)}{unit}" for name, value in named)
+
+
+LR_RERUN_FIX = "lower lr (-) and rerun (r)"
+
+
+# ---- init rules: the step-0 record --------------------------------------------------------------
+
+
+def init_saturation_hints(
+    layers: Sequence[Mapping], regime: Regime, limit: float = INIT_SATURATION_LIMIT_PCT
 ) -> list[Hint]:
-    """Layers with more than `limit` percent of |t| > 0.97."""
-    hot = [
-        (layer_name(layer, i), layer["saturated_pct"])
-        for i, layer in enumerate(layers)
-        if is_number(layer.get("saturated_pct")) and layer["saturated_pct"] > limit
-    ]
-    if not hot:
+    """Step 0, no BatchNorm, tanh: the median layer more than `limit` percent saturated (|t| > 0.97).
+
+    The gain sets it (5/3: L1 22%, L2–L5 5–9%; 3: 40–49%) and BatchNorm pins it at ~3%; with
+    BatchNorm on it cannot fire. `layers` are the step-0 record's.
+    """
+    values = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in _with(layers, "saturated_pct")]
+    if regime.batchnorm or not regime.tanh or not values:
         return []
-    names = ", ".join(f"{name} {pct:.0f}%" for name, pct in hot)
-    return [
-        Hint(
-            "saturation",
-            f"saturated > {limit:g}%: {names} — tanh gradients vanish there; {_fix_activations(batchnorm)}",
-            _saturation_short(hot, limit) + f" → {_fix_keys(batchnorm)}",
-        )
-    ]
+    median = statistics.median(value for _, value in values)
+    fixes = init_fixes(regime, too_big=True)
+    if median <= limit or not fixes:
+        return []
+    hot = [(name, value) for name, value in values if value > limit]
+    text = (
+        f"at init {median:.0f}% of the median layer's tanh outputs are saturated ({_listed(hot, '.0f', '%')}); "
+        f"their gradients vanish, they learn slowly (the lecture aims at ~5%): {_either(fixes)}"
+    )
+    return [Hint("saturation", text, f"init {median:.0f}% saturated → {_either(fixes)}", "saturation-init")]
 
 
-def _saturation_short(hot: list[tuple[str, float]], limit: float) -> str:
-    if len(hot) == 1:
-        return f"{hot[0][0]} {hot[0][1]:.0f}% saturated"
-    return f"{len(hot)} layers >{limit:g}% saturated"
+def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
+    """Step 0, no BatchNorm: activation std collapsing toward zero with depth (or, linear, blowing up).
+
+    A gain below 5/3 shrinks tanh outputs layer by layer (gain 0.5: std 0.42 → 0.02 over five
+    layers); BatchNorm re-normalises every layer, so with it on this cannot fire.
+    """
+    stds = [(layer_name(layer, i), layer["std"]) for i, layer in _with(layers, "std")]
+    if regime.batchnorm or len(stds) < 2 or min(std for _, std in stds) <= 0:
+        return []
+    (first, top), (last, bottom) = stds[0], stds[-1]
+    shrinks = top / bottom > limit
+    grows = not regime.tanh and bottom / top > limit  # tanh outputs cannot grow past 1
+    fixes = init_fixes(regime, too_big=grows)
+    if not (shrinks or grows) or not fixes:
+        return []
+    how = "shrink toward zero" if shrinks else "blow up"
+    ratio = max(top / bottom, bottom / top)
+    text = f"at init activations {how} with depth: std {first} {top:.2f} → {last} {bottom:.2f}; {_either(fixes)}"
+    return [Hint("activations", text, f"activations {ratio:.0f}× across depth → {_either(fixes)}", "activations-init")]
 
 
-def gradient_depth_hints(
-    layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT
-) -> list[Hint]:
-    """Gradient std that shrinks or grows more than `limit`× from the first tanh layer to the last."""
-    stds = [
-        (layer_name(layer, i), layer["grad_std"]) for i, layer in enumerate(layers) if is_number(layer.get("grad_std"))
-    ]
-    if len(stds) < 2:
+def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
+    """Step 0, no BatchNorm: activation-gradient std changing more than `limit`× across depth.
+
+    Smaller toward the input means the gain is too low (0.5: 15.7×), larger toward the input too
+    high (3: 3.4×, 4: 4.5×); BatchNorm keeps it within 1.6× at every gain, so with it on this cannot fire.
+    """
+    stds = [(layer_name(layer, i), layer["grad_std"]) for i, layer in _with(layers, "grad_std")]
+    if regime.batchnorm or len(stds) < 2:
         return []
     values = [std for _, std in stds]
     low, high = min(values), max(values)
-    if low <= 0 or high / low <= limit:
+    (first, at_input), (last, at_output) = stds[0], stds[-1]
+    grows = at_input > at_output  # toward the input: the gain is too high
+    fixes = init_fixes(regime, too_big=grows)
+    if low <= 0 or high / low <= limit or not fixes:
         return []
-    first, last = stds[0], stds[-1]
-    direction = "shrinks toward the input" if first[1] < last[1] else "grows toward the input"
-    fix = "set the gain near 5/3 (g)" if batchnorm else "turn BatchNorm on (b) or set the gain near 5/3 (g)"
+    direction = "grows toward the input" if grows else "shrinks toward the input"
     text = (
-        f"grad std {direction}: {high / low:.1f}× across depth ({first[0]} {first[1]:.1e}, {last[0]} "
-        f"{last[1]:.1e}); {fix}"
+        f"at init grad std {direction}: {high / low:.1f}× across depth ({first} {at_input:.1e}, {last} "
+        f"{at_output:.1e}); {_either(fixes)}"
     )
-    return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → {_fix_keys(batchnorm, 'gain 5/3')}")]
+    return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → {_either(fixes)}", "gradients-init")]
 
 
-def update_ratio_hints(recent: Mapping[str, float], tolerance: float = UPDATE_TOLERANCE_DECADES) -> list[Hint]:
-    """Weights whose recent mean log10 update:data sits more than a decade off −3.
-
-    The embedding (C) is plotted but not judged: a batch touches few of its rows, so its
-    update:data sits well below the weights' by nature, even when lr is right.
-    """
-    recent = {name: value for name, value in recent.items() if name != "C"}
-    high = {
-        name: value for name, value in recent.items() if is_number(value) and value > UPDATE_TARGET_LOG10 + tolerance
-    }
-    low = {
-        name: value for name, value in recent.items() if is_number(value) and value < UPDATE_TARGET_LOG10 - tolerance
-    }
-    hints = []
-    if high:
-        listed = ", ".join(f"{name} {value:.1f}" for name, value in high.items())
-        hints.append(
-            Hint(
-                "update",
-                f"update:data > 10^-2 ({listed}): steps too big for the weights; lower lr (-)",
-                f"update:data high ({', '.join(high)}) → lr ÷2 (-)",
-            )
-        )
-    if low:
-        listed = ", ".join(f"{name} {value:.1f}" for name, value in low.items())
-        hints.append(
-            Hint(
-                "update",
-                f"update:data < 10^-4 ({listed}): learning too slowly; raise lr (+)",
-                f"update:data low ({', '.join(low)}) → lr ×2 (+)",
-            )
-        )
-    return hints
+def expected_initial_loss(vocab_size: int) -> float:
+    """The loss of a uniform guess over the vocabulary: −log(1/vocab)."""
+    return math.log(vocab_size)
 
 
-def activation_depth_hints(
-    layers: Sequence[Mapping], batchnorm: bool | None, limit: float = GRAD_SPREAD_LIMIT
+def initial_loss_hints(
+    loss: float | None, vocab_size: int | None, regime: Regime | None = None, margin: float = INITIAL_LOSS_MARGIN
 ) -> list[Hint]:
-    """Activation std collapsing toward zero with depth (the gain too low for tanh)."""
-    stds = [(layer_name(layer, i), layer["std"]) for i, layer in enumerate(layers) if is_number(layer.get("std"))]
-    if len(stds) < 2 or stds[-1][1] <= 0 or stds[0][1] / stds[-1][1] <= limit:
+    """An initial loss more than `margin` nats above a uniform guess: the output layer starts confidently wrong.
+
+    The fix: the output layer's shrink (o: scale 0.1), Kaiming init (i) over plain randn, or the
+    gain 1 for the linear sandwich (whose outputs grow with a gain above 1); none applies, the
+    text says so.
+    """
+    regime = regime or Regime()
+    if not is_number(loss) or not vocab_size or vocab_size < 2:
         return []
-    (first, top), (last, bottom) = stds[0], stds[-1]
-    fix = "raise the gain toward 5/3 (g)" if batchnorm else "raise the gain toward 5/3 (g) or turn BatchNorm on (b)"
-    text = f"activations shrink toward zero with depth: std {first} {top:.2f} → {last} {bottom:.2f}; {fix}"
-    return [
-        Hint(
-            "activations",
-            text,
-            f"activations shrink {top / bottom:.0f}× with depth → {_fix_keys(batchnorm, 'gain 5/3')}",
+    expected = expected_initial_loss(vocab_size)
+    if loss <= expected + margin:
+        return []
+    fixes = []
+    if regime.output_scale > 0.1 * 1.01:
+        fixes.append("output scale 0.1 (o)")
+    if regime.init == "normal":
+        fixes.append("Kaiming init (i)")
+    if not regime.tanh and regime.gain > LINEAR_GAIN * 1.01:
+        fixes.append(gain_fix(regime.gain, LINEAR_GAIN))
+    fix = _either(fixes) if fixes else "no key fixes it: check the output layer's init"
+    text = (
+        f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; {fix}"
+    )
+    return [Hint("loss", text, f"initial loss {loss:.1f} ≫ {expected:.1f} → {fix}", "loss-init")]
+
+
+# ---- training rules: the lr's domain -------------------------------------------------------------
+
+
+def update_target(regime: Regime, step: int | None) -> float:
+    """The update:data (log10) to expect at `step`: −3, and −4 once the schedule divided lr by 10."""
+    return UPDATE_TARGET_LOG10 - (1.0 if regime.decayed(step) else 0.0)
+
+
+def update_ratio_hints(
+    recent: Mapping[str, float],
+    regime: Regime | None = None,
+    step: int | None = None,
+    *,
+    dying: bool = False,
+    tolerance: float = UPDATE_TOLERANCE_DECADES,
+) -> list[Hint]:
+    """The median weight's recent mean log10 update:data more than a decade off its target.
+
+    `recent`: mean log10 update:data per weight (W1, W2, …). The lr is one number for all weights,
+    so the median judges it: one outlier never does (a dead layer's −10, the output layer that
+    was shrunk ×0.1 at init and runs −1.5 to −1.8 at lr 0.1 without BN; the caller leaves that
+    one out, and the sparse embedding C, always). The target is −3, and −4 after the schedule's
+    planned lr/10 (default run: −2.5 to −2.7 before, −3.6 to −3.8 after). Too low is not the lr's
+    fault when the net is `dying` (dead or fully saturated layers pass no gradient): no hint then.
+    """
+    regime = regime or Regime()
+    values = {name: value for name, value in recent.items() if name != "C" and is_number(value)}
+    if not values:
+        return []
+    median = statistics.median(values.values())
+    target = update_target(regime, step)
+    if median > target + tolerance:
+        off = sorted(((n, v) for n, v in values.items() if v > target + tolerance), key=lambda nv: -nv[1])
+        text = (
+            f"update:data 10^{median:.1f} in the median weight ({_listed(off, '.1f')}): steps too big for the "
+            f"weights (the lecture aims at ~10^{target:.0f}); lower lr (-)"
         )
-    ]
+        return [Hint("update", text, f"update:data 10^{median:.1f} high → lr ÷2 (-)", "update-high")]
+    if median < target - tolerance and not dying:
+        off = sorted(((n, v) for n, v in values.items() if v < target - tolerance), key=lambda nv: nv[1])
+        planned = f" (~10^{target:.0f} is expected after the schedule's lr/10)" if regime.decayed(step) else ""
+        text = (
+            f"update:data 10^{median:.1f} in the median weight ({_listed(off, '.1f')}): learning too slowly"
+            f"{planned}; raise lr (+)"
+        )
+        return [Hint("update", text, f"update:data 10^{median:.1f} low → lr ×2 (+)", "update-low")]
+    return []
 
 
 def next_dead_streaks(streaks: Mapping[int, int], layers: Sequence[Mapping]) -> dict[int, int]:
@@ -177,80 +334,114 @@ def next_dead_streaks(streaks: Mapping[int, int], layers: Sequence[Mapping]) -> 
 
 
 def dead_neuron_hints(
-    streaks: Mapping[int, int], layers: Sequence[Mapping], batchnorm: bool | None, ticks: int = DEAD_TICKS
+    streaks: Mapping[int, int], layers: Sequence[Mapping], regime: Regime | None = None, ticks: int = DEAD_TICKS
 ) -> list[Hint]:
-    """Layers whose neurons stayed saturated for the whole batch over `ticks` stats records."""
+    """Tanh layers whose neurons stayed saturated for the whole batch over `ticks` stats records.
+
+    Only a learning rate far too high killed neurons in our runs (no BN lr 1.6: 200–320; BN lr
+    51.2: ~500; none in any default or lecture run, none at gain 3), with or without BatchNorm; a
+    lower lr does not revive them, a rerun at a lower lr avoids them.
+    """
+    regime = regime or Regime()
     dead = [
         (layer_name(layer, i), layer.get("dead") or 0)
         for i, layer in enumerate(layers)
         if streaks.get(layer.get("index", i), 0) >= ticks
     ]
-    if not dead:
+    if not dead or not regime.tanh:
         return []
-    listed = ", ".join(f"{name} {count}" for name, count in dead)
-    fix = "lower the gain (g) or lr (-)" if batchnorm else "turn BatchNorm on (b), lower the gain (g) or lr (-)"
-    text = f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {listed}; they never learn — {fix}"
-    return [Hint("map", text, f"dead neurons {listed} → {_fix_keys(batchnorm)} / lr (-)")]
-
-
-def expected_initial_loss(vocab_size: int) -> float:
-    """The loss of a uniform guess over the vocabulary: −log(1/vocab)."""
-    return math.log(vocab_size)
-
-
-def initial_loss_hints(loss: float | None, vocab_size: int | None, margin: float = INITIAL_LOSS_MARGIN) -> list[Hint]:
-    """An initial loss far above a uniform guess: the output layer starts confidently wrong."""
-    if not is_number(loss) or not vocab_size or vocab_size < 2:
-        return []
-    expected = expected_initial_loss(vocab_size)
-    if loss <= expected + margin:
-        return []
+    listed = _listed(dead, "d")
     text = (
-        f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; "
-        "scale the last layer down (×0.1) or lower the gain (g)"
+        f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {listed}; they never learn again — "
+        f"the lr is far too high: {LR_RERUN_FIX}"
     )
-    return [Hint("loss", text, f"initial loss {loss:.1f} ≫ {expected:.1f} → shrink last layer / gain (g)")]
+    return [Hint("map", text, f"dead neurons {listed} → {LR_RERUN_FIX}", "dead-neurons")]
+
+
+def training_saturation_hints(
+    layers: Sequence[Mapping], regime: Regime, limit: float = TRAINING_SATURATION_LIMIT_PCT
+) -> list[Hint]:
+    """Tanh layers more than `limit` percent saturated while training: the lr pushed them there.
+
+    Healthy runs saturate more as they learn but stayed under 65% per layer over 200,000 steps
+    (BN: under 25%); a far too high lr reached 95–100% within a few hundred steps. With
+    BatchNorm on the gain is no lever (it pins the pre-activations at init), so the text says so.
+    """
+    hot = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in _with(layers, "saturated_pct")]
+    hot = [(name, value) for name, value in hot if value > limit]
+    if not hot or not regime.tanh:
+        return []
+    held = "BatchNorm holds the pre-activations, the gain cannot; " if regime.batchnorm else ""
+    text = (
+        f"layers {limit:.0f}%+ saturated in training ({_listed(hot, '.0f', '%')}): almost no gradient passes them; "
+        f"{held}the lr is far too high: {LR_RERUN_FIX}"
+    )
+    return [Hint("saturation", text, f"{len(hot)} layer(s) >{limit:.0f}% saturated → {LR_RERUN_FIX}", "saturation-lr")]
+
+
+def _with(items: Sequence[Mapping], field: str) -> list[tuple[int, Mapping]]:
+    """(position, item) for the items whose `field` is a number."""
+    return [(i, item) for i, item in enumerate(items) if is_number(item.get(field))]
 
 
 class HealthJudge:
     """The rules of thumb for one variant of one run, fed its stats records in order.
 
-    `observe(stats)` returns the hints that hold now. The judge remembers what the rules need
-    across records: the step-0 loss, dead-neuron streaks, recent update:data per weight.
+    `config`: the variant's config dict (run_start); `vocab_size`: for the initial-loss rule.
+    `observe(stats)` returns the hints that hold now. The judge keeps the step-0 record (the
+    init rules judge it for the whole run; a judge that never saw step 0 has no init hints),
+    dead-neuron streaks, and each weight's recent update:data, restarted when the lr changes
+    (the schedule or +/-), so the update rule judges the lr in force.
     """
 
     def __init__(self, config: Mapping, vocab_size: int | None):
-        self.batchnorm = config.get("batchnorm") if isinstance(config.get("batchnorm"), bool) else None
+        self.regime = Regime.of(config)
         self.vocab_size = vocab_size
-        self.initial_loss: float | None = None
+        self.init_hints: list[Hint] = []
         self.dead_streaks: dict = {}
-        self.recent_updates: list[deque] = []
+        self.recent_updates: dict[str, deque] = {}
+        self.lr: float | None = None
         self.hints: list[Hint] = []
 
     def observe(self, stats: Mapping) -> list[Hint]:
         """Fold one stats record in; return (and keep in `hints`) the hints that hold now."""
         layers = [layer for layer in stats.get("layers") or [] if isinstance(layer, Mapping)]
         params = [param for param in stats.get("params") or [] if isinstance(param, Mapping)]
-        if self.initial_loss is None and stats.get("step") == 0 and is_number(stats.get("loss")):
-            self.initial_loss = stats["loss"]
-        while len(self.recent_updates) < len(params):
-            self.recent_updates.append(deque(maxlen=UPDATE_HINT_POINTS))
-        for recent, param in zip(self.recent_updates, params):
-            if is_number(param.get("update_to_data_log10")):
-                recent.append(param["update_to_data_log10"])
-        names = param_names(len(params))
+        if stats.get("step") == 0:
+            self.init_hints = self._judge_init(layers, stats.get("loss"))
+        self._fold_updates(stats.get("lr"), params)
+        self.dead_streaks = next_dead_streaks(self.dead_streaks, layers)
+        init_saturated = any(hint.rule == "saturation-init" for hint in self.init_hints)
+        training = [] if init_saturated else training_saturation_hints(layers, self.regime)
+        dead = [] if init_saturated else dead_neuron_hints(self.dead_streaks, layers, self.regime)
         recent = {
             name: sum(values) / len(values)
-            for name, values in zip(names, self.recent_updates)
+            for name, values in self.recent_updates.items()
             if len(values) == UPDATE_HINT_POINTS
         }
-        self.dead_streaks = next_dead_streaks(self.dead_streaks, layers)
-        self.hints = [
-            *saturation_hints(layers, self.batchnorm),
-            *activation_depth_hints(layers, self.batchnorm),
-            *gradient_depth_hints(layers, self.batchnorm),
-            *update_ratio_hints(recent),
-            *dead_neuron_hints(self.dead_streaks, layers, self.batchnorm),
-            *initial_loss_hints(self.initial_loss, self.vocab_size),
-        ]
+        updates = update_ratio_hints(recent, self.regime, stats.get("step"), dying=bool(training or dead))
+        self.hints = [*self.init_hints, *training, *dead, *updates]
         return self.hints
+
+    def _judge_init(self, layers: list[Mapping], loss) -> list[Hint]:
+        return [
+            *init_saturation_hints(layers, self.regime),
+            *activation_depth_hints(layers, self.regime),
+            *gradient_depth_hints(layers, self.regime),
+            *initial_loss_hints(loss, self.vocab_size, self.regime),
+        ]
+
+    def _fold_updates(self, lr, params: list[Mapping]) -> None:
+        """Append each judged weight's update:data; restart every window when the lr changed."""
+        if is_number(lr) and self.lr is not None and not math.isclose(lr, self.lr):
+            self.recent_updates = {}
+        self.lr = lr if is_number(lr) else self.lr
+        for name, param in zip(param_names(len(params)), params):
+            if name in self._unjudged(len(params)) or not is_number(param.get("update_to_data_log10")):
+                continue
+            self.recent_updates.setdefault(name, deque(maxlen=UPDATE_HINT_POINTS)).append(param["update_to_data_log10"])
+
+    def _unjudged(self, count: int) -> set[str]:
+        """The embedding C (sparse: a batch touches few rows), and the output weight when it was shrunk at init."""
+        shrunk = not self.regime.batchnorm and self.regime.output_scale < 1
+        return {"C", f"W{count - 1}"} if shrunk and count > 1 else {"C"}
