@@ -1,0 +1,156 @@
+"""The app's colours, read from the theme, and strips whose every segment carries a style.
+
+Semantic colours (ok, warn, bad, dim, ghost, axis, hint, …) are component classes styled in
+app.tcss from the theme's variables, so a theme change (ctrl+p → theme) reaches every plot. The
+per-layer colours are Tableau-10, each moved just far enough from the theme's background to
+be legible on it, light or dark; so is every semantic colour that carries information (the
+theme's own colours are kept where they already are).
+
+Every Segment a widget hands Textual must carry a Style: Textual's monochrome filter (on when
+NO_COLOR is set) reads `style.color` of every segment and fails on None. `Themed.strips` is the
+one way the app's line-drawing widgets turn lines into strips, and it styles every segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+from textual.strip import Strip
+from textual.widget import Widget
+
+# Tableau-10: distinct from each other, and in 256 colours; `legible` adjusts them per theme.
+LAYER_COLOURS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#b07aa1",
+    "#edc948",
+    "#76b7b2",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+INK_CONTRAST = 3.0  # WCAG contrast every colour that carries information keeps with its background
+STEP = 0.04  # Lab lightness moved per try while making a colour legible
+
+
+def luminance(colour: Color) -> float:
+    """WCAG relative luminance of an sRGB colour: 0 for black, 1 for white."""
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    r, g, b = colour.normalized
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG contrast ratio of two colours, 1 (same) to 21 (black on white)."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def legible(colour: Color, background: Color, ratio: float = INK_CONTRAST) -> Color:
+    """`colour`, darkened on a light background (lightened on a dark one) until it has `ratio`
+    contrast with `background`, keeping its hue."""
+    move = colour.darken if luminance(background) > 0.18 else colour.lighten
+    amount = 0.0
+    adjusted = colour
+    while contrast(adjusted, background) < ratio and amount < 1.0:
+        amount += STEP
+        adjusted = move(amount)
+    return adjusted
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Rich styles for one widget on the current theme (component class `plot--<field>`)."""
+
+    ok: Style  # healthy values, a finished run
+    warn: Style  # past a threshold, a stopped or paused run
+    bad: Style  # far past it, dead neurons, a diverged run
+    dim: Style  # labels, headers, waiting messages
+    ghost: Style  # the previous run, faint but legible: the A/B reference after b, g or r
+    track: Style  # the empty part of a bar
+    axis: Style  # chart axes and their labels
+    hint: Style  # health hints (⚠)
+    message: Style  # key feedback and the replay cursor in the status line
+    bar: Style  # the status line's progress bar
+    ref: Style  # reference lines (update:data −3)
+    loss: Style  # the current run's loss
+    train: Style  # train-split evaluations
+    val: Style  # val-split evaluations
+    map_on: Style  # saturation map: |t| > 0.99
+    map_off: Style  # saturation map: not
+    current: Style  # the page bar's current panel
+    other: Style  # the page bar's other panels
+    layers: tuple[Style, ...]  # one per tanh layer (or parameter), in order
+
+    def layer(self, position: int) -> Style:
+        """The colour of the tanh layer (or parameter) at `position`, shared by every panel."""
+        return self.layers[position % len(self.layers)]
+
+
+SEMANTIC = tuple(f.name for f in fields(Palette) if f.name != "layers")
+# Colours that are decoration, kept as the theme has them; every other one is made `legible`.
+DECORATION = frozenset({"track", "map_on", "map_off", "current"})
+
+
+def component(name: str) -> str:
+    """The component class of a palette field: `map_on` → `plot--map-on`."""
+    return "plot--" + name.replace("_", "-")
+
+
+def _ink(style: Style, colour: Color, background: Color) -> Style:
+    """`style` in `colour` made legible on `background`, over that background."""
+    return style + Style.from_color(legible(colour, background).rich_color, background.rich_color)
+
+
+class Themed(Widget):
+    """A widget that draws with the theme's palette and hands Textual fully styled strips."""
+
+    COMPONENT_CLASSES = {component(name) for name in SEMANTIC}
+
+    _palette: Palette | None = None
+
+    def notify_style_update(self) -> None:
+        """Styles changed (a theme, a class): read the palette again at the next draw."""
+        super().notify_style_update()
+        self._palette = None
+
+    @property
+    def palette(self) -> Palette:
+        """The widget's colours on the current theme."""
+        if self._palette is None:
+            background = self.background_colors[1]
+            self._palette = Palette(
+                **{name: self._semantic(name) for name in SEMANTIC},
+                layers=tuple(_ink(Style(), Color.parse(colour), background) for colour in LAYER_COLOURS),
+            )
+        return self._palette
+
+    def _semantic(self, name: str) -> Style:
+        style = self.get_component_rich_style(component(name))
+        if name in DECORATION or style.color is None:
+            return style
+        background = Color.from_rich_color(style.bgcolor) if style.bgcolor else self.background_colors[1]
+        return _ink(style, Color.from_rich_color(style.color), background)
+
+    def strips(self, lines: list[list[Segment]], width: int) -> list[Strip]:
+        """Lines as strips of exactly `width` cells, every segment styled (the widget's style
+        under the segment's own)."""
+        base = self.rich_style
+        return [
+            Strip(
+                [Segment(text, base if style is None else base + style) for text, style, _ in line]
+            ).adjust_cell_length(width, base)
+            for line in lines
+        ]
+
+    def blank(self, width: int) -> Strip:
+        """An empty line in the widget's style."""
+        return Strip.blank(width, self.rich_style)
