@@ -162,6 +162,7 @@ def app_in_pilot(steps: int, extra: list[str], log: Path, size: tuple[int, int],
     from data import load_words
     from tui.app import MakemoreApp
     from tui.cli import build_parser, config_from_args
+    from tui.feed import LiveFeed
 
     config = config_from_args(build_parser().parse_args(["--steps", str(steps), *extra]))
     words = load_words(config.data if config.data != "built-in" else None)
@@ -170,7 +171,7 @@ def app_in_pilot(steps: int, extra: list[str], log: Path, size: tuple[int, int],
         with RunLog(log) as run_log:
             channel = RecordChannel()
             trainer = Trainer(config, words, channel=channel, run_log=run_log)
-            app = MakemoreApp(trainer=trainer, channel=channel)
+            app = MakemoreApp(LiveFeed(trainer, channel))
             async with app.run_test(size=size) as pilot:
                 trainer.start()
                 started, cpu_start = time.monotonic(), time.thread_time()
