@@ -308,14 +308,14 @@ class MakemoreApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.feed.can(action) if action in FEED_ACTIONS else True
 
-    def _send(self, command: FeedCommand) -> str:
-        """Hand the feed a command; show what it changed at once; return its feedback."""
+    def _send(self, command: FeedCommand, what: str = "") -> None:
+        """Hand the feed a command, say its feedback (after `what`), show what it changed at once."""
         feedback = self.feed.send(command)
+        self.say(f"{what} · {feedback}" if what else feedback)
         self._take(self.feed.poll(), force=True)
-        return feedback
 
     def _rerun(self, config: TrainConfig, what: str) -> None:
-        self.say(f"{what} · {self._send(Rerun(config))}")
+        self._send(Rerun(config), what)
 
     def action_toggle_batchnorm(self) -> None:
         """Flip BatchNorm and rerun with the same seed."""
@@ -333,23 +333,23 @@ class MakemoreApp(App[int]):
 
     def action_pause(self) -> None:
         """Pause or resume training (a replay: play or pause it)."""
-        self.say(self._send(TogglePause()))
+        self._send(TogglePause())
 
     def action_step(self) -> None:
         """One training step while paused."""
-        self.say(self._send(StepOnce()))
+        self._send(StepOnce())
 
     def action_scale_lr(self, factor: float) -> None:
         """Multiply the learning rate live (kept for reruns)."""
-        self.say(self._send(ScaleLr(factor)))
+        self._send(ScaleLr(factor))
 
     def action_evaluate(self) -> None:
         """Evaluate train/val loss now."""
-        self.say(self._send(Evaluate()))
+        self._send(Evaluate())
 
     def action_sample(self) -> None:
         """Sample names from the model now."""
-        self.say(self._send(Sample()))
+        self._send(Sample())
 
     def action_seek(self, delta: int) -> None:
         """Move the replay cursor by `delta` statistics records."""
@@ -444,7 +444,7 @@ def run_replay(path: str | Path) -> int:
         print(f"makemore-tui: cannot read run log {path}: {error.strerror or error}", file=sys.stderr)
         return ExitCode.USAGE
     if not feed.records:
-        skipped = f" ({feed.skipped} malformed lines skipped)" if feed.skipped else ""
+        skipped = f" ({feed.skipped} malformed line{'s' if feed.skipped > 1 else ''} skipped)" if feed.skipped else ""
         print(f"makemore-tui: {path} holds no run-log records{skipped}", file=sys.stderr)
         return ExitCode.USAGE
     return run_app(feed)

@@ -283,7 +283,8 @@ def bar(
 ) -> Line:
     """A horizontal bar filled to `fraction` (0..1) with eighth-cell precision.
 
-    `ghost` marks another fraction (the previous run's value) with a thin line on the track.
+    `ghost` marks another fraction (the previous run's value) with a thin line on the track, or a
+    cut in the bar.
     """
     if width < 1:
         return []
@@ -299,8 +300,9 @@ def bar(
         ghost_at = min(int(min(max(ghost, 0.0), 1.0) * width), width - 1)
     ghost_style = ghost_style or track
     if ghost_at is not None and ghost_at < filled:
-        # Inside the filled part: a thin line in the ghost's colour on the bar's colour.
-        on_bar = Style(color=ghost_style.color, bgcolor=style.color)
+        # Inside the filled part: a cut in the bar, in the background's colour (the track's
+        # background when it has one): legible on any bar that is legible on the background.
+        on_bar = Style(color=track.bgcolor or ghost_style.color, bgcolor=style.color)
         text = line[0].text
         line = [Segment(text[:ghost_at], style), Segment("┃", on_bar), Segment(text[ghost_at + 1 :], style)]
     if rest <= 0:

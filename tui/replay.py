@@ -68,7 +68,7 @@ class ReplayFeed:
         return len(self.records)
 
     def poll(self) -> Batch:
-        if self.playing:
+        if self.playing and self._shown == self.position:  # each position shows before play moves on
             if self.position >= self.last:
                 self.playing = False
             else:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.style import Style
 
 from tui.canvas import Line, Trace, format_steps, line_chart, message_lines
 from tui.state import LOSS, config_tag
 from tui.widgets.panel import Panel, legend_line
+
+BOLD = Style(bold=True)
+# Series colours (the layer palette's): this run's loss, train and val evaluations
+LOSS_SERIES, TRAIN_SERIES, VAL_SERIES = 1, 0, 4
 
 
 def _loss_label(log_value: float) -> str:
@@ -24,6 +29,11 @@ class LossPanel(Panel):
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
         palette = self.palette
+        loss_style, train_style, val_style = (
+            palette.layer(LOSS_SERIES),
+            palette.layer(TRAIN_SERIES) + BOLD,
+            palette.layer(VAL_SERIES) + BOLD,
+        )
         if run is None:
             return message_lines("waiting for the run to start…", width, height, palette.dim)
         xs, ys = run.loss_series.points()
@@ -40,17 +50,17 @@ class LossPanel(Panel):
             if keep.any():
                 traces.append(Trace(pxs[keep], pys[keep], palette.ghost))
                 legend.append(("━", f"run {previous.run} {config_tag(previous.config)}", palette.ghost))
-        traces.append(Trace(xs, ys, palette.loss))
-        legend.insert(0, ("━", f"run {run.run} {config_tag(run.config)} {10 ** ys[-1]:.3f}", palette.loss))
+        traces.append(Trace(xs, ys, loss_style))
+        legend.insert(0, ("━", f"run {run.run} {config_tag(run.config)} {10 ** ys[-1]:.3f}", loss_style))
         evals = [(s, t, v) for s, t, v in run.evals if s <= x_end]
         train = [(s, math.log10(t)) for s, t, _ in evals if t and t > 0]
         val = [(s, math.log10(v)) for s, _, v in evals if v and v > 0]
         if train:
-            traces.append(Trace(*map(np.asarray, zip(*train)), palette.train, marker="●"))
-            legend.append(("●", f"train {10 ** train[-1][1]:.3f}", palette.train))
+            traces.append(Trace(*map(np.asarray, zip(*train)), train_style, marker="●"))
+            legend.append(("●", f"train {10 ** train[-1][1]:.3f}", train_style))
         if val:
-            traces.append(Trace(*map(np.asarray, zip(*val)), palette.val, marker="◆"))
-            legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", palette.val))
+            traces.append(Trace(*map(np.asarray, zip(*val)), val_style, marker="◆"))
+            legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", val_style))
         chart = line_chart(
             traces,
             width,

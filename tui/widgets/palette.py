@@ -81,14 +81,11 @@ class Palette:
     message: Style  # key feedback and the replay cursor in the status line
     bar: Style  # the status line's progress bar
     ref: Style  # reference lines (update:data −3)
-    loss: Style  # the current run's loss
-    train: Style  # train-split evaluations
-    val: Style  # val-split evaluations
     map_on: Style  # saturation map: |t| > 0.99
     map_off: Style  # saturation map: not
     current: Style  # the page bar's current panel
     other: Style  # the page bar's other panels
-    layers: tuple[Style, ...]  # one per tanh layer (or parameter), in order
+    layers: tuple[Style, ...]  # series colours: one per tanh layer (or parameter), in order
 
     def layer(self, position: int) -> Style:
         """The colour of the tanh layer (or parameter) at `position`, shared by every panel."""

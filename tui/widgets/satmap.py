@@ -11,7 +11,7 @@ from tui.state import SATMAP, STATS
 from tui.widgets.panel import Panel, text_line
 
 # The run log does not keep maps (too big), so a replay never gets one.
-NO_MAP = "waiting for a map · maps are live only: the run log does not keep them"
+NO_MAP = "no map yet · maps are live only (run logs keep none)"
 
 
 class SatMapPanel(Panel):
