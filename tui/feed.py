@@ -85,6 +85,19 @@ class Feed(Protocol):
         """The process exit code for what the app showed last."""
 
 
+class FeedKeys:
+    """What a feed's `can` and `why_not` share: the actions it answers, one line for the rest."""
+
+    ACTIONS: frozenset[str] = frozenset()  # the app actions (of FEED_ACTIONS) it answers
+    REFUSAL = ""  # said when a key asks for one of the others
+
+    def can(self, action: str) -> bool:
+        return action in self.ACTIONS
+
+    def why_not(self, action: str) -> str:
+        return self.REFUSAL
+
+
 LIVE_KEYS = [
     ("space", "pause / resume training"),
     ("n", "one step while paused, with its statistics"),
@@ -97,7 +110,7 @@ LIVE_KEYS = [
 ]
 
 
-class LiveFeed:
+class LiveFeed(FeedKeys):
     """A trainer thread in this process: its records through the channel, keys as commands.
 
     It watches its own records for what the keys need: whether the run is paused (as the last
@@ -109,6 +122,7 @@ class LiveFeed:
     greeting = ""
     help_keys = ("Training keys", LIVE_KEYS)
     ACTIONS = frozenset({"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"})
+    REFUSAL = "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
 
     def __init__(self, trainer, channel: RecordChannel):
         self.trainer = trainer  # core.trainer.Trainer (send, close, config) or a stand-in
@@ -129,19 +143,13 @@ class LiveFeed:
                 self.end = record
         return Batch(records)
 
-    def can(self, action: str) -> bool:
-        return action in self.ACTIONS
-
-    def why_not(self, action: str) -> str:
-        return "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
-
     def send(self, command: FeedCommand) -> str:
         if isinstance(command, TogglePause):
             if self.end is not None:
                 raise Refused("the run is over · r reruns")
             command = Resume() if self.paused else Pause()
         if isinstance(command, (Seek, SeekTo)):
-            raise Refused(self.why_not("seek"))
+            raise Refused(self.REFUSAL)
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
         config = self._config_after(command)  # before sending: a bad config raises ConfigError

@@ -7,7 +7,7 @@ from pathlib import Path
 from core.commands import Quit
 from core.records import Event, ExitCode
 from core.runlog import load_run_log
-from tui.feed import Batch, FeedCommand, Refused, Seek, SeekTo, TogglePause
+from tui.feed import Batch, FeedCommand, FeedKeys, Refused, Seek, SeekTo, TogglePause
 
 PLAY_TICKS = 240  # a replay plays through in about this many UI ticks (a minute at 4 Hz)
 REPLAY_KEYS = [
@@ -18,7 +18,7 @@ REPLAY_KEYS = [
 ]
 
 
-class ReplayFeed:
+class ReplayFeed(FeedKeys):
     """Positions are the log's stats records; position k shows every record before stats k+1.
 
     Keys move the cursor (`position`); `poll` hands the app what it has not shown: moving
@@ -31,6 +31,7 @@ class ReplayFeed:
     help_keys = ("Replay keys", REPLAY_KEYS)
     config = None
     ACTIONS = frozenset({"pause", "seek", "seek_to"})
+    REFUSAL = "a replay: training keys are off · ←/→ move, space plays"
 
     def __init__(self, records: list[dict], name: str = "", skipped: int = 0):
         self.records = records
@@ -80,12 +81,6 @@ class ReplayFeed:
             return Batch(self.records[old:new])
         return Batch(self.records[:new], reset=True)
 
-    def can(self, action: str) -> bool:
-        return action in self.ACTIONS
-
-    def why_not(self, action: str) -> str:
-        return "a replay: training keys are off · ←/→ move, space plays"
-
     def send(self, command: FeedCommand) -> str:
         if isinstance(command, TogglePause):
             self.playing = not self.playing
@@ -98,7 +93,7 @@ class ReplayFeed:
             self.playing = False
             self.position = 0 if command.where == "start" else self.last
         elif not isinstance(command, Quit):
-            raise Refused(self.why_not(type(command).__name__))
+            raise Refused(self.REFUSAL)
         return ""
 
     def describe(self) -> str:
