@@ -86,13 +86,14 @@ class Palette:
     current: Style  # the page bar's current panel
     other: Style  # the page bar's other panels
     layers: tuple[Style, ...]  # series colours: one per tanh layer (or parameter), in order
+    base: Style  # the widget's own style (its text colour on its background), under every segment
 
     def layer(self, position: int) -> Style:
         """The colour of the tanh layer (or parameter) at `position`, shared by every panel."""
         return self.layers[position % len(self.layers)]
 
 
-SEMANTIC = tuple(f.name for f in fields(Palette) if f.name != "layers")
+SEMANTIC = tuple(f.name for f in fields(Palette) if f.name not in ("layers", "base"))
 # Colours that are decoration, kept as the theme has them; every other one is made `legible`.
 DECORATION = frozenset({"track", "map_on", "map_off", "current"})
 
@@ -100,6 +101,15 @@ DECORATION = frozenset({"track", "map_on", "map_off", "current"})
 def component(name: str) -> str:
     """The component class of a palette field: `map_on` → `plot--map-on`."""
     return "plot--" + name.replace("_", "-")
+
+
+def _on(base: Style, segment: Segment) -> Segment:
+    """`segment` over `base`: it keeps its own colours; what it leaves unset (or all, with no
+    style) comes from `base`."""
+    style = segment.style
+    if style is not None and style.bgcolor is not None:
+        return segment  # complete already (palette styles carry their background)
+    return Segment(segment.text, base + style)
 
 
 def _ink(style: Style, colour: Color, background: Color) -> Style:
@@ -127,6 +137,7 @@ class Themed(Widget):
             self._palette = Palette(
                 **{name: self._semantic(name) for name in SEMANTIC},
                 layers=tuple(_ink(Style(), Color.parse(colour), background) for colour in LAYER_COLOURS),
+                base=self.rich_style,
             )
         return self._palette
 
@@ -140,14 +151,9 @@ class Themed(Widget):
     def strips(self, lines: list[list[Segment]], width: int) -> list[Strip]:
         """Lines as strips of exactly `width` cells, every segment styled (the widget's style
         under the segment's own)."""
-        base = self.rich_style
-        return [
-            Strip(
-                [Segment(text, base if style is None else base + style) for text, style, _ in line]
-            ).adjust_cell_length(width, base)
-            for line in lines
-        ]
+        base = self.palette.base
+        return [Strip([_on(base, segment) for segment in line]).adjust_cell_length(width, base) for line in lines]
 
     def blank(self, width: int) -> Strip:
         """An empty line in the widget's style."""
-        return Strip.blank(width, self.rich_style)
+        return Strip.blank(width, self.palette.base)
