@@ -222,7 +222,7 @@ class FeedTrainer:
             record = dict(stats[step % len(stats)], step=step * 100)
             # The run log keeps no saturation maps; make ones of the recorded saturation.
             record["_satmap"] = [
-                rng.random((32, layer["neurons"])) < layer["saturated_pct"] / 100 for layer in record["layers"]
+                rng.random((32, self.config.hidden)) < layer["saturated_pct"] / 100 for layer in record["layers"]
             ]
             self.channel.put(record)
             if time.monotonic() - last_progress >= 0.5:
