@@ -34,6 +34,7 @@ from tui.replay import ReplayFeed
 from tui.state import STATS, STATUS, ViewState, config_tag
 from tui.widgets.help import HelpScreen
 from tui.widgets.pagebar import PageBar
+from tui.widgets.palette import Colours
 from tui.widgets.panel import Panel
 from tui.widgets.satmap import SatMapPanel
 from tui.widgets.status import StatusBar
@@ -108,6 +109,7 @@ class MakemoreApp(App[int]):
             yield from self.panels
         yield Static(id="too-small")
         yield Footer(compact=True)
+        yield Colours()
 
     def on_mount(self) -> None:
         self._main = self.screen

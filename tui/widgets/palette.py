@@ -117,12 +117,54 @@ def _ink(style: Style, colour: Color, background: Color) -> Style:
     return style + Style.from_color(legible(colour, background).rich_color, background.rich_color)
 
 
+class Colours(Widget):
+    """The theme's semantic colours: component classes styled in app.tcss, read by every
+    `Themed` widget of its screen. It draws nothing.
+
+    One holder for the screen, not component classes on every widget: Textual restyles a
+    widget's component classes with it, and a layout change restyles every widget.
+    """
+
+    COMPONENT_CLASSES = {component(name) for name in SEMANTIC}
+    DEFAULT_CSS = "Colours { display: none; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._palettes: dict[tuple[Color, Style], Palette] = {}
+
+    def notify_style_update(self) -> None:
+        """The theme (or the stylesheet) changed: palettes are made again."""
+        super().notify_style_update()
+        self._palettes.clear()
+
+    def palette_on(self, background: Color, base: Style) -> Palette:
+        """The palette over `background` for a widget whose own style is `base`."""
+        key = (background, base)
+        if key not in self._palettes:
+            self._palettes[key] = Palette(
+                **{name: self._style_on(name, background) for name in SEMANTIC},
+                layers=tuple(_ink(Style(), Color.parse(colour), background) for colour in LAYER_COLOURS),
+                base=base,
+            )
+        return self._palettes[key]
+
+    def _style_on(self, name: str, background: Color) -> Style:
+        """Palette field `name` over `background`: its colour blended onto it (and made legible
+        unless it is decoration), its text style, its own background if it has one."""
+        styles = self.get_component_styles(component(name))
+        background = background + styles.background
+        # "auto" (as $text-muted is): the contrasting text colour of this background, at its alpha
+        colour = background + (background.get_contrast_text(styles.color.a) if styles.auto_color else styles.color)
+        if name not in DECORATION:
+            colour = legible(colour, background)
+        return Style.from_color(colour.rich_color, background.rich_color) + styles.text_style
+
+
 class Themed(Widget):
     """A widget that draws with the theme's palette and hands Textual fully styled strips."""
 
-    COMPONENT_CLASSES = {component(name) for name in SEMANTIC}
-
     _palette: Palette | None = None
+    _colours: Colours | None = None  # the screen's, found once
 
     def notify_style_update(self) -> None:
         """Styles changed (a theme, a class): read the palette again at the next draw."""
@@ -131,22 +173,12 @@ class Themed(Widget):
 
     @property
     def palette(self) -> Palette:
-        """The widget's colours on the current theme."""
+        """The widget's colours on the current theme, over its background."""
         if self._palette is None:
-            background = self.background_colors[1]
-            self._palette = Palette(
-                **{name: self._semantic(name) for name in SEMANTIC},
-                layers=tuple(_ink(Style(), Color.parse(colour), background) for colour in LAYER_COLOURS),
-                base=self.rich_style,
-            )
+            if self._colours is None:
+                self._colours = self.screen.query_one(Colours)
+            self._palette = self._colours.palette_on(self.background_colors[1], self.rich_style)
         return self._palette
-
-    def _semantic(self, name: str) -> Style:
-        style = self.get_component_rich_style(component(name))
-        if name in DECORATION or style.color is None:
-            return style
-        background = Color.from_rich_color(style.bgcolor) if style.bgcolor else self.background_colors[1]
-        return _ink(style, Color.from_rich_color(style.color), background)
 
     def strips(self, lines: list[list[Segment]], width: int) -> list[Strip]:
         """Lines as strips of exactly `width` cells, every segment styled (the widget's style
