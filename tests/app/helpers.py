@@ -47,7 +47,7 @@ def svg_text(svg: str) -> str:
 
 def screen_text(app: MakemoreApp) -> str:
     """What the terminal shows now, as plain text (from the app's own screenshot)."""
-    return svg_text(app.export_screenshot())
+    return svg_text(app.export_screenshot(simplify=True))
 
 
 async def wait_for_text(pilot, app: MakemoreApp, text: str, timeout: float = 3.0) -> str:

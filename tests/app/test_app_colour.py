@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.color import Color
 
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
@@ -12,7 +11,7 @@ from tui.widgets.palette import contrast
 
 NO_BN = SMALL.replace(batchnorm=False, gain=3.0)
 AB_RECORDS = recorded_run(SMALL) + recorded_run(NO_BN, run=2, upto=600, end=False)
-THEMES = ["textual-dark", "textual-light", "solarized-light", "catppuccin-latte", "nord", "gruvbox"]
+THEMES = ["textual-dark", "textual-light", "solarized-light", "nord", "catppuccin-latte"]
 
 
 def drawn(app) -> list:
@@ -51,12 +50,12 @@ async def test_every_segment_carries_a_style_waiting_and_drawing():
                 assert all(segment.style is not None for segment in segments(widget)), widget.id
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
 @run_async
-async def test_no_color_runs_and_draws_every_panel(monkeypatch, size):
+async def test_no_color_runs_and_draws_every_panel_one_at_a_time(monkeypatch):
+    # All panels at once in monochrome: tests/app/test_app_snapshot.py::test_monochrome_no_color
     monkeypatch.setenv("NO_COLOR", "1")
     app, _ = live_app(AB_RECORDS, config=NO_BN, respond=False)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         assert "L5 " in await wait_for_text(pilot, app, "L5 ")
         await pilot.press("question_mark")
         assert "Training keys" in screen_text(app)  # each frame goes through the monochrome filter
@@ -70,7 +69,7 @@ async def test_no_color_runs_and_draws_every_panel(monkeypatch, size):
 @run_async
 async def test_a_theme_change_reaches_every_plot_and_every_text_stays_legible():
     app, _ = live_app(AB_RECORDS, config=NO_BN, respond=False)
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         colours = {}
         for theme in THEMES:

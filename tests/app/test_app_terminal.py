@@ -128,18 +128,24 @@ def braille(text: str) -> bool:
     return any("\u2800" < ch <= "\u28ff" for ch in text)
 
 
-@pytest.mark.parametrize("term", ["linux", "vt100", "dumb"])
-def test_monochrome_terminals_draw_every_layer_and_quit_cleanly(tmp_path, term):
+def test_monochrome_terminals_draw_every_layer_and_quit_cleanly(tmp_path):
     # NO_COLOR (set on many servers) once failed the first paint; TERM=dumb has no colours at all.
     log = tmp_path / "run.jsonl"
     log.write_text("\n".join(json.dumps(record) for record in recorded_run(SMALL, satmap=False)) + "\n")
-    done = tmp_path / "exit"
-    session = start_in_tmux(f"replay {log}; echo $? > {done}", f"NO_COLOR=1 TERM={term}")
+    terms = ["linux", "vt100", "dumb"]
+    done = {term: tmp_path / f"exit-{term}" for term in terms}
+    sessions = {
+        term: start_in_tmux(f"replay {log}; echo $? > {done[term]}", f"NO_COLOR=1 TERM={term}") for term in terms
+    }
     try:
-        frame = lambda shown: shown if "L5 " in shown and braille(shown) else None  # noqa: E731
-        text = wait_until(lambda: frame(screen(session)), 30, f"a full frame under TERM={term}")
-        assert "✔ finished" in text and "record 11/11" in text
-        tmux("send-keys", "-t", session, "q")
-        assert wait_until(lambda: done.exists() and done.read_text().strip(), 10, "the app to exit") == "0"
+        for term, session in sessions.items():
+            frame = lambda shown: shown if "L5 " in shown and braille(shown) else None  # noqa: E731
+            text = wait_until(lambda: frame(screen(session)), 30, f"a full frame under TERM={term}")  # noqa: B023
+            assert "✔ finished" in text and "record 11/11" in text
+            tmux("send-keys", "-t", session, "q")
+        for term, path in done.items():
+            exited = wait_until(lambda: path.exists() and path.read_text().strip(), 10, f"TERM={term} to exit")  # noqa: B023
+            assert exited == "0", term
     finally:
-        tmux("kill-session", "-t", session)
+        for session in sessions.values():
+            tmux("kill-session", "-t", session)
