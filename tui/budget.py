@@ -62,11 +62,6 @@ class RedrawBudget:
         """`item` has new data to show."""
         self._dirty.add(item)
 
-    @property
-    def waiting(self) -> bool:
-        """True while some marked item has not been handed out by `due`."""
-        return bool(self._dirty)
-
     def due(self, force: bool = False) -> list:
         """The marked items to repaint now: each at most once per interval, all of them with
         `force`. They are unmarked and their repaint time is kept."""

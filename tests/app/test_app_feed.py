@@ -8,7 +8,9 @@ from core.commands import Pause, Quit, Rerun, Resume, ScaleLr, StepOnce
 from core.config import ConfigError
 from core.records import Event, ExitCode
 from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run
-from tui.feed import LiveFeed, Refused, Seek, TogglePause
+from tui.feed import FEED_ACTIONS, LiveFeed, Refused, Seek, TogglePause
+from tui.keys import KEY_ACTIONS
+from tui.replay import ReplayFeed
 
 
 def live_feed(records: list[dict] | None = None, config=SMALL) -> tuple[LiveFeed, FakeTrainer]:
@@ -74,3 +76,8 @@ def test_the_exit_code_follows_the_last_run_end_seen(end, code):
     feed.send(Quit())
     feed.close()
     assert feed.exit_code() == code and trainer.closed
+
+
+def test_every_feed_action_has_a_key_and_a_feed_that_answers_it():
+    assert LiveFeed.ACTIONS | ReplayFeed.ACTIONS == FEED_ACTIONS
+    assert FEED_ACTIONS <= set(KEY_ACTIONS.values())

@@ -189,3 +189,13 @@ async def test_every_action_is_in_the_command_palette():
         await pilot.press("enter")
         await pilot.pause()
         assert sent(trainer, Rerun) == [Rerun(SMALL.replace(batchnorm=False))]
+
+
+@run_async
+async def test_replay_keys_in_a_live_run_say_where_they_work():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("left")
+        assert "move through a recorded run: makemore-tui replay RUN.jsonl" in screen_text(app)
+        assert trainer.commands == []
