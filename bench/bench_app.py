@@ -162,6 +162,7 @@ def app_in_pilot(steps: int, extra: list[str], log: Path, size: tuple[int, int],
     from data import load_words
     from tui.app import MakemoreApp
     from tui.cli import build_parser, config_from_args
+    from tui.feed import LiveFeed
 
     config = config_from_args(build_parser().parse_args(["--steps", str(steps), *extra]))
     words = load_words(config.data if config.data != "built-in" else None)
@@ -170,7 +171,7 @@ def app_in_pilot(steps: int, extra: list[str], log: Path, size: tuple[int, int],
         with RunLog(log) as run_log:
             channel = RecordChannel()
             trainer = Trainer(config, words, channel=channel, run_log=run_log)
-            app = MakemoreApp(trainer=trainer, channel=channel)
+            app = MakemoreApp(LiveFeed(trainer, channel))
             async with app.run_test(size=size) as pilot:
                 trainer.start()
                 started, cpu_start = time.monotonic(), time.thread_time()
@@ -221,7 +222,7 @@ class FeedTrainer:
             record = dict(stats[step % len(stats)], step=step * 100)
             # The run log keeps no saturation maps; make ones of the recorded saturation.
             record["_satmap"] = [
-                rng.random((32, layer["neurons"])) < layer["saturated_pct"] / 100 for layer in record["layers"]
+                rng.random((32, self.config.hidden)) < layer["saturated_pct"] / 100 for layer in record["layers"]
             ]
             self.channel.put(record)
             if time.monotonic() - last_progress >= 0.5:

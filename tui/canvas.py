@@ -23,8 +23,9 @@ _DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], d
 # Code 0 is drawn as a space: the empty braille glyph shows as dots in some fonts.
 _BRAILLE = np.array([" "] + [chr(0x2800 + i) for i in range(1, 256)])
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
-
-AXIS_STYLE = Style(color="grey50")
+# A cell of a two-pixel-high map by (top pixel on) × 2 + (bottom pixel on): the glyph alone
+# shows the pixels, so the map reads in colour and without (NO_COLOR, TERM=dumb) alike.
+_HALF_BLOCKS = np.array([" ", "▄", "▀", "█"])
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,9 @@ def line_chart(
     refs: Sequence[RefLine] = (),
     x_format: Callable[[float], str] = format_number,
     y_format: Callable[[float], str] = format_number,
+    axis: Style | None = None,
 ) -> list[Line]:
-    """Draw traces as braille lines with a labelled y axis and an x-axis label row.
+    """Draw traces as braille lines with a labelled y axis (in `axis` style) and an x-axis label row.
 
     Returns exactly `height` lines of exactly `width` cells. Later traces win a shared cell.
     """
@@ -148,7 +150,7 @@ def line_chart(
     xr = x_range or _finite_range(traces, "x")
     yr = y_range or _finite_range(traces, "y", [ref.y for ref in refs])
     if xr is None or yr is None:
-        return message_lines("waiting for data…", width, height, AXIS_STYLE)
+        return message_lines("waiting for data…", width, height, axis)
     x0, x1 = _widen(*xr, 0.0)
     y0, y1 = _widen(*yr, 0.05) if y_range is None else _widen(*yr, 0.0)
 
@@ -217,7 +219,7 @@ def line_chart(
     lines: list[Line] = []
     for r in range(rows):
         label = label_rows.get(r, "")[:label_width].rjust(label_width)
-        line = [Segment(label, AXIS_STYLE), Segment("┤" if r in label_rows else "│", AXIS_STYLE)]
+        line = [Segment(label, axis), Segment("┤" if r in label_rows else "│", axis)]
         text, row_owner, start = row_texts[r], owner_rows[r], 0
         for stop in [*breaks_by_row[r], cols]:
             index = row_owner[start]
@@ -227,8 +229,8 @@ def line_chart(
 
     left, right = x_format(x0), x_format(x1)
     gap = cols - len(left) - len(right)
-    axis = " " * (label_width + 1) + (left + " " * gap + right if gap >= 1 else left[:cols].ljust(cols))
-    lines.append([Segment(axis, AXIS_STYLE)])
+    axis_text = " " * (label_width + 1) + (left + " " * gap + right if gap >= 1 else left[:cols].ljust(cols))
+    lines.append([Segment(axis_text, axis)])
     return lines
 
 
@@ -237,6 +239,7 @@ def bool_map(grid: np.ndarray, width: int, height: int, on: Style, off: Style) -
 
     A cell pixel is on when at least half of the array entries it covers are on, so a column
     that is on for every row (a dead neuron) stays a solid column however far it is shrunk.
+    On pixels are glyph ink in `on`'s colour over `off`'s colour.
     """
     grid = np.asarray(grid, dtype=bool)
     if grid.ndim != 2 or grid.size == 0 or width < 1 or height < 1:
@@ -248,22 +251,11 @@ def bool_map(grid: np.ndarray, width: int, height: int, on: Style, off: Style) -
     if pixel_rows % 2:
         pooled = np.vstack([pooled, np.zeros((1, cols), dtype=bool)])
     combo = pooled[0::2].astype(np.int8) * 2 + pooled[1::2]  # top pixel ×2 + bottom pixel
-    palette = {
-        0: Style(color=off.color, bgcolor=off.color),
-        1: Style(color=off.color, bgcolor=on.color),
-        2: Style(color=on.color, bgcolor=off.color),
-        3: Style(color=on.color, bgcolor=on.color),
-    }
-    lines: list[Line] = []
-    for row in combo:
-        breaks = np.flatnonzero(row[1:] != row[:-1]) + 1
-        line, start = [], 0
-        for stop in [*breaks.tolist(), cols]:
-            line.append(Segment("▀" * (stop - start), palette[int(row[start])]))
-            start = stop
-        if width > cols:
-            line.append(Segment(" " * (width - cols)))
-        lines.append(line)
+    style = Style(color=on.color, bgcolor=off.color)
+    lines: list[Line] = [
+        [Segment("".join(row), style)] + ([Segment(" " * (width - cols))] if width > cols else [])
+        for row in _HALF_BLOCKS[combo].tolist()
+    ]
     lines.extend(blank_lines(width, height - len(lines)))
     return lines
 
@@ -291,7 +283,8 @@ def bar(
 ) -> Line:
     """A horizontal bar filled to `fraction` (0..1) with eighth-cell precision.
 
-    `ghost` marks another fraction (the previous run's value) with a thin line on the track.
+    `ghost` marks another fraction (the previous run's value) with a thin line on the track, or a
+    cut in the bar.
     """
     if width < 1:
         return []
@@ -307,8 +300,9 @@ def bar(
         ghost_at = min(int(min(max(ghost, 0.0), 1.0) * width), width - 1)
     ghost_style = ghost_style or track
     if ghost_at is not None and ghost_at < filled:
-        # Inside the filled part: a thin line in the ghost's colour on the bar's colour.
-        on_bar = Style(color=ghost_style.color, bgcolor=style.color)
+        # Inside the filled part: a cut in the bar, in the background's colour (the track's
+        # background when it has one): legible on any bar that is legible on the background.
+        on_bar = Style(color=track.bgcolor or ghost_style.color, bgcolor=style.color)
         text = line[0].text
         line = [Segment(text[:ghost_at], style), Segment("┃", on_bar), Segment(text[ghost_at + 1 :], style)]
     if rest <= 0:

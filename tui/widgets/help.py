@@ -2,62 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rich.console import Group
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widget import Widget
 
-LIVE_KEYS = [
-    ("space", "pause / resume training"),
-    ("n", "one step while paused, with its statistics"),
-    ("b", "toggle BatchNorm and rerun (same seed: a clean A/B)"),
-    ("g", "cycle the gain 5/3 → 1 → 0.5 → 3 and rerun"),
-    ("r", "rerun with the current settings"),
-    ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
-    ("e", "evaluate train/val loss now"),
-    ("s", "sample names from the model now"),
-]
-REPLAY_KEYS = [
-    ("← / →", "previous / next statistics record"),
-    ("pgup / pgdn", "10 records back / forward (also shift+←/→)"),
-    ("home / end", "first / last record"),
-    ("space", "play / pause the replay"),
-]
-COMMON_KEYS = [
-    ("1 … 8", "show that panel (zoomed when all panels fit)"),
-    ("tab / shift+tab", "next / previous panel"),
-    ("z, escape", "zoom the current panel / all panels again"),
-    ("m", "saturation map: next tanh layer"),
-    ("ctrl+p", "command palette: every action, searchable"),
-    ("?", "this help (escape closes it)"),
-    ("q, ctrl+c", "quit (the run log ends with run_end)"),
-]
-# (panel, what it shows): the text wraps under its own column.
-PANELS = [
-    (
-        "1 saturation",
-        "% of tanh outputs with |t|>0.97 per layer, yellow past 5%; the faint ┃ and column are the previous "
-        "run at the same step (A/B after b, g or r)",
-    ),
-    ("2 activations", "histograms of every tanh layer's output on shared bins in [-1, 1]"),
-    ("3 gradients", "histograms of the gradients at the tanh outputs, shared symmetric bins"),
-    ("4 weights", "per 2-D parameter: gradient mean and std, grad:data, update:data (log10)"),
-    (
-        "5 update:data",
-        "log10 of (lr·grad).std / data.std over steps; near −3 (dotted) the weights learn at a sane rate",
-    ),
-    ("6 loss", "log-scale loss, mean per stats window; ● train and ◆ val evaluations; the previous run faint"),
-    (
-        "7 map",
-        "|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, "
-        "saturated for the whole batch: it never learns",
-    ),
-    ("8 samples", "names sampled from the model"),
-]
+if TYPE_CHECKING:
+    from tui.panels import PanelSpec
+
+KeyRows = Sequence[tuple[str, str]]  # (key, what it does)
+
+
+def common_keys(panel_count: int) -> KeyRows:
+    """The screen keys, the same whatever feeds the app."""
+    return [
+        (f"1 … {panel_count}", "show that panel (zoomed when all panels fit)"),
+        ("tab / shift+tab", "next / previous panel"),
+        ("z, escape", "zoom the current panel / all panels again"),
+        ("m", "saturation map: next tanh layer"),
+        ("ctrl+p", "command palette: every action, searchable; themes"),
+        ("?", "this help (escape closes it)"),
+        ("q, ctrl+c", "quit (the run log ends with run_end)"),
+    ]
+
+
 HINTS = (
     "Hints (⚠) are the lecture's rules of thumb: a layer > 5% saturated, update:data more than a "
     "decade off −3, gradient std changing > 3× across depth, activations shrinking toward zero with "
@@ -66,16 +42,46 @@ HINTS = (
 )
 
 
-def _key_table(title: str, rows: list[tuple[str, str]], colour: str = "#f28e2b") -> Table:
+def _key_table(title: str, rows: KeyRows, style: Style) -> Table:
     table = Table.grid(padding=(0, 2))
     table.title = title
     table.title_style = "bold"
     table.title_justify = "left"
-    table.add_column(style=f"bold {colour}", no_wrap=True, min_width=15)
+    table.add_column(style=style, no_wrap=True, min_width=15)
     table.add_column()
     for name, meaning in rows:
         table.add_row(name, meaning)
     return table
+
+
+class HelpBody(Widget):
+    """The help text, in the theme's colours (component classes, read at each render)."""
+
+    COMPONENT_CLASSES = {"help--title", "help--key", "help--panel"}
+
+    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec]):
+        super().__init__()
+        self.keys_title = keys_title
+        self.keys = keys
+        self.panels = panels
+
+    def render(self) -> Group:
+        key = self.get_component_rich_style("help--key", partial=True)
+        title = Text.assemble(
+            ("makemore-tui", self.get_component_rich_style("help--title", partial=True)),
+            " · the deep tanh MLP of makemore part 3, live\n",
+        )
+        panels = [(f"{spec.number} {spec.label}", spec.help) for spec in self.panels]
+        return Group(
+            title,
+            _key_table(self.keys_title, self.keys, key),
+            Text(""),
+            _key_table("Screen keys", common_keys(len(self.panels)), key),
+            Text(""),
+            _key_table("Panels", panels, self.get_component_rich_style("help--panel", partial=True)),
+            Text(""),
+            Text(HINTS),
+        )
 
 
 class HelpScreen(ModalScreen[None]):
@@ -85,22 +91,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "close help"),
     ]
 
-    def __init__(self, replay: bool = False):
+    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec]):
         super().__init__()
-        self.replay = replay
+        self.body = HelpBody(keys_title, keys, panels)
 
     def compose(self) -> ComposeResult:
-        title = Text.assemble(("makemore-tui", "bold #4e79a7"), " · the deep tanh MLP of makemore part 3, live\n")
-        keys = _key_table("Replay keys" if self.replay else "Training keys", REPLAY_KEYS if self.replay else LIVE_KEYS)
-        body = Group(
-            title,
-            keys,
-            Text(""),
-            _key_table("Screen keys", COMMON_KEYS),
-            Text(""),
-            _key_table("Panels", PANELS, "#4e79a7"),
-            Text(""),
-            Text(HINTS),
-        )
         with VerticalScroll(id="help-body"):
-            yield Static(body)
+            yield self.body

@@ -9,11 +9,11 @@ from rich.style import Style
 
 from tui.canvas import Line, Trace, format_steps, line_chart, message_lines
 from tui.state import LOSS, config_tag
-from tui.widgets.panel import DIM_STYLE, PREVIOUS_STYLE, Panel, legend_line
+from tui.widgets.panel import Panel, legend_line
 
-LOSS_STYLE = Style(color="#f28e2b")
-TRAIN_STYLE = Style(color="#4e79a7", bold=True)
-VAL_STYLE = Style(color="#b07aa1", bold=True)
+BOLD = Style(bold=True)
+# Series colours (the layer palette's): this run's loss, train and val evaluations
+LOSS_SERIES, TRAIN_SERIES, VAL_SERIES = 1, 0, 4
 
 
 def _loss_label(log_value: float) -> str:
@@ -25,16 +25,20 @@ class LossPanel(Panel):
     """log10 loss over steps with train (●) and val (◆) evaluations."""
 
     PART = LOSS
-    TITLE = "6 loss · log scale, mean per stats window"
-    HINT_PANEL = "loss"
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
+        palette = self.palette
+        loss_style, train_style, val_style = (
+            palette.layer(LOSS_SERIES),
+            palette.layer(TRAIN_SERIES) + BOLD,
+            palette.layer(VAL_SERIES) + BOLD,
+        )
         if run is None:
-            return message_lines("waiting for the run to start…", width, height, DIM_STYLE)
+            return message_lines("waiting for the run to start…", width, height, palette.dim)
         xs, ys = run.loss_series.points()
         if xs.size == 0:
-            return message_lines("waiting for the first loss…", width, height, DIM_STYLE)
+            return message_lines("waiting for the first loss…", width, height, palette.dim)
         x_end = max(float(xs[-1]), 1.0)
         traces = []
         legend = []
@@ -44,18 +48,26 @@ class LossPanel(Panel):
             pxs, pys = previous.loss_series.points()
             keep = pxs <= x_end
             if keep.any():
-                traces.append(Trace(pxs[keep], pys[keep], PREVIOUS_STYLE))
-                legend.append(("━", f"run {previous.run} {config_tag(previous.config)}", PREVIOUS_STYLE))
-        traces.append(Trace(xs, ys, LOSS_STYLE))
-        legend.insert(0, ("━", f"run {run.run} {config_tag(run.config)} {10 ** ys[-1]:.3f}", LOSS_STYLE))
+                traces.append(Trace(pxs[keep], pys[keep], palette.ghost))
+                legend.append(("━", f"run {previous.run} {config_tag(previous.config)}", palette.ghost))
+        traces.append(Trace(xs, ys, loss_style))
+        legend.insert(0, ("━", f"run {run.run} {config_tag(run.config)} {10 ** ys[-1]:.3f}", loss_style))
         evals = [(s, t, v) for s, t, v in run.evals if s <= x_end]
         train = [(s, math.log10(t)) for s, t, _ in evals if t and t > 0]
         val = [(s, math.log10(v)) for s, _, v in evals if v and v > 0]
         if train:
-            traces.append(Trace(*map(np.asarray, zip(*train)), TRAIN_STYLE, marker="●"))
-            legend.append(("●", f"train {10 ** train[-1][1]:.3f}", TRAIN_STYLE))
+            traces.append(Trace(*map(np.asarray, zip(*train)), train_style, marker="●"))
+            legend.append(("●", f"train {10 ** train[-1][1]:.3f}", train_style))
         if val:
-            traces.append(Trace(*map(np.asarray, zip(*val)), VAL_STYLE, marker="◆"))
-            legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", VAL_STYLE))
-        chart = line_chart(traces, width, height - 1, x_range=(0.0, x_end), x_format=format_steps, y_format=_loss_label)
+            traces.append(Trace(*map(np.asarray, zip(*val)), val_style, marker="◆"))
+            legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", val_style))
+        chart = line_chart(
+            traces,
+            width,
+            height - 1,
+            x_range=(0.0, x_end),
+            x_format=format_steps,
+            y_format=_loss_label,
+            axis=palette.axis,
+        )
         return [legend_line(legend, width), *chart]

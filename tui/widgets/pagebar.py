@@ -2,44 +2,45 @@
 
 from __future__ import annotations
 
-from rich.style import Style
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from tui.state import ViewState
-from tui.widgets.panel import HINT_STYLE
+from tui.widgets.palette import Themed
 
-CURRENT_STYLE = Style(color="black", bgcolor="#4e79a7", bold=True)
-OTHER_STYLE = Style(color="grey70")
-HELP_STYLE = Style(color="grey50")
+if TYPE_CHECKING:
+    from tui.panels import PanelSpec
 
 
-class PageBar(Widget):
+class PageBar(Themed):
     """One line: `1 saturation  2 activations …`, the shown panel highlighted, ⚠ where hints are."""
 
     current = reactive(0)
     zoomed = reactive(False)
 
-    def __init__(self, view: ViewState, pages: list[tuple[str, str, str | None]], *, id: str | None = None):
+    def __init__(self, view: ViewState, panels: Sequence[PanelSpec], *, id: str | None = None):
         super().__init__(id=id)
         self.view = view
-        self.pages = pages  # (label, short label, hint panel name) per panel, in key order
+        self.panels = panels
 
     def render(self) -> Text:
         run = self.view.current
         hinted = {hint.topic for hint in run.hints} if run is not None else set()
-        tail = "  tab · 1-8" + ("  esc: all" if self.zoomed else "")
-        full = self._labels(0, hinted)
+        tail = f"  tab · 1-{len(self.panels)}" + ("  esc: all" if self.zoomed else "")
+        full = self._labels(False, hinted)
         # Narrow terminals get the short labels, so every panel's number stays in sight.
-        text = full if full.cell_len + len(tail) <= self.size.width else self._labels(1, hinted)
-        text.append(tail, HELP_STYLE)
+        text = full if full.cell_len + len(tail) <= self.size.width else self._labels(True, hinted)
+        text.append(tail, self.palette.dim)
         return text
 
-    def _labels(self, which: int, hinted: set) -> Text:
+    def _labels(self, short: bool, hinted: set) -> Text:
+        palette = self.palette
         text = Text(no_wrap=True, overflow="ellipsis")
-        for number, page in enumerate(self.pages, start=1):
-            style = CURRENT_STYLE if number - 1 == self.current else OTHER_STYLE
-            text.append(f" {number} {page[which]} ", style)
-            text.append("⚠" if page[2] in hinted else " ", HINT_STYLE)
+        for index, spec in enumerate(self.panels):
+            style = palette.current if index == self.current else palette.other
+            text.append(f" {spec.number} {spec.short if short else spec.label} ", style)
+            text.append("⚠" if spec.topic in hinted else " ", palette.hint)
         return text

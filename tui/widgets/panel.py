@@ -5,33 +5,22 @@ from __future__ import annotations
 import textwrap
 import time
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widget import Widget
 
 from core.health import Hint
 from tui.canvas import Line, blank_lines
 from tui.state import STATS, ViewState
+from tui.widgets.palette import Themed
 
-# Tableau-10: distinct on dark and light terminals, and in 256 colours.
-PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f", "#bab0ac")
-LAYER_STYLES = tuple(Style(color=color) for color in PALETTE)
-PREVIOUS_STYLE = Style(color="grey42")  # the faint A/B reference of the previous run
-DIM_STYLE = Style(color="grey58")
-OK_STYLE = Style(color="#59a14f")
-WARN_STYLE = Style(color="#edc948")
-BAD_STYLE = Style(color="#e15759", bold=True)
-HINT_STYLE = Style(color="#edc948")
+if TYPE_CHECKING:
+    from tui.panels import PanelSpec
+
 MAX_HINT_LINES = 4
-
-
-def layer_style(position: int) -> Style:
-    """The colour of the tanh layer (or parameter) at `position`, shared by every panel."""
-    return LAYER_STYLES[position % len(LAYER_STYLES)]
 
 
 def text_line(*parts: tuple[str, Style | None] | str) -> Line:
@@ -52,28 +41,28 @@ def legend_line(entries: Sequence[tuple[str, str, Style]], width: int) -> Line:
     return line
 
 
-class Panel(Widget):
+class Panel(Themed):
     """A bordered panel: subclasses draw lines in `build`; hints for the panel go under it.
 
-    The built lines are cached against (data version, size, extra key): Textual asks for
-    lines whenever it repaints, but `build` runs only when the data or the size changed,
-    and never while the panel is hidden (Textual does not render hidden widgets).
+    What it is (title, hint topic) comes from its entry in the panel registry (tui/panels.py).
+    The built lines are cached against (data version, size, palette, extra key): Textual asks
+    for lines whenever it repaints, but `build` runs only when the data, the size or the theme
+    changed, and never while the panel is hidden (Textual does not render hidden widgets).
     """
 
     PART: ClassVar[str] = STATS  # which ViewState version this panel follows
-    TITLE: ClassVar[str] = ""
-    HINT_PANEL: ClassVar[str | None] = None  # which hints (health.Hint.panel) sit under it
 
-    def __init__(self, view: ViewState, *, id: str | None = None, classes: str | None = None):
-        super().__init__(id=id, classes=classes)
+    def __init__(self, view: ViewState, spec: PanelSpec):
+        super().__init__(id=spec.id)
         self.view = view
+        self.spec = spec
         self._cache_key: tuple | None = None
         self._strips: list[Strip] = []
         self.builds = 0  # measured by bench/bench_app.py
         self.build_seconds = 0.0
 
     def on_mount(self) -> None:
-        self.border_title = self.TITLE
+        self.border_title = self.spec.heading
 
     def extra_key(self) -> tuple:
         """More state the drawing depends on (such as a chosen layer)."""
@@ -84,14 +73,14 @@ class Panel(Widget):
         raise NotImplementedError
 
     def hints(self) -> Sequence[Hint]:
-        """The health hints shown under this panel."""
+        """The health hints shown under this panel (those whose topic is the panel's)."""
         run = self.view.current
-        if run is None or self.HINT_PANEL is None:
+        if run is None or self.spec.topic is None:
             return []
-        return run.hints_for(self.HINT_PANEL)
+        return run.hints_for(self.spec.topic)
 
     def _key(self, width: int, height: int) -> tuple:
-        return (self.view.versions[self.PART], width, height, *self.extra_key())
+        return (self.view.versions[self.PART], width, height, self.palette, *self.extra_key())
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
@@ -101,7 +90,7 @@ class Panel(Widget):
             self._cache_key = key
         if 0 <= y < len(self._strips):
             return self._strips[y]
-        return Strip.blank(width)
+        return self.blank(width)
 
     def repaint_changes(self) -> None:
         """Rebuild now and repaint only the lines that differ from what is on screen.
@@ -145,7 +134,7 @@ class Panel(Widget):
         body = self.build(width, height - len(hint_lines)) if height > len(hint_lines) else []
         lines = (body + hint_lines)[:height]
         lines += blank_lines(width, height - len(lines))
-        self._strips = [Strip(line).adjust_cell_length(width) for line in lines]
+        self._strips = self.strips(lines, width)
         self.builds += 1
         self.build_seconds += time.perf_counter() - started
 
@@ -153,16 +142,17 @@ class Panel(Widget):
         """Full sentences when they fit, else one short line per hint, else a count."""
         if not hints or limit < 1:
             return []
+        style = self.palette.hint
         full: list[Line] = []
         for hint in hints:
             for i, text in enumerate(textwrap.wrap(hint.text, max(width - 2, 8))):
-                full.append(text_line(("⚠ " if i == 0 else "  ", HINT_STYLE), (text, HINT_STYLE)))
+                full.append(text_line(("⚠ " if i == 0 else "  ", style), (text, style)))
         if len(full) <= limit:
             return full
-        short = [text_line(("⚠ " + hint.short, HINT_STYLE)) for hint in hints]
+        short = [text_line(("⚠ " + hint.short, style)) for hint in hints]
         if len(short) <= limit:
             return short
         more = len(short) - (limit - 1)
         return short[: limit - 1] + [
-            text_line((f"⚠ {more} more hint{'s' if more > 1 else ''}: z zooms this panel", HINT_STYLE))
+            text_line((f"⚠ {more} more hint{'s' if more > 1 else ''}: z zooms this panel", style))
         ]

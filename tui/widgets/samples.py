@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from tui.canvas import Line, message_lines
 from tui.state import SAMPLES
-from tui.widgets.panel import DIM_STYLE, PREVIOUS_STYLE, Panel, text_line
+from tui.widgets.panel import Panel, text_line
 
 
 class SamplesPanel(Panel):
     """The latest names the model made up (s samples new ones)."""
 
     PART = SAMPLES
-    TITLE = "8 samples · s: sample now"
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
+        palette = self.palette
         names = run.samples if run is not None else []
         if not names:
-            return message_lines("no samples yet: press s, or wait for the end of the run", width, height, DIM_STYLE)
+            return message_lines("no samples yet: press s, or wait for the end of the run", width, height, palette.dim)
         step = run.samples_step if run.samples_step is not None else run.step
-        lines = [text_line((f"run {run.run}, step {step:,}:", DIM_STYLE))]
+        lines = [text_line((f"run {run.run}, step {step:,}:", palette.dim))]
         column = min(max(len(name) for name in names) + 2, max(width, 1))
         per_row = max(width // column, 1)
         for start in range(0, len(names), per_row):
             lines.append(text_line("".join(f"{name:<{column}}" for name in names[start : start + per_row])))
         previous = self.view.previous
         if previous is not None and previous.samples and len(lines) < height - 1:
-            lines.append(text_line((f"run {previous.run}: " + "  ".join(previous.samples), PREVIOUS_STYLE)))
+            lines.append(text_line((f"run {previous.run}: " + "  ".join(previous.samples), palette.ghost)))
         return lines[:height]

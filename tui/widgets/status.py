@@ -8,21 +8,19 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
+from core.records import EndReason
 from tui.canvas import Line
-from tui.state import STATUS, RunView, ViewState, config_line
-from tui.widgets.panel import BAD_STYLE, DIM_STYLE, HINT_STYLE, OK_STYLE, WARN_STYLE, text_line
+from tui.state import STATS, STATUS, RunView, ViewState, config_line
+from tui.widgets.palette import Palette, Themed
+from tui.widgets.panel import text_line
 
-BAR_STYLE = Style(color="#4e79a7", bold=True)
-TRACK_STYLE = Style(color="grey30")
-MESSAGE_STYLE = Style(color="#76b7b2", bold=True)
-
+# End reason -> (word with its icon, palette field)
 END_STATES = {
-    "finished": ("✔ finished", OK_STYLE),
-    "stopped": ("■ stopped", WARN_STYLE),
-    "diverged": ("✖ diverged", BAD_STYLE),
-    "error": ("✖ error", BAD_STYLE),
+    EndReason.FINISHED: ("✔ finished", "ok"),
+    EndReason.STOPPED: ("■ stopped", "warn"),
+    EndReason.DIVERGED: ("✖ diverged", "bad"),
+    EndReason.ERROR: ("✖ error", "bad"),
 }
 
 
@@ -36,70 +34,48 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def run_state(run: RunView | None, replay: bool) -> tuple[str, Style]:
+def run_state(run: RunView | None, recording: bool, palette: Palette) -> tuple[str, Style]:
     """The run's state as a word with an icon, and its colour."""
     if run is None:
-        return ("… starting", DIM_STYLE)
+        return ("… starting", palette.dim)
     if run.end is not None:
-        return END_STATES.get(str(run.end.get("reason")), (f"■ {run.end.get('reason')}", WARN_STYLE))
-    if replay:
-        return ("⏵ replay", MESSAGE_STYLE)
+        word, colour = END_STATES.get(run.end.get("reason"), (f"■ {run.end.get('reason')}", "warn"))
+        return word, getattr(palette, colour)
+    if recording:
+        return ("⏵ replay", palette.message)
     if run.paused:
-        return ("⏸ paused", WARN_STYLE)
-    return ("▶ training", OK_STYLE)
+        return ("⏸ paused", palette.warn)
+    return ("▶ training", palette.ok)
 
 
-class StatusBar(Widget):
+class StatusBar(Themed):
     """Status at a glance: what runs, how far, how fast, with what config; and key feedback."""
 
     message = reactive("")  # feedback for the last key, shown at once (before the trainer answers)
-    position = reactive("")  # replay: where the cursor is
+    position = reactive("")  # what the feed says of itself (a replay: where the cursor is)
 
-    def __init__(self, view: ViewState, *, replay: bool = False, id: str | None = None):
+    def __init__(self, view: ViewState, *, recording: bool = False, id: str | None = None):
         super().__init__(id=id)
         self.view = view
-        self.replay = replay
+        self.recording = recording  # a recorded run: no ETA, "replay" while it has not ended
         self._cache_key: tuple | None = None
         self._strips: list[Strip] = []
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        key = (self.view.versions[STATUS], self.view.versions["stats"], self.message, self.position, width)
+        key = (self.view.versions[STATUS], self.view.versions[STATS], self.message, self.position, width, self.palette)
         if key != self._cache_key:
-            self._strips = [Strip(line).adjust_cell_length(width) for line in self._build(width)]
+            self._strips = self.strips(self._build(width), width)
             self._cache_key = key
-        return self._strips[y] if 0 <= y < len(self._strips) else Strip.blank(width)
+        return self._strips[y] if 0 <= y < len(self._strips) else self.blank(width)
 
     def _build(self, width: int) -> list[Line]:
         run = self.view.current
-        state, state_style = run_state(run, self.replay)
+        palette = self.palette
+        state, state_style = run_state(run, self.recording, palette)
         first: Line = text_line((f" {state} ", state_style))
         if run is not None:
-            first += text_line(f"run {run.run} · ")
-            total = run.total_steps
-            step_text = f"step {run.step:,}" + (f"/{total:,}" if total else "")
-            first += text_line(step_text)
-            if self.position:
-                first += text_line((f" · {self.position}", MESSAGE_STYLE))
-            tail = ""
-            if run.steps_per_sec:
-                tail += f" · {run.steps_per_sec:,.0f} steps/s"
-            if run.end is not None and isinstance(run.end.get("seconds"), (int, float)):
-                tail += f" · took {format_duration(run.end['seconds'])}"
-            elif not self.replay:
-                tail += f" · ETA {format_duration(run.eta_seconds())}"
-            fraction = min(run.step / total, 1.0) if total else 0.0
-            used = sum(segment.cell_length for segment in first) + len(tail) + 7
-            bar_width = width - used
-            if bar_width >= 10:
-                filled = round(fraction * bar_width)
-                first += [
-                    Segment(" "),
-                    Segment("━" * filled, BAR_STYLE),
-                    Segment("━" * (bar_width - filled), TRACK_STYLE),
-                ]
-            first += text_line(f" {fraction * 100:3.0f}%", (tail, None))
-
+            first += self._progress(run, width - sum(segment.cell_length for segment in first))
         config = ""
         if run is not None:
             config = f" {run.device} · {config_line(run.config, run.lr)}"
@@ -108,14 +84,39 @@ class StatusBar(Widget):
         right: Line = []
         hints = len(run.hints) if run is not None else 0
         if hints:
-            right += text_line((f"⚠ {hints} hint{'s' if hints > 1 else ''}", HINT_STYLE))
+            right += text_line((f"⚠ {hints} hint{'s' if hints > 1 else ''}", palette.hint))
         if run is not None and run.end is not None and run.end.get("message"):
-            right += text_line(("  " + str(run.end["message"]), BAD_STYLE))
+            right += text_line(("  " + str(run.end["message"]), palette.bad))
         if self.message:
-            right += text_line(("  " + self.message, MESSAGE_STYLE))
+            right += text_line(("  " + self.message, palette.message))
         right_cells = sum(segment.cell_length for segment in right)
         # Narrow terminal: the key feedback and hints matter more than the config's tail.
         config = config[: max(width - right_cells - 2, 0)]
         gap = max(width - len(config) - right_cells - 1, 1)
-        second = [Segment(config, DIM_STYLE), Segment(" " * gap), *right]
+        second = [Segment(config, palette.dim), Segment(" " * gap), *right]
         return [first, second]
+
+    def _progress(self, run: RunView, room: int) -> Line:
+        """run, step, the feed's position, a progress bar, speed and ETA (or time taken)."""
+        palette = self.palette
+        total = run.total_steps
+        line = text_line(f"run {run.run} · ", f"step {run.step:,}" + (f"/{total:,}" if total else ""))
+        if self.position:
+            line += text_line((f" · {self.position}", palette.message))
+        tail = ""
+        if run.steps_per_sec:
+            tail += f" · {run.steps_per_sec:,.0f} steps/s"
+        if run.end is not None and isinstance(run.end.get("seconds"), (int, float)):
+            tail += f" · took {format_duration(run.end['seconds'])}"
+        elif not self.recording:
+            tail += f" · ETA {format_duration(run.eta_seconds())}"
+        fraction = min(run.step / total, 1.0) if total else 0.0
+        bar_width = room - sum(segment.cell_length for segment in line) - len(tail) - 7
+        if bar_width >= 10:
+            filled = round(fraction * bar_width)
+            line += [
+                Segment(" "),
+                Segment("━" * filled, palette.bar),
+                Segment("━" * (bar_width - filled), palette.track),
+            ]
+        return line + text_line(f" {fraction * 100:3.0f}%", (tail, None))

@@ -55,16 +55,14 @@ def test_bool_map_keeps_a_dead_column_when_shrunk():
     grid[:, 40] = True
     lines = bool_map(grid, 50, 4, Style(color="white"), Style(color="black"))
     assert len(lines) == 4 and all(cells(line) == 50 for line in lines)
-    white = [i for i, seg_col in enumerate(_columns(lines[0])) if seg_col]
-    assert white == [20]
+    assert [[i for i, ch in enumerate(row) if ch != " "] for row in text(lines)] == [[20]] * 4
+    assert text(lines)[0][20] == "█"  # both pixels of the cell on
 
 
-def _columns(line):
-    out = []
-    for segment in line:
-        on = segment.style is not None and segment.style.color is not None and segment.style.color.name == "white"
-        out += [on] * len(segment.text)
-    return out
+def test_bool_map_pixels_show_without_colour():
+    # NO_COLOR or TERM=dumb drop colours: the glyph alone must say which half of a cell is on.
+    grid = np.array([[1, 0, 1, 0], [0, 1, 1, 0]], dtype=bool)  # top only, bottom only, both, neither
+    assert text(bool_map(grid, 4, 1, Style(color="white"), Style(color="black"))) == ["▀▄█ "]
 
 
 def test_bar_fills_and_marks_the_ghost():

@@ -1,7 +1,9 @@
-"""The real app in a real terminal (tmux): it draws the layers, and q, ctrl+c and SIGHUP end it cleanly."""
+"""The real app in a real terminal (tmux): it draws the layers, in monochrome too, and q, ctrl+c and
+SIGHUP end it cleanly."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from core.runlog import read_run_log
+from tests.fake_trainer import SMALL, recorded_run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
 
@@ -53,13 +56,11 @@ def has_exited(pid: int) -> bool:
         return True
 
 
-@pytest.fixture
-def app_in_tmux(tmp_path):
-    """The app training in a detached 120×40 tmux pane; yields (session, app pid, run log)."""
+def start_in_tmux(arguments: str, environment: str = "") -> str:
+    """`python -m tui.cli ARGUMENTS` in a new detached 120×40 tmux pane; returns the session name."""
     session = f"mmt-test-{uuid.uuid4().hex[:8]}"
-    log = tmp_path / "run.jsonl"
     # env -u: pytest's COLUMNS/LINES would otherwise pin the app to their size, not the pane's
-    command = f"env -u COLUMNS -u LINES {sys.executable} -m tui.cli --steps 1000000 --hidden 32 --run-log {log}"
+    command = f"env -u COLUMNS -u LINES {environment} {sys.executable} -m tui.cli {arguments}"
     # A new session can race a tmux server that is exiting after the previous test's last
     # session was killed ("server exited unexpectedly"): try again until it exists.
     for _ in range(10):
@@ -67,6 +68,14 @@ def app_in_tmux(tmp_path):
         if tmux("has-session", "-t", session).returncode == 0:
             break
         time.sleep(0.2)
+    return session
+
+
+@pytest.fixture
+def app_in_tmux(tmp_path):
+    """The app training in a detached 120×40 tmux pane; yields (session, app pid, run log)."""
+    log = tmp_path / "run.jsonl"
+    session = start_in_tmux(f"--steps 1000000 --hidden 32 --run-log {log}")
     try:
         pid = wait_until(lambda: python_pid(f"--run-log {log}"), 20, "the app to start")
         yield session, pid, log
@@ -112,3 +121,31 @@ def test_quitting_ends_the_app_within_3_s_and_the_log_with_run_end(app_in_tmux, 
     assert time.monotonic() - asked < 3.0
     records = read_run_log(log)
     assert records[-1]["event"] == "run_end" and records[-1]["reason"] == "stopped"
+
+
+def braille(text: str) -> bool:
+    """True when `text` holds braille dots: a chart is drawn."""
+    return any("\u2800" < ch <= "\u28ff" for ch in text)
+
+
+def test_monochrome_terminals_draw_every_layer_and_quit_cleanly(tmp_path):
+    # NO_COLOR (set on many servers) once failed the first paint; TERM=dumb has no colours at all.
+    log = tmp_path / "run.jsonl"
+    log.write_text("\n".join(json.dumps(record) for record in recorded_run(SMALL, satmap=False)) + "\n")
+    terms = ["linux", "vt100", "dumb"]
+    done = {term: tmp_path / f"exit-{term}" for term in terms}
+    sessions = {
+        term: start_in_tmux(f"replay {log}; echo $? > {done[term]}", f"NO_COLOR=1 TERM={term}") for term in terms
+    }
+    try:
+        for term, session in sessions.items():
+            frame = lambda shown: shown if "L5 " in shown and braille(shown) else None  # noqa: E731
+            text = wait_until(lambda: frame(screen(session)), 30, f"a full frame under TERM={term}")  # noqa: B023
+            assert "✔ finished" in text and "record 11/11" in text
+            tmux("send-keys", "-t", session, "q")
+        for term, path in done.items():
+            exited = wait_until(lambda: path.exists() and path.read_text().strip(), 10, f"TERM={term} to exit")  # noqa: B023
+            assert exited == "0", term
+    finally:
+        for session in sessions.values():
+            tmux("kill-session", "-t", session)

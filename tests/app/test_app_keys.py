@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
-from tests.conftest_app import live_app, run_async, screen_text, wait_for_text
+from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
 from tui.widgets.help import HelpScreen
 from tui.widgets.satmap import SatMapPanel
@@ -40,6 +40,8 @@ async def test_n_steps_once_only_while_paused():
         await pilot.press("n")
         assert sent(trainer, StepOnce) == []
         assert "press space first" in screen_text(app)
+        await pilot.press("left")  # a replay key: it says where it works
+        assert "move through a recorded run: makemore-tui replay RUN.jsonl" in screen_text(app)
         await pilot.press("space", "n")
         assert sent(trainer, StepOnce) == [StepOnce()]
         assert "step 601/1,000" in await wait_for_text(pilot, app, "step 601/1,000")
@@ -166,11 +168,11 @@ async def test_number_keys_zoom_a_panel_and_escape_comes_back():
 
 @run_async
 async def test_every_action_is_in_the_command_palette():
-    app, _ = live_app(respond=False)
+    app, trainer = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for title in (
-            "Pause / resume",
+            "Pause / resume training",
             "Toggle BatchNorm and rerun",
             "Cycle gain and rerun",
             "Rerun",
@@ -188,4 +190,4 @@ async def test_every_action_is_in_the_command_palette():
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.requested.batchnorm is False
+        assert sent(trainer, Rerun) == [Rerun(SMALL.replace(batchnorm=False))]

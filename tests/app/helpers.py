@@ -1,0 +1,80 @@
+"""Helpers for the app tests: the app over a fake trainer or a recorded log, the screen as text.
+
+The screen is read through Textual's public screenshot (`App.export_screenshot`, an SVG of
+what the terminal shows, overlays and notifications included), never its internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import re
+
+from rich.cells import cell_len
+
+from core.config import TrainConfig
+from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run
+from tui.app import MakemoreApp
+from tui.budget import RedrawBudget
+from tui.feed import LiveFeed
+from tui.replay import ReplayFeed
+
+FAST_HZ = 20.0  # tests poll the feed every 50 ms instead of the default 250
+SVG_CELL = 20 * 0.61  # width of one cell in Rich's SVG export: char height × font aspect ratio
+_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?clip-path="url\(#[\w-]+-line-(\d+)\)"[^>]*>(.*?)</text>')
+
+
+def run_async(test):
+    """Run an async test with asyncio.run: no async pytest plugin needed."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+def svg_text(svg: str) -> str:
+    """The text of a Rich SVG export, line by line, each text run at its cell column."""
+    lines: dict[int, str] = {}
+    for x, row, content in _TEXT.findall(svg):
+        line = lines.get(int(row), "")
+        column = round(float(x) / SVG_CELL)
+        lines[int(row)] = line + " " * max(column - cell_len(line), 0) + html.unescape(content).replace("\xa0", " ")
+    return "\n".join(lines.get(row, "") for row in range(max(lines, default=-1) + 1))
+
+
+def screen_text(app: MakemoreApp) -> str:
+    """What the terminal shows now, as plain text (from the app's own screenshot)."""
+    return svg_text(app.export_screenshot(simplify=True))
+
+
+async def wait_for_text(pilot, app: MakemoreApp, text: str, timeout: float = 3.0) -> str:
+    """Pause until `text` is on the screen (records arrive on a timer); return the screen."""
+    waited = 0.0
+    while True:
+        screen = screen_text(app)
+        if text in screen or waited >= timeout:
+            return screen
+        await pilot.pause(0.1)
+        waited += 0.1
+
+
+def live_app(
+    records: list[dict] | None = None,
+    config: TrainConfig = SMALL,
+    respond: bool = True,
+    budget: RedrawBudget | None = None,
+) -> tuple[MakemoreApp, FakeTrainer]:
+    """The app over a fake trainer whose channel already holds `records` (default: run 1 to step 600)."""
+    records = recorded_run(config, upto=600, end=False) if records is None else records
+    channel = filled_channel(records)
+    step = max((r["step"] for r in records if r.get("event") == "stats"), default=0)
+    trainer = FakeTrainer(config, channel, respond=respond, step=step)
+    return MakemoreApp(LiveFeed(trainer, channel), refresh_hz=FAST_HZ, budget=budget), trainer
+
+
+def replay_app(records: list[dict], name: str = "run.jsonl", skipped: int = 0) -> MakemoreApp:
+    """The app over a recorded run held in memory."""
+    return MakemoreApp(ReplayFeed(records, name=name, skipped=skipped), refresh_hz=FAST_HZ)

@@ -1,0 +1,83 @@
+"""The live feed on its own: what it sends the trainer, what it refuses, the exit code it reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.commands import Pause, Quit, Rerun, Resume, ScaleLr, StepOnce
+from core.config import ConfigError
+from core.records import Event, ExitCode
+from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run
+from tui.feed import FEED_ACTIONS, LiveFeed, Refused, Seek, TogglePause
+from tui.keys import KEY_ACTIONS
+from tui.replay import ReplayFeed
+
+
+def live_feed(records: list[dict] | None = None, config=SMALL) -> tuple[LiveFeed, FakeTrainer]:
+    channel = filled_channel(recorded_run(SMALL, upto=300, end=False) if records is None else records)
+    trainer = FakeTrainer(config, channel, respond=False, step=300)
+    return LiveFeed(trainer, channel), trainer
+
+
+def test_space_pauses_then_resumes_and_n_steps_only_while_paused():
+    feed, trainer = live_feed()
+    feed.poll()
+    with pytest.raises(Refused, match="press space first"):
+        feed.send(StepOnce())
+    assert feed.send(TogglePause()).startswith("pausing") and trainer.commands == [Pause()]
+    assert feed.send(StepOnce()) == "one step…"
+    assert feed.send(TogglePause()) == "resuming…" and trainer.commands[-1] == Resume()
+
+
+def test_a_state_record_says_whether_the_run_is_paused():
+    feed, trainer = live_feed()
+    feed.poll()
+    trainer.channel.put({"event": Event.STATE, "run": 1, "step": 300, "paused": True})
+    feed.poll()
+    feed.send(TogglePause())
+    assert trainer.commands == [Resume()]  # the run said it is paused: space resumes it
+
+
+def test_lr_changes_are_kept_for_reruns_and_a_bad_one_never_reaches_the_trainer():
+    feed, trainer = live_feed(config=SMALL.replace(lr=5e-324))
+    with pytest.raises(ConfigError):
+        feed.send(ScaleLr(0.5))  # 5e-324 / 2 is 0.0
+    assert trainer.commands == [] and feed.config.lr == 5e-324
+    assert feed.send(ScaleLr(2.0)) == "lr ×2 → 9.88e-324" and trainer.commands == [ScaleLr(2.0)]
+    feed.send(Rerun(feed.config.replace(batchnorm=False)))
+    assert trainer.commands[-1] == Rerun(SMALL.replace(lr=2 * 5e-324, batchnorm=False))  # the lr kept
+
+
+def test_after_the_run_ends_space_says_so_and_seeking_is_for_replays():
+    feed, _ = live_feed(recorded_run(SMALL))
+    feed.poll()
+    with pytest.raises(Refused, match="the run is over"):
+        feed.send(TogglePause())
+    with pytest.raises(Refused, match="replay"):
+        feed.send(Seek(1))
+
+
+@pytest.mark.parametrize(
+    ("end", "code"),
+    [
+        (None, ExitCode.OK),  # quit mid-run
+        ({"reason": "finished"}, ExitCode.OK),
+        ({"reason": "diverged", "message": "loss is nan"}, ExitCode.DIVERGED),
+        ({"reason": "error", "message": "boom"}, ExitCode.FAILURE),
+        ({"reason": "error", "kind": "out_of_memory", "message": "CUDA out of memory"}, ExitCode.USAGE),
+    ],
+)
+def test_the_exit_code_follows_the_last_run_end_seen(end, code):
+    records = recorded_run(SMALL, upto=300, end=False)
+    if end is not None:
+        records.append({"event": Event.RUN_END, "run": 1, "step": 300, **end})
+    feed, trainer = live_feed(records)
+    feed.poll()
+    feed.send(Quit())
+    feed.close()
+    assert feed.exit_code() == code and trainer.closed
+
+
+def test_every_feed_action_has_a_key_and_a_feed_that_answers_it():
+    assert LiveFeed.ACTIONS | ReplayFeed.ACTIONS == FEED_ACTIONS
+    assert FEED_ACTIONS <= set(KEY_ACTIONS.values())

@@ -1,0 +1,193 @@
+"""What feeds the app records, and what the user can do with it: a live trainer or a recorded log.
+
+The app asks its feed for the records since the last tick (`poll`), which of its actions the
+feed can do (`can`), and hands it what a key asks (`send`); it never asks which kind of feed it
+has. `LiveFeed` wraps the trainer thread and its channel; `ReplayFeed` (tui/replay.py) a run log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from core.channel import RecordChannel
+from core.commands import Command, Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
+from core.config import TrainConfig
+from core.records import Event, ExitCode, exit_code_for
+
+# Every app action a feed answers; the others (help, zoom, panels, quit) are the app's own.
+FEED_ACTIONS = frozenset(
+    {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample", "seek", "seek_to"}
+)
+
+
+class Refused(Exception):
+    """A key the feed will not act on now; str() is one line for the status line saying why."""
+
+
+@dataclass(frozen=True)
+class TogglePause:
+    """space: pause or resume training; play or pause a replay."""
+
+
+@dataclass(frozen=True)
+class Seek:
+    """Move a replay's cursor by `delta` statistics records."""
+
+    delta: int
+
+
+@dataclass(frozen=True)
+class SeekTo:
+    """Move a replay's cursor to its first (`"start"`) or last (`"end"`) statistics record."""
+
+    where: str
+
+
+FeedCommand = Command | TogglePause | Seek | SeekTo
+
+
+class Batch(NamedTuple):
+    """Records handed to the app by one poll."""
+
+    records: list[dict]
+    reset: bool = False  # forget every run before applying them (a replay moved back)
+
+
+class Feed(Protocol):
+    """A source of records for the app, and the actions it takes."""
+
+    recording: bool  # records of a past run (no ETA, nothing announced), not of one training now
+    shares_cpu: bool  # records come from a trainer thread in this process: repaints keep to a budget
+    greeting: str  # said in the status line when the app opens ("" for nothing)
+    help_keys: tuple[str, list[tuple[str, str]]]  # the help screen's table of this feed's keys
+    config: TrainConfig | None  # the config the next rerun trains (None: nothing to rerun)
+
+    def poll(self) -> Batch:
+        """The records since the last poll, oldest first."""
+
+    def can(self, action: str) -> bool:
+        """True when the app action named `action` (one of FEED_ACTIONS) means something here."""
+
+    def why_not(self, action: str) -> str:
+        """One line for the status line when a key asks for an action the feed cannot do."""
+
+    def send(self, command: FeedCommand) -> str:
+        """Act on a key; return the feedback to show. Raises Refused (or ConfigError) with why not."""
+
+    def describe(self) -> str:
+        """The feed's part of the status line ("" for nothing)."""
+
+    def close(self) -> None:
+        """Stop the source (after the app has exited)."""
+
+    def exit_code(self) -> ExitCode:
+        """The process exit code for what the app showed last."""
+
+
+class FeedKeys:
+    """What a feed's `can` and `why_not` share: the actions it answers, one line for the rest."""
+
+    ACTIONS: frozenset[str] = frozenset()  # the app actions (of FEED_ACTIONS) it answers
+    REFUSAL = ""  # said when a key asks for one of the others
+
+    def can(self, action: str) -> bool:
+        return action in self.ACTIONS
+
+    def why_not(self, action: str) -> str:
+        return self.REFUSAL
+
+
+LIVE_KEYS = [
+    ("space", "pause / resume training"),
+    ("n", "one step while paused, with its statistics"),
+    ("b", "toggle BatchNorm and rerun (same seed: a clean A/B)"),
+    ("g", "cycle the gain 5/3 → 1 → 0.5 → 3 and rerun"),
+    ("r", "rerun with the current settings"),
+    ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
+    ("e", "evaluate train/val loss now"),
+    ("s", "sample names from the model now"),
+]
+
+
+class LiveFeed(FeedKeys):
+    """A trainer thread in this process: its records through the channel, keys as commands.
+
+    It watches its own records for what the keys need: whether the run is paused (as the last
+    space asked, until a `state` record says) and whether it has ended.
+    """
+
+    recording = False
+    shares_cpu = True
+    greeting = ""
+    help_keys = ("Training keys", LIVE_KEYS)
+    ACTIONS = frozenset({"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"})
+    REFUSAL = "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
+
+    def __init__(self, trainer, channel: RecordChannel):
+        self.trainer = trainer  # core.trainer.Trainer (send, close, config) or a stand-in
+        self.channel = channel
+        self.config: TrainConfig = trainer.config  # the next rerun's config; b, g, +, - change it
+        self.paused = False
+        self.end: dict | None = None  # the latest run's run_end, once it has ended
+
+    def poll(self) -> Batch:
+        records = self.channel.drain()
+        for record in records:
+            event = record.get("event")
+            if event == Event.RUN_START:
+                self.paused, self.end = False, None
+            elif event == Event.STATE and isinstance(record.get("paused"), bool):
+                self.paused = record["paused"]
+            elif event == Event.RUN_END:
+                self.end = record
+        return Batch(records)
+
+    def send(self, command: FeedCommand) -> str:
+        if isinstance(command, TogglePause):
+            if self.end is not None:
+                raise Refused("the run is over · r reruns")
+            command = Resume() if self.paused else Pause()
+        if isinstance(command, (Seek, SeekTo)):
+            raise Refused(self.REFUSAL)
+        if isinstance(command, StepOnce) and not self.paused:
+            raise Refused("n steps once while paused: press space first")
+        config = self._config_after(command)  # before sending: a bad config raises ConfigError
+        self.trainer.send(command)
+        self.config = config
+        if isinstance(command, (Pause, Resume)):
+            self.paused = isinstance(command, Pause)
+        elif isinstance(command, Rerun):
+            self.paused = command.paused
+        return self._feedback(command)
+
+    def _config_after(self, command: Command) -> TrainConfig:
+        if isinstance(command, Rerun) and command.config is not None:
+            return command.config
+        if isinstance(command, ScaleLr):
+            return self.config.replace(lr=self.config.lr * command.factor)  # kept for reruns
+        return self.config
+
+    def _feedback(self, command: Command) -> str:
+        if isinstance(command, ScaleLr):
+            factor = command.factor
+            return f"lr {'×' if factor >= 1 else '÷'}{max(factor, 1 / factor):g} → {self.config.lr:.3g}"
+        return {
+            Pause: "pausing… (n steps once)",
+            Resume: "resuming…",
+            StepOnce: "one step…",
+            Rerun: "rerunning…",
+            Evaluate: "evaluating train/val…",
+            Sample: "sampling names…",
+            Quit: "quitting…",
+        }[type(command)]
+
+    def describe(self) -> str:
+        return ""
+
+    def close(self) -> None:
+        self.trainer.close(timeout=1.0)
+
+    def exit_code(self) -> ExitCode:
+        # No run_end seen: the user quit mid-run.
+        return ExitCode.OK if self.end is None else exit_code_for(self.end)
