@@ -49,7 +49,7 @@ class LectureEngine:
 
     def statistics_tensors(self):
         """(tanh indices, tanh outputs, their gradients, parameters, parameter gradients) of the last kept step."""
-        tanh = self.model.tanh_layers()
+        tanh = self.model.activation_layers()
         return (
             [i for i, _ in tanh],
             [layer.out for _, layer in tanh],

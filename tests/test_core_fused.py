@@ -41,7 +41,7 @@ def test_fused_gradients_equal_autograd_through_the_lecture_layers(small_words, 
     assert float(fused_loss) == pytest.approx(loss.item(), rel=1e-12)
     for mine, theirs in zip(grads, [p.grad for p in reference.parameters()], strict=True):
         torch.testing.assert_close(mine, theirs, rtol=1e-9, atol=1e-12)
-    for mine, (_, layer) in zip(engine.tanh_grads, reference.tanh_layers(), strict=True):
+    for mine, (_, layer) in zip(engine.tanh_grads, reference.activation_layers(), strict=True):
         torch.testing.assert_close(mine, layer.out.grad, rtol=1e-9, atol=1e-12)
     if batchnorm:  # running buffers: the lecture's unbiased variance and momentum
         for mine, theirs in zip(model.batchnorms(), reference.batchnorms()):
