@@ -111,8 +111,8 @@ class TrainConfig:
         """The config in one short line, for status bars and progress output."""
         bn = "BN on" if self.batchnorm else "BN off"
         return (
-            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} {self.activation} · batch "
-            f"{self.batch_size}"
+            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} {self.activation} "
+            f"· batch {self.batch_size}"
         )
 
 

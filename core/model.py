@@ -102,8 +102,9 @@ class MLP:
         if len(tensors) != len(slots):
             raise ValueError(f"bind: {len(tensors)} tensors for {len(slots)} parameters and buffers")
         for (owner, name), tensor in zip(slots, tensors):
-            if getattr(owner, name).shape != tensor.shape:
-                raise ValueError(f"bind: {name} has shape {tuple(getattr(owner, name).shape)}, got {tuple(tensor.shape)}")
+            shape = tuple(getattr(owner, name).shape)
+            if shape != tuple(tensor.shape):
+                raise ValueError(f"bind: {name} has shape {shape}, got {tuple(tensor.shape)}")
             setattr(owner, name, tensor)
         return self
 

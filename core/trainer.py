@@ -189,10 +189,9 @@ class Trainer:
         if config.block_size not in self._splits:
             self._splits[config.block_size] = make_splits(self._words, config.block_size)
         splits = self._splits[config.block_size]
-        generator = torch.Generator().manual_seed(config.seed)
-        model = MLP.build(config, splits.vocab.size, generator).to(state.device)
         state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
-        engine = make_engine(config, model, *state.eval_data["train"], generator, state.device)
+        engine = make_engine([config], splits.vocab.size, *state.eval_data["train"], state.device)
+        model = engine.variant_model(0)
         state.sample_generator = torch.Generator().manual_seed(config.seed + 10)  # the lecture's sampling seed
         return model, engine, splits
 
@@ -228,7 +227,7 @@ class Trainer:
             lr = state.lr()
             keep_stats = state.paused or i % config.stats_every == 0 or i == last
             # the step: minibatch, forward, backward, update
-            loss = engine.step(lr, keep_stats)
+            loss = engine.step([lr], keep_stats)[0]
             state.loss_sum += loss
             state.loss_count += 1
             state.last_loss = loss
@@ -321,7 +320,7 @@ class Trainer:
 
     # ---- records -----------------------------------------------------------------------
     def _emit_stats(self, state: _RunState, engine, lr: float, index: int) -> None:
-        stats = step_statistics(*engine.statistics_tensors(), lr, state.config.hist_bins)
+        stats = step_statistics(*engine.statistics_tensors()[0].select(0), lr, state.config.hist_bins)
         loss = float(state.last_loss)
         window = float(state.loss_sum) / max(state.loss_count, 1)
         state.loss_sum.zero_()

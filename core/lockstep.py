@@ -1,0 +1,124 @@
+"""The lockstep engine: every variant of a compare trained on one minibatch stream (DESIGN §7).
+
+Variants of one structure (BatchNorm on/off, tanh/linear) are stacked into one `FusedNet`;
+the engine draws one minibatch per step and steps every net on it, so each variant sees
+exactly the minibatches its single run would. Learning rates are per variant; a variant
+that diverges is frozen (its parameters and buffers stay, the others go on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from core.config import TrainConfig
+from core.engine import StatsTensors, structure_groups
+from core.fused import FusedNet
+from core.model import MLP
+
+
+class LockstepEngine:
+    """V variants in stacked fused nets, one per structure, on a shared minibatch.
+
+    `static=True` is the CUDA-graph-safe form of the step (core/graphed.py captures it): the
+    minibatch is drawn on the device, every learning rate read from a device tensor, and the
+    frozen-variant masks always applied when there are several variants. On the CPU, with
+    the CPU generator, it computes exactly what the eager step computes (a test checks).
+    """
+
+    name = "fused"
+
+    def __init__(
+        self,
+        models: Sequence[MLP],
+        configs: Sequence[TrainConfig],
+        Xtr: torch.Tensor,
+        Ytr: torch.Tensor,
+        batch_size: int,
+        generator: torch.Generator | None,
+        static: bool = False,
+    ):
+        self.models = list(models)
+        self.variants = len(self.models)
+        self.Xtr, self.Ytr = Xtr, Ytr
+        self.device = Xtr.device
+        self.batch_size = batch_size
+        self.generator = generator  # CPU generator of the eager draws (None: the device's default generator)
+        self.static = static
+        groups = structure_groups(configs)
+        self.nets = [FusedNet([self.models[v] for v in g], g, self.device, batch_size) for g in groups]
+        self.where = {v: (net, k) for net in self.nets for k, v in enumerate(net.variants)}
+        concatenated = [v for net in self.nets for v in net.variants]
+        # the losses come out net by net; put them back in config order when that differs
+        self.order = (
+            None
+            if concatenated == sorted(concatenated)
+            else torch.tensor(sorted(range(self.variants), key=concatenated.__getitem__), device=self.device)
+        )
+        self.nan_losses = torch.full((self.variants,), float("nan"), device=self.device)
+        self.frozen = [False] * self.variants  # host copy, in config order
+        self.batch: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def draw_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The step's minibatch (Xb (n, block_size), Yb (n,)), shared by every variant."""
+        if self.static:
+            # drawn on the device: graph-safe, no host round trip
+            ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), device=self.device, generator=self.generator)
+        else:
+            # drawn on the CPU generator, then moved, as the lecture draws it. On a GPU this is the
+            # eager path's one host-to-device copy (pageable memory: the host may wait for the copy,
+            # not for the queued kernels).
+            ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), generator=self.generator)
+            ix = ix.to(self.device, non_blocking=True)
+        self.batch = (self.Xtr[ix], self.Ytr[ix])
+        return self.batch
+
+    def step(self, lrs: Sequence[float], keep_stats: bool) -> torch.Tensor:
+        """One SGD step of every variant at its own learning rate; the losses (V,), no host sync.
+
+        The fused nets keep the statistics tensors of every step, so `keep_stats` costs nothing here.
+        """
+        if all(self.frozen):
+            return self.nan_losses  # nothing trains any more
+        self.set_lrs(lrs)
+        return self._step()
+
+    def set_lrs(self, lrs: Sequence[float]) -> None:
+        """Hand each net its variants' learning rates (device writes only where a rate changed)."""
+        if len(lrs) != self.variants:
+            raise ValueError(f"step: {len(lrs)} learning rates for {self.variants} variants")
+        for net in self.nets:
+            net.lr.set([lrs[v] for v in net.variants])
+
+    def _step(self) -> torch.Tensor:
+        """Draw, then forward, backward and update every net: the body a CUDA graph captures."""
+        Xb, Yb = self.draw_batch()
+        losses = [self._net_step(net, Xb, Yb) for net in self.nets]
+        loss = losses[0] if len(losses) == 1 else torch.cat(losses)
+        return loss if self.order is None else loss[self.order]
+
+    def _net_step(self, net: FusedNet, Xb: torch.Tensor, Yb: torch.Tensor) -> torch.Tensor:
+        if self.static:
+            return net.train_step(Xb, Yb, masked=self.variants > 1, lr_tensor=True)
+        if net.frozen.all:
+            return net.frozen.nan  # nothing of this net trains: skip it
+        return net.train_step(Xb, Yb, masked=net.frozen.any, lr_tensor=net.V > 1)
+
+    def statistics_tensors(self) -> list[StatsTensors]:
+        """One entry per structure group, views of the last step's tensors (no copy, no sync)."""
+        return [net.statistics_tensors() for net in self.nets]
+
+    def variant_model(self, v: int) -> MLP:
+        """Variant v's MLP; its tensors are views of the stacked slices this engine trains."""
+        return self.models[v]
+
+    def freeze(self, v: int) -> None:
+        """Variant v stops updating from the next step; the others go on."""
+        net, k = self.where[v]
+        net.frozen.freeze(k)
+        self.frozen[v] = True
+
+    def state(self) -> list[torch.Tensor]:
+        """Every tensor a step mutates (parameters and BatchNorm running buffers of every net)."""
+        return [t for net in self.nets for t in net.state()]
