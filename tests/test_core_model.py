@@ -93,8 +93,8 @@ def test_bind_points_the_model_at_given_tensors_and_checks_shapes():
     assert isinstance(model.layers[0], Linear)
 
 
-def _step0(words, **changes) -> dict:
-    config = TrainConfig(steps=1, device="cpu", **changes)
+def _step0(words, engine="auto", **changes) -> dict:
+    config = TrainConfig(steps=1, device="cpu", engine=engine, **changes)
     return events(run_to_end(config, words), "stats")[0]
 
 
@@ -109,9 +109,10 @@ def _stds(record: dict) -> list[float]:
     return [layer["std"] for layer in record["layers"]]
 
 
-def test_linear_sandwich_gain_1_keeps_activation_std_steady_and_5_3_grows_it(builtin_words):
-    steady = _stds(_step0(builtin_words, activation="linear", gain=1.0, batchnorm=False))
-    growing = _stds(_step0(builtin_words, activation="linear", gain=5 / 3, batchnorm=False))
+@pytest.mark.parametrize("engine", ["lecture", "fused"])
+def test_linear_sandwich_gain_1_keeps_activation_std_steady_and_5_3_grows_it(builtin_words, engine):
+    steady = _stds(_step0(builtin_words, engine, activation="linear", gain=1.0, batchnorm=False))
+    growing = _stds(_step0(builtin_words, engine, activation="linear", gain=5 / 3, batchnorm=False))
     assert len(steady) == len(growing) == 5
     assert max(steady) / min(steady) < 2
     assert growing[-1] / growing[0] > 5 and growing == sorted(growing)
