@@ -58,6 +58,12 @@ class Engine(Protocol):
         `keep_stats`: the caller will read `statistics_tensors()` of this step."""
         ...
 
+    def preview(self, lrs: Sequence[float]) -> torch.Tensor:
+        """The next step's forward and backward pass without its update: the losses (V,), and
+        `statistics_tensors()` reads them (a paused start shows step 0). Parameters, BatchNorm
+        buffers and the CPU minibatch generator are left as they were."""
+        ...
+
     def statistics_tensors(self) -> list[StatsTensors]:
         """One entry per structure group, of the last step run with keep_stats."""
         ...
@@ -116,18 +122,34 @@ class LectureEngine:
 
     def step(self, lrs: Sequence[float], keep_stats: bool) -> torch.Tensor:
         """One SGD step of every variant not frozen; the detached losses (V,)."""
-        # minibatch construct (drawn on the CPU generator, then moved: the lecture's sequence)
+        return self._step(lrs, keep_stats, update=True)
+
+    def preview(self, lrs: Sequence[float]) -> torch.Tensor:
+        """The next step without its update; buffers and the generator put back (see Engine)."""
+        generator_state = self.generator.get_state()
+        buffers = [(bn, bn.running_mean, bn.running_var) for model in self.models for bn in model.batchnorms()]
+        losses = self._step(lrs, True, update=False)
+        self.generator.set_state(generator_state)
+        for bn, running_mean, running_var in buffers:  # the layer assigned new tensors: take the old ones back
+            bn.running_mean, bn.running_var = running_mean, running_var
+        return losses
+
+    def _step(self, lrs: Sequence[float], keep_stats: bool, update: bool) -> torch.Tensor:
+        # minibatch construct (drawn on the CPU generator, then moved: the lecture's sequence;
+        # on a GPU the move is this step's sync point, a copy from pageable host memory)
         ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), generator=self.generator)
         ix = ix.to(self.Xtr.device, non_blocking=True)
         Xb, Yb = self.Xtr[ix], self.Ytr[ix]
+        nan = torch.full((), float("nan"), device=Xb.device)  # a frozen variant's loss
         losses = [
-            _lecture_step(model, Xb, Yb, lr, keep_stats) if not frozen else torch.full((), float("nan"))
+            nan if frozen else _lecture_step(model, Xb, Yb, lr, keep_stats, update)
             for model, lr, frozen in zip(self.models, lrs, self.frozen, strict=True)
         ]
-        return stack_variants([loss.to(self.Xtr.device) for loss in losses])
+        return stack_variants(losses)
 
     def statistics_tensors(self) -> list[StatsTensors]:
-        """Each structure group's layer outputs and gradients, stacked over its variants."""
+        """Each structure group's layer outputs and gradients, stacked over its variants (copies on the
+        device for V > 1, views for V = 1; no host sync)."""
         return [self._group_statistics(group) for group in self.groups]
 
     def _group_statistics(self, group: tuple[int, ...]) -> StatsTensors:
@@ -153,7 +175,9 @@ class LectureEngine:
         self.frozen[v] = True
 
 
-def _lecture_step(model: MLP, Xb: torch.Tensor, Yb: torch.Tensor, lr: float, keep_stats: bool) -> torch.Tensor:
+def _lecture_step(
+    model: MLP, Xb: torch.Tensor, Yb: torch.Tensor, lr: float, keep_stats: bool, update: bool = True
+) -> torch.Tensor:
     """The notebook's step on one model; the detached loss. With `keep_stats`, layer outputs keep .grad."""
     params = model.parameters()
     # forward pass
@@ -167,8 +191,9 @@ def _lecture_step(model: MLP, Xb: torch.Tensor, Yb: torch.Tensor, lr: float, kee
         p.grad = None
     loss.backward()
     # update
-    for p in params:
-        p.data += -lr * p.grad
+    if update:
+        for p in params:
+            p.data += -lr * p.grad
     return loss.detach()
 
 

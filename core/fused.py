@@ -32,7 +32,9 @@ Private torch API used here (undocumented, may change between torch versions; pi
 - `torch._foreach_add_`, `torch._foreach_addcmul_`: one dispatch updating a list of tensors
   (what torch.optim's foreach SGD uses), instead of a Python loop over the parameters.
 
-Host syncs: none in a step on the GPU path (see core/lockstep.py for the minibatch draw).
+Sync points (host waits for the device): none in a step and none in `statistics_tensors()`.
+Learning rates and freezes are device writes. The eager GPU fallback's minibatch move is
+marked in core/lockstep.py; a stats tick's one host transfer is core/stats.py's.
 """
 
 from __future__ import annotations
@@ -289,10 +291,12 @@ class _Frozen:
 
     @property
     def any(self) -> bool:
+        """True when some variant of this net is frozen (host-side: no sync)."""
         return any(self.host)
 
     @property
     def all(self) -> bool:
+        """True when every variant of this net is frozen."""
         return all(self.host)
 
     def mask_gradients(self, grads: list[torch.Tensor]) -> None:

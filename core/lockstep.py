@@ -66,9 +66,8 @@ class LockstepEngine:
             # drawn on the device: graph-safe, no host round trip
             ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), device=self.device, generator=self.generator)
         else:
-            # drawn on the CPU generator, then moved, as the lecture draws it. On a GPU this is the
-            # eager path's one host-to-device copy (pageable memory: the host may wait for the copy,
-            # not for the queued kernels).
+            # drawn on the CPU generator, then moved, as the lecture draws it. Sync point on a GPU
+            # (the eager fallback only): a copy from pageable host memory, which the host waits for.
             ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), generator=self.generator)
             ix = ix.to(self.device, non_blocking=True)
         self.batch = (self.Xtr[ix], self.Ytr[ix])
@@ -83,6 +82,23 @@ class LockstepEngine:
             return self.nan_losses  # nothing trains any more
         self.set_lrs(lrs)
         return self._step()
+
+    def preview(self, lrs: Sequence[float]) -> torch.Tensor:
+        """The next step's losses and statistics without its update (see core.engine.Engine).
+
+        Takes the step, then puts parameters, BatchNorm buffers and the CPU generator back. On a
+        GPU the device generator draws inside the graph and moves on: the next step's batch is
+        the one after the preview's.
+        """
+        saved = [t.clone() for t in self.state()]
+        generator_state = self.generator.get_state() if self.generator is not None else None
+        losses = self.step(lrs, True).clone()
+        with torch.no_grad():
+            for tensor, before in zip(self.state(), saved):
+                tensor.copy_(before)
+        if generator_state is not None:
+            self.generator.set_state(generator_state)
+        return losses
 
     def set_lrs(self, lrs: Sequence[float]) -> None:
         """Hand each net its variants' learning rates (device writes only where a rate changed)."""

@@ -100,6 +100,18 @@ def test_freezing_inside_the_graph_stops_one_variant_and_not_the_other(small_wor
         torch.testing.assert_close(now, then, rtol=0, atol=0, equal_nan=True)
 
 
+def test_a_graphed_preview_takes_nothing_and_training_goes_on(small_words):
+    splits = make_splits(small_words, 3)
+    configs = [BASE, BASE.replace(batchnorm=False)]
+    engine = make_engine(configs, splits.vocab.size, *_train_on_cuda(splits), CUDA)
+    before = [t.clone() for t in engine.state()]
+    preview = engine.preview([0.1, 0.1])
+    assert torch.isfinite(preview).all() and preview.shape == (2,)
+    assert all(torch.equal(now, then) for now, then in zip(engine.state(), before, strict=True))
+    engine.step([0.1, 0.1], True)
+    assert not all(torch.equal(now, then) for now, then in zip(engine.state(), before, strict=True))
+
+
 def test_a_cuda_run_trains_and_records(small_words):
     records = run_to_end(TrainConfig(steps=500, stats_every=100, device="cuda"), small_words)
     assert records[0]["device"].startswith("cuda") and records[0]["engine"] == "fused+cudagraph"

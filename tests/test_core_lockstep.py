@@ -185,6 +185,25 @@ def test_the_graph_safe_step_equals_the_eager_step_on_the_cpu(splits):
         _assert_same_model(engines[0].variant_model(v), engines[1].variant_model(v), rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("engine", ["fused", "lecture"])
+def test_a_preview_shows_the_next_step_and_takes_nothing(splits, engine):
+    configs = [BASE.replace(engine=engine), BASE.replace(engine=engine, batchnorm=False)]
+    previewed, plain = _engine(configs, splits), _engine(configs, splits)
+    for _ in range(3):
+        torch.testing.assert_close(previewed.step([0.1, 0.1], True), plain.step([0.1, 0.1], True), rtol=0, atol=0)
+    preview = previewed.preview([0.1, 0.1])
+    stats = [[t.clone() for t in group.acts + group.grads] for group in previewed.statistics_tensors()]
+    for v in range(2):  # nothing moved: parameters, buffers
+        _assert_same_model(previewed.variant_model(v), plain.variant_model(v), rtol=0, atol=0)
+    # the next step draws the batch the preview drew (the generator went back) and computes what it showed
+    step = previewed.step([0.1, 0.1], True)
+    torch.testing.assert_close(step, preview, rtol=0, atol=0)
+    torch.testing.assert_close(step, plain.step([0.1, 0.1], True), rtol=0, atol=0)
+    for shown, group in zip(stats, previewed.statistics_tensors(), strict=True):
+        for a, b in zip(shown, group.acts + group.grads, strict=True):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize(
     "changes, flag",
     [({"seed": 7}, "--seed"), ({"hidden": 16}, "--hidden"), ({"batch_size": 16}, "--batch-size")],
