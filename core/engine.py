@@ -161,7 +161,7 @@ class LectureEngine:
             layer_index=tuple(i for i, _ in layers[0]),
             embcat=stack_variants([model.embcat for model in models]),
             acts=[stack_variants([m[k][1].out for m in layers]) for k in range(len(layers[0]))],
-            act_grads=[stack_variants([m[k][1].out.grad for m in layers]) for k in range(len(layers[0]))],
+            act_grads=[stack_variants([_grad(m[k][1].out) for m in layers]) for k in range(len(layers[0]))],
             params=[stack_variants([p[k] for p in params]) for k in range(len(params[0]))],
             grads=[stack_variants([p[k].grad for p in params]) for k in range(len(params[0]))],
         )
@@ -173,6 +173,11 @@ class LectureEngine:
     def freeze(self, v: int) -> None:
         """Variant v is skipped from the next step on."""
         self.frozen[v] = True
+
+
+def _grad(t: torch.Tensor) -> torch.Tensor:
+    """t.grad, or zeros where a frozen variant's last step kept none."""
+    return t.grad if t.retains_grad and t.grad is not None else torch.zeros_like(t)
 
 
 def _lecture_step(
