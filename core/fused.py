@@ -275,7 +275,8 @@ class _Frozen:
         self, params: list[torch.Tensor], buffers: list[torch.Tensor], V: int, device: torch.device, dtype: torch.dtype
     ):
         self.V = V
-        self.host = [False] * V
+        self.host = [False] * V  # host-side copy: deciding what to run needs no sync
+        self.any = self.all = False  # some / every variant of this net frozen
         self.mask = torch.zeros(V, dtype=torch.bool, device=device)
         self.mask_views = [_per_variant(self.mask, p) for p in params]
         self.buffers = buffers  # (V, H) each
@@ -285,19 +286,10 @@ class _Frozen:
     def freeze(self, k: int) -> None:
         """Variant k stops from the next step: mark it and keep its buffers as they are now."""
         self.host[k] = True
+        self.any, self.all = True, all(self.host)
         self.mask[k] = True  # a device write, no sync
         for snapshot, buffer in zip(self.snapshots, self.buffers):
             snapshot[k].copy_(buffer[k])
-
-    @property
-    def any(self) -> bool:
-        """True when some variant of this net is frozen (host-side: no sync)."""
-        return any(self.host)
-
-    @property
-    def all(self) -> bool:
-        """True when every variant of this net is frozen."""
-        return all(self.host)
 
     def mask_gradients(self, grads: list[torch.Tensor]) -> None:
         """Zero every frozen variant's gradients in place (a NaN gradient becomes 0, not NaN)."""

@@ -62,6 +62,7 @@ class GraphedEngine(LockstepEngine):
         """Replay the captured step at these learning rates; returns the (static) losses (V,)."""
         if all(self.frozen):
             return self.nan_losses
-        self.set_lrs(lrs)  # device writes only where a rate changed: no sync, no recapture
+        if lrs != self.lrs:
+            self.set_lrs(lrs)  # device writes only where a rate changed: no sync, no recapture
         self.graph.replay()
         return self.static_losses

@@ -58,6 +58,7 @@ class LockstepEngine:
         )
         self.nan_losses = torch.full((self.variants,), float("nan"), device=self.device)
         self.frozen = [False] * self.variants  # host copy, in config order
+        self.lrs: list[float] | None = None  # the learning rates the nets hold
         self.batch: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def draw_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -80,7 +81,8 @@ class LockstepEngine:
         """
         if all(self.frozen):
             return self.nan_losses  # nothing trains any more
-        self.set_lrs(lrs)
+        if lrs != self.lrs:
+            self.set_lrs(lrs)
         return self._step()
 
     def preview(self, lrs: Sequence[float]) -> torch.Tensor:
@@ -106,6 +108,7 @@ class LockstepEngine:
             raise ValueError(f"step: {len(lrs)} learning rates for {self.variants} variants")
         for net in self.nets:
             net.lr.set([lrs[v] for v in net.variants])
+        self.lrs = list(lrs)
 
     def _step(self) -> torch.Tensor:
         """Draw, then forward, backward and update every net: the body a CUDA graph captures."""
