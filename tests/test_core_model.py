@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from core.config import ConfigError, TrainConfig
+from core.engine import make_engine
 from core.layers import Identity, Linear, Tanh
 from core.model import MLP
-from tests.conftest import events, run_to_end
+from data import make_splits
 from tests.lecture_reference import build_network
 
 VOCAB = 27
@@ -93,26 +94,30 @@ def test_bind_points_the_model_at_given_tensors_and_checks_shapes():
     assert isinstance(model.layers[0], Linear)
 
 
-def _step0(words, engine="auto", **changes) -> dict:
-    config = TrainConfig(steps=1, device="cpu", engine=engine, **changes)
-    return events(run_to_end(config, words), "stats")[0]
+@pytest.fixture(scope="module")
+def builtin_splits(builtin_words):
+    return make_splits(builtin_words, 3)
 
 
-def test_normal_init_without_output_shrink_is_confidently_wrong(builtin_words):
+def _step0(splits, kind="fused", **changes) -> tuple[float, list[float]]:
+    """Step 0 on the built-in names with the `kind` engine: its loss and each activation layer's output std."""
+    config = TrainConfig(device="cpu", engine=kind, **changes)
+    engine = make_engine([config], splits.vocab.size, *splits.train, torch.device("cpu"))
+    loss = float(engine.step([config.lr], keep_stats=True)[0])
+    return loss, [float(act.std()) for act in engine.statistics_tensors()[0].acts]
+
+
+def test_normal_init_without_output_shrink_is_confidently_wrong(builtin_splits):
     uniform = math.log(VOCAB)  # -log(1/27) ≈ 3.3
-    assert _step0(builtin_words, batchnorm=False)["loss"] == pytest.approx(uniform, abs=0.3)
-    wrong = _step0(builtin_words, init="normal", output_scale=1.0, batchnorm=False)["loss"]
+    assert _step0(builtin_splits, batchnorm=False)[0] == pytest.approx(uniform, abs=0.3)
+    wrong, _ = _step0(builtin_splits, init="normal", output_scale=1.0, batchnorm=False)
     assert wrong > 4 * uniform  # the lecture's first draft starts near 27
 
 
-def _stds(record: dict) -> list[float]:
-    return [layer["std"] for layer in record["layers"]]
-
-
-@pytest.mark.parametrize("engine", ["lecture", "fused"])
-def test_linear_sandwich_gain_1_keeps_activation_std_steady_and_5_3_grows_it(builtin_words, engine):
-    steady = _stds(_step0(builtin_words, engine, activation="linear", gain=1.0, batchnorm=False))
-    growing = _stds(_step0(builtin_words, engine, activation="linear", gain=5 / 3, batchnorm=False))
+@pytest.mark.parametrize("kind", ["lecture", "fused"])
+def test_linear_sandwich_gain_1_keeps_activation_std_steady_and_5_3_grows_it(builtin_splits, kind):
+    _, steady = _step0(builtin_splits, kind, activation="linear", gain=1.0, batchnorm=False)
+    _, growing = _step0(builtin_splits, kind, activation="linear", gain=5 / 3, batchnorm=False)
     assert len(steady) == len(growing) == 5
     assert max(steady) / min(steady) < 2
     assert growing[-1] / growing[0] > 5 and growing == sorted(growing)
