@@ -60,6 +60,7 @@ class _Block:
 
     def __init__(self, W: torch.Tensor, b: torch.Tensor | None):
         self.W, self.b = W, b
+        self.WT = W.transpose(-2, -1)  # W.T, a view kept from step to step (the update writes W in place)
         self.bn: BatchNorm1d | None = None  # eps and momentum
         self.bngain_param: torch.Tensor | None = None  # gamma as the update sees it: (V, H), or (H,) when V = 1
         self.bngain = self.bnbias = self.bnmean_running = self.bnvar_running = None  # (V*H,) channels
@@ -167,7 +168,7 @@ class FusedNet:
                 # dW1 = embcat.T @ dhpreact; db1 = dhpreact.sum(0)
                 grads_by_block.append([self.matmul(x.transpose(-2, -1), dhprebn), dhpreact.sum(-2)])
             # dembcat = dhprebn @ W1.T: the previous layer's dh, or, at the first layer, dembcat
-            d = self.matmul(dhprebn, block.W.transpose(-2, -1))
+            d = self.matmul(dhprebn, block.WT)
         dembcat = d  # (V, n, block_size*embd)
         demb = dembcat.reshape(-1, self.C_rows.shape[1])  # (V*n*block_size, embd): the lecture's demb, row by row
         # for k, j: dC[Xb[k, j]] += demb[k, j], as one scatter-add into each variant's rows of the stacked table
