@@ -219,7 +219,8 @@ class FusedNet:
 
         `masked`: frozen variants' gradients are zeroed (masked, never multiplied: 0 * NaN is NaN),
         their BatchNorm buffers restored and their losses NaN. `lr_tensor`: read each variant's lr
-        from the device tensor (always for V > 1 and inside a CUDA graph); else the float of V = 1.
+        from the device tensor (inside a CUDA graph, or when the rates differ); else the one rate
+        as a float, a faster kernel for the same numbers.
         """
         loss, grads = self.forward_backward(Xb, Yb)
         if masked:
@@ -227,7 +228,7 @@ class FusedNet:
         if lr_tensor:
             torch._foreach_addcmul_(self.params, grads, self.lr.neg_views)  # p += (-lr_v) * grad, per variant
         else:
-            torch._foreach_add_(self.params, grads, alpha=-self.lr.values[0])  # p += -lr * grad
+            torch._foreach_add_(self.params, grads, alpha=-self.lr.values[0])  # p += -lr * grad, every variant
         if masked:
             self.frozen.restore_buffers()
             loss = self.frozen.mask_loss(loss)
@@ -252,11 +253,12 @@ class FusedNet:
 
 
 class _LearningRates:
-    """Each variant's learning rate: a float for the V = 1 eager step, a device tensor (V,) otherwise,
-    written only when a rate changes (a device write, no sync, no CUDA-graph recapture)."""
+    """Each variant's learning rate: the floats, and a device tensor (V,) written only when a rate
+    changes (a device write, no sync, no CUDA-graph recapture)."""
 
     def __init__(self, params: list[torch.Tensor], V: int, device: torch.device, dtype: torch.dtype):
         self.values: list[float] | None = None
+        self.uniform = True  # every variant at the same rate
         self.neg = torch.zeros(V, device=device, dtype=dtype)  # -lr per variant
         # broadcastable against each parameter: (V, 1, ..) for stacked, (1, ..) for V = 1's 2-D views
         self.neg_views = [_per_variant(self.neg, p) for p in params]
@@ -267,6 +269,7 @@ class _LearningRates:
             if self.values is None or self.values[k] != lr:
                 self.neg[k].fill_(-lr)
         self.values = list(lrs)
+        self.uniform = all(lr == self.values[0] for lr in self.values)
 
 
 class _Frozen:

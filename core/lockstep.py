@@ -122,7 +122,7 @@ class LockstepEngine:
             return net.train_step(Xb, Yb, masked=self.variants > 1, lr_tensor=True)
         if net.frozen.all:
             return net.frozen.nan  # nothing of this net trains: skip it
-        return net.train_step(Xb, Yb, masked=net.frozen.any, lr_tensor=net.V > 1)
+        return net.train_step(Xb, Yb, masked=net.frozen.any, lr_tensor=not net.lr.uniform)
 
     def statistics_tensors(self) -> list[StatsTensors]:
         """One entry per structure group, views of the last step's tensors (no copy, no sync)."""
