@@ -130,11 +130,11 @@ class FusedNet:
         x, saved, acts = embcat, [], []
         for block in self.blocks:
             if block.bn is not None:
-                # hprebn = embcat @ W1 (no bias before BatchNorm): (V, n, H)
+                # hprebn = x @ W (no bias before BatchNorm; x is embcat at the first layer): (V, n, H)
                 hprebn = self.matmul(x, block.W)
                 hpreact, bn_saved = self._batchnorm(block, hprebn)
             else:
-                # hpreact = embcat @ W1 + b1, one kernel: (V, n, H)
+                # hpreact = x @ W + b, one kernel: (V, n, H)
                 hpreact, bn_saved = self.affine(block.b, x, block.W), None
             h = torch.tanh(hpreact) if block.tanh else hpreact  # (V, n, H); the linear sandwich: h = hpreact
             if block.activation_index is not None:
@@ -161,13 +161,13 @@ class FusedNet:
             dhpreact = d
             if block.bn is not None:
                 dhprebn, dbngain, dbnbias = self._batchnorm_backward(block, dhpreact, bn_saved)
-                # dW1 = embcat.T @ dhprebn
+                # dW = x.T @ dhprebn (dW1 = embcat.T @ dhprebn at the first layer): (V, fan_in, H)
                 grads_by_block.append([self.matmul(x.transpose(-2, -1), dhprebn), dbngain, dbnbias])
             else:
                 dhprebn = dhpreact  # no BatchNorm: the Linear's output is the pre-activation
-                # dW1 = embcat.T @ dhpreact; db1 = dhpreact.sum(0)
+                # dW = x.T @ dhpreact; db = dhpreact.sum(0), over the batch
                 grads_by_block.append([self.matmul(x.transpose(-2, -1), dhprebn), dhpreact.sum(-2)])
-            # dembcat = dhprebn @ W1.T: the previous layer's dh, or, at the first layer, dembcat
+            # dx = dhprebn @ W.T: the previous layer's dh, or dembcat at the first layer
             d = self.matmul(dhprebn, block.WT)
         dembcat = d  # (V, n, block_size*embd)
         demb = dembcat.reshape(-1, self.C_rows.shape[1])  # (V*n*block_size, embd): the lecture's demb, row by row
