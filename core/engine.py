@@ -93,15 +93,8 @@ def stack_variants(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.stack([t.detach() for t in tensors])
 
 
-class LectureEngine:
-    """The lecture's loop, op for op: autograd through the from-scratch layers, hand SGD.
-
-    `--preset lecture` runs on this engine so its numbers equal the notebook's. With V > 1 it
-    holds V models and steps them one after another on the shared minibatch: slow, but each
-    is exactly its single run. A frozen variant is skipped.
-    """
-
-    name = "lecture"
+class VariantEngine:
+    """What the engines share: the variants' models, the training split and the minibatch draw."""
 
     def __init__(
         self,
@@ -110,15 +103,43 @@ class LectureEngine:
         Xtr: torch.Tensor,
         Ytr: torch.Tensor,
         batch_size: int,
-        generator: torch.Generator,
+        generator: torch.Generator | None,
     ):
         self.models = list(models)
         self.variants = len(self.models)
         self.groups = structure_groups(configs)
         self.Xtr, self.Ytr = Xtr, Ytr
+        self.device = Xtr.device
         self.batch_size = batch_size
-        self.generator = generator  # a CPU generator: init and minibatches share it, as in the lecture
-        self.frozen = [False] * self.variants
+        self.generator = generator  # the CPU generator left after init: the minibatches, as in the lecture
+        self.frozen = [False] * self.variants  # host copy, in config order
+        self.batch: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def draw_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The step's minibatch (Xb (n, block_size), Yb (n,)), shared by every variant: drawn on the
+        CPU generator, then moved, as the lecture draws it. Sync point on a GPU (the lecture engine
+        and the eager fallback): a copy from pageable host memory, which the host waits for."""
+        ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), generator=self.generator)
+        return self._take(ix.to(self.device, non_blocking=True))
+
+    def _take(self, ix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self.batch = (self.Xtr[ix], self.Ytr[ix])
+        return self.batch
+
+    def variant_model(self, v: int) -> MLP:
+        """Variant v's MLP (on the stacked engines its tensors are views of the slices they train)."""
+        return self.models[v]
+
+
+class LectureEngine(VariantEngine):
+    """The lecture's loop, op for op: autograd through the from-scratch layers, hand SGD.
+
+    `--preset lecture` runs on this engine so its numbers equal the notebook's. With V > 1 it
+    holds V models and steps them one after another on the shared minibatch: slow, but each
+    is exactly its single run. A frozen variant is skipped.
+    """
+
+    name = "lecture"
 
     def step(self, lrs: Sequence[float], keep_stats: bool) -> torch.Tensor:
         """One SGD step of every variant not frozen; the detached losses (V,)."""
@@ -135,11 +156,7 @@ class LectureEngine:
         return losses
 
     def _step(self, lrs: Sequence[float], keep_stats: bool, update: bool) -> torch.Tensor:
-        # minibatch construct (drawn on the CPU generator, then moved: the lecture's sequence;
-        # on a GPU the move is this step's sync point, a copy from pageable host memory)
-        ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), generator=self.generator)
-        ix = ix.to(self.Xtr.device, non_blocking=True)
-        Xb, Yb = self.Xtr[ix], self.Ytr[ix]
+        Xb, Yb = self.draw_batch()  # minibatch construct
         nan = torch.full((), float("nan"), device=Xb.device)  # a frozen variant's loss
         losses = [
             nan if frozen else _lecture_step(model, Xb, Yb, lr, keep_stats, update)
@@ -165,10 +182,6 @@ class LectureEngine:
             params=[stack_variants([p[k] for p in params]) for k in range(len(params[0]))],
             grads=[stack_variants([p[k].grad for p in params]) for k in range(len(params[0]))],
         )
-
-    def variant_model(self, v: int) -> MLP:
-        """Variant v's own model."""
-        return self.models[v]
 
     def freeze(self, v: int) -> None:
         """Variant v is skipped from the next step on."""
@@ -238,7 +251,7 @@ def make_engine(
         from core.graphed import GraphedEngine
 
         try:
-            return GraphedEngine(models, configs, Xtr, Ytr, first.batch_size, first.seed)
+            return GraphedEngine(models, configs, Xtr, Ytr, first.batch_size, seed=first.seed)
         except RuntimeError as error:  # a GPU or driver that cannot capture: eager still trains
             warnings.warn(f"CUDA graph capture failed ({error}); training eagerly on the GPU", stacklevel=2)
             models, generator = build_variants(configs, vocab_size)  # fresh: the capture bound the old ones

@@ -27,18 +27,11 @@ class GraphedEngine(LockstepEngine):
 
     name = "fused+cudagraph"
 
-    def __init__(
-        self,
-        models: Sequence[MLP],
-        configs: Sequence[TrainConfig],
-        Xtr: torch.Tensor,
-        Ytr: torch.Tensor,
-        batch_size: int,
-        seed: int,
-    ):
+    def __init__(self, models: Sequence[MLP], configs: Sequence[TrainConfig], *split, seed: int):
+        """`split`: (Xtr, Ytr, batch_size), on the GPU; `seed`: the device generator's, drawing the minibatches."""
         # The minibatch is drawn on the GPU's default generator, which graphs know how to replay.
         torch.cuda.manual_seed(seed)
-        super().__init__(models, configs, Xtr, Ytr, batch_size, generator=None, static=True)
+        super().__init__(models, configs, *split, None, static=True)
         self.set_lrs([config.lr for config in configs])
         self._capture()
 

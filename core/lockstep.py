@@ -12,13 +12,11 @@ from collections.abc import Sequence
 
 import torch
 
-from core.config import TrainConfig
-from core.engine import StatsTensors, structure_groups
+from core.engine import StatsTensors, VariantEngine
 from core.fused import FusedNet
-from core.model import MLP
 
 
-class LockstepEngine:
+class LockstepEngine(VariantEngine):
     """V variants in stacked fused nets, one per structure, on a shared minibatch.
 
     `static=True` is the CUDA-graph-safe form of the step (core/graphed.py captures it): the
@@ -29,25 +27,12 @@ class LockstepEngine:
 
     name = "fused"
 
-    def __init__(
-        self,
-        models: Sequence[MLP],
-        configs: Sequence[TrainConfig],
-        Xtr: torch.Tensor,
-        Ytr: torch.Tensor,
-        batch_size: int,
-        generator: torch.Generator | None,
-        static: bool = False,
-    ):
-        self.models = list(models)
-        self.variants = len(self.models)
-        self.Xtr, self.Ytr = Xtr, Ytr
-        self.device = Xtr.device
-        self.batch_size = batch_size
-        self.generator = generator  # CPU generator of the eager draws (None: the device's default generator)
+    def __init__(self, *variants, static: bool = False):
+        """`variants`: VariantEngine's (models, configs, Xtr, Ytr, batch_size, generator); a None
+        generator draws on the device's default generator (the static form only)."""
+        super().__init__(*variants)
         self.static = static
-        groups = structure_groups(configs)
-        self.nets = [FusedNet([self.models[v] for v in g], g, self.device, batch_size) for g in groups]
+        self.nets = [FusedNet([self.models[v] for v in g], g, self.device, self.batch_size) for g in self.groups]
         self.where = {v: (net, k) for net in self.nets for k, v in enumerate(net.variants)}
         concatenated = [v for net in self.nets for v in net.variants]
         # the losses come out net by net; put them back in config order when that differs
@@ -57,22 +42,15 @@ class LockstepEngine:
             else torch.tensor(sorted(range(self.variants), key=concatenated.__getitem__), device=self.device)
         )
         self.nan_losses = torch.full((self.variants,), float("nan"), device=self.device)
-        self.frozen = [False] * self.variants  # host copy, in config order
         self.lrs: list[float] | None = None  # the learning rates the nets hold
-        self.batch: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def draw_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The step's minibatch (Xb (n, block_size), Yb (n,)), shared by every variant."""
-        if self.static:
-            # drawn on the device: graph-safe, no host round trip
-            ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), device=self.device, generator=self.generator)
-        else:
-            # drawn on the CPU generator, then moved, as the lecture draws it. Sync point on a GPU
-            # (the eager fallback only): a copy from pageable host memory, which the host waits for.
-            ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), generator=self.generator)
-            ix = ix.to(self.device, non_blocking=True)
-        self.batch = (self.Xtr[ix], self.Ytr[ix])
-        return self.batch
+        """The step's minibatch, shared by every variant; the static form draws on the device
+        (graph-safe, no host round trip)."""
+        if not self.static:
+            return super().draw_batch()
+        ix = torch.randint(0, self.Xtr.shape[0], (self.batch_size,), device=self.device, generator=self.generator)
+        return self._take(ix)
 
     def step(self, lrs: Sequence[float], keep_stats: bool) -> torch.Tensor:
         """One SGD step of every variant at its own learning rate; the losses (V,), no host sync.
@@ -127,10 +105,6 @@ class LockstepEngine:
     def statistics_tensors(self) -> list[StatsTensors]:
         """One entry per structure group, views of the last step's tensors (no copy, no sync)."""
         return [net.statistics_tensors() for net in self.nets]
-
-    def variant_model(self, v: int) -> MLP:
-        """Variant v's MLP; its tensors are views of the stacked slices this engine trains."""
-        return self.models[v]
 
     def freeze(self, v: int) -> None:
         """Variant v stops updating from the next step; the others go on."""
