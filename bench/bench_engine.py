@@ -109,13 +109,18 @@ COMPARES = {  # name -> variant configs (default net: 5×100, batch 32)
 
 
 def _timed(device: str, fn, steps: int) -> float:
-    """Seconds for `steps` calls of fn (the device's queue drained before and after)."""
-    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    sync()
+    """Seconds for `steps` calls of fn: on a GPU wall time, the queue drained before and after; on
+    the CPU this thread's CPU time (one torch thread), which other processes' load barely moves."""
+    if device != "cuda":
+        started = time.thread_time()
+        for _ in range(steps):
+            fn()
+        return time.thread_time() - started
+    torch.cuda.synchronize()
     started = time.perf_counter()
     for _ in range(steps):
         fn()
-    sync()
+    torch.cuda.synchronize()
     return time.perf_counter() - started
 
 
@@ -185,6 +190,7 @@ def compare_rows(words, device: str, steps: int, repeats: int, baseline_rev: str
 def print_compare_rows(rows: list[tuple], machine: str) -> None:
     """The compare table: variant-steps/s of the lockstep engine vs its single runs one after another."""
     print(f"\nlockstep bench · {machine} · batch 32, 5×100, engine steps only (no stats, no trainer)")
+    print("(per second of this thread's CPU time on the CPU, of wall time on a GPU)")
     print(f"{'what':32s} {'device':6s} {'lockstep/s':>11s} {'singles/s':>10s} {'ratio':>7s}")
     for what, device, mine, theirs in rows:
         print(f"{what:32s} {device:6s} {mine:11,.0f} {theirs:10,.0f} {mine / theirs:6.2f}×")
