@@ -14,6 +14,9 @@ MAX_SEED = 2**64 - 1
 SAMPLE_SEED_OFFSET = 10
 # What `data` says when the run trains on the built-in names (the CLI's default).
 BUILTIN_DATA = "built-in"
+# The activation layers and weight inits the lecture tries (DESIGN §8).
+ACTIVATIONS = ("tanh", "linear")
+INITS = ("kaiming", "normal")
 # Gains the app's `g` key cycles through, in order (DESIGN §4).
 GAIN_CYCLE = (5 / 3, 1.0, 0.5, 3.0)
 
@@ -28,7 +31,10 @@ class TrainConfig:
 
     steps: int = 200_000  # optimisation steps in the run
     batchnorm: bool = True  # BatchNorm1d after every Linear (the lecture's final network)
-    gain: float = 5 / 3  # init gain on the Linear weights (5/3 is tanh's recommended gain)
+    gain: float = 5 / 3  # init gain on the Linear weights (5/3 is tanh's recommended gain); unused by init "normal"
+    activation: str = "tanh"  # tanh | linear: an identity where each tanh was (the lecture's "linear sandwich")
+    init: str = "kaiming"  # kaiming: randn / sqrt(fan_in) × gain | normal: plain randn, no 1/sqrt(fan_in), no gain
+    output_scale: float = 0.1  # output layer shrink: last BatchNorm's gamma × this with BatchNorm, else last weight
     lr: float = 0.1  # learning rate of plain SGD
     lr_decay_step: int | None = None  # step from which lr is divided by 10; None = 3/4 of steps
     seed: int = LECTURE_SEED  # seed of the one torch.Generator drawing init and minibatches, 0 .. MAX_SEED
@@ -63,6 +69,7 @@ class TrainConfig:
             raise ConfigError(f"--lr must be a number above 0 (got {self.lr!r})")
         if not _finite_positive(self.gain):
             raise ConfigError(f"--gain must be a number above 0 (got {self.gain!r})")
+        self._validate_experiments()
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"--device must be auto, cpu or cuda (got {self.device!r})")
         if self.engine not in ("auto", "lecture", "fused"):
@@ -70,6 +77,16 @@ class TrainConfig:
         if self.hist_bins > 1000:
             raise ConfigError(f"hist_bins must be at most 1000 (got {self.hist_bins!r})")
         return self
+
+    def _validate_experiments(self) -> None:
+        """The lecture's experiment fields: activation, init and the output layer's shrink."""
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(f"--activation must be tanh or linear (got {self.activation!r})")
+        if self.init not in INITS:
+            raise ConfigError(f"--init must be kaiming or normal (got {self.init!r})")
+        scale = self.output_scale
+        if isinstance(scale, bool) or not (_finite_positive(scale) or scale == 0):
+            raise ConfigError(f"--output-scale must be a number of at least 0 (got {scale!r})")
 
     @property
     def sample_seed(self) -> int:
@@ -107,8 +124,8 @@ class TrainConfig:
         """The config in one short line, for status bars and progress output."""
         bn = "BN on" if self.batchnorm else "BN off"
         return (
-            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} tanh · batch "
-            f"{self.batch_size}"
+            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} {self.activation} "
+            f"· batch {self.batch_size}"
         )
 
 

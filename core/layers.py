@@ -1,4 +1,4 @@
-"""The lecture's from-scratch layers: Linear, BatchNorm1d and Tanh, each keeping its `.out`."""
+"""The lecture's from-scratch layers: Linear, BatchNorm1d, Tanh and Identity, each keeping its `.out`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,23 @@ import torch
 
 
 class Linear:
-    """x @ W (+ b), with W of shape (fan_in, fan_out) drawn as randn / sqrt(fan_in)."""
+    """x @ W (+ b), with W of shape (fan_in, fan_out).
 
-    def __init__(self, fan_in: int, fan_out: int, bias: bool = True, generator: torch.Generator | None = None):
-        self.weight = torch.randn((fan_in, fan_out), generator=generator) / fan_in**0.5
+    `init="kaiming"` draws W as randn / sqrt(fan_in), the lecture's Linear; `init="normal"` keeps
+    the plain randn draw (the lecture's first draft). Either way one randn((fan_in, fan_out)).
+    """
+
+    def __init__(
+        self,
+        fan_in: int,
+        fan_out: int,
+        bias: bool = True,
+        generator: torch.Generator | None = None,
+        init: str = "kaiming",
+    ):
+        self.weight = torch.randn((fan_in, fan_out), generator=generator)
+        if init == "kaiming":
+            self.weight = self.weight / fan_in**0.5
         self.bias = torch.zeros(fan_out) if bias else None
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
@@ -64,4 +77,16 @@ class Tanh:
 
     def parameters(self) -> list[torch.Tensor]:
         """Tanh has none."""
+        return []
+
+
+class Identity:
+    """The "linear sandwich" activation: passes its input through; `.out` is read like Tanh's."""
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        self.out = x
+        return self.out
+
+    def parameters(self) -> list[torch.Tensor]:
+        """Identity has none."""
         return []

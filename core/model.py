@@ -5,7 +5,10 @@ from __future__ import annotations
 import torch
 
 from core.config import TrainConfig
-from core.layers import BatchNorm1d, Linear, Tanh
+from core.layers import BatchNorm1d, Identity, Linear, Tanh
+
+# The layers the lecture reads saturation and activation statistics from.
+ACTIVATION_LAYERS = (Tanh, Identity)
 
 
 class MLP:
@@ -17,31 +20,38 @@ class MLP:
 
     @classmethod
     def build(cls, config: TrainConfig, vocab_size: int, generator: torch.Generator) -> MLP:
-        """Draw the embedding, then every Linear weight in order, from `generator` (DESIGN §3)."""
+        """Draw the embedding, then every Linear weight in order, from `generator` (DESIGN §3).
+
+        The draws are the same in number and order whatever `activation`, `init`,
+        `output_scale`, `gain` and `batchnorm` are, so variants of a compare share the
+        generator state after init, and with it the minibatch stream.
+        """
         bn = config.batchnorm
         C = torch.randn((vocab_size, config.embd), generator=generator)
         layers: list = []
         fan_in = config.embd * config.block_size
         for _ in range(config.depth):
-            layers.append(Linear(fan_in, config.hidden, bias=not bn, generator=generator))
+            layers.append(Linear(fan_in, config.hidden, bias=not bn, generator=generator, init=config.init))
             if bn:
                 layers.append(BatchNorm1d(config.hidden))
-            layers.append(Tanh())
+            layers.append(Tanh() if config.activation == "tanh" else Identity())
             fan_in = config.hidden
-        layers.append(Linear(fan_in, vocab_size, bias=not bn, generator=generator))
+        layers.append(Linear(fan_in, vocab_size, bias=not bn, generator=generator, init=config.init))
         if bn:
             layers.append(BatchNorm1d(vocab_size))
         with torch.no_grad():
             # Make the last layer less confident, so the initial loss is near -log(1/vocab).
             if bn:
-                layers[-1].gamma *= 0.1
+                layers[-1].gamma *= config.output_scale
             else:
-                layers[-1].weight *= 0.1
+                layers[-1].weight *= config.output_scale
             # The gain on every Linear but the last element of the list: with BatchNorm
             # that includes the output Linear (the list ends in a BatchNorm), without it not.
-            for layer in layers[:-1]:
-                if isinstance(layer, Linear):
-                    layer.weight *= config.gain
+            # The lecture's first draft ("normal") has no gain: plain randn weights.
+            if config.init == "kaiming":
+                for layer in layers[:-1]:
+                    if isinstance(layer, Linear):
+                        layer.weight *= config.gain
         model = cls(C, layers)
         for p in model.parameters():
             p.requires_grad = True
@@ -51,18 +61,27 @@ class MLP:
         """The embedding first, then each layer's parameters in layer order."""
         return [self.C] + [p for layer in self.layers for p in layer.parameters()]
 
-    def tanh_layers(self) -> list[tuple[int, Tanh]]:
-        """(position in the layer list, layer) for every Tanh, as the lecture numbers them."""
-        return [(i, layer) for i, layer in enumerate(self.layers) if isinstance(layer, Tanh)]
+    def buffers(self) -> list[torch.Tensor]:
+        """Each BatchNorm's running mean, then its running variance, in layer order."""
+        return [t for bn in self.batchnorms() for t in (bn.running_mean, bn.running_var)]
+
+    def activation_layers(self) -> list[tuple[int, Tanh | Identity]]:
+        """(position in the layer list, layer) for every activation layer (Tanh, or Identity
+        in the linear sandwich), as the lecture numbers them: 2, 5, 8, .. with BatchNorm, 1, 3, 5, .. without."""
+        return [(i, layer) for i, layer in enumerate(self.layers) if isinstance(layer, ACTIVATION_LAYERS)]
 
     def batchnorms(self) -> list[BatchNorm1d]:
         """Every BatchNorm1d layer, in order."""
         return [layer for layer in self.layers if isinstance(layer, BatchNorm1d)]
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """Logits for a batch of contexts."""
+        """Logits (batch, vocab) for a batch of contexts X (batch, block_size) of character indices.
+
+        Keeps `self.embcat` (batch, block_size*embd), the first Linear's input, as the layers keep `.out`.
+        """
         emb = self.C[X]
-        x = self.embcat = emb.view(emb.shape[0], -1)  # kept: the statistics read its std
+        x = emb.view(emb.shape[0], -1)
+        self.embcat = x
         for layer in self.layers:
             x = layer(x)
         return x
@@ -72,18 +91,40 @@ class MLP:
         for bn in self.batchnorms():
             bn.training = training
 
+    def bind(self, params: list[torch.Tensor], buffers: list[torch.Tensor]) -> MLP:
+        """Point every parameter and buffer at the given tensors (in `parameters()` / `buffers()` order).
+
+        The stacked engines pass views of one variant's slices, so this model reads (evaluates,
+        samples) what the engine trains. Raises ValueError if a count or shape does not match.
+        """
+        slots = self._parameter_slots() + self._buffer_slots()
+        tensors = list(params) + list(buffers)
+        if len(tensors) != len(slots):
+            raise ValueError(f"bind: {len(tensors)} tensors for {len(slots)} parameters and buffers")
+        for (owner, name), tensor in zip(slots, tensors):
+            shape = tuple(getattr(owner, name).shape)
+            if shape != tuple(tensor.shape):
+                raise ValueError(f"bind: {name} has shape {shape}, got {tuple(tensor.shape)}")
+            setattr(owner, name, tensor)
+        return self
+
     def to(self, device: torch.device) -> MLP:
         """Move every parameter and buffer to `device` in place (init stays drawn on the CPU)."""
         with torch.no_grad():
-            self.C = self.C.detach().to(device).requires_grad_()
-            for layer in self.layers:
-                if isinstance(layer, Linear):
-                    layer.weight = layer.weight.detach().to(device).requires_grad_()
-                    if layer.bias is not None:
-                        layer.bias = layer.bias.detach().to(device).requires_grad_()
-                elif isinstance(layer, BatchNorm1d):
-                    layer.gamma = layer.gamma.detach().to(device).requires_grad_()
-                    layer.beta = layer.beta.detach().to(device).requires_grad_()
-                    layer.running_mean = layer.running_mean.to(device)
-                    layer.running_var = layer.running_var.to(device)
-        return self
+            params = [p.detach().to(device).requires_grad_() for p in self.parameters()]
+            buffers = [b.to(device) for b in self.buffers()]
+        return self.bind(params, buffers)
+
+    def _parameter_slots(self) -> list[tuple[object, str]]:
+        """(object, attribute) of every parameter, in `parameters()` order."""
+        slots: list[tuple[object, str]] = [(self, "C")]
+        for layer in self.layers:
+            if isinstance(layer, Linear):
+                slots += [(layer, "weight")] + ([] if layer.bias is None else [(layer, "bias")])
+            elif isinstance(layer, BatchNorm1d):
+                slots += [(layer, "gamma"), (layer, "beta")]
+        return slots
+
+    def _buffer_slots(self) -> list[tuple[object, str]]:
+        """(object, attribute) of every buffer, in `buffers()` order."""
+        return [(bn, name) for bn in self.batchnorms() for name in ("running_mean", "running_var")]

@@ -7,50 +7,66 @@ import torch
 import torch.nn.functional as F
 
 from core.config import TrainConfig
-from core.fused import FusedEngine
+from core.fused import FusedNet
 from core.model import MLP
 from data import make_splits
 from tests.conftest import events, run_to_end
 
 
-def _double(model: MLP) -> None:
+def _double(model: MLP) -> MLP:
     for p in model.parameters():
         p.data = p.data.double()
     for bn in model.batchnorms():
         bn.running_mean, bn.running_var = bn.running_mean.double(), bn.running_var.double()
+    return model
 
 
-@pytest.mark.parametrize("batchnorm", [True, False])
-def test_fused_gradients_equal_autograd_through_the_lecture_layers(small_words, batchnorm):
-    splits = make_splits(small_words, 3)
-    config = TrainConfig(batchnorm=batchnorm, hidden=20, depth=3)
-    Xb, Yb = splits.train[0][:32], splits.train[1][:32]
-
-    reference = MLP.build(config, splits.vocab.size, torch.Generator().manual_seed(7))
-    _double(reference)
+def _autograd_reference(config: TrainConfig, vocab_size: int, Xb, Yb) -> MLP:
+    """The lecture's way, in float64: forward through the layers, loss.backward(), grads on .grad."""
+    reference = _double(MLP.build(config, vocab_size, torch.Generator().manual_seed(7)))
     loss = F.cross_entropy(reference.forward(Xb), Yb)
     for layer in reference.layers:
         layer.out.retain_grad()
     loss.backward()
-
-    model = MLP.build(config, splits.vocab.size, torch.Generator().manual_seed(7))
-    _double(model)
-    engine = FusedEngine(model, *splits.train, 32, torch.Generator())
-    fused_loss, grads = engine.forward_backward(Xb, Yb)
-
-    assert float(fused_loss) == pytest.approx(loss.item(), rel=1e-12)
-    for mine, theirs in zip(grads, [p.grad for p in reference.parameters()], strict=True):
-        torch.testing.assert_close(mine, theirs, rtol=1e-9, atol=1e-12)
-    for mine, (_, layer) in zip(engine.tanh_grads, reference.tanh_layers(), strict=True):
-        torch.testing.assert_close(mine, layer.out.grad, rtol=1e-9, atol=1e-12)
-    if batchnorm:  # running buffers: the lecture's unbiased variance and momentum
-        for mine, theirs in zip(model.batchnorms(), reference.batchnorms()):
-            torch.testing.assert_close(mine.running_var, theirs.running_var.view(-1), rtol=1e-9, atol=1e-12)
-            torch.testing.assert_close(mine.running_mean, theirs.running_mean.view(-1), rtol=1e-9, atol=1e-12)
+    reference.loss = loss.item()
+    return reference
 
 
-def test_fused_run_follows_the_lecture_run(small_words):
-    config = TrainConfig(steps=40, stats_every=1, hidden=24, depth=3, device="cpu")
+TIGHT = dict(rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+@pytest.mark.parametrize("activation", ["tanh", "linear"])
+@pytest.mark.parametrize("gains", [(5 / 3,), (0.5, 1.0, 3.0)], ids=["V=1", "V=3"])
+def test_fused_gradients_equal_autograd_through_the_lecture_layers(small_words, batchnorm, activation, gains):
+    splits = make_splits(small_words, 3)
+    configs = [TrainConfig(batchnorm=batchnorm, activation=activation, gain=g, hidden=20, depth=3) for g in gains]
+    Xb, Yb = splits.train[0][:32], splits.train[1][:32]
+    references = [_autograd_reference(c, splits.vocab.size, Xb, Yb) for c in configs]
+
+    models = [_double(MLP.build(c, splits.vocab.size, torch.Generator().manual_seed(7))) for c in configs]
+    net = FusedNet(models, range(len(models)), torch.device("cpu"), 32)
+    losses, _ = net.forward_backward(Xb, Yb)
+    stats = net.statistics_tensors()
+
+    assert stats.layer_index == tuple(i for i, _ in references[0].activation_layers())
+    for v, reference in enumerate(references):
+        assert float(losses[v]) == pytest.approx(reference.loss, rel=1e-12)
+        _, acts, act_grads, _, grads = stats.select(v)
+        for mine, theirs in zip(grads, [p.grad for p in reference.parameters()], strict=True):
+            torch.testing.assert_close(mine, theirs, **TIGHT)
+        for mine, grad, (_, layer) in zip(acts, act_grads, reference.activation_layers(), strict=True):
+            torch.testing.assert_close(mine, layer.out, **TIGHT)
+            torch.testing.assert_close(grad, layer.out.grad, **TIGHT)
+        torch.testing.assert_close(stats.embcat[v], reference.embcat, **TIGHT)
+        # running buffers: the lecture's unbiased variance and momentum, each variant its own
+        for mine, theirs in zip(models[v].buffers(), reference.buffers(), strict=True):
+            torch.testing.assert_close(mine, theirs.view(-1), **TIGHT)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "linear"])
+def test_fused_run_follows_the_lecture_run(small_words, activation):
+    config = TrainConfig(steps=40, stats_every=1, hidden=24, depth=3, device="cpu", activation=activation)
     lecture = events(run_to_end(config.replace(engine="lecture"), small_words), "stats")
     fused = events(run_to_end(config.replace(engine="fused"), small_words), "stats")
     assert [s["step"] for s in fused] == [s["step"] for s in lecture]

@@ -82,12 +82,12 @@ def test_kill_9_leaves_every_line_but_the_last_whole(tmp_path):
 
 
 def test_error_inside_the_trainer_ends_headless_with_exit_1(tmp_path, small_words, monkeypatch, capsys):
-    from core import fused
+    from core import lockstep
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(fused.FusedEngine, "step", broken)
+    monkeypatch.setattr(lockstep.LockstepEngine, "step", broken)
     words = tmp_path / "w.txt"
     words.write_text("\n".join(small_words))
     log = tmp_path / "run.jsonl"
