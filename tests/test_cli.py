@@ -21,6 +21,9 @@ def test_flags_override_the_preset():
     assert config.steps == 1001 and config.batchnorm is False and config.gain == pytest.approx(5 / 3)
     assert config.block_size == 4 and config.lr_decay_step == LECTURE.lr_decay_step and config.preset == "lecture"
     assert parse().batchnorm is True and parse().gain == pytest.approx(5 / 3)
+    experiment = parse("--activation", "linear", "--init", "normal", "--output-scale", "1")
+    assert (experiment.activation, experiment.init, experiment.output_scale) == ("linear", "normal", 1.0)
+    assert (parse().activation, parse().init, parse().output_scale) == ("tanh", "kaiming", 0.1)
 
 
 BAD_FLAGS = [
@@ -42,6 +45,14 @@ BAD_FLAGS = [
     ["--device", "tpu"],
     ["--preset", "nope"],
     ["--no-such-flag"],
+    ["--activation", "relu"],
+    ["--init", "xavier"],
+    ["--output-scale", "-1"],
+    ["--compare", "gain=1"],
+    ["--compare", "depth=2,3"],
+    ["--compare", "gain=1,2,3", "--compare", "lr=0.1,0.2,0.3"],
+    ["--compare", "lr=0.1,oops"],
+    ["--paused"],  # headless has no keys to resume it
 ]
 
 
@@ -119,6 +130,19 @@ def test_headless_run_prints_tables_and_leaves_a_complete_log(capsys, tmp_path, 
     assert records[0]["event"] == "run_start" and records[-1]["event"] == "run_end"
     assert [r["step"] for r in records if r["event"] == "stats"] == [0, 25, 50, 59]
     assert {"eval", "samples"} <= {r["event"] for r in records}
+
+
+def test_a_headless_compare_trains_every_variant_to_the_end(capsys, tmp_path, small_words):
+    log = tmp_path / "run.jsonl"
+    code = main(
+        ["--headless", "--data", _write(tmp_path, small_words), "--steps", "40", "--hidden", "16", "--no-batchnorm"]
+        + ["--compare", "gain=0.5,3", "--run-log", str(log)]
+    )
+    assert code == 0
+    records = read_run_log(log)
+    assert [v["label"] for v in records[0]["variants"]] == ["gain 0.5", "gain 3"]
+    assert {r["variant"] for r in records if r["event"] == "eval"} == {0, 1}
+    assert "gain 0.5" in capsys.readouterr().out
 
 
 def test_torn_last_line_and_unknown_events_are_skipped(tmp_path):

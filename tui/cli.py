@@ -7,7 +7,17 @@ import difflib
 import os
 import sys
 
-from core.config import BUILTIN_DATA, PRESETS, ConfigError, TrainConfig, lecture_data_note, parse_gain
+from core.compare import AXES, MAX_VARIANTS, Variant, parse_compare, single
+from core.config import (
+    ACTIVATIONS,
+    BUILTIN_DATA,
+    INITS,
+    PRESETS,
+    ConfigError,
+    TrainConfig,
+    lecture_data_note,
+    parse_gain,
+)
 from core.devices import check_cuda_requested
 from core.runlog import RunLog, RunLogError, default_path
 
@@ -100,6 +110,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--gain", type=str, metavar="G", help="init gain on the Linear weights, a number or fraction like 5/3"
+    )
+    parser.add_argument(
+        "--activation",
+        choices=ACTIVATIONS,
+        help="the activation layers: tanh, or linear (identity: the lecture's linear sandwich) (default tanh)",
+    )
+    parser.add_argument(
+        "--init",
+        choices=INITS,
+        help="kaiming: randn/sqrt(fan_in)·gain (the lecture's deep net); normal: plain randn, its first draft "
+        "(default kaiming)",
+    )
+    parser.add_argument(
+        "--output-scale",
+        type=_number,
+        metavar="X",
+        help="shrink of the output layer at init; 1 makes the initial loss confidently wrong (default 0.1)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        metavar="FIELD=V1,V2",
+        help=f"train variants side by side on the same minibatches (repeat for a grid, at most {MAX_VARIANTS}); "
+        f"FIELD is one of {', '.join(AXES)}, e.g. --compare gain=0.5,1,5/3,3",
+    )
+    parser.add_argument(
+        "--paused",
+        action="store_true",
+        help="the app starts paused at step 0, its statistics on screen, no update applied (space runs, n steps)",
     )
     parser.add_argument(
         "--lr",
@@ -248,6 +287,9 @@ _FIELDS = (
     "eval_every",
     "device",
     "engine",
+    "activation",
+    "init",
+    "output_scale",
 )
 
 
@@ -280,6 +322,9 @@ def _train(args: argparse.Namespace) -> int:
     from data import WordsError, load_words
 
     config = config_from_args(args)
+    variants = parse_compare(args.compare, config) if args.compare else single(config)
+    if args.paused and args.headless:
+        raise ConfigError("--paused is for the app: headless has no keys to resume it (leave out --paused)")
     if config.device == "cuda":
         check_cuda_requested()
     try:
@@ -297,8 +342,8 @@ def _train(args: argparse.Namespace) -> int:
             if note:
                 _tell(note)  # the run goes on
 
-            return run_headless(config, words, run_log, tables=args.tables)
-        return _run_app(config, words, run_log)
+            return run_headless(config, words, run_log, tables=args.tables, variants=variants)
+        return _run_app(variants, words, run_log, paused=args.paused)
 
 
 def _tell(line: str) -> None:
@@ -306,7 +351,7 @@ def _tell(line: str) -> None:
     print(f"makemore-tui: {line}", file=sys.stderr)
 
 
-def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:
+def _run_app(variants: list[Variant], words: list[str], run_log: RunLog, paused: bool) -> int:
     try:
         from tui.app import run_live
     except ImportError as error:
@@ -319,7 +364,7 @@ def _run_app(config: TrainConfig, words: list[str], run_log: RunLog) -> int:
     from core.trainer import Trainer
 
     channel = RecordChannel()
-    trainer = Trainer(config, words, channel=channel, run_log=run_log)
+    trainer = Trainer(variants[0].config, words, channel=channel, run_log=run_log, variants=variants, paused=paused)
     trainer.start()
     try:
         return run_live(trainer, channel)
