@@ -95,6 +95,7 @@ class FusedNet:
         # a @ b and b + a @ c over the variants: batched (V, n, k) @ (V, k, m), or the 2-D kernels when V = 1
         self.matmul = torch.Tensor.mm if V == 1 else torch.Tensor.bmm
         self.affine = torch.addmm if V == 1 else torch.baddbmm
+        self.tanh = torch.tanh if V == 1 else _tanh_by_sigmoid
         n = batch_size
         self.bn_scale = ((n - 1) / n) ** 0.5 if n > 1 else 1.0
         self.batch_range = torch.arange(n, device=device)
@@ -136,7 +137,7 @@ class FusedNet:
             else:
                 # hpreact = x @ W + b, one kernel: (V, n, H)
                 hpreact, bn_saved = self.affine(block.b, x, block.W), None
-            h = torch.tanh(hpreact) if block.tanh else hpreact  # (V, n, H); the linear sandwich: h = hpreact
+            h = self.tanh(hpreact) if block.tanh else hpreact  # (V, n, H); the linear sandwich: h = hpreact
             if block.activation_index is not None:
                 acts.append(h)
             saved.append((x, bn_saved, h))
@@ -250,6 +251,17 @@ class FusedNet:
     def state(self) -> list[torch.Tensor]:
         """Every tensor a step mutates: the stacked parameters and BatchNorm running buffers."""
         return self.stacked + self.stacked_buffers
+
+
+def _tanh_by_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """tanh(x) = 2·sigmoid(2x) − 1, for stacked variants (V, n, H).
+
+    On this project's CPUs torch's tanh kernel is not vectorised (36 µs for 4×32×100 floats
+    against 17 µs for these three ops; bench: a 4-variant compare 2,714 → 2,917 variant-steps/s).
+    A single run keeps torch.tanh (faster at 32×100, and the lecture's op); the two agree to
+    float32 rounding, which is what a compare variant promises against its single run.
+    """
+    return torch.sigmoid(x * 2).mul_(2).sub_(1)
 
 
 class _LearningRates:
