@@ -141,6 +141,9 @@ def test_seal_gives_up_in_time_when_a_write_holds_the_log():
     blocked.release.set()
     writer.join(5)
     assert log.seal() and log.sealed and blocked.written[-1]["event"] == "run_end"
+    with pytest.raises(ValueError):  # refused by the seal itself, whatever the log underneath would take
+        log.write({"event": "progress", "run": 1, "step": 1})
+    assert blocked.written[-1]["event"] == "run_end"
 
 
 def test_a_trainer_whose_log_was_sealed_goes_on_and_its_later_records_stay_out(tmp_path, small_words):
