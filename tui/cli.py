@@ -358,7 +358,8 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
 
             return run_headless(config, words, run_log, tables=args.tables, variants=variants)
         code = _run_app(variants, words, run_log, args.paused, lifecycle)
-    _say_where(run_log)
+    if code != EXIT_USAGE:  # the app ran (not: textual missing)
+        _say_where(run_log)
     return code
 
 
@@ -399,7 +400,7 @@ def _run_app(
         # The stopped run's final eval may still be writing (cut to the quit's deadline): let it finish
         # before the log closes, so the log ends with run_end; at the deadline, seal it instead.
         if not trainer.close(timeout=lifecycle.time_left()) and run_log.seal():
-            say("makemore-tui: the trainer did not stop in time; its run_end was written for it", sys.stderr)
+            say("makemore-tui: the trainer did not stop in time; the run log was sealed with a run_end", sys.stderr)
 
 
 def _replay(path: str, lifecycle: Lifecycle) -> int:
@@ -423,7 +424,9 @@ def entry_point() -> None:
     try:
         code = main(lifecycle=lifecycle)
     except SystemExit as done:  # argparse: --help, a usage error
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_FAILURE)
+        code = done.code if isinstance(done.code, int) else EXIT_OK if done.code is None else EXIT_FAILURE
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
     except KeyboardInterrupt:
         code = ExitCode.INTERRUPTED
     except BaseException:
