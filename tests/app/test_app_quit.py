@@ -4,6 +4,7 @@ lingers, a signal quits the app as q does, and q leaves the run log's path and t
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ from core.commands import Quit
 from core.runlog import read_run_log
 from tests.app.helpers import live_app, run_async
 from tests.app.test_app_terminal import has_exited, python_pid, screen, start_in_tmux, tmux, wait_until
+from tests.fake_trainer import SMALL, recorded_run
 from tests.test_core_quit import open_run
 from tui.lifecycle import Lifecycle
 
@@ -165,5 +167,21 @@ def test_sigterm_ends_the_app_with_130_and_the_log_with_run_end(tmp_path):
         text = wait_until(lambda: "exit=" in pane(session) and pane(session), 10, "the app to exit")
         assert "exit=130" in text and has_exited(pid)
         assert read_run_log(log)[-1]["event"] == "run_end"
+    finally:
+        tmux("kill-session", "-t", session)
+
+
+@needs_tmux
+def test_sigterm_ends_a_replay_too(tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text("\n".join(json.dumps(record) for record in recorded_run(SMALL, satmap=False)) + "\n")
+    session = start_in_tmux(f"replay {log}; echo exit=$?; sleep 60")
+    try:
+        pid = wait_until(lambda: python_pid(f"replay {log}"), 30, "the replay to start")
+        wait_until(lambda: "L5 " in screen(session), 30, "a frame")
+        os.kill(pid, signal.SIGTERM)
+        text = wait_until(lambda: "exit=" in pane(session) and pane(session), 10, "the replay to exit")
+        assert "exit=130" in text and "run log:" not in text
+        assert "L5 " not in text  # the app left the screen itself (not the watchdog, long after)
     finally:
         tmux("kill-session", "-t", session)
