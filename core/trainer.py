@@ -99,9 +99,9 @@ class Trainer:
         finally:
             warnings.showwarning = saved
 
-    def close(self, timeout: float = 1.0) -> bool:
-        """Ask the thread to quit and wait up to `timeout` s; True if it ended."""
-        self.send(cmd.Quit())
+    def close(self, timeout: float = 1.0, deadline: float | None = None) -> bool:
+        """Ask the thread to quit (by `deadline`, see cmd.Quit) and wait up to `timeout` s; True if it ended."""
+        self.send(cmd.Quit(deadline))
         return self.join(timeout)
 
     def join(self, timeout: float | None = None) -> bool:

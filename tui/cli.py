@@ -399,7 +399,7 @@ def _run_app(
         lifecycle.quitting()
         # The stopped run's final eval may still be writing (cut to the quit's deadline): let it finish
         # before the log closes, so the log ends with run_end; at the deadline, seal it instead.
-        if not trainer.close(timeout=lifecycle.time_left()) and run_log.seal():
+        if not trainer.close(lifecycle.time_left(), lifecycle.eval_deadline) and run_log.seal():
             say("makemore-tui: the trainer did not stop in time; the run log was sealed with a run_end", sys.stderr)
 
 
