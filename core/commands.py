@@ -54,7 +54,14 @@ class Sample:
 
 @dataclass(frozen=True)
 class Quit:
-    """End the current run and the trainer thread."""
+    """End the current run and the trainer thread.
+
+    `deadline`: the `time.monotonic()` time by which the stopped run's run_end must be written; its final
+    eval and samples are cut to fit (run_end's `skipped` names what was left out). None: the trainer
+    allows core.trainer.QUIT_SECONDS from when it takes the command.
+    """
+
+    deadline: float | None = None
 
 
 Command = Pause | Resume | StepOnce | Rerun | ScaleLr | Evaluate | Sample | Quit

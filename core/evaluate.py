@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -14,11 +17,47 @@ EVAL_CHUNK = 2_048
 # model has never seen a word that long), and never before this floor, so sampling ends.
 MIN_SAMPLE_CAP = 16
 CUT_MARK = "…"  # shown after a sample that was cut at the cap
+PACE_AFTER = 4 * EVAL_CHUNK  # examples an EvalBudget sees done before it trusts their pace
+
+
+class EvalTimeout(TimeoutError):
+    """An evaluation passed its deadline (a quit's time limit), or would have, before it was done."""
+
+
+class EvalBudget:
+    """A deadline (`time.monotonic()`) for evaluating `examples` examples in all, over one or more splits.
+
+    `split_loss` checks it before each chunk: EvalTimeout once the deadline has passed, or once the pace
+    of the examples done so far (PACE_AFTER at least) says the rest cannot be done by it, so an
+    evaluation that cannot fit is given up early instead of at the deadline.
+    """
+
+    def __init__(self, deadline: float, examples: int, clock: Callable[[], float] = time.monotonic):
+        self.deadline = deadline
+        self.left = examples  # examples still to evaluate
+        self.done = 0
+        self.clock = clock
+        self.started = clock()
+
+    def check(self) -> None:
+        """Raise EvalTimeout when the rest cannot be done by the deadline."""
+        now = self.clock()
+        pace = (now - self.started) / self.done if self.done >= PACE_AFTER else 0.0  # seconds per example
+        if now + pace * self.left >= self.deadline:
+            raise EvalTimeout(f"the evaluation would end past its time limit ({self.done} examples done)")
+
+    def spend(self, examples: int) -> None:
+        """Count `examples` as evaluated."""
+        self.done += examples
+        self.left -= examples
 
 
 @torch.no_grad()
-def split_loss(model: MLP, X: torch.Tensor, Y: torch.Tensor) -> float:
-    """Mean cross-entropy over a whole split, BatchNorm on its running statistics."""
+def split_loss(model: MLP, X: torch.Tensor, Y: torch.Tensor, budget: EvalBudget | None = None) -> float:
+    """Mean cross-entropy over a whole split, BatchNorm on its running statistics.
+
+    `budget`: checked before each chunk of EVAL_CHUNK examples (EvalTimeout: see EvalBudget).
+    """
     if X.shape[0] == 0:
         return float("nan")
     model.set_training(False)
@@ -26,6 +65,9 @@ def split_loss(model: MLP, X: torch.Tensor, Y: torch.Tensor) -> float:
         total = torch.zeros((), device=X.device, dtype=torch.float64)
         for start in range(0, X.shape[0], EVAL_CHUNK):
             xb, yb = X[start : start + EVAL_CHUNK], Y[start : start + EVAL_CHUNK]
+            if budget is not None:
+                budget.check()
+                budget.spend(xb.shape[0])
             total += F.cross_entropy(model.forward(xb), yb, reduction="sum").double()
         return float(total) / X.shape[0]  # sync point
     finally:

@@ -234,6 +234,7 @@ class RunEnd(TypedDict, total=False):
     message: str  # why, for diverged and error
     kind: str  # ErrorKind, where the front-end must act on it
     traceback: str  # for error
+    skipped: list[str]  # a quit's time limit left these end records out ("eval", "samples"); absent: none
 
 
 class ErrorRecord(TypedDict, total=False):
@@ -274,6 +275,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "seconds": _OPT_NUM,
         "steps_per_sec": _OPT_NUM,
         "message": _STR,
+        "skipped": _LIST,
     },
     Event.ERROR: {"run": _INT, "message": _STR},
     Event.LOG_ERROR: {"message": _STR},

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+import traceback
 from dataclasses import dataclass, field
 
 import torch
 
 from core.compare import Variant
 from core.config import TrainConfig
+from core.records import ErrorKind
 
 # A run whose average loss climbs past this many times the loss of guessing uniformly,
 # -log(1/vocab), has diverged even while float32 keeps it finite (e.g. --lr 1000).
@@ -96,3 +98,23 @@ def _advice(state: RunState, v: int) -> str:
     config = state.variants[v].config
     advice = f"lower the learning rate (it was {config.lr_at(state.step) * state.lr_scale:g})"
     return advice if config.batchnorm else advice + " or turn BatchNorm on"
+
+
+def error_fields(error: BaseException, with_traceback: bool) -> dict:
+    """The run_end fields that say what went wrong."""
+    fields = {"message": describe_error(error)}
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        fields["kind"] = ErrorKind.OUT_OF_MEMORY
+    if with_traceback:
+        fields["traceback"] = "".join(traceback.format_exception(error))
+    return fields
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for the user about an error that ended a run (or an eval after it)."""
+    if isinstance(error, Diverged):
+        return str(error)
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        return f"out of GPU memory ({first_line}): use a smaller --batch-size or --hidden, or --device cpu"
+    return f"{type(error).__name__}: {error}"

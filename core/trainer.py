@@ -12,7 +12,6 @@ import math
 import queue
 import threading
 import time
-import traceback
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,16 +24,17 @@ from core.compare import Variant, single
 from core.config import TrainConfig
 from core.devices import resolve_device, use_training_threads
 from core.engine import make_engine
-from core.evaluate import sample_names, split_loss
-from core.records import WEIGHT_HIST_EVERY, EndReason, ErrorKind, Event
+from core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
+from core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from core.runlog import RunLog
-from core.runstate import Diverged, RunState, divergence
+from core.runstate import Diverged, RunState, describe_error, divergence, error_fields
 from core.stats import step_statistics
 from data.dataset import Splits, make_splits
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence checks)
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again
 SAMPLE_COUNT = 8  # names sampled at each evaluation
+QUIT_SECONDS = 1.5  # a Quit without a deadline: the stopped run's final eval and samples get this long
 _QUIT = object()  # the run ended because the thread must end
 
 
@@ -68,6 +68,7 @@ class Trainer:
         self._splits: dict[int, Splits] = {}  # by block size: reruns reuse the dataset
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._run_count = 0
+        self._quit_deadline: float | None = None  # time.monotonic() by which a quit's run_end is due
         self._thread = threading.Thread(target=self._main, name="trainer", daemon=True)
 
     # ---- the viewer's side -------------------------------------------------------------
@@ -98,9 +99,9 @@ class Trainer:
         finally:
             warnings.showwarning = saved
 
-    def close(self, timeout: float = 1.0) -> bool:
-        """Ask the thread to quit and wait up to `timeout` s; True if it ended."""
-        self.send(cmd.Quit())
+    def close(self, timeout: float = 1.0, deadline: float | None = None) -> bool:
+        """Ask the thread to quit (by `deadline`, see cmd.Quit) and wait up to `timeout` s; True if it ended."""
+        self.send(cmd.Quit(deadline))
         return self.join(timeout)
 
     def join(self, timeout: float | None = None) -> bool:
@@ -154,13 +155,25 @@ class Trainer:
             reason, error = EndReason.DIVERGED, diverged
         except Exception as exc:
             reason, error = EndReason.ERROR, exc
+        skipped: list[str] = []
         if reason in (EndReason.FINISHED, EndReason.STOPPED):
             try:
-                self._evaluate(state, engine)
-                self._sample(state, engine, splits)
+                skipped = self._final_records(state, engine, splits)
             except Exception as exc:
                 reason, error = EndReason.ERROR, exc
-        return self._end_run(state, reason, error, engine, splits)
+        return self._end_run(state, reason, error, engine, splits, skipped)
+
+    def _final_records(self, state: RunState, engine, splits: Splits) -> list[str]:
+        """The end's eval and samples; a quit's only as far as its deadline allows. Returns what was left out."""
+        deadline = self._quit_deadline if state.end is _QUIT else None
+        try:
+            self._evaluate(state, engine, deadline)
+        except EvalTimeout:
+            return [Event.EVAL.value, Event.SAMPLES.value]
+        if deadline is not None and time.monotonic() >= deadline:
+            return [Event.SAMPLES.value]
+        self._sample(state, engine, splits)
+        return []
 
     def _setup(self, state: RunState):
         config = state.config
@@ -270,6 +283,7 @@ class Trainer:
             state.end = self._next_plan(command, state)
         elif isinstance(command, cmd.Quit):
             state.end = _QUIT
+            self._quit_deadline = command.deadline or time.monotonic() + QUIT_SECONDS
 
     @staticmethod
     def _next_plan(command: cmd.Rerun, state: RunState) -> tuple[list[Variant], bool]:
@@ -283,8 +297,9 @@ class Trainer:
             variant.config.validate()
         return variants, command.paused
 
-    def _end_run(self, state: RunState, reason: EndReason, error=None, engine=None, splits=None):
-        """Emit run_end, then decide what comes next: a rerun, waiting, or the end of the thread."""
+    def _end_run(self, state: RunState, reason: EndReason, error=None, engine=None, splits=None, skipped=()):
+        """Emit run_end (with what a quit's deadline `skipped`), then decide what comes next: a rerun,
+        waiting, or the end of the thread."""
         seconds = state.active_seconds()
         record = {
             "event": Event.RUN_END,
@@ -295,7 +310,9 @@ class Trainer:
             "steps_per_sec": round(state.step / seconds, 2) if seconds > 0 else 0.0,
         }
         if error is not None:
-            record |= _error_fields(error, with_traceback=reason == EndReason.ERROR)
+            record |= error_fields(error, with_traceback=reason == EndReason.ERROR)
+        if skipped:
+            record["skipped"] = list(skipped)
         self._emit(record)
         if isinstance(state.end, tuple):
             return state.end
@@ -315,7 +332,7 @@ class Trainer:
                 try:
                     self._apply(command, state, engine, splits)
                 except Exception as error:
-                    self._emit({"event": Event.ERROR, "run": state.run, "message": _describe(error)})
+                    self._emit({"event": Event.ERROR, "run": state.run, "message": describe_error(error)})
 
     # ---- records -----------------------------------------------------------------------
     def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
@@ -388,11 +405,14 @@ class Trainer:
             record["lrs"] = lrs
         self._emit(record)
 
-    def _evaluate(self, state: RunState, engine) -> None:
+    def _evaluate(self, state: RunState, engine, deadline: float | None = None) -> None:
+        """One eval record per live variant; EvalTimeout when they cannot be done by `deadline` (time.monotonic())."""
+        examples = len(state.live()) * sum(len(state.eval_data[name][1]) for name in ("train", "val"))
+        budget = EvalBudget(deadline, examples) if deadline is not None else None
         for v in state.live():
             model = engine.variant_model(v)
-            train = split_loss(model, *state.eval_data["train"])
-            val = split_loss(model, *state.eval_data["val"])
+            train = split_loss(model, *state.eval_data["train"], budget)
+            val = split_loss(model, *state.eval_data["val"], budget)
             self._emit(
                 {
                     "event": Event.EVAL,
@@ -426,22 +446,3 @@ class Trainer:
 
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _error_fields(error: BaseException, with_traceback: bool) -> dict:
-    """The run_end fields that say what went wrong."""
-    fields = {"message": _describe(error)}
-    if isinstance(error, torch.cuda.OutOfMemoryError):
-        fields["kind"] = ErrorKind.OUT_OF_MEMORY
-    if with_traceback:
-        fields["traceback"] = "".join(traceback.format_exception(error))
-    return fields
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, Diverged):
-        return str(error)
-    if isinstance(error, torch.cuda.OutOfMemoryError):
-        first_line = str(error).splitlines()[0] if str(error) else ""
-        return f"out of GPU memory ({first_line}): use a smaller --batch-size or --hidden, or --device cpu"
-    return f"{type(error).__name__}: {error}"

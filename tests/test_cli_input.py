@@ -61,7 +61,7 @@ def test_replay_still_reaches_the_viewer(tmp_path, monkeypatch):
     log = tmp_path / "run.jsonl"
     log.write_text('{"event":"run_start","run":1}\n')
     opened = []
-    monkeypatch.setattr(tui.app, "run_replay", lambda path: opened.append(path) or 0)
+    monkeypatch.setattr(tui.app, "run_replay", lambda path, lifecycle=None: opened.append(path) or 0)
     assert main(["replay", str(log)]) == 0 and opened == [str(log)]
 
 

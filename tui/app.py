@@ -10,7 +10,6 @@ never calls into the trainer except through the feed's `send`, which only enqueu
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from collections.abc import Iterable
 from functools import partial
@@ -29,6 +28,7 @@ from core.records import EndReason, Event, ExitCode, problem
 from tui.budget import RedrawBudget
 from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
 from tui.keys import BINDINGS, KEY_ACTIONS, PALETTE
+from tui.lifecycle import Lifecycle
 from tui.panels import PANELS
 from tui.replay import ReplayFeed
 from tui.state import STATS, STATUS, ViewState, config_tag
@@ -85,13 +85,13 @@ class MakemoreApp(App[int]):
         *,
         refresh_hz: float = REFRESH_HZ,
         budget: RedrawBudget | None = None,
-        handle_signals: bool = False,
+        lifecycle: Lifecycle | None = None,
     ):
         super().__init__()
         self.feed = feed
         self.refresh_hz = refresh_hz
         self.budget = budget or RedrawBudget()
-        self.handle_signals = handle_signals
+        self.lifecycle = lifecycle  # the process's signals and quit deadlines (tui/lifecycle.py); None in tests
         self.view = ViewState()
         self.ticks = 0
         self._main: Screen | None = None
@@ -121,7 +121,7 @@ class MakemoreApp(App[int]):
         # notification raised by an early error finds the screen ready).
         self.call_after_refresh(self._tick)
         self.set_interval(1 / self.refresh_hz, self._tick)
-        if self.handle_signals:
+        if self.lifecycle is not None:
             self._install_signal_handlers()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -319,8 +319,17 @@ class MakemoreApp(App[int]):
 
     async def action_quit(self) -> None:
         """Stop the feed and leave (run_app closes it after the terminal is back)."""
+        self._quit()
+
+    def _quit(self) -> None:
+        """Start the quit's clock, tell the feed (a trainer begins its final eval now, cut to the quit's
+        deadline, while the terminal is given back) and leave."""
+        deadline = None
+        if self.lifecycle is not None:
+            self.lifecycle.quitting()
+            deadline = self.lifecycle.eval_deadline
         try:
-            self.say(self.feed.send(Quit()) or "quitting…")  # a trainer starts stopping now
+            self.say(self.feed.send(Quit(deadline)) or "quitting…")
         finally:
             self.exit(0)
 
@@ -367,34 +376,50 @@ class MakemoreApp(App[int]):
     # ---- signals ------------------------------------------------------------------------
 
     def _install_signal_handlers(self) -> None:
-        # SIGHUP (the SSH link dropped) and SIGTERM end the app as q does, so run_app
-        # stops the trainer and the run log ends with run_end.
+        # SIGHUP (the SSH link dropped) and SIGTERM end the app as q does. The handlers are the
+        # lifecycle's, the process's from main's start to its end; never the loop's own
+        # (add_signal_handler): closing the loop resets them to the default, so a signal in the
+        # wind-down would kill the process before the run log has its run_end.
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGHUP, signal.SIGTERM):
+
+        def quit_soon() -> None:  # inside the signal handler: only schedule
             try:
-                loop.add_signal_handler(number, lambda: self.exit(0))
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+                loop.call_soon_threadsafe(self._quit)
+            except RuntimeError:
+                pass  # the loop has closed: the app is already leaving
+
+        self.lifecycle.route(quit_soon)
+        if self.lifecycle.signalled:
+            self._quit()  # a signal came while the app was starting
 
 
-def run_app(feed: Feed) -> int:
-    """Run the app over `feed` until q; close the feed; return the process exit code."""
-    app = MakemoreApp(feed, handle_signals=True)
+def run_app(feed: Feed, lifecycle: Lifecycle | None = None) -> int:
+    """Run the app over `feed` until q (or SIGHUP/SIGTERM, routed by `lifecycle`); ask the feed to stop;
+    return the process exit code (130 after a signal)."""
+    app = MakemoreApp(feed, lifecycle=lifecycle)
+    if lifecycle is not None:
+        lifecycle.screen = lifecycle.app_ran = True
     try:
         app.run()
     finally:
+        if lifecycle is not None:
+            lifecycle.route(None)  # from here a signal is only noted: the run log is being closed
+            lifecycle.screen = False
+            lifecycle.quitting()  # whatever ended the app, the way out is timed from now
         feed.close()
     if app.return_code not in (None, 0):
         return ExitCode.FAILURE
+    if lifecycle is not None and lifecycle.signalled:
+        return ExitCode.INTERRUPTED
     return feed.exit_code()
 
 
-def run_live(trainer, channel) -> int:
+def run_live(trainer, channel, lifecycle: Lifecycle | None = None) -> int:
     """The app over a started trainer and its channel (see run_app)."""
-    return run_app(LiveFeed(trainer, channel))
+    return run_app(LiveFeed(trainer, channel), lifecycle)
 
 
-def run_replay(path: str | Path) -> int:
+def run_replay(path: str | Path, lifecycle: Lifecycle | None = None) -> int:
     """View a recorded run log; return an exit code (2 when the log cannot be read)."""
     try:
         feed = ReplayFeed.load(path)
@@ -405,4 +430,4 @@ def run_replay(path: str | Path) -> int:
         skipped = f" ({feed.skipped} malformed line{'s' if feed.skipped > 1 else ''} skipped)" if feed.skipped else ""
         print(f"makemore-tui: {path} holds no run-log records{skipped}", file=sys.stderr)
         return ExitCode.USAGE
-    return run_app(feed)
+    return run_app(feed, lifecycle)

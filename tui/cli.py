@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import shlex
 import sys
+import traceback
 
 from core.compare import AXES, MAX_VARIANTS, Variant, parse_compare, single
 from core.config import (
@@ -19,14 +21,17 @@ from core.config import (
     parse_gain,
 )
 from core.devices import check_cuda_requested
+from core.records import ExitCode
 from core.runlog import RunLog, RunLogError, default_path
+from core.sealing import SealableLog
+from core.text import printable
+from tui.lifecycle import Lifecycle, say
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 USAGE = """\
 %(prog)s [--headless] [flags]
        %(prog)s replay RUN.jsonl
        %(prog)s plot RUN.jsonl [--run N] [--step S] [--out DIR]"""
-STOP_GRACE_SECONDS = 10.0  # the most a quit waits for the trainer's final eval and run_end
 
 DESCRIPTION = """\
 Train the deep tanh MLP of "makemore part 3: activations, gradients & BatchNorm"
@@ -302,23 +307,28 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return PRESETS[args.preset].replace(**changes)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `makemore-tui` command; returns the exit code."""
-    args = parse_command_line(sys.argv[1:] if argv is None else list(argv))
-    try:
-        if args.command == "replay":
-            return _replay(args.log)
-        if args.command == "plot":
-            from plot.cli import run_plot
+def main(argv: list[str] | None = None, lifecycle: Lifecycle | None = None) -> int:
+    """Entry point of the `makemore-tui` command; returns the exit code.
 
-            return run_plot(args)
-        return _train(args)
-    except (ConfigError, RunLogError) as error:
-        print(f"makemore-tui: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    SIGHUP and SIGTERM belong to `lifecycle` from here until the run log is closed (tui/lifecycle.py);
+    a fresh one, whose watchdog never ends the process, when None (tests calling main in-process).
+    """
+    with lifecycle or Lifecycle() as life:
+        args = parse_command_line(sys.argv[1:] if argv is None else list(argv))
+        try:
+            if args.command == "replay":
+                return _replay(args.log, life)
+            if args.command == "plot":
+                from plot.cli import run_plot
+
+                return run_plot(args)
+            return _train(args, life)
+        except (ConfigError, RunLogError) as error:
+            print(f"makemore-tui: {error}", file=sys.stderr)
+            return EXIT_USAGE
 
 
-def _train(args: argparse.Namespace) -> int:
+def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
     from data import WordsError, load_words
 
     config = config_from_args(args)
@@ -332,8 +342,12 @@ def _train(args: argparse.Namespace) -> int:
     except WordsError as error:
         print(f"makemore-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
-    # Opened last: a bad flag or words file leaves no empty log behind.
-    run_log = RunLog(args.run_log or default_path())
+    if lifecycle.signalled:
+        return ExitCode.INTERRUPTED  # before any run: no log to leave behind
+    # Opened last: a bad flag or words file leaves no empty log behind. Sealable: however the process
+    # leaves (a quit's deadline, an exception), the log closes with the open run's run_end.
+    run_log = SealableLog(RunLog(args.run_log or default_path()))
+    lifecycle.log = run_log
     with run_log:
         if args.headless:
             from tui.headless import run_headless
@@ -343,7 +357,10 @@ def _train(args: argparse.Namespace) -> int:
                 _tell(note)  # the run goes on
 
             return run_headless(config, words, run_log, tables=args.tables, variants=variants)
-        return _run_app(variants, words, run_log, paused=args.paused)
+        code = _run_app(variants, words, run_log, args.paused, lifecycle)
+    if code != EXIT_USAGE:  # the app ran (not: textual missing)
+        _say_where(run_log)
+    return code
 
 
 def _tell(line: str) -> None:
@@ -351,7 +368,15 @@ def _tell(line: str) -> None:
     print(f"makemore-tui: {line}", file=sys.stderr)
 
 
-def _run_app(variants: list[Variant], words: list[str], run_log: RunLog, paused: bool) -> int:
+def _say_where(run_log: SealableLog) -> None:
+    """After the app: where the run log is and how to replay it, on stdout (the terminal is back)."""
+    path = printable(str(run_log.path))
+    say(f"run log: {path} · replay: makemore-tui replay {shlex.quote(path)}")
+
+
+def _run_app(
+    variants: list[Variant], words: list[str], run_log: SealableLog, paused: bool, lifecycle: Lifecycle
+) -> int:
     try:
         from tui.app import run_live
     except ImportError as error:
@@ -367,15 +392,18 @@ def _run_app(variants: list[Variant], words: list[str], run_log: RunLog, paused:
     trainer = Trainer(variants[0].config, words, channel=channel, run_log=run_log, variants=variants, paused=paused)
     trainer.start()
     try:
-        return run_live(trainer, channel)
+        if not lifecycle.signalled:  # a signal while the run was set up: no app on a terminal that may be gone
+            return run_live(trainer, channel, lifecycle)
+        return ExitCode.INTERRUPTED
     finally:
-        # The stopped run's final eval may still be writing: let it finish before the
-        # run log closes, so the log ends with run_end.
-        if not trainer.close(timeout=STOP_GRACE_SECONDS):
-            print("makemore-tui: the trainer did not stop in time; the run log may lack its run_end", file=sys.stderr)
+        lifecycle.quitting()
+        # The stopped run's final eval may still be writing (cut to the quit's deadline): let it finish
+        # before the log closes, so the log ends with run_end; at the deadline, seal it instead.
+        if not trainer.close(lifecycle.time_left(), lifecycle.eval_deadline) and run_log.seal():
+            say("makemore-tui: the trainer did not stop in time; the run log was sealed with a run_end", sys.stderr)
 
 
-def _replay(path: str) -> int:
+def _replay(path: str, lifecycle: Lifecycle) -> int:
     if not os.path.isfile(path):
         print(
             f"makemore-tui: replay: no run log at {path} (pass a .jsonl file written by makemore-tui)", file=sys.stderr
@@ -383,12 +411,28 @@ def _replay(path: str) -> int:
         return EXIT_USAGE
     from tui.app import run_replay
 
-    return run_replay(path)
+    return run_replay(path, lifecycle)
 
 
 def entry_point() -> None:
-    """Console-script wrapper: exit with main's code; unexpected failures exit 1."""
-    sys.exit(main())
+    """Console-script wrapper: main's code is the exit code; unexpected failures exit 1 (after their traceback).
+
+    The process then ends at once (os._exit once stdout is flushed, tui/lifecycle.py): the run log is closed
+    by then, and no library thread (a Textual driver thread on a dead terminal) can keep it alive.
+    """
+    lifecycle = Lifecycle(end_process=os._exit)
+    try:
+        code = main(lifecycle=lifecycle)
+    except SystemExit as done:  # argparse: --help, a usage error
+        code = done.code if isinstance(done.code, int) else EXIT_OK if done.code is None else EXIT_FAILURE
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        code = ExitCode.INTERRUPTED
+    except BaseException:
+        traceback.print_exc()
+        code = EXIT_FAILURE
+    lifecycle.end(int(code))
 
 
 if __name__ == "__main__":

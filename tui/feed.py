@@ -186,7 +186,9 @@ class LiveFeed(FeedKeys):
         return ""
 
     def close(self) -> None:
-        self.trainer.close(timeout=1.0)
+        """Ask the trainer to stop, without waiting: the command line waits for its run_end within the quit's
+        deadline and seals the log if it does not come (tui/cli.py, tui/lifecycle.py)."""
+        self.trainer.close(timeout=0.0)
 
     def exit_code(self) -> ExitCode:
         # No run_end seen: the user quit mid-run.

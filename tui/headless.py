@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TextIO
 
 from core.channel import RecordChannel
@@ -302,7 +303,10 @@ def _width(out: TextIO) -> int:
     return TABLE_WIDTH
 
 
-def _raise_interrupted(signum, frame):
+def _raise_interrupted(previous: dict, signum, frame):
+    earlier = previous.get(signum)
+    if callable(earlier):  # the process's own handler (tui/lifecycle.py) hears it too: it times the way out
+        earlier(signum, frame)
     raise Interrupted(signal.Signals(signum).name)
 
 
@@ -328,7 +332,10 @@ def run_headless(
     trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True, variants=variants)
     printer = HeadlessPrinter(out, config.steps, tables=tables, display=display)
     printer.print(f"makemore-tui headless · run log {printable(str(run_log.path))}")
-    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous: dict = {}
+    previous |= {
+        sig: signal.signal(sig, partial(_raise_interrupted, previous)) for sig in (signal.SIGTERM, signal.SIGHUP)
+    }
     end, interrupted = {}, False
     try:
         with trainer.warnings_captured():
