@@ -8,6 +8,7 @@ has. `LiveFeed` wraps the trainer thread and its channel; `ReplayFeed` (tui/repl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from core.channel import RecordChannel
@@ -19,6 +20,9 @@ from core.records import Event, ExitCode, exit_code_for
 FEED_ACTIONS = frozenset(
     {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample", "seek", "seek_to"}
 )
+# The replay's navigation (tui/replay.py): runs, a step typed at the prompt, the playing speed.
+REPLAY_ACTIONS = frozenset({"seek_run", "go_to_step", "play_speed"})
+FEED_ACTIONS |= REPLAY_ACTIONS
 
 
 class Refused(Exception):
@@ -44,7 +48,30 @@ class SeekTo:
     where: str
 
 
-FeedCommand = Command | TogglePause | Seek | SeekTo
+@dataclass(frozen=True)
+class SeekRun:
+    """Move a replay's cursor to the end of the run `delta` runs away (−1: the previous run)."""
+
+    delta: int
+
+
+@dataclass(frozen=True)
+class SeekStep:
+    """Move a replay's cursor to the last statistics record at or before `step` of run `run`
+    (None: the run at the cursor)."""
+
+    step: int
+    run: int | None = None
+
+
+@dataclass(frozen=True)
+class PlaySpeed:
+    """Multiply a replay's playing speed by `factor` (2: twice as fast, 0.5: half)."""
+
+    factor: float
+
+
+FeedCommand = Command | TogglePause | Seek | SeekTo | SeekRun | SeekStep | PlaySpeed
 
 
 class Batch(NamedTuple):
@@ -62,6 +89,7 @@ class Feed(Protocol):
     greeting: str  # said in the status line when the app opens ("" for nothing)
     help_keys: tuple[str, list[tuple[str, str]]]  # the help screen's table of this feed's keys
     config: TrainConfig | None  # the config the next rerun trains (None: nothing to rerun)
+    log_path: Path | None  # the run log written (live) or read (replay); screenshots go beside it
 
     def poll(self) -> Batch:
         """The records since the last poll, oldest first."""
@@ -128,6 +156,8 @@ class LiveFeed(FeedKeys):
         self.trainer = trainer  # core.trainer.Trainer (send, close, config) or a stand-in
         self.channel = channel
         self.config: TrainConfig = trainer.config  # the next rerun's config; b, g, +, - change it
+        run_log = getattr(trainer, "run_log", None)  # read now: the trainer drops it if a write fails
+        self.log_path: Path | None = getattr(run_log, "path", None)
         self.paused = False
         self.end: dict | None = None  # the latest run's run_end, once it has ended
 
@@ -148,7 +178,7 @@ class LiveFeed(FeedKeys):
             if self.end is not None:
                 raise Refused("the run is over · r reruns")
             command = Resume() if self.paused else Pause()
-        if isinstance(command, (Seek, SeekTo)):
+        if isinstance(command, (Seek, SeekTo, SeekRun, SeekStep, PlaySpeed)):
             raise Refused(self.REFUSAL)
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
