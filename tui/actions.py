@@ -1,5 +1,5 @@
-"""The app's actions beyond the first keys: replay navigation, panel modes, and the palette's
-screenshot and keys panel made to work over SSH.
+"""The app's actions beyond the first keys: the lecture's other experiments, replay navigation,
+panel modes, and the palette's screenshot and keys panel made to work over SSH.
 
 Mixins of `tui.app.MakemoreApp` (they use its feed, `_send`, `_rerun`, `say` and panels);
 kept here so app.py stays the app's frame.
@@ -7,6 +7,7 @@ kept here so app.py stays the app's frame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, HelpPanel, Input, Label
 
+from core.compare import AXES
 from core.text import printable
 from tui.feed import PlaySpeed, Refused, SeekRun, SeekStep
 from tui.replay import parse_step
@@ -26,6 +28,26 @@ from tui.widgets.weights import WeightsPanel
 
 FOOTER_PALETTE_MIN = 120  # columns the footer needs before it also shows "^p palette" on its right
 REPLACED = frozenset({"Keys", "Screenshot"})  # Textual's system commands the app replaces (ScreenTools)
+
+
+class ExperimentKeys:
+    """t, i, o: the lecture's other experiments (DESIGN §8), each a rerun with the same seed, like b."""
+
+    def _toggle(self, field: str, value) -> None:
+        config = self.feed.config.replace(**{field: value})
+        self._rerun(config, AXES[field][1](value))
+
+    def action_toggle_activation(self) -> None:
+        """tanh ↔ linear (the lecture's linear sandwich, whose right gain is 1) and rerun."""
+        self._toggle("activation", "linear" if self.feed.config.activation == "tanh" else "tanh")
+
+    def action_toggle_init(self) -> None:
+        """Kaiming (randn/√fan_in·gain) ↔ normal (plain randn, the lecture's first draft) and rerun."""
+        self._toggle("init", "normal" if self.feed.config.init == "kaiming" else "kaiming")
+
+    def action_toggle_output_scale(self) -> None:
+        """The output layer's shrink at init, 0.1 ↔ 1 (any other value → 0.1), and rerun."""
+        self._toggle("output_scale", 1.0 if math.isclose(self.feed.config.output_scale, 0.1) else 0.1)
 
 
 class StepPrompt(ModalScreen[str | None]):

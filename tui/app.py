@@ -27,7 +27,7 @@ from core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
 from core.config import ConfigError, TrainConfig, format_gain, next_gain
 from core.records import EndReason, Event, ExitCode, problem
 from core.text import printable
-from tui.actions import REPLACED, ReplayKeys, ScreenTools
+from tui.actions import REPLACED, ExperimentKeys, ReplayKeys, ScreenTools
 from tui.budget import RedrawBudget
 from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
 from tui.keys import BINDINGS, KEY_ACTIONS, PALETTE
@@ -39,7 +39,7 @@ from tui.widgets.pagebar import PageBar
 from tui.widgets.palette import Colours
 from tui.widgets.panel import Panel
 from tui.widgets.satmap import SatMapPanel
-from tui.widgets.status import StatusBar
+from tui.widgets.status import StatusBar, experiments
 
 REFRESH_HZ = 4.0  # feed polls per second: lifecycle answers show within 250 ms
 # Records that answer a key (b/g/r/q, space, e, s) or end something: shown at once.
@@ -74,7 +74,7 @@ def layout_for(width: int, height: int) -> str:
     return "pages"
 
 
-class MakemoreApp(ReplayKeys, ScreenTools, App[int]):
+class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
     """makemore part 3 on screen: the lecture's plots of a run, live or recorded, driven by keys."""
 
     CSS_PATH = "app.tcss"
@@ -219,7 +219,8 @@ class MakemoreApp(ReplayKeys, ScreenTools, App[int]):
             self._awaiting = None
             self._answered(record)
         if event == Event.RUN_START and keys:
-            self.say(f"run {record['run']} started {config_tag(record.get('config') or {})}")
+            config = record.get("config") or {}
+            self.say(" · ".join([f"run {record['run']} started {config_tag(config)}", *experiments(config)]))
         elif event == Event.RUN_END and keys:
             self._announce_end(record)
         elif event in (Event.ERROR, Event.LOG_ERROR) and record["message"]:

@@ -20,6 +20,9 @@ from core.records import Event, ExitCode, exit_code_for
 FEED_ACTIONS = frozenset(
     {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample", "seek", "seek_to"}
 )
+# The lecture's other experiments (DESIGN §8): t, i, o rerun like b.
+EXPERIMENT_ACTIONS = frozenset({"toggle_activation", "toggle_init", "toggle_output_scale"})
+FEED_ACTIONS |= EXPERIMENT_ACTIONS
 # The replay's navigation (tui/replay.py): runs, a step typed at the prompt, the playing speed.
 REPLAY_ACTIONS = frozenset({"seek_run", "go_to_step", "play_speed"})
 FEED_ACTIONS |= REPLAY_ACTIONS
@@ -131,6 +134,9 @@ LIVE_KEYS = [
     ("n", "one step while paused, with its statistics"),
     ("b", "toggle BatchNorm and rerun (same seed: a clean A/B)"),
     ("g", "cycle the gain 5/3 → 1 → 0.5 → 3 and rerun"),
+    ("t", "tanh ↔ linear (the lecture's linear sandwich: its right gain is 1) and rerun"),
+    ("i", "init Kaiming (randn/√fan_in·gain) ↔ normal (plain randn: the lecture's first draft) and rerun"),
+    ("o", "output layer's shrink at init 0.1 ↔ 1 (1 with init normal: the confidently wrong ~27 loss) and rerun"),
     ("r", "rerun with the current settings"),
     ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
     ("e", "evaluate train/val loss now"),
@@ -149,7 +155,10 @@ class LiveFeed(FeedKeys):
     shares_cpu = True
     greeting = ""
     help_keys = ("Training keys", LIVE_KEYS)
-    ACTIONS = frozenset({"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"})
+    ACTIONS = frozenset(
+        {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"}
+        | EXPERIMENT_ACTIONS
+    )
     REFUSAL = "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
 
     def __init__(self, trainer, channel: RecordChannel):

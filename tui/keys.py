@@ -21,6 +21,10 @@ BINDINGS = [
     Binding("n", "step", "step"),
     Binding("b", "toggle_batchnorm", "BN"),
     Binding("g", "cycle_gain", "gain"),
+    # The lecture's other experiments (DESIGN §8), each a rerun like b.
+    Binding("t", "toggle_activation", "tanh/lin"),
+    Binding("i", "toggle_init", "init"),
+    Binding("o", "toggle_output_scale", "out"),
     Binding("r", "rerun", "rerun"),
     Binding("plus,equals_sign", "scale_lr(2.0)", "lr×2", key_display="+", group=LR_KEYS),
     Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", group=LR_KEYS),
@@ -55,6 +59,9 @@ KEY_ACTIONS = {key: binding.action.split("(")[0] for binding in BINDINGS for key
 PALETTE = [
     ("Toggle BatchNorm and rerun", "b: same seed, BatchNorm flipped", "toggle_batchnorm"),
     ("Cycle gain and rerun", "g: 5/3 → 1 → 0.5 → 3", "cycle_gain"),
+    ("Toggle tanh ↔ linear and rerun", "t: the lecture's linear sandwich (its right gain is 1)", "toggle_activation"),
+    ("Toggle init Kaiming ↔ normal and rerun", "i: randn/√fan_in·gain, or plain randn", "toggle_init"),
+    ("Toggle output scale 0.1 ↔ 1 and rerun", "o: the output layer's shrink at init", "toggle_output_scale"),
     ("Rerun", "r: a new run with the current settings", "rerun"),
     ("Step once", "n: one step while paused", "step"),
     ("Learning rate ×2", "+", "scale_lr(2.0)"),

@@ -1,12 +1,13 @@
 """A screen that tells the truth: the status line while paused and under long messages, key feedback
 that its answer replaces, every weight in the table, replay showing replay keys, help describing the
-rules that are, the palette's screenshot and keys panel."""
+rules that are, the palette's screenshot and keys panel, and the lecture's other experiments (t, i, o)."""
 
 from __future__ import annotations
 
 import pytest
 from textual.widgets import Footer, HelpPanel
 
+from core.commands import Rerun
 from core.health import DEAD_TICKS, INIT_SATURATION_LIMIT_PCT, TRAINING_SATURATION_LIMIT_PCT
 from core.records import Event
 from tests.app.figure_records import weight_hist_run
@@ -155,6 +156,7 @@ async def test_help_in_a_live_run_tells_the_regime_aware_rules():
         assert f"dead neurons for {DEAD_TICKS}+ stats ticks" in text
         assert f"more than {TRAINING_SATURATION_LIMIT_PCT:g}% saturated: the lr is far too high" in text
         assert "a layer > 5% saturated" not in text  # the rule before the rules became regime-aware
+        assert "tanh ↔ linear (the lecture's linear sandwich" in text  # t, among the training keys
 
 
 # ---- the palette's screenshot and keys panel --------------------------------------------------------
@@ -208,3 +210,48 @@ async def test_the_keys_panel_leaves_the_footer_whole_and_escape_closes_it():
         await pilot.pause(0.3)
         assert not app.screen.query(HelpPanel) and footer.show_command_palette
         assert "^p palette" in screen_text(app).splitlines()[-1]
+
+
+# ---- the lecture's other experiments ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "change", "said"),
+    [
+        ("t", {"activation": "linear"}, "linear"),
+        ("i", {"init": "normal"}, "init normal"),
+        ("o", {"output_scale": 1.0}, "out ×1"),
+    ],
+)
+@run_async
+async def test_t_i_o_rerun_the_lecture_experiments_and_the_status_line_names_them(key, change, said):
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert f"· {said} ·" not in status_lines(app)[1]  # at the default: not named
+        await pilot.press(key)
+        config = SMALL.replace(**change)
+        assert trainer.commands == [Rerun(config)]
+        assert f"{said} · rerunning…" in status_lines(app)[1]
+        for record in recorded_run(config, run=2, upto=0, end=False):  # the trainer's answer
+            trainer.channel.put(record)
+        second = (await wait_for_text(pilot, app, "run 2 started")).splitlines()[1]
+        assert second.startswith(f" cpu · BN on · gain 5/3 · lr 0.1 · {said} ·")
+        assert second.rstrip().endswith(f"run 2 started (BN, g 5/3) · {said}")
+        await pilot.press(key)
+        assert trainer.commands[-1] == Rerun(SMALL)  # pressed again: back to the default
+
+
+@run_async
+async def test_the_experiments_are_palette_commands_and_a_replay_refuses_them():
+    app, _ = live_app(respond=False)
+    async with app.run_test(size=(120, 40)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Toggle tanh ↔ linear and rerun", "Toggle init Kaiming ↔ normal and rerun"} <= titles
+        assert "Toggle output scale 0.1 ↔ 1 and rerun" in titles
+    replay = replay_app(recorded_run(SMALL, satmap=False))
+    async with replay.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "Toggle tanh ↔ linear and rerun" not in {c.title for c in replay.get_system_commands(replay.screen)}
+        await pilot.press("t")
+        assert "training keys are off" in status_lines(replay)[1]

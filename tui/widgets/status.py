@@ -16,7 +16,8 @@ from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from core.compare import describe
+from core.compare import AXES, describe
+from core.config import TrainConfig
 from core.records import EndReason
 from tui.canvas import Line
 from tui.state import STATS, STATUS, RunView, ViewState
@@ -30,6 +31,8 @@ END_STATES = {
     EndReason.DIVERGED: ("✖ diverged", "bad"),
     EndReason.ERROR: ("✖ error", "bad"),
 }
+EXPERIMENTS = ("activation", "init", "output_scale")  # DESIGN §8: keys t, i, o
+DEFAULTS = TrainConfig().to_dict()
 STRUCTURE_FIELDS = ("depth", "hidden", "batch_size")  # the config's tail: cut first when line 2 is full
 MIN_MESSAGE_CELLS = 16  # a message keeps at least this much of line 2 (cut with …) beside the config
 
@@ -65,6 +68,14 @@ def run_state(run: RunView | None, recording: bool, palette: Palette) -> tuple[s
     if run.paused:
         return ("⏸ paused", palette.warn)
     return ("▶ training", palette.ok)
+
+
+def experiments(config: dict) -> list[str]:
+    """The lecture's experiments (activation, init, output scale) not at their default, as labels:
+    `linear`, `init normal`, `out ×1` (core.compare.AXES)."""
+    return [
+        AXES[name][1](config[name]) for name in EXPERIMENTS if name in config and config[name] != DEFAULTS.get(name)
+    ]
 
 
 def config_text(run: RunView) -> tuple[str, int]:
