@@ -148,6 +148,7 @@ class RunView:
     vocab_size: int | None = None
     step: int = 0
     steps_per_sec: float | None = None
+    training_speed: float | None = None  # steps/s last measured while training (not paused): a paused run's ETA
     lr: float | None = None  # variant 0's current learning rate
     paused: bool = False
     end: dict | None = None  # the run_end record once the run is over
@@ -310,6 +311,8 @@ def _on_progress(run: RunView, record: Mapping) -> set[str]:
     run.step = max(run.step, _int(record.get("step"), run.step))
     if is_number(record.get("steps_per_sec")):
         run.steps_per_sec = record["steps_per_sec"]
+        if not run.paused:
+            run.training_speed = record["steps_per_sec"]
     losses = record.get("losses") if isinstance(record.get("losses"), list) else [record.get("loss")]
     for variant, loss in zip(run.variants, losses):
         if is_number(loss):

@@ -84,9 +84,12 @@ class HistoryPanel(Panel):
         x_end = float(run.total_steps or max(run.step, 1))
         cols = width - LABEL
         hidden = f" · +{count - shown} more: z" if shown < count else ""
-        what = "t" if KINDS[self.kind] == "activations" else "∂loss/∂t"
-        other = KINDS[1 - self.kind]
-        lines = [text_line((f"{KINDS[self.kind]} {what} over steps · h: {other}{hidden}"[:width], palette.dim))]
+        kind, other = KINDS[self.kind], KINDS[1 - self.kind]
+        what = "t" if kind == "activations" else "∂loss/∂t"
+        header = f"{kind} {what} over steps · h: {other}{hidden}"
+        if len(header) > width:  # the layers left out matter more than the words
+            header = f"{kind} · h: {other}{hidden}"
+        lines = [text_line((header[:width], palette.dim))]
         for j in range(shown):
             levels, lo, hi = heat_rows(layers, j, band, cols, x_end)
             name = names[j] if j < len(names) else f"L{j + 1}"

@@ -30,18 +30,18 @@ class RunsPanel(Panel):
         if not rows:
             return message_lines("no run yet", width, height, palette.dim)
         current = self.view.current.run if self.view.current is not None else None
-        table = format_runs_table(rows, max(width - 2, 20))
+        table = format_runs_table(rows, max(width - 1, 20))  # a cell for the marker: the whole table at 80×24
         head, body = table[0], table[1:]
         room = max(height - 1, 1)
         earlier = 0
         if len(body) > room:  # the newest rows matter most: say how many earlier ones are left out
             earlier = len(body) - (room - 1)
             body, rows = body[earlier:], rows[earlier:]
-        lines = [text_line(("  " + head, palette.dim))]
+        lines = [text_line((" " + head, palette.dim))]
         if earlier:
             lines.append(text_line((f"  … {earlier} earlier row{'s' if earlier > 1 else ''} (z zooms)", palette.dim)))
         for row, text in zip(rows, body):
-            marker = "▶ " if row.run == current else "  "
+            marker = "▶" if row.run == current else " "
             lines.append(text_line((marker + text, self._style(row, row.run == current))))
         return lines[:height]
 

@@ -103,8 +103,6 @@ class StatusBar(Themed):
         self.recording = recording  # a recorded run: no ETA, "replay" while it has not ended
         self._cache_key: tuple | None = None
         self._strips: list[Strip] = []
-        # (run, steps/s) last seen while it trained: a paused run's ETA is at the speed it will resume at
-        self._training_speed: tuple[int, float] | None = None
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -171,14 +169,11 @@ class StatusBar(Themed):
         none): ` · paused · ETA 1:02 once resumed` at the speed it trained at before the pause."""
         ended = run.end is not None and isinstance(run.end.get("seconds"), (int, float))
         if run.paused and not ended:
-            speed = self._training_speed[1] if self._training_speed and self._training_speed[0] == run.run else None
-            total = run.total_steps
+            speed, total = run.training_speed, run.total_steps
             if self.recording or not speed or total is None:
                 return " · paused"
             return f" · paused · ETA {format_duration(max(total - run.step, 0) / speed)} once resumed"
         tail = f" · {run.steps_per_sec:,.0f} steps/s" if run.steps_per_sec else ""
-        if run.steps_per_sec and run.end is None:
-            self._training_speed = (run.run, run.steps_per_sec)
         if ended:
             return tail + f" · took {format_duration(run.end['seconds'])}"
         if not self.recording:
