@@ -21,7 +21,7 @@ from textual.widgets import Footer, HelpPanel, Input, Label
 
 from core.compare import AXES
 from core.text import printable
-from tui.feed import PlaySpeed, Refused, SeekRun, SeekStep
+from tui.feed import PlaySpeed, Refused, SeekRun
 from tui.replay import parse_step
 from tui.widgets.history import HistoryPanel
 from tui.widgets.weights import WeightsPanel
@@ -58,13 +58,13 @@ class StepPrompt(ModalScreen[str | None]):
     StepPrompt { align: left bottom; background: transparent; }
     StepPrompt > Horizontal { height: 1; width: 100%; background: $panel; }
     StepPrompt Label { padding: 0 1; color: $text-primary; text-style: bold; }
-    StepPrompt Input { border: none; height: 1; padding: 0; width: 1fr; background: $panel; }
+    StepPrompt Input { width: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label("go to step:")
-            yield Input(placeholder="1200, 12k, 50%, or RUN:STEP (2:500) · enter jumps · escape cancels")
+            yield Input(placeholder="1200, 12k, 50%, or RUN:STEP (2:500) · enter jumps · escape cancels", compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
@@ -91,14 +91,13 @@ class ReplayKeys:
     def _go_to(self, text: str | None) -> None:
         if not text or not text.strip():
             return
-        run = self.view.current
         try:
-            number, step = parse_step(text, run.total_steps if run is not None else None)
+            command = parse_step(text)
         except ValueError as error:
             self.say(f"go to step: {error}")
             return
         try:
-            self._send(SeekStep(step, number))
+            self._send(command)
         except Refused as refusal:
             self.say(str(refusal))
 

@@ -61,10 +61,11 @@ class SeekRun:
 @dataclass(frozen=True)
 class SeekStep:
     """Move a replay's cursor to the last statistics record at or before `step` of run `run`
-    (None: the run at the cursor)."""
+    (None: the run at the cursor); with `percent`, that share of the steps the run recorded."""
 
     step: int
     run: int | None = None
+    percent: float | None = None
 
 
 @dataclass(frozen=True)

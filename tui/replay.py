@@ -143,7 +143,7 @@ class ReplayFeed(FeedKeys):
         elif isinstance(command, SeekRun):
             return self._seek_run(command.delta)
         elif isinstance(command, SeekStep):
-            return self._seek_step(command.step, command.run)
+            return self._seek_step(command)
         else:
             raise Refused(self.REFUSAL)
         return ""
@@ -174,11 +174,12 @@ class ReplayFeed(FeedKeys):
         self.position = max(i for i, run in enumerate(self._runs) if run == runs[target])
         return f"run {target + 1} of {len(runs)}, at its end"
 
-    def _seek_step(self, step: int, run: int | None) -> str:
-        """`run`: the log's 1st, 2nd … run (None: the one at the cursor)."""
+    def _seek_step(self, command: SeekStep) -> str:
+        """`command.run`: the log's 1st, 2nd … run (None: the one at the cursor)."""
         if not self.count:
             raise Refused("no statistics in this log")
         runs = sorted(set(self._runs))
+        run = command.run
         if run is not None and not 1 <= run <= len(runs):
             raise Refused(
                 f"this log holds {len(runs)} run{'s' if len(runs) > 1 else ''}: give RUN:STEP with RUN 1…{len(runs)}"
@@ -186,6 +187,7 @@ class ReplayFeed(FeedKeys):
         segment = self._runs[self.position] if run is None else runs[run - 1]
         positions = [i for i, r in enumerate(self._runs) if r == segment]
         steps = [self._steps[i] for i in positions]
+        step = command.step if command.percent is None else round(command.percent / 100 * steps[-1])
         at = max(bisect.bisect_right(steps, step) - 1, 0)
         self.position = positions[at]
         nearest = "" if steps[at] == step else f" (the record at or before {step:,})"
@@ -214,9 +216,10 @@ class ReplayFeed(FeedKeys):
         return ExitCode.OK
 
 
-def parse_step(text: str, total: int | None = None) -> tuple[int | None, int]:
-    """What the `:` prompt typed, as (run or None, step): `1200`, `1,200`, `12k`, `50%` (of `total`),
-    `2:500` (run 2). Raises ValueError with one line saying what is wrong."""
+def parse_step(text: str) -> SeekStep:
+    """What the `:` prompt typed, as the command that goes there: `1200`, `1,200`, `12k`, `50%` (of the
+    steps the run recorded), `2:500` (the log's second run). Raises ValueError with one line saying what
+    is wrong."""
     text = text.strip().lower().replace(",", "").replace("_", "")
     run = None
     if ":" in text:
@@ -227,18 +230,16 @@ def parse_step(text: str, total: int | None = None) -> tuple[int | None, int]:
     text = text.strip()
     try:
         if text.endswith("%"):
-            if total is None:
-                raise ValueError("this run's length is unknown: give a step")
-            step = round(float(text[:-1]) / 100 * total)
-        elif text.endswith("k"):
-            step = round(float(text[:-1]) * 1000)
-        else:
-            step = int(text)
+            percent = float(text[:-1])
+            if not 0 <= percent <= 100:
+                raise ValueError("a share of the run is 0% … 100%")
+            return SeekStep(0, run, percent)
+        step = round(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
     except (ValueError, OverflowError) as error:
-        raise ValueError(str(error) if "unknown" in str(error) else f"{text!r} is not a step") from None
+        raise ValueError(str(error) if "%" in str(error) else f"{text!r} is not a step") from None
     if step < 0:
         raise ValueError("a step is 0 or more")
-    return run, step
+    return SeekStep(step, run)
 
 
 def _int(value, default: int) -> int:

@@ -61,15 +61,20 @@ def test_a_step_goes_to_the_record_at_or_before_it_in_the_run_at_the_cursor_or_t
 @pytest.mark.parametrize(
     ("text", "parsed"),
     [
-        ("1200", (None, 1200)),
-        ("1,200", (None, 1200)),
-        ("12k", (None, 12000)),
-        ("50%", (None, 500)),
-        ("2:300", (2, 300)),
+        ("1200", SeekStep(1200)),
+        ("1,200", SeekStep(1200)),
+        ("12k", SeekStep(12000)),
+        ("50%", SeekStep(0, None, 50.0)),
+        ("2:300", SeekStep(300, 2)),
     ],
 )
 def test_the_prompt_reads_steps_as_people_write_them(text, parsed):
-    assert parse_step(text, total=1000) == parsed
+    assert parse_step(text) == parsed
+
+
+def test_a_share_is_of_the_steps_the_run_recorded_not_of_its_planned_length():
+    feed = ReplayFeed(three_runs())  # run 2 planned 1000 steps, stopped at 500
+    assert feed.send(SeekStep(0, 2, 50.0)) == "run 2 of 3, step 200 (the record at or before 250)"
 
 
 @pytest.mark.parametrize(
@@ -78,13 +83,14 @@ def test_the_prompt_reads_steps_as_people_write_them(text, parsed):
         ("abc", "'abc' is not a step"),
         ("x:5", "'x' is not a run number"),
         ("-5", "a step is 0 or more"),
-        ("inf%", "'inf%' is not a step"),
+        ("inf%", "a share of the run is 0% … 100%"),
+        ("nan%", "a share of the run is 0% … 100%"),
         ("", "'' is not a step"),
     ],
 )
 def test_the_prompt_says_what_is_wrong_in_one_line(text, error):
     with pytest.raises(ValueError, match=error):
-        parse_step(text, total=1000)
+        parse_step(text)
 
 
 def test_speed_doubles_and_halves_within_its_bounds_and_play_moves_by_it():
@@ -133,7 +139,7 @@ async def test_replay_keys_move_by_run_by_a_typed_step_and_change_the_speed():
         assert "record 3/28" in screen_text(app) and "go to step:" not in screen_text(app).splitlines()[-1]
         await pilot.press("greater_than_sign", "greater_than_sign")
         assert "record 3/28 · run 1/3 · speed ×4" in screen_text(app)
-        await pilot.press("space")
-        assert "▶ playing ×4" in await wait_for_text(pilot, app, "▶ playing ×4")
+        await pilot.press(*["less_than_sign"] * 4, "space")  # ×1/4: a record every 4 ticks, seen playing
+        assert "▶ playing ×1/4" in await wait_for_text(pilot, app, "▶ playing ×1/4")
         footer = screen_text(app).splitlines()[-1]
         assert "[] run" in footer and ": step" in footer and "<> speed" in footer
