@@ -51,6 +51,8 @@ def test_rebin_keeps_every_count_and_moves_it_by_bin_centre():
     assert rebin(counts, [-1.0], [1.0], -1.0, 1.0, 2).tolist() == [[3, 7]]
     wide = rebin(counts, [-1.0], [1.0], -2.0, 2.0, 4)  # onto [-2, 2]: all in the middle two bins
     assert wide.tolist() == [[0, 3, 7, 0]]
+    finer = rebin(np.array([[5.0, 6]]), [0.0], [1.0], 0.0, 1.0, 4)  # centres 0.25, 0.75: bins 1 and 3
+    assert finer.tolist() == [[0, 5, 0, 6]]
 
 
 def test_merging_columns_of_different_ranges_keeps_both_on_the_range_of_both():
@@ -102,6 +104,10 @@ def test_the_heatmap_shows_the_centre_early_and_the_edges_late():
     assert levels[[0, 7], -1].min() == 4 and levels[3:5, -1].max() == 0  # the end: both edges
     half = heat_rows(history, 0, rows=8, cols=21, x_end=2000)[0]  # a run twice as long: data ends midway
     assert half[:, 10].max() > 0 and half[:, 11:].max() == 0
+    rising = LayerHistory("hist")  # every output near +1: the top row (bins up)
+    rising.add({"event": Event.STATS, "step": 0, "layers": [{"depth": 1, "hist": histogram(-1, 1, [0, 0, 0, 9])}]})
+    top = heat_rows(rising, 0, rows=4, cols=3, x_end=10)[0]
+    assert top[0, 0] == 4 and top[1:, 0].max() == 0
 
 
 def test_the_latest_weight_histograms_stay_until_a_newer_record_has_them():
@@ -143,6 +149,7 @@ async def test_the_history_panel_follows_the_replay_cursor():
         await pilot.press("end")
         end = panel_body(screen_text(app), "9 histograms over steps")
         start_axis, end_axis = (next(line for line in body if "▲" in line) for body in (start, end))
+        assert start_axis.rstrip().endswith(" 1k")  # the x axis spans the run's steps from the first record on
         assert start_axis.index("▲") < 12 and end_axis.rstrip().endswith("1k▲")  # the label moves off the marker
         band_start = [line.split("│", 2)[-1] for line in start[1:5]]  # L1's rows, right of the labels
         band_end = [line.split("│", 2)[-1] for line in end[1:5]]
