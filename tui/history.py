@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from core.records import layer_histogram
+from core.records import is_number
 
 MAX_COLUMNS = 256  # columns kept per layer history; a panel is at most ~200 cells wide
 
@@ -64,16 +64,14 @@ class LayerHistory:
 
     def add(self, stats: Mapping) -> None:
         """Fold one stats record in; a record without every layer's histogram (or of another shape) is skipped."""
-        found = [layer_histogram(stats, layer, self.key) for layer in stats.get("layers") or []]
-        if not found or any(item is None for item in found):
+        found = layer_counts(stats, self.key)
+        if found is None:
             return
-        counts = np.stack([item[1] for item in found])
+        counts, lo, hi = found
         if self.shape is None:
             self.shape = counts.shape
         if counts.shape != self.shape:
             return
-        lo = np.array([item[0][0] for item in found])
-        hi = np.array([item[0][-1] for item in found])
         step = stats.get("step")
         step = float(step) if isinstance(step, int) and not isinstance(step, bool) else float(len(self))
         if self._pending is None:
@@ -119,9 +117,47 @@ class LayerHistory:
         return len(self.steps) + (1 if self._pending is not None else 0)
 
 
+def layer_counts(stats: Mapping, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(counts (layers, bins), lo (layers,), hi (layers,)) of every layer's `key` histogram in a stats
+    record, as `core.records.layer_histogram` reads one (its lo/hi, an old log's edges, ±1 for `hist`,
+    ±grad_range for `grad_hist`); None when one is missing or malformed.
+
+    One array for all layers: a replay moving back refolds every record, and this runs twice per record.
+    """
+    hists = [layer.get(key) if isinstance(layer, Mapping) else None for layer in stats.get("layers") or []]
+    if not hists or not all(isinstance(hist, Mapping) for hist in hists):
+        return None
+    try:
+        counts = np.array([hist["counts"] for hist in hists], dtype=float)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if counts.ndim != 2 or not counts.shape[1] or not np.isfinite(counts).all() or (counts < 0).any():
+        return None
+    span = stats.get("grad_range", 1.0) if key == "grad_hist" else 1.0
+    span = float(span) if is_number(span) and span > 0 else 1.0
+    ranges = [_range(hist, span, counts.shape[1]) for hist in hists]
+    if any(r is None for r in ranges):
+        return None
+    lo, hi = np.array(ranges).T
+    return counts, lo, hi
+
+
+def _range(hist: Mapping, span: float, bins: int) -> tuple[float, float] | None:
+    edges = hist.get("edges")
+    if edges is not None:  # logs written before lo/hi
+        ok = isinstance(edges, list) and len(edges) == bins + 1 and is_number(edges[0]) and is_number(edges[-1])
+        return (float(edges[0]), float(edges[-1])) if ok and edges[-1] > edges[0] else None
+    if "lo" not in hist and "hi" not in hist:  # the common case: the record's default range
+        return (-span, span)
+    lo, hi = hist.get("lo", -span), hist.get("hi", span)
+    return (float(lo), float(hi)) if is_number(lo) and is_number(hi) and hi > lo else None
+
+
 def merge(counts_a, lo_a, hi_a, counts_b, lo_b, hi_b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two histograms (…, bins) per layer added on the range that holds both: (counts, lo, hi)."""
     counts_a, counts_b = np.asarray(counts_a, dtype=float), np.asarray(counts_b, dtype=float)
+    if np.array_equal(lo_a, lo_b) and np.array_equal(hi_a, hi_b):  # tanh outputs: always on [-1, 1]
+        return counts_a + counts_b, np.asarray(lo_a), np.asarray(hi_a)
     shape = counts_a.shape
     bins = shape[-1]
     lo, hi = np.minimum(lo_a, lo_b), np.maximum(hi_a, hi_b)
