@@ -9,7 +9,7 @@ from core.records import Event, histogram
 from tests.app.figure_records import weight_hist_run
 from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
 from tests.app.test_app_colour import THEMES, ink
-from tests.fake_trainer import SMALL, recorded_run, stats_record
+from tests.fake_trainer import SMALL, compare_run, recorded_run
 from tui.history import History, LayerHistory, merge, rebin
 from tui.state import ViewState
 from tui.widgets.history import heat_rows
@@ -83,15 +83,13 @@ def test_a_record_without_every_layer_histogram_or_of_another_shape_is_skipped()
 
 
 def test_the_view_folds_each_variants_history_and_keeps_it_bounded():
+    config = SMALL.replace(steps=6_000, stats_every=10)  # 601 stats records a variant: columns merge
     view = ViewState()
-    config = SMALL.replace(steps=100_000, stats_every=10)
-    view.apply([recorded_run(config, upto=0, end=False)[0]])
-    record = stats_record(1, 0, config, satmap=False)
-    for step in range(0, 30_000, 10):
-        view.apply([{**record, "step": step}])
-    history = view.current.main.history
-    assert len(history.activations) <= 256 and len(history.gradients) <= 256
-    assert history.activations.shape == (5, config.hist_bins) and len(view.runs.rows) == 1
+    view.apply(compare_run([("BN", config), ("no BN", config.replace(batchnorm=False))]))
+    for variant in view.current.variants:
+        assert 128 <= len(variant.history.gradients) <= 256 and variant.history.activations.bucket == 4
+        assert variant.history.activations.shape == (5, config.hist_bins)
+    assert [row.differs for row in view.runs.rows] == ["BN", "no BN"]
 
 
 def test_the_heatmap_shows_the_centre_early_and_the_edges_late():
@@ -187,27 +185,17 @@ async def test_the_runs_table_has_a_row_per_run_with_what_differs_and_a_replay_f
 
 
 @run_async
-async def test_150x40_grids_nine_panels_and_the_runs_table_is_a_key_away():
+async def test_each_layout_grids_what_fits_and_the_rest_is_a_key_away():
     app, _ = live_app(recorded_run(SMALL))
-    async with app.run_test(size=(150, 40)) as pilot:
+    async with app.run_test(size=(150, 40)) as pilot:  # 200×60, every panel: test_app_layout.py
         await pilot.pause()
-        text = screen_text(app)
-        assert "9 histograms over steps" in text and "0 runs" not in text
+        assert "9 histograms over steps" in screen_text(app) and "0 runs" not in screen_text(app)
         await pilot.press("9", "escape", "tab")  # in the grid tab skips the runs table: 9 → 1
         assert app.panel == 0
         await pilot.press("0")
         text = screen_text(app)
         assert "0 runs · every run" in text and "1 saturation ·" not in text and "esc: all" in text
-
-
-@run_async
-async def test_200x60_shows_all_ten_and_120x40_eight():
-    app, _ = live_app(recorded_run(SMALL))
-    async with app.run_test(size=(200, 60)) as pilot:
-        await pilot.pause()
-        text = screen_text(app)
-        for title in ("1 saturation", "4 weight gradients", "8 samples", "9 histograms", "0 runs · every run"):
-            assert title in text
+        await pilot.press("escape")
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         text = screen_text(app)
