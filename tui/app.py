@@ -291,6 +291,8 @@ class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_map_layer":
             return not self.feed.recording  # run logs keep no saturation maps
+        if action == "pause" and parameters and (parameters[0] == "play") != self.feed.recording:
+            return False  # the other feed's space
         return self.feed.can(action) if action in FEED_ACTIONS else True
 
     def _send(self, command: FeedCommand, what: str = "") -> None:
@@ -317,8 +319,8 @@ class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
         """Start a new run with the current settings."""
         self._rerun(self.feed.config, "same settings")
 
-    def action_pause(self) -> None:
-        """Pause or resume training (a replay: play or pause it)."""
+    def action_pause(self, kind: str = "") -> None:
+        """Pause or resume training (a replay: play or pause it); `kind` names the binding's feed."""
         self._send(TogglePause())
 
     def action_step(self) -> None:

@@ -17,7 +17,9 @@ SPEED_KEYS = Binding.Group("speed ", compact=True)
 BINDINGS = [
     Binding("question_mark", "help", "help", key_display="?"),
     Binding("q", "quit", "quit"),
-    Binding("space", "pause", "pause", key_display="space"),
+    # space pauses training, or plays a replay: one binding each, the feed's shown (MakemoreApp.check_action)
+    Binding("space", "pause('train')", "pause", key_display="space"),
+    Binding("space", "pause('play')", "play", key_display="space"),
     Binding("n", "step", "step"),
     Binding("b", "toggle_batchnorm", "BN"),
     Binding("g", "cycle_gain", "gain"),

@@ -133,6 +133,7 @@ async def test_a_replay_offers_replay_keys_only_and_help_says_it_is_a_replay():
         text = screen_text(app)
         footer = text.splitlines()[-1]
         assert "s sample" not in footer and "m map" not in footer and "[] run" in footer and "<> speed" in footer
+        assert "space play" in footer and "space pause" not in footer
         assert "8 samples ─" in text and "s: sample now" not in text and "m: next layer" not in text
         await pilot.press("question_mark")
         text = screen_text(app)
