@@ -25,11 +25,13 @@ from textual.widgets import Footer, Static
 from core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
 from core.config import ConfigError, TrainConfig, format_gain, next_gain
 from core.records import EndReason, Event, ExitCode, problem
+from core.text import printable
+from tui.actions import REPLACED, ExperimentKeys, ReplayKeys, ScreenTools
 from tui.budget import RedrawBudget
 from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
 from tui.keys import BINDINGS, KEY_ACTIONS, PALETTE
 from tui.lifecycle import Lifecycle
-from tui.panels import PANELS
+from tui.panels import GRIDS, PANELS
 from tui.replay import ReplayFeed
 from tui.state import STATS, STATUS, ViewState, config_tag
 from tui.widgets.help import HelpScreen
@@ -37,7 +39,7 @@ from tui.widgets.pagebar import PageBar
 from tui.widgets.palette import Colours
 from tui.widgets.panel import Panel
 from tui.widgets.satmap import SatMapPanel
-from tui.widgets.status import StatusBar
+from tui.widgets.status import StatusBar, experiments
 
 REFRESH_HZ = 4.0  # feed polls per second: lifecycle answers show within 250 ms
 # Records that answer a key (b/g/r/q, space, e, s) or end something: shown at once.
@@ -55,12 +57,16 @@ ANSWER_EVENTS = frozenset(
 )
 MIN_SIZE = (60, 16)  # below this the app says "terminal too small"
 MESSAGE_SECONDS = 6.0
+# Key feedback that its answer replaces: `e`'s "evaluating…" goes when the eval arrives.
+ANSWERED_BY = {Evaluate: Event.EVAL, Sample: Event.SAMPLES}
 
 
 def layout_for(width: int, height: int) -> str:
-    """How panels are arranged at a terminal size: too-small, pages, cols2 or cols3."""
+    """How panels are arranged at a terminal size: too-small, pages, cols2, cols3 or tall (3×4)."""
     if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
         return "too-small"
+    if width >= 150 and height >= 54:
+        return "tall"
     if width >= 150 and height >= 40:
         return "cols3"
     if width >= 100 and height >= 36:
@@ -68,7 +74,7 @@ def layout_for(width: int, height: int) -> str:
     return "pages"
 
 
-class MakemoreApp(App[int]):
+class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
     """makemore part 3 on screen: the lecture's plots of a run, live or recorded, driven by keys."""
 
     CSS_PATH = "app.tcss"
@@ -96,13 +102,14 @@ class MakemoreApp(App[int]):
         self.ticks = 0
         self._main: Screen | None = None
         self._message_timer = None
+        self._awaiting: str | None = None  # the event that answers the key whose feedback is shown
 
     # ---- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         self.status_bar = StatusBar(self.view, recording=self.feed.recording, id="status")
         self.page_bar = PageBar(self.view, PANELS, id="pagebar")
-        self.panels: list[Panel] = [spec.make(self.view) for spec in PANELS]
+        self.panels: list[Panel] = [spec.make(self.view, live=not self.feed.recording) for spec in PANELS]
         yield self.status_bar
         yield self.page_bar
         with Container(id="panels"):
@@ -129,11 +136,7 @@ class MakemoreApp(App[int]):
 
     def _apply_layout(self, width: int, height: int) -> None:
         self.layout_mode = layout_for(width, height)
-        # Below 120 columns the footer needs the room for keys; ctrl+p still opens the palette.
-        footer = self.query_one(Footer)
-        if footer.show_command_palette != (width >= 120):
-            footer.show_command_palette = width >= 120
-            footer.refresh(recompose=True)
+        self.fit_footer(width)
         self.query_one("#too-small", Static).update(
             f"terminal too small: {width}×{height}\nmakemore-tui needs at least "
             f"{MIN_SIZE[0]}×{MIN_SIZE[1]}\n\nenlarge the window · q quits"
@@ -152,9 +155,16 @@ class MakemoreApp(App[int]):
             return
         mode = self.layout_mode
         screen.set_class(mode == "too-small", "-too-small")
+        screen.set_class(mode == "tall" and not self.zoomed, "-tall")
         screen.set_class(mode == "cols3" and not self.zoomed, "-cols3")
         screen.set_class(mode == "cols2" and not self.zoomed, "-cols2")
         screen.set_class(mode == "pages" or self.zoomed, "-pages")
+        for widget, spec in zip(getattr(self, "panels", []), PANELS):
+            widget.set_class(self._off_grid(spec), "-off-grid")
+
+    def _off_grid(self, spec) -> bool:
+        """True when panels are in a grid that has no cell for this one (its key zooms it)."""
+        return not self.zoomed and self.layout_mode in GRIDS and self.layout_mode not in spec.grids
 
     def watch_panel(self, panel: int) -> None:
         for i, widget in enumerate(getattr(self, "panels", [])):
@@ -205,8 +215,12 @@ class MakemoreApp(App[int]):
         if event not in ANSWER_EVENTS or problem(record) is not None:
             return False
         keys = self.feed.can("rerun")  # announcements name the keys that rerun
+        if event == self._awaiting:
+            self._awaiting = None
+            self._answered(record)
         if event == Event.RUN_START and keys:
-            self.say(f"run {record['run']} started {config_tag(record.get('config') or {})}")
+            config = record.get("config") or {}
+            self.say(" · ".join([f"run {record['run']} started {config_tag(config)}", *experiments(config)]))
         elif event == Event.RUN_END and keys:
             self._announce_end(record)
         elif event in (Event.ERROR, Event.LOG_ERROR) and record["message"]:
@@ -240,6 +254,17 @@ class MakemoreApp(App[int]):
     def _clear_message(self) -> None:
         self.status_bar.message = ""
 
+    def _answered(self, record: dict) -> None:
+        """The key's answer came: its "…ing" feedback goes (an eval says its losses instead)."""
+        run = self.view.current
+        single = run is None or not run.compare
+        if record.get("event") == Event.EVAL and single and record.get("train") is not None:
+            val = record.get("val")
+            val_text = f"{val:.4f}" if isinstance(val, (int, float)) else "–"
+            self.say(f"eval at step {record.get('step', 0):,}: train {record['train']:.4f} · val {val_text}")
+        else:
+            self._clear_message()
+
     def on_key(self, event: events.Key) -> None:
         # A key the feed cannot act on (training keys in a replay): say why, not nothing.
         action = KEY_ACTIONS.get(event.key)
@@ -264,11 +289,16 @@ class MakemoreApp(App[int]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_map_layer":
+            return not self.feed.recording  # run logs keep no saturation maps
+        if action == "pause" and parameters and (parameters[0] == "play") != self.feed.recording:
+            return False  # the other feed's space
         return self.feed.can(action) if action in FEED_ACTIONS else True
 
     def _send(self, command: FeedCommand, what: str = "") -> None:
         """Hand the feed a command, say its feedback (after `what`), show what it changed at once."""
         feedback = self.feed.send(command)
+        self._awaiting = ANSWERED_BY.get(type(command))
         self.say(f"{what} · {feedback}" if what else feedback)
         self._take(self.feed.poll(), force=True)
 
@@ -289,8 +319,8 @@ class MakemoreApp(App[int]):
         """Start a new run with the current settings."""
         self._rerun(self.feed.config, "same settings")
 
-    def action_pause(self) -> None:
-        """Pause or resume training (a replay: play or pause it)."""
+    def action_pause(self, kind: str = "") -> None:
+        """Pause or resume training (a replay: play or pause it); `kind` names the binding's feed."""
         self._send(TogglePause())
 
     def action_step(self) -> None:
@@ -338,25 +368,30 @@ class MakemoreApp(App[int]):
     def action_help(self) -> None:
         """Show the help screen."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(*self.feed.help_keys, PANELS))
+            source = printable(getattr(self.feed, "name", "") or "a run log") if self.feed.recording else ""
+            self.push_screen(HelpScreen(*self.feed.help_keys, PANELS, source))
 
     def action_show_panel(self, index: int) -> None:
         """Show panel `index`: alone in page mode, zoomed when all panels fit."""
         self.panel = index % len(self.panels)
-        if self.layout_mode in ("cols2", "cols3"):
+        if self.layout_mode in GRIDS:
             self.zoomed = True
 
     def action_next_panel(self, step: int) -> None:
-        """The next (or previous) panel."""
-        self.panel = (self.panel + step) % len(self.panels)
+        """The next (or previous) panel (in a grid, the next one the grid shows)."""
+        panel = (self.panel + step) % len(self.panels)
+        while self._off_grid(PANELS[panel]) and panel != self.panel:
+            panel = (panel + step) % len(self.panels)
+        self.panel = panel
 
     def action_zoom(self) -> None:
         """Zoom the current panel to the whole screen, or back."""
         self.zoomed = not self.zoomed
 
     def action_unzoom(self) -> None:
-        """Back to all panels."""
-        self.zoomed = False
+        """Back to all panels (first, close the keys panel if ctrl+p → Keys opened it)."""
+        if not self.close_keys_panel():
+            self.zoomed = False
 
     def action_next_map_layer(self) -> None:
         """Saturation map: the next tanh layer."""
@@ -367,7 +402,9 @@ class MakemoreApp(App[int]):
             self.say(f"map: tanh layer {satmap.shown_layer + 1}/{count}")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's Keys and Screenshot are replaced (tui/actions.py ScreenTools says why).
+        yield from (command for command in super().get_system_commands(screen) if command.title not in REPLACED)
+        yield from self.screen_commands(screen)
         pause = dict(self.feed.help_keys[1])["space"]
         for title, help_text, action in [(pause[0].upper() + pause[1:], "space", "pause"), *PALETTE]:
             if self.check_action(action.split("(")[0], ()):

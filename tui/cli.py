@@ -39,8 +39,9 @@ and watch its insides live: tanh saturation per layer, activation and gradient
 histograms, grad:data and update:data ratios, the loss, sampled names.
 
 In the app, keys run the lecture's experiments: b toggles BatchNorm and reruns,
-g cycles the init gain (5/3, 1, 0.5, 3), r reruns, space pauses, n steps once,
-+/- double or halve the learning rate, e evaluates, s samples, ? helps, q quits."""
+g cycles the init gain (5/3, 1, 0.5, 3), t toggles tanh/linear, i Kaiming/normal init,
+o the output scale 0.1/1, r reruns, space pauses, n steps once, +/- double or halve the
+learning rate, e evaluates, s samples, ? helps, q quits."""
 
 EPILOG = """\
 examples:

@@ -8,6 +8,7 @@ has. `LiveFeed` wraps the trainer thread and its channel; `ReplayFeed` (tui/repl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from core.channel import RecordChannel
@@ -19,6 +20,12 @@ from core.records import Event, ExitCode, exit_code_for
 FEED_ACTIONS = frozenset(
     {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample", "seek", "seek_to"}
 )
+# The lecture's other experiments (DESIGN §8): t, i, o rerun like b.
+EXPERIMENT_ACTIONS = frozenset({"toggle_activation", "toggle_init", "toggle_output_scale"})
+FEED_ACTIONS |= EXPERIMENT_ACTIONS
+# The replay's navigation (tui/replay.py): runs, a step typed at the prompt, the playing speed.
+REPLAY_ACTIONS = frozenset({"seek_run", "go_to_step", "play_speed"})
+FEED_ACTIONS |= REPLAY_ACTIONS
 
 
 class Refused(Exception):
@@ -44,7 +51,31 @@ class SeekTo:
     where: str
 
 
-FeedCommand = Command | TogglePause | Seek | SeekTo
+@dataclass(frozen=True)
+class SeekRun:
+    """Move a replay's cursor to the end of the run `delta` runs away (−1: the previous run)."""
+
+    delta: int
+
+
+@dataclass(frozen=True)
+class SeekStep:
+    """Move a replay's cursor to the last statistics record at or before `step` of run `run`
+    (None: the run at the cursor); with `percent`, that share of the steps the run recorded."""
+
+    step: int
+    run: int | None = None
+    percent: float | None = None
+
+
+@dataclass(frozen=True)
+class PlaySpeed:
+    """Multiply a replay's playing speed by `factor` (2: twice as fast, 0.5: half)."""
+
+    factor: float
+
+
+FeedCommand = Command | TogglePause | Seek | SeekTo | SeekRun | SeekStep | PlaySpeed
 
 
 class Batch(NamedTuple):
@@ -62,6 +93,7 @@ class Feed(Protocol):
     greeting: str  # said in the status line when the app opens ("" for nothing)
     help_keys: tuple[str, list[tuple[str, str]]]  # the help screen's table of this feed's keys
     config: TrainConfig | None  # the config the next rerun trains (None: nothing to rerun)
+    log_path: Path | None  # the run log written (live) or read (replay); screenshots go beside it
 
     def poll(self) -> Batch:
         """The records since the last poll, oldest first."""
@@ -103,6 +135,9 @@ LIVE_KEYS = [
     ("n", "one step while paused, with its statistics"),
     ("b", "toggle BatchNorm and rerun (same seed: a clean A/B)"),
     ("g", "cycle the gain 5/3 → 1 → 0.5 → 3 and rerun"),
+    ("t", "tanh ↔ linear (the lecture's linear sandwich: its right gain is 1) and rerun"),
+    ("i", "init Kaiming (randn/√fan_in·gain) ↔ normal (plain randn: the lecture's first draft) and rerun"),
+    ("o", "output layer's shrink at init 0.1 ↔ 1 (1 with init normal: the confidently wrong ~27 loss) and rerun"),
     ("r", "rerun with the current settings"),
     ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
     ("e", "evaluate train/val loss now"),
@@ -121,13 +156,18 @@ class LiveFeed(FeedKeys):
     shares_cpu = True
     greeting = ""
     help_keys = ("Training keys", LIVE_KEYS)
-    ACTIONS = frozenset({"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"})
+    ACTIONS = frozenset(
+        {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"}
+        | EXPERIMENT_ACTIONS
+    )
     REFUSAL = "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
 
     def __init__(self, trainer, channel: RecordChannel):
         self.trainer = trainer  # core.trainer.Trainer (send, close, config) or a stand-in
         self.channel = channel
         self.config: TrainConfig = trainer.config  # the next rerun's config; b, g, +, - change it
+        run_log = getattr(trainer, "run_log", None)  # read now: the trainer drops it if a write fails
+        self.log_path: Path | None = getattr(run_log, "path", None)
         self.paused = False
         self.end: dict | None = None  # the latest run's run_end, once it has ended
 
@@ -148,7 +188,7 @@ class LiveFeed(FeedKeys):
             if self.end is not None:
                 raise Refused("the run is over · r reruns")
             command = Resume() if self.paused else Pause()
-        if isinstance(command, (Seek, SeekTo)):
+        if isinstance(command, (Seek, SeekTo, SeekRun, SeekStep, PlaySpeed)):
             raise Refused(self.REFUSAL)
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")

@@ -1,7 +1,8 @@
 """The panel registry: every panel of the screen, once, in key order.
 
-Compose, the page bar, the help screen, the 1–8 bindings and hint routing all read this
-tuple; adding a panel is one entry here (and its widget).
+Compose, the page bar, the help screen, the number keys (1–9, 0 for the tenth) and hint routing
+all read this tuple; adding a panel is one entry here (and its widget). A panel is in the grid of
+the layouts its `grids` names; in the others its key shows it zoomed.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from dataclasses import dataclass, field
 
 from tui.state import ViewState
 from tui.widgets.histogram import HistogramPanel
+from tui.widgets.history import HistoryPanel
 from tui.widgets.loss import LossPanel
 from tui.widgets.panel import Panel
+from tui.widgets.runs import RunsPanel
 from tui.widgets.samples import SamplesPanel
 from tui.widgets.satmap import SatMapPanel
 from tui.widgets.saturation import SaturationPanel
 from tui.widgets.update_ratio import UpdateRatioPanel
 from tui.widgets.weights import WeightsPanel
+
+GRIDS = frozenset({"cols2", "cols3", "tall"})  # the layouts that show panels in a grid (tui/app.py layout_for)
 
 
 @dataclass(frozen=True)
@@ -33,15 +38,29 @@ class PanelSpec:
     topic: str | None  # Hint.topic of the health hints shown under it (core/health.py); None: none
     widget: type[Panel]  # draws it
     options: Mapping[str, object] = field(default_factory=dict)  # keyword arguments for the widget
+    live_keys: str = ""  # keys named after the title in a live app only (a replay has no trainer to ask)
+    grids: frozenset[str] = GRIDS  # the grid layouts it has a cell in; in the others only its key shows it
+
+    @property
+    def key(self) -> str:
+        """The key that shows it: its number, 0 for the tenth."""
+        return str(self.number % 10)
 
     @property
     def heading(self) -> str:
-        """The border title: number and title."""
-        return f"{self.number} {self.title}"
+        """The border title in a live app: key, title and the keys it offers."""
+        return self.heading_for(live=True)
 
-    def make(self, view: ViewState) -> Panel:
-        """The panel's widget over `view`."""
-        return self.widget(view, self, **self.options)
+    def heading_for(self, live: bool) -> str:
+        """The border title: key and title, and the live keys when `live`."""
+        keys = f" · {self.live_keys}" if live and self.live_keys else ""
+        return f"{self.key} {self.title}{keys}"
+
+    def make(self, view: ViewState, live: bool = True) -> Panel:
+        """The panel's widget over `view` (`live`: the app trains; False: a replay)."""
+        panel = self.widget(view, self, **self.options)
+        panel.live = live
+        return panel
 
 
 PANELS: tuple[PanelSpec, ...] = (
@@ -83,8 +102,9 @@ PANELS: tuple[PanelSpec, ...] = (
         "weights",
         "weights",
         "wts",
-        "weight gradients · per 2-D parameter",
-        "per 2-D parameter: gradient mean and std, grad:data, update:data (log10)",
+        "weight gradients · w: table ↔ histograms",
+        "per 2-D parameter: gradient mean and std, grad:data, update:data (log10); w: the gradient histograms "
+        "(the lecture's weight-gradient figure, from the latest record that has them)",
         "weights",
         WeightsPanel,
     ),
@@ -113,20 +133,51 @@ PANELS: tuple[PanelSpec, ...] = (
         "satmap",
         "map",
         "map",
-        "saturation map · |t|>0.99 · m: next layer",
+        "saturation map · |t|>0.99",
         "|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, "
         "saturated for the whole batch: it never learns",
         "map",
         SatMapPanel,
+        live_keys="m: next layer",
     ),
     PanelSpec(
         8,
         "samples",
         "samples",
         "names",
-        "samples · s: sample now",
+        "samples",
         "names sampled from the model",
         None,
         SamplesPanel,
+        live_keys="s: sample now",
+    ),
+    PanelSpec(
+        9,
+        "history",
+        "history",
+        "hist",
+        "histograms over steps",
+        "each layer's histogram over steps (steps across, bins up; █ dense ░ sparse, each column scaled to its "
+        "peak): activations or their gradients (h); ▲ marks the step shown",
+        None,
+        HistoryPanel,
+        grids=frozenset({"cols3", "tall"}),
+    ),
+    PanelSpec(
+        10,
+        "runs",
+        "runs",
+        "runs",
+        "runs · every run since the app started",
+        "one row per run and variant: what differs, steps, last train/val loss, peak saturation, mean "
+        "update:data (log10, weights W1…)",
+        None,
+        RunsPanel,
+        grids=frozenset({"tall"}),
     ),
 )
+
+
+def panel_index(panel_id: str) -> int:
+    """The position in PANELS of the panel with id `panel_id` (its show_panel argument)."""
+    return next(i for i, spec in enumerate(PANELS) if spec.id == panel_id)

@@ -19,6 +19,8 @@ import numpy as np
 from core.config import format_gain
 from core.health import HealthJudge, Hint
 from core.records import Event, is_number, number, problem, variant_of, variants_of
+from core.summary import RunsTable
+from tui.history import History
 
 # Parts of the screen that redraw independently; each has a version counter.
 STATUS, STATS, LOSS, SAMPLES, SATMAP = "status", "stats", "loss", "samples", "satmap"
@@ -102,6 +104,7 @@ class VariantView:
     update_series: list[Series] = field(default_factory=list)  # per 2-D parameter
     saturation_series: list[Series] = field(default_factory=list)  # per activation layer
     judge: HealthJudge | None = None
+    history: History = field(default_factory=History)  # histograms over steps, latest weight histograms
 
     @property
     def hints(self) -> list[Hint]:
@@ -130,6 +133,7 @@ class VariantView:
             self.satmap = record["_satmap"]
         if self.judge is not None:
             self.judge.observe(record)
+        self.history.add(record)
 
 
 @dataclass
@@ -144,6 +148,7 @@ class RunView:
     vocab_size: int | None = None
     step: int = 0
     steps_per_sec: float | None = None
+    training_speed: float | None = None  # steps/s last measured while training (not paused): a paused run's ETA
     lr: float | None = None  # variant 0's current learning rate
     paused: bool = False
     end: dict | None = None  # the run_end record once the run is over
@@ -225,12 +230,14 @@ class ViewState:
         self.previous: RunView | None = None  # the faint A/B reference after a rerun
         self.versions: dict[str, int] = dict.fromkeys(ALL_PARTS, 0)
         self.skipped = 0  # records that broke the contract (core.records.problem) and were left out
+        self.runs = RunsTable()  # every run and variant seen, one row each (the runs panel)
 
     def reset(self) -> set[str]:
         """Forget every run (replay moving back); versions move on so every part redraws."""
         self.current = None
         self.previous = None
         self.skipped = 0
+        self.runs = RunsTable()
         for part in ALL_PARTS:
             self.versions[part] += 1
         return set(ALL_PARTS)
@@ -243,6 +250,7 @@ class ViewState:
                 self.skipped += 1
                 continue
             changed |= self._apply_one(record)
+            self.runs.apply(record)
         for part in changed:
             self.versions[part] += 1
         return changed
@@ -303,6 +311,8 @@ def _on_progress(run: RunView, record: Mapping) -> set[str]:
     run.step = max(run.step, _int(record.get("step"), run.step))
     if is_number(record.get("steps_per_sec")):
         run.steps_per_sec = record["steps_per_sec"]
+        if not run.paused:
+            run.training_speed = record["steps_per_sec"]
     losses = record.get("losses") if isinstance(record.get("losses"), list) else [record.get("loss")]
     for variant, loss in zip(run.variants, losses):
         if is_number(loss):

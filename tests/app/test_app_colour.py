@@ -15,8 +15,8 @@ THEMES = ["textual-dark", "textual-light", "solarized-light", "nord", "catppucci
 
 
 def drawn(app) -> list:
-    """Every widget that draws lines itself: the status line and the panels."""
-    return [app.status_bar, *app.panels]
+    """Every widget that draws lines itself and is on screen: the status line and the shown panels."""
+    return [app.status_bar, *[panel for panel in app.panels if panel.display]]
 
 
 def segments(widget):
@@ -61,7 +61,7 @@ async def test_no_color_runs_and_draws_every_panel_one_at_a_time(monkeypatch):
         assert "Training keys" in screen_text(app)  # each frame goes through the monochrome filter
         await pilot.press("escape")
         for spec in PANELS:
-            await pilot.press(str(spec.number))
+            await pilot.press(spec.key)
             assert spec.heading in screen_text(app)
     assert app.return_code is None
 

@@ -16,6 +16,8 @@ PANEL_TITLES = [
     "6 loss",
     "7 saturation map",
     "8 samples",
+    "9 histograms over steps",
+    "0 runs",
 ]
 
 
@@ -36,7 +38,7 @@ async def test_big_terminals_show_every_panel(size):
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        for title in PANEL_TITLES:
+        for title in PANEL_TITLES if size == (200, 60) else PANEL_TITLES[:8]:  # 9 and 0 are a key away at 120×40
             assert title in text
         for layer in ("L1", "L2", "L3", "L4", "L5"):
             assert f"{layer} " in text
@@ -53,7 +55,7 @@ async def test_80x24_shows_one_panel_and_a_page_bar_to_reach_the_rest():
         assert all(f"{n} " in text.splitlines()[2] for n in range(1, 9))  # the page bar
         assert "step 1,000/1,000" in text and "q quit" in text
         for number, title in enumerate(PANEL_TITLES, start=1):
-            await pilot.press(str(number))
+            await pilot.press(str(number % 10))
             assert title in screen_text(app)
         await pilot.press("tab")
         assert PANEL_TITLES[0] in screen_text(app)

@@ -53,7 +53,7 @@ def test_playing_advances_on_each_poll_and_stops_at_the_end(run_log):
     feed.poll()
     feed.send(TogglePause())  # at the end: plays again from the start
     assert feed.playing and feed.poll().reset and feed.position == 0
-    assert feed.describe() == "record 1/22 ▶ playing · 2 records skipped (malformed)"
+    assert feed.describe() == "record 1/22 · run 1/2 ▶ playing ×1 · 2 records skipped (malformed)"
     steps = [feed.position for _ in range(30) if not feed.poll().reset]
     assert steps[0] == 1 and feed.position == feed.last and not feed.playing
 
@@ -63,7 +63,7 @@ async def test_replay_opens_at_the_end_and_moves_with_arrows_home_and_end(run_lo
     app = MakemoreApp(ReplayFeed.load(run_log), refresh_hz=FAST_HZ)
     async with app.run_test(size=(120, 40)) as pilot:
         text = await wait_for_text(pilot, app, "record 22/22")
-        assert "✔ finished run 2" in text and "record 22/22 · 2 records skipped (malformed)" in text
+        assert "✔ finished run 2" in text and "record 22/22 · run 2/2 · 2 records skipped (malformed)" in text
         assert "run 1 (BN, g 5/3)" in text  # the first run is the faint A/B reference
         assert "live only" in text  # no saturation maps in a run log
         await pilot.press("home")
@@ -84,7 +84,7 @@ async def test_replay_plays_with_space_and_ignores_training_keys(run_log):
     app = MakemoreApp(ReplayFeed.load(run_log))  # 4 polls a second: 22 records play in 5 s
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("home", "space")
-        assert "record 3/22 ▶ playing" in await wait_for_text(pilot, app, "record 3/22")  # plays on the timer
+        assert "record 3/22 · run 1/2 ▶ playing" in await wait_for_text(pilot, app, "record 3/22")  # plays on the timer
         await pilot.press("space")
         paused = screen_text(app).split("record ", 1)[1].split("/", 1)[0]
         await pilot.press("b", "g", "r", "n", "plus", "e", "s")

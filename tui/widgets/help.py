@@ -15,30 +15,53 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
+from core.health import (
+    DEAD_TICKS,
+    DEPTH_SPREAD_LIMIT,
+    INIT_SATURATION_LIMIT_PCT,
+    INITIAL_LOSS_MARGIN,
+    TRAINING_SATURATION_LIMIT_PCT,
+    UPDATE_TARGET_LOG10,
+    UPDATE_TOLERANCE_DECADES,
+)
+from tui.widgets.panel import key_span
+
 if TYPE_CHECKING:
     from tui.panels import PanelSpec
 
 KeyRows = Sequence[tuple[str, str]]  # (key, what it does)
 
 
-def common_keys(panel_count: int) -> KeyRows:
-    """The screen keys, the same whatever feeds the app."""
-    return [
-        (f"1 … {panel_count}", "show that panel (zoomed when all panels fit)"),
+def common_keys(panels: Sequence[PanelSpec], live: bool = True) -> KeyRows:
+    """The screen keys, the same whatever feeds the app (the map's layer key only live: logs keep no maps)."""
+    rows = [
+        (key_span(panels, " … "), "show that panel (zoomed when all panels fit)"),
         ("tab / shift+tab", "next / previous panel"),
         ("z, escape", "zoom the current panel / all panels again"),
-        ("m", "saturation map: next tanh layer"),
-        ("ctrl+p", "command palette: every action, searchable; themes"),
+        ("w", "weights: the gradient table / the weight-gradient histograms"),
+        ("h", "history: activations / gradients over steps"),
+        ("ctrl+p", "command palette: every action, searchable; themes, screenshot (saved beside the run log)"),
         ("?", "this help (escape closes it)"),
         ("q, ctrl+c", "quit (the run log ends with run_end)"),
     ]
+    if live:
+        rows.insert(3, ("m", "saturation map: next tanh layer"))
+    return rows
 
 
+# What the rules of thumb are (core/health.py), in the numbers the rules use.
 HINTS = (
-    "Hints (⚠) are the lecture's rules of thumb: a layer > 5% saturated, update:data more than a "
-    "decade off −3, gradient std changing > 3× across depth, activations shrinking toward zero with "
-    "depth, dead neurons over several ticks, an initial loss far above −log(1/vocab). Each names "
-    "the likely fix and its key."
+    "Hints (⚠) are the lecture's rules of thumb, each raised only where its fix works. "
+    "Init rules judge step 0 alone (the init sets it) and hold for the run; a rerun clears them: without "
+    f"BatchNorm the median layer more than {INIT_SATURATION_LIMIT_PCT:g}% saturated, activation std shrinking "
+    f"more than {DEPTH_SPREAD_LIMIT:g}× over depth, gradient std changing more than {DEPTH_SPREAD_LIMIT:g}× across "
+    f"depth; and an initial loss more than {INITIAL_LOSS_MARGIN:g} nat above −log(1/vocab). Each names its key: "
+    "g gain, b BatchNorm, i Kaiming init, o output scale. "
+    "Training rules judge the run as it trains and name the lr: update:data of the median weight more than "
+    f"{UPDATE_TOLERANCE_DECADES:g} decade off 10^{UPDATE_TARGET_LOG10:g} (10^{UPDATE_TARGET_LOG10 - 1:g} after the "
+    f"schedule's lr/10): - or +; dead neurons for {DEAD_TICKS}+ stats ticks, or a layer more than "
+    f"{TRAINING_SATURATION_LIMIT_PCT:g}% saturated: the lr is far too high, lower it (-) and rerun (r). "
+    "With BatchNorm on the gain cannot move saturation, and saturation growing in training is learning, not a fault."
 )
 
 
@@ -59,24 +82,26 @@ class HelpBody(Widget):
 
     COMPONENT_CLASSES = {"help--title", "help--key", "help--panel"}
 
-    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec]):
+    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec], source: str = ""):
         super().__init__()
         self.keys_title = keys_title
         self.keys = keys
         self.panels = panels
+        self.source = source  # a replay's log name ("": a live run)
 
     def render(self) -> Group:
         key = self.get_component_rich_style("help--key", partial=True)
+        what = f"replayed from {self.source}" if self.source else "live"
         title = Text.assemble(
             ("makemore-tui", self.get_component_rich_style("help--title", partial=True)),
-            " · the deep tanh MLP of makemore part 3, live\n",
+            f" · the deep tanh MLP of makemore part 3, {what}\n",
         )
-        panels = [(f"{spec.number} {spec.label}", spec.help) for spec in self.panels]
+        panels = [(f"{spec.key} {spec.label}", spec.help) for spec in self.panels]
         return Group(
             title,
             _key_table(self.keys_title, self.keys, key),
             Text(""),
-            _key_table("Screen keys", common_keys(len(self.panels)), key),
+            _key_table("Screen keys", common_keys(self.panels, live=not self.source), key),
             Text(""),
             _key_table("Panels", panels, self.get_component_rich_style("help--panel", partial=True)),
             Text(""),
@@ -91,9 +116,9 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "close help"),
     ]
 
-    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec]):
+    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec], source: str = ""):
         super().__init__()
-        self.body = HelpBody(keys_title, keys, panels)
+        self.body = HelpBody(keys_title, keys, panels, source)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):

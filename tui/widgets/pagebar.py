@@ -10,6 +10,7 @@ from textual.reactive import reactive
 
 from tui.state import ViewState
 from tui.widgets.palette import Themed
+from tui.widgets.panel import key_span
 
 if TYPE_CHECKING:
     from tui.panels import PanelSpec
@@ -29,7 +30,7 @@ class PageBar(Themed):
     def render(self) -> Text:
         run = self.view.current
         hinted = {hint.topic for hint in run.hints} if run is not None else set()
-        tail = f"  tab · 1-{len(self.panels)}" + ("  esc: all" if self.zoomed else "")
+        tail = f"  tab · {key_span(self.panels)}" + ("  esc: all" if self.zoomed else "")
         full = self._labels(False, hinted)
         # Narrow terminals get the short labels, so every panel's number stays in sight.
         text = full if full.cell_len + len(tail) <= self.size.width else self._labels(True, hinted)
@@ -41,6 +42,6 @@ class PageBar(Themed):
         text = Text(no_wrap=True, overflow="ellipsis")
         for index, spec in enumerate(self.panels):
             style = palette.current if index == self.current else palette.other
-            text.append(f" {spec.number} {spec.short if short else spec.label} ", style)
+            text.append(f" {spec.key} {spec.short if short else spec.label} ", style)
             text.append("⚠" if spec.topic in hinted else " ", palette.hint)
         return text

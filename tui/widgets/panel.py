@@ -28,6 +28,16 @@ def text_line(*parts: tuple[str, Style | None] | str) -> Line:
     return [Segment(part) if isinstance(part, str) else Segment(part[0], part[1]) for part in parts]
 
 
+def key_span(panels: Sequence[PanelSpec], dash: str = "-") -> str:
+    """The panel keys as a span: `1-8`, or `1-9,0` with a tenth panel."""
+    keys = [spec.key for spec in panels]
+    if not keys:
+        return ""
+    if keys[-1] == "0" and len(keys) > 2:
+        return f"{keys[0]}{dash}{keys[-2]},0"
+    return f"{keys[0]}{dash}{keys[-1]}" if len(keys) > 1 else keys[0]
+
+
 def legend_line(entries: Sequence[tuple[str, str, Style]], width: int) -> Line:
     """A legend of (marker, label, style) entries, as many as fit in `width`."""
     line: Line = []
@@ -51,6 +61,7 @@ class Panel(Themed):
     """
 
     PART: ClassVar[str] = STATS  # which ViewState version this panel follows
+    live = True  # the app trains (False: a replay): the title names live keys only then (PanelSpec.make)
 
     def __init__(self, view: ViewState, spec: PanelSpec):
         super().__init__(id=spec.id)
@@ -62,7 +73,7 @@ class Panel(Themed):
         self.build_seconds = 0.0
 
     def on_mount(self) -> None:
-        self.border_title = self.spec.heading
+        self.border_title = self.spec.heading_for(self.live)
 
     def extra_key(self) -> tuple:
         """More state the drawing depends on (such as a chosen layer)."""

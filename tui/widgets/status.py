@@ -1,17 +1,26 @@
-"""The two status lines: state, step/total, progress bar, speed, ETA; device, config, messages."""
+"""The two status lines: state, step/total, progress bar, speed, ETA; device, config, messages.
+
+Line 2 holds the config (what the run trains: `core.compare.describe`, the lecture's experiments
+named when they are not at their default) on the left and the hints count and key feedback on the
+right. When both do not fit, each is cut with an ellipsis: the config keeps at least its essential
+part (BatchNorm, gain, lr and the experiments), never hidden silently by a long message.
+"""
 
 from __future__ import annotations
 
 import math
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from core.compare import AXES, describe
+from core.config import TrainConfig
 from core.records import EndReason
 from tui.canvas import Line
-from tui.state import STATS, STATUS, RunView, ViewState, config_line
+from tui.state import STATS, STATUS, RunView, ViewState
 from tui.widgets.palette import Palette, Themed
 from tui.widgets.panel import text_line
 
@@ -22,6 +31,10 @@ END_STATES = {
     EndReason.DIVERGED: ("✖ diverged", "bad"),
     EndReason.ERROR: ("✖ error", "bad"),
 }
+EXPERIMENTS = ("activation", "init", "output_scale")  # DESIGN §8: keys t, i, o
+DEFAULTS = TrainConfig().to_dict()
+STRUCTURE_FIELDS = ("depth", "hidden", "batch_size")  # the config's tail: cut first when line 2 is full
+MIN_MESSAGE_CELLS = 16  # a message keeps at least this much of line 2 (cut with …) beside the config
 
 
 def format_duration(seconds: float | None) -> str:
@@ -32,6 +45,15 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def clip(text: str, cells: int) -> str:
+    """`text` in at most `cells` terminal cells, its end replaced by `…` when cut ("" for no room)."""
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 0:
+        return ""
+    return set_cell_size(text, cells - 1).rstrip() + "…"
 
 
 def run_state(run: RunView | None, recording: bool, palette: Palette) -> tuple[str, Style]:
@@ -46,6 +68,27 @@ def run_state(run: RunView | None, recording: bool, palette: Palette) -> tuple[s
     if run.paused:
         return ("⏸ paused", palette.warn)
     return ("▶ training", palette.ok)
+
+
+def experiments(config: dict) -> list[str]:
+    """The lecture's experiments (activation, init, output scale) not at their default, as labels:
+    `linear`, `init normal`, `out ×1` (core.compare.AXES)."""
+    return [
+        AXES[name][1](config[name]) for name in EXPERIMENTS if name in config and config[name] != DEFAULTS.get(name)
+    ]
+
+
+def config_text(run: RunView) -> tuple[str, int]:
+    """Line 2's config, ` cpu · BN on · gain 5/3 · lr 0.1 · linear · 5×100 linear · batch 32 · loss 2.846`,
+    and the cells of its essential part (device, BatchNorm, gain, lr and the experiments not at
+    their default), which a long message never cuts."""
+    essential = f" {run.device} · " + describe(
+        {name: value for name, value in run.config.items() if name not in STRUCTURE_FIELDS}, run.lr
+    )
+    text = f" {run.device} · {describe(run.config, run.lr)}"
+    if run.loss is not None:
+        text += f" · loss {run.loss:.3f}"
+    return text, cell_len(essential)
 
 
 class StatusBar(Themed):
@@ -76,25 +119,31 @@ class StatusBar(Themed):
         first: Line = text_line((f" {state} ", state_style))
         if run is not None:
             first += self._progress(run, width - sum(segment.cell_length for segment in first))
-        config = ""
-        if run is not None:
-            config = f" {run.device} · {config_line(run.config, run.lr)}"
-            if run.loss is not None:
-                config += f" · loss {run.loss:.3f}"
-        right: Line = []
+        return [first, self._second(run, width)]
+
+    def _second(self, run: RunView | None, width: int) -> Line:
+        """Config left (dim), hints count and messages right; both cut with … when they do not fit."""
+        palette = self.palette
+        config, essential = config_text(run) if run is not None else ("", 0)
         hints = len(run.hints) if run is not None else 0
+        right: list[tuple[str, Style]] = []
         if hints:
-            right += text_line((f"⚠ {hints} hint{'s' if hints > 1 else ''}", palette.hint))
+            right.append((f"⚠ {hints} hint{'s' if hints > 1 else ''}", palette.hint))
         if run is not None and run.end is not None and run.end.get("message"):
-            right += text_line(("  " + str(run.end["message"]), palette.bad))
+            right.append((str(run.end["message"]), palette.bad))
         if self.message:
-            right += text_line(("  " + self.message, palette.message))
-        right_cells = sum(segment.cell_length for segment in right)
-        # Narrow terminal: the key feedback and hints matter more than the config's tail.
-        config = config[: max(width - right_cells - 2, 0)]
-        gap = max(width - len(config) - right_cells - 1, 1)
-        second = [Segment(config, palette.dim), Segment(" " * gap), *right]
-        return [first, second]
+            right.append((self.message, palette.message))
+        keep = min(cell_len(config), essential, max(width - MIN_MESSAGE_CELLS - 2, 0))
+        room = max(width - keep - 2, 0)  # cells the right part may take
+        line: Line = []
+        for text, style in right:
+            shown = clip(("  " if line else "") + text, room - sum(s.cell_length for s in line))
+            if shown.strip():
+                line.append(Segment(shown, style))
+        right_cells = sum(segment.cell_length for segment in line)
+        config = clip(config, width - right_cells - (1 if right_cells else 0))
+        gap = max(width - cell_len(config) - right_cells, 0)
+        return [Segment(config, palette.dim), Segment(" " * gap), *line]
 
     def _progress(self, run: RunView, room: int) -> Line:
         """run, step, the feed's position, a progress bar, speed and ETA (or time taken)."""
@@ -103,15 +152,9 @@ class StatusBar(Themed):
         line = text_line(f"run {run.run} · ", f"step {run.step:,}" + (f"/{total:,}" if total else ""))
         if self.position:
             line += text_line((f" · {self.position}", palette.message))
-        tail = ""
-        if run.steps_per_sec:
-            tail += f" · {run.steps_per_sec:,.0f} steps/s"
-        if run.end is not None and isinstance(run.end.get("seconds"), (int, float)):
-            tail += f" · took {format_duration(run.end['seconds'])}"
-        elif not self.recording:
-            tail += f" · ETA {format_duration(run.eta_seconds())}"
+        tail = self._pace(run)
         fraction = min(run.step / total, 1.0) if total else 0.0
-        bar_width = room - sum(segment.cell_length for segment in line) - len(tail) - 7
+        bar_width = room - sum(segment.cell_length for segment in line) - cell_len(tail) - 7
         if bar_width >= 10:
             filled = round(fraction * bar_width)
             line += [
@@ -120,3 +163,19 @@ class StatusBar(Themed):
                 Segment("━" * (bar_width - filled), palette.track),
             ]
         return line + text_line(f" {fraction * 100:3.0f}%", (tail, None))
+
+    def _pace(self, run: RunView) -> str:
+        """` · 812 steps/s · ETA 1:02`; `took` once ended; while paused no speed (a paused run makes
+        none): ` · paused · ETA 1:02 once resumed` at the speed it trained at before the pause."""
+        ended = run.end is not None and isinstance(run.end.get("seconds"), (int, float))
+        if run.paused and not ended:
+            speed, total = run.training_speed, run.total_steps
+            if self.recording or not speed or total is None:
+                return " · paused"
+            return f" · paused · ETA {format_duration(max(total - run.step, 0) / speed)} once resumed"
+        tail = f" · {run.steps_per_sec:,.0f} steps/s" if run.steps_per_sec else ""
+        if ended:
+            return tail + f" · took {format_duration(run.end['seconds'])}"
+        if not self.recording:
+            tail += f" · ETA {format_duration(run.eta_seconds())}"
+        return tail
