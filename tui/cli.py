@@ -391,11 +391,13 @@ def _run_app(
 
     channel = RecordChannel()
     trainer = Trainer(variants[0].config, words, channel=channel, run_log=run_log, variants=variants, paused=paused)
-    trainer.start()
     try:
-        if not lifecycle.signalled:  # a signal while the run was set up: no app on a terminal that may be gone
-            return run_live(trainer, channel, lifecycle)
-        return ExitCode.INTERRUPTED
+        # library warnings become warning records: a line on stderr would tear the app's screen
+        with trainer.warnings_captured():
+            trainer.start()
+            if not lifecycle.signalled:  # a signal while the run was set up: no app on a terminal that may be gone
+                return run_live(trainer, channel, lifecycle)
+            return ExitCode.INTERRUPTED
     finally:
         lifecycle.quitting()
         # The stopped run's final eval may still be writing (cut to the quit's deadline): let it finish
