@@ -24,14 +24,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
+from core.compare import compared_fields, with_changes
 from core.config import ConfigError, TrainConfig, format_gain, next_gain
 from core.records import EndReason, Event, ExitCode, problem
 from tui.budget import RedrawBudget
+from tui.compare_keys import CompareActions
 from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
-from tui.keys import BINDINGS, KEY_ACTIONS, PALETTE
+from tui.keys import BINDINGS, COMPARE_VIEW_ACTIONS, KEY_ACTIONS, PALETTE
 from tui.panels import PANELS
 from tui.replay import ReplayFeed
-from tui.state import STATS, STATUS, ViewState, config_tag
+from tui.state import STATS, STATUS, ViewState
 from tui.widgets.help import HelpScreen
 from tui.widgets.pagebar import PageBar
 from tui.widgets.palette import Colours
@@ -68,7 +70,7 @@ def layout_for(width: int, height: int) -> str:
     return "pages"
 
 
-class MakemoreApp(App[int]):
+class MakemoreApp(CompareActions, App[int]):
     """makemore part 3 on screen: the lecture's plots of a run, live or recorded, driven by keys."""
 
     CSS_PATH = "app.tcss"
@@ -168,6 +170,7 @@ class MakemoreApp(App[int]):
         """Timer: take what the feed has since the last tick and redraw the parts it changed."""
         self.ticks += 1
         self.budget.measure()
+        self._mark(self.view.release_asked())  # asked-for samples held long enough make way
         self._take(self.feed.poll())
 
     def _take(self, batch: Batch, force: bool = False) -> None:
@@ -206,7 +209,7 @@ class MakemoreApp(App[int]):
             return False
         keys = self.feed.can("rerun")  # announcements name the keys that rerun
         if event == Event.RUN_START and keys:
-            self.say(f"run {record['run']} started {config_tag(record.get('config') or {})}")
+            self.say(self._started(record))
         elif event == Event.RUN_END and keys:
             self._announce_end(record)
         elif event in (Event.ERROR, Event.LOG_ERROR) and record["message"]:
@@ -245,6 +248,8 @@ class MakemoreApp(App[int]):
         action = KEY_ACTIONS.get(event.key)
         if action in FEED_ACTIONS and not self.feed.can(action):
             self.say(self.feed.why_not(action))
+        elif action in COMPARE_VIEW_ACTIONS and not self._comparing():
+            self.say(f"{event.key}: for a compare (c starts one)")
 
     # ---- actions ------------------------------------------------------------------------
 
@@ -264,6 +269,9 @@ class MakemoreApp(App[int]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        compare = self._compare_check(action)
+        if compare is not None:
+            return compare
         return self.feed.can(action) if action in FEED_ACTIONS else True
 
     def _send(self, command: FeedCommand, what: str = "") -> None:
@@ -273,7 +281,17 @@ class MakemoreApp(App[int]):
         self._take(self.feed.poll(), force=True)
 
     def _rerun(self, config: TrainConfig, what: str) -> None:
-        self._send(Rerun(config), what)
+        """Rerun with what `config` changes from the feed's config, applied to every variant of a
+        compare (refused when it is the compared field); a paused run reruns paused."""
+        before = self.feed.config.to_dict()
+        changes = {name: value for name, value in config.to_dict().items() if value != before[name]}
+        try:
+            variants = with_changes(self.feed.variants, **changes)
+        except ConfigError as error:
+            if set(changes) & set(compared_fields(self.feed.variants)):
+                raise Refused(f"{what} refused: {error} (C)") from None
+            raise  # a config it refuses: said as any ConfigError
+        self._send(Rerun(variants=tuple(variants), paused=self._keep_paused()), what)
 
     def action_toggle_batchnorm(self) -> None:
         """Flip BatchNorm and rerun with the same seed."""

@@ -19,7 +19,8 @@ REPLAY_KEYS = [
 
 
 class ReplayFeed(FeedKeys):
-    """Positions are the log's stats records; position k shows every record before stats k+1.
+    """Positions are the log's stats ticks (a compare's tick: one stats record per variant, the step
+    shown with every variant as the live app shows it); position k shows every record before tick k+1.
 
     Keys move the cursor (`position`); `poll` hands the app what it has not shown: moving
     forward, only the new records; moving back, every record up to the cursor with `reset`
@@ -30,6 +31,7 @@ class ReplayFeed(FeedKeys):
     shares_cpu = False
     help_keys = ("Replay keys", REPLAY_KEYS)
     config = None
+    variants = ()  # nothing to rerun
     ACTIONS = frozenset({"pause", "seek", "seek_to"})
     REFUSAL = "a replay: training keys are off · ←/→ move, space plays"
 
@@ -37,7 +39,7 @@ class ReplayFeed(FeedKeys):
         self.records = records
         self.name = name
         self.skipped = skipped  # lines of the log left out as malformed
-        self._stats_at = [i for i, record in enumerate(records) if record.get("event") == Event.STATS]
+        self._stats_at = stats_ticks(records)
         self.position = self.last  # open at the end: the whole run, as it finished
         self.playing = False
         self._shown: int | None = None  # the position the app has been handed (None: nothing yet)
@@ -109,3 +111,16 @@ class ReplayFeed(FeedKeys):
 
     def exit_code(self) -> ExitCode:
         return ExitCode.OK
+
+
+def stats_ticks(records: list[dict]) -> list[int]:
+    """Indices of the records that start a stats tick: a stats record whose run or step differs from
+    the previous stats record's (a compare writes one per variant for each step it measures)."""
+    starts, last = [], None
+    for i, record in enumerate(records):
+        if record.get("event") == Event.STATS:
+            tick = (record.get("run"), record.get("step"))
+            if tick != last:
+                starts.append(i)
+            last = tick
+    return starts
