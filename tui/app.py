@@ -30,7 +30,7 @@ from core.records import EndReason, Event, ExitCode, problem
 from tui.budget import RedrawBudget
 from tui.compare_keys import CompareActions
 from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
-from tui.keys import BINDINGS, COMPARE_VIEW_ACTIONS, KEY_ACTIONS, PALETTE
+from tui.keys import BINDINGS, COMPARE_ONLY_ACTIONS, KEY_ACTIONS, PALETTE
 from tui.panels import PANELS
 from tui.replay import ReplayFeed
 from tui.state import STATS, STATUS, ViewState
@@ -248,7 +248,7 @@ class MakemoreApp(CompareActions, App[int]):
         action = KEY_ACTIONS.get(event.key)
         if action in FEED_ACTIONS and not self.feed.can(action):
             self.say(self.feed.why_not(action))
-        elif action in COMPARE_VIEW_ACTIONS and not self._comparing():
+        elif action in COMPARE_ONLY_ACTIONS and not self._comparing():
             self.say(f"{event.key}: for a compare (c starts one)")
 
     # ---- actions ------------------------------------------------------------------------
@@ -287,9 +287,10 @@ class MakemoreApp(CompareActions, App[int]):
         changes = {name: value for name, value in config.to_dict().items() if value != before[name]}
         try:
             variants = with_changes(self.feed.variants, **changes)
-        except ConfigError as error:
-            if set(changes) & set(compared_fields(self.feed.variants)):
-                raise Refused(f"{what} refused: {error} (C)") from None
+        except ConfigError:
+            clash = sorted(set(changes) & set(compared_fields(self.feed.variants)))
+            if clash:
+                raise Refused(f"{what} refused: this compare varies {clash[0]} · C leaves it") from None
             raise  # a config it refuses: said as any ConfigError
         self._send(Rerun(variants=tuple(variants), paused=self._keep_paused()), what)
 

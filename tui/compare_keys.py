@@ -17,6 +17,7 @@ from tui.widgets.histogram import HistogramPanel
 from tui.widgets.picker import PRESET_IDS, Choice, ComparePicker, preset_variants
 from tui.widgets.samples import SamplesPanel
 from tui.widgets.satmap import SatMapPanel
+from tui.widgets.variants import labels_line
 
 
 class CompareActions:
@@ -50,7 +51,7 @@ class CompareActions:
     def _started(self, record: dict) -> str:
         variants = record.get("variants") if isinstance(record.get("variants"), list) else []
         if len(variants) > 1:
-            labels = " · ".join(str(v.get("label", "")) for v in variants if isinstance(v, dict))
+            labels = labels_line([str(v.get("label", "")) for v in variants if isinstance(v, dict)])
             return f"run {record['run']} started: compare {labels}"
         return f"run {record['run']} started {config_tag(record.get('config') or {})}"
 

@@ -42,13 +42,14 @@ BINDINGS = [
 # ---- compare (DESIGN §7): start or leave one, what its panels show, and reruns paused at step 0 ----
 COMPARE_BINDINGS = [
     Binding("c", "open_compare", "compare"),
-    Binding("C", "leave_compare", "single run"),
-    Binding("v", "next_variant", "variant"),
-    Binding("l", "next_hist_layer", "layer"),
+    Binding("C", "leave_compare", "single run", show=False),  # the panels and the picker say these keys
+    Binding("v", "next_variant", "variant", show=False),
+    Binding("l", "next_hist_layer", "layer", show=False),
     Binding("R", "rerun_paused", "rerun paused", show=False),
 ]
 # Keys that act on what a compare shows: the app refuses them (and says why) outside a compare.
 COMPARE_VIEW_ACTIONS = frozenset({"next_variant", "next_hist_layer"})
+COMPARE_ONLY_ACTIONS = COMPARE_VIEW_ACTIONS | {"leave_compare"}  # said "for a compare" outside one
 BINDINGS += COMPARE_BINDINGS
 # key -> the name of the action it runs, to say why a key the feed cannot act on does nothing
 KEY_ACTIONS = {key: binding.action.split("(")[0] for binding in BINDINGS for key in binding.key.split(",")}

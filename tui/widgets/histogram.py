@@ -14,7 +14,7 @@ from core.records import layer_histogram
 from tui.canvas import Line, Trace, line_chart, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.panel import Panel, legend_lines, text_line
-from tui.widgets.variants import ended_note, fit, side_by_side, split_widths, variant_style
+from tui.widgets.variants import ended_note, fit, set_subtitle, side_by_side, split_widths, variant_style
 
 MIN_MULTIPLE = 12  # cells a small multiple needs (the chart's least); narrower ones go two to a row
 
@@ -27,14 +27,14 @@ def density(edges: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def sigma_scale(values: Sequence) -> tuple[str, float]:
-    """A shared unit for a legend's standard deviations: ("σ", 1) or ("σ ×1e-3", 1e-3) for small ones."""
+    """A shared unit for a legend's standard deviations: ("σ", 1) or ("σ×1e-3", 1e-3) for small ones."""
     finite = [abs(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v) and v != 0]
     if not finite:
         return "σ", 1.0
     exponent = math.floor(math.log10(max(finite)))
     if exponent >= -1:
         return "σ", 1.0
-    return f"σ ×1e{exponent}", 10.0**exponent
+    return f"σ×1e{exponent}", 10.0**exponent
 
 
 def compact(value) -> str:
@@ -44,6 +44,14 @@ def compact(value) -> str:
     if abs(value) >= 0.01:
         return f"{value:.2f}"
     mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def short_number(value: float) -> str:
+    """An axis label in few cells for narrow charts: `-1`, `0.5`, `-6e-2`."""
+    if value == 0 or 0.1 <= abs(value) < 1000:
+        return f"{value:.2g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 
 
@@ -73,12 +81,8 @@ class HistogramPanel(Panel):
             return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
         if run.compare:
             return self._compare(run, width, height)
-        self._subtitle("")
+        set_subtitle(self, "")
         return self._single(run.stats, width, height)
-
-    def _subtitle(self, text: str) -> None:
-        if self.border_subtitle != text:
-            self.border_subtitle = text
 
     def _single(self, stats: Mapping, width: int, height: int) -> list[Line]:
         palette = self.palette
@@ -120,7 +124,7 @@ class HistogramPanel(Panel):
     def _compare(self, run: RunView, width: int, height: int) -> list[Line]:
         palette = self.palette
         position = self.layer_position(run)
-        self._subtitle(f"L{position + 1} · l: next layer")
+        set_subtitle(self, f"L{position + 1} · l: next layer")
         found = {v.index: self._histogram(v, position) for v in run.variants}
         shown = {k: h for k, h in found.items() if h is not None}
         if not shown:
@@ -180,5 +184,6 @@ class HistogramPanel(Panel):
             x_range=x_range,
             y_range=(0.0, top if top > 0 else 1.0),
             y_format=(lambda y: f"{y:.2g}") if first else (lambda y: ""),
+            x_format=short_number,
             axis=palette.axis,
         )

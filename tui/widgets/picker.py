@@ -79,7 +79,10 @@ class ComparePicker(ModalScreen[Choice | None]):
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; border-title-color: $accent; background: $surface; padding: 0 1;
     }
-    ComparePicker OptionList { height: auto; max-height: 8; }
+    ComparePicker OptionList, ComparePicker OptionList:focus { height: auto; max-height: 8; border: none; padding: 0; }
+    ComparePicker Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    ComparePicker Input:focus { background: $primary 30%; }
+    ComparePicker Checkbox { border: none; padding: 0; }
     ComparePicker .picker--dim { color: $text-muted; }
     ComparePicker #picker-error { color: $text-error; }
     """

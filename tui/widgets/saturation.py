@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from rich.cells import cell_len
 from rich.style import Style
 
 from core.health import (
@@ -21,7 +22,7 @@ from tui.canvas import Line, bar, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.palette import Palette
 from tui.widgets.panel import Panel, text_line
-from tui.widgets.variants import ended_note, fit, split_widths, variant_style
+from tui.widgets.variants import ended_note, fit, shared_words, short_label, split_widths, variant_style
 
 # In training a layer past this is unusual but not yet an alarm: healthy 200,000-step runs stayed
 # under 65% per layer (BatchNorm: under 26%), a far too high lr reached 95–100% (core/health.py).
@@ -137,7 +138,7 @@ class SaturationPanel(Panel):
         fixed = 4 + PCT_CELLS + 1 + GAIN_CELLS * show_gain + 12 * show_moments + 5 * show_dead + 8 * show_prev
         bar_width = max(width - fixed, 4)
         header = text_line(
-            ("tanh", palette.dim),
+            ("    ", palette.dim),
             (scale_label(scale, bar_width), palette.dim),
             (f"{'>0.97':>{PCT_CELLS + 1}}", palette.dim),
             (f"{'gain':>{GAIN_CELLS}}" if show_gain else "", palette.dim),
@@ -195,19 +196,43 @@ class SaturationPanel(Panel):
                     variant, levels.get(variant.index), i, cells[k] - 1, scale, show_gain
                 )
             lines.append(line)
+        gain_rows = [] if show_gain else self._gain_rows(variants, cells, depth)
         notes = [f"{v.key} {ended_note(v)}" for v in variants if v.ended is not None]
         scale_note = f"bars 0–{scale}% of |t|>0.97"
-        if not show_gain and len(" · ".join([*notes, scale_note, "z: forward gains"])) <= width:
-            scale_note += " · z: forward gains"
+        if not show_gain and height < len(lines) + 1 + len(gain_rows):
+            gain_rows = []
+            if len(" · ".join([*notes, scale_note, "z: forward gains"])) <= width:
+                scale_note += " · z: forward gains"
         lines.append(text_line((" · ".join([*notes, scale_note]), palette.dim)))
-        return lines[:height]
+        return (lines + gain_rows)[:height]
 
     def _compare_header(self, variants: list[VariantView], cells: list[int]) -> Line:
-        line = text_line(("    ", None))
-        for variant, cell in zip(variants, cells):
-            note = f" {ended_note(variant, short=True)}" if variant.ended is not None else ""
-            line += text_line(" ", (fit(variant.name + note, cell - 1), variant_style(self.palette, variant)))
+        """Each variant's name over its column; when one does not fit, the words all share go left (`gain`)."""
+        notes = [f" {ended_note(v, short=True)}" if v.ended is not None else "" for v in variants]
+        if any(cell_len(v.name + note) > cell - 1 for v, note, cell in zip(variants, notes, cells)):
+            notes = [note[:2] for note in notes]  # ` ✖`: the line under the bars says when
+        shared = ""
+        if any(cell_len(v.name + note) > cell - 1 for v, note, cell in zip(variants, notes, cells)):
+            shared = shared_words([v.label for v in variants])
+        line = text_line((fit(shared, 4), self.palette.dim))
+        for variant, note, cell in zip(variants, notes, cells):
+            name = short_label(variant, shared) if shared else variant.name
+            line += text_line(" ", (fit(name + note, cell - 1), variant_style(self.palette, variant)))
         return line
+
+    def _gain_rows(self, variants: list[VariantView], cells: list[int], depth: int) -> list[Line]:
+        """Each layer's forward gain (std out ÷ std in) per variant, under the bars when they left no room beside."""
+        palette = self.palette
+        gains = {v.index: forward_gains(v.stats) if v.stats else [] for v in variants}
+        rows = [text_line(("forward gain: std of a layer's output ÷ its input's", palette.dim))]
+        for i in range(depth):
+            line = text_line((f"L{i + 1:<3}", palette.dim))
+            for variant, cell in zip(variants, cells):
+                found = gains[variant.index]
+                value = format_gain(found[i] if i < len(found) else None).strip()
+                line += text_line(" ", (f"{value:<{cell - 1}}", variant_style(palette, variant)))
+            rows.append(line)
+        return rows
 
     def _cell(
         self, variant: VariantView, levels: Levels | None, i: int, width: int, scale: int, show_gain: bool

@@ -7,7 +7,7 @@ from core.health import UPDATE_TARGET_LOG10, param_names
 from tui.canvas import Line, RefLine, Trace, format_steps, line_chart, message_lines
 from tui.state import RunView
 from tui.widgets.panel import Panel, legend_lines
-from tui.widgets.variants import ended_note, variant_style
+from tui.widgets.variants import ended_note, entries_fit, set_subtitle, variant_entries, variant_style
 
 
 class UpdateRatioPanel(Panel):
@@ -18,11 +18,15 @@ class UpdateRatioPanel(Panel):
         palette = self.palette
         if run is None or run.stats is None:
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
-        traces, legend = self._compare(run) if run.compare else self._single(run)
+        legend_rows = 2 if height >= 9 else 1
+        traces, legend = self._compare(run, width, legend_rows) if run.compare else self._single(run)
+        set_subtitle(self, "median weight per variant (C left out)" if run.compare else "")
         if not traces:
             return message_lines("no update:data yet", width, height, palette.dim)
-        legend.append(("┄", f"{UPDATE_TARGET_LOG10:g} target", palette.ref))
-        lines = legend_lines(legend, width, 2 if height >= 9 else 1, palette.dim)
+        target = ("┄", f"{UPDATE_TARGET_LOG10:g} target", palette.ref)
+        if entries_fit([*legend, target], width, legend_rows):  # else the y axis alone names it
+            legend.append(target)
+        lines = legend_lines(legend, width, legend_rows, palette.dim)
         x_end = max(max(float(trace.xs[-1]) for trace in traces), 1.0)
         chart = line_chart(
             traces,
@@ -47,10 +51,10 @@ class UpdateRatioPanel(Panel):
                 legend.append(("━", names[i], palette.layer(i)))
         return traces, legend
 
-    def _compare(self, run: RunView) -> tuple[list[Trace], list]:
+    def _compare(self, run: RunView, width: int, lines: int) -> tuple[list[Trace], list]:
         """The median weight (C left out: a batch touches few of its rows) of each variant, lettered at its end."""
         palette = self.palette
-        traces, ends, legend = [], [], []
+        traces, ends, shown = [], [], []
         for variant in run.variants:
             xs, ys = variant.update_median.points()
             if not xs.size:
@@ -58,8 +62,6 @@ class UpdateRatioPanel(Panel):
             style = variant_style(palette, variant)
             traces.append(Trace(xs, ys, style))
             ends.append(Trace(xs[-1:], ys[-1:], style, marker=variant.key))
-            note = f" {ended_note(variant, short=True)}" if variant.ended else ""
-            legend.append(("━", f"{variant.name}{note}", style))
-        if traces:
-            legend.insert(0, ("", "median W", palette.dim))
-        return traces + ends, legend
+            shown.append(variant)
+        notes = {v.index: ended_note(v, short=True) for v in shown if v.ended is not None}
+        return traces + ends, variant_entries(shown, palette, width, lines, notes)

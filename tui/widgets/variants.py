@@ -70,3 +70,71 @@ def split_widths(total: int, count: int, gap: int = 1) -> list[int]:
     room = max(total - gap * (count - 1), count)
     base, extra = divmod(room, count)
     return [base + (1 if k < extra else 0) for k in range(count)]
+
+
+def shared_words(labels: list[str]) -> str:
+    """The leading words every label shares, `gain` for `gain 0.5`, `gain 1`, … ("" when none, or when
+    they would leave a label empty)."""
+    split = [label.split(" ") for label in labels]
+    if len(split) < 2:
+        return ""
+    shared = []
+    for words in zip(*split):
+        if len(set(words)) > 1:
+            break
+        shared.append(words[0])
+    if any(len(words) <= len(shared) for words in split):
+        return ""
+    return " ".join(shared)
+
+
+def short_label(variant: VariantView, shared: str) -> str:
+    """The variant's letter and label without the words every label shares: `a 0.5`."""
+    label = variant.label[len(shared) :].lstrip() if shared else variant.label
+    return f"{variant.key} {label}"
+
+
+def labels_line(labels: list[str]) -> str:
+    """Labels in one line, the shared words said once: `gain 0.5 · 1 · 5/3 · 3`."""
+    shared = shared_words(labels)
+    if not shared:
+        return " · ".join(labels)
+    return f"{shared} " + " · ".join(label[len(shared) :].lstrip() for label in labels)
+
+
+def set_subtitle(widget, text: str) -> None:
+    """The widget's border subtitle (what a compare panel shows: its layer, its measure), set only on change."""
+    if widget.border_subtitle != text:
+        widget.border_subtitle = text
+
+
+Entry = tuple[str, str, Style]  # a legend entry: marker, label, style (tui.widgets.panel.legend_lines)
+
+
+def entries_fit(entries: list[Entry], width: int, lines: int) -> bool:
+    """True when legend_lines would show every entry in `lines` lines of `width` cells."""
+    rows, used = 1, 0
+    for marker, label, _ in entries:
+        size = (cell_len(marker) + 1 if marker else 0) + cell_len(label) + 2
+        if used and used + size - 2 > width:
+            rows, used = rows + 1, 0
+        used += size
+    return rows <= lines
+
+
+def variant_entries(
+    variants: list[VariantView], palette: Palette, width: int, lines: int, notes: dict[int, str] | None = None
+) -> list[Entry]:
+    """A legend entry per variant (`━ a gain 0.5`, a note after it); when they do not all fit in
+    `lines` lines, the words every label shares are said once in front (`gain ━ a 0.5 ━ b 1`)."""
+    notes = notes or {}
+
+    def entry(variant: VariantView, name: str) -> Entry:
+        note = notes.get(variant.index, "")
+        return ("━", f"{name} {note}".rstrip(), variant_style(palette, variant))
+
+    full = [entry(variant, variant.name) for variant in variants]
+    shared = shared_words([variant.label for variant in variants])
+    if entries_fit(full, width, lines) or not shared:
+        return full
+    return [("", shared, palette.dim), *(entry(variant, short_label(variant, shared)) for variant in variants)]
