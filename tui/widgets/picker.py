@@ -99,7 +99,7 @@ class ComparePicker(ModalScreen[Choice | None]):
             options.append(Option("single run: leave the compare (the variant shown)", id=LEAVE))
         with Vertical() as box:
             box.border_title = "compare · variants train side by side on the same minibatches"
-            yield Static(f"varies: {describe(self.base.to_dict())}", classes="picker--dim")
+            yield Static(f"over the variant shown: {describe(self.base.to_dict())}", classes="picker--dim")
             yield OptionList(*options, id="picker-presets")
             yield Static(f"or FIELD=V1,V2,… (a grid: two specs) · fields: {', '.join(AXES)}", classes="picker--dim")
             yield Input(placeholder="e.g. gain=0.5,1,5/3,3   or   lr=0.05,0.1,0.2 batchnorm=on,off", id="picker-spec")
