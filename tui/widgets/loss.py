@@ -12,7 +12,7 @@ from rich.style import Style
 from core.compare import difference
 from tui.canvas import Line, Trace, format_steps, line_chart, message_lines
 from tui.state import LOSS, RunView, VariantView
-from tui.widgets.panel import Panel, legend_line, text_line
+from tui.widgets.panel import Panel, legend_line, legend_lines, text_line
 from tui.widgets.variants import ended_note, fit, side_by_side, variant_style
 
 BOLD = Style(bold=True)
@@ -93,7 +93,7 @@ class LossPanel(Panel):
                 traces.append(Trace(pxs[keep], pys[keep], palette.ghost))
                 legend.append(("━", f"run {previous.run} ({difference(previous.config, run.config)})", palette.ghost))
         traces.append(Trace(xs, ys, loss_style))
-        legend.insert(0, ("━", f"run {run.run} ({difference(run.config, other)}) {10 ** ys[-1]:.3f}", loss_style))
+        legend.insert(0, ("━", f"run {run.run} ({difference(run.config, other)})", loss_style))  # the axis reads it
         train, val = eval_points(run.evals, x_end)
         if train:
             traces.append(marker_trace(train, train_style, "●"))
@@ -101,7 +101,8 @@ class LossPanel(Panel):
         if val:
             traces.append(marker_trace(val, val_style, "◆"))
             legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", val_style))
-        return [legend_line(legend, width, palette.dim), *self._chart(traces, x_end, width, height - 1)]
+        legend_rows = legend_lines(legend, width, 2 if height >= 9 else 1, palette.dim)
+        return [*legend_rows, *self._chart(traces, x_end, width, height - len(legend_rows))]
 
     # ---- a compare: every variant overlaid, and a table of the last evaluations ---------------
 

@@ -91,7 +91,8 @@ class SamplesPanel(Panel):
         """When the first names will come: the trainer samples every few thousand steps, and at the end."""
         interval = sample_interval(variant.config or run.config)
         total = run.total_steps
+        ask = "" if getattr(self.app, "feed", None) is None or self.app.feed.recording else " · s samples now"
         if interval is None or (total is not None and interval >= total):
-            return "no samples yet · s samples now · the run samples at its end"
+            return f"no samples yet{ask} · the run samples at its end"
         upcoming = (run.step // interval + 1) * interval
-        return f"no samples yet · s samples now · the first come at step {upcoming:,} (then every {interval:,})"
+        return f"no samples yet{ask} · the first come at step {upcoming:,} (then every {interval:,})"
