@@ -186,17 +186,17 @@ class SaturationPanel(Panel):
         }
         scale = bar_scale([pct for row in values.values() for pct in row])
         levels = {v.index: Levels(v.stats, v.config) for v in shown}
+        gains = {v.index: forward_gains(v.stats) for v in shown}
         cells = split_widths(width - 4, len(variants))
         show_gain = min(cells) >= PCT_CELLS + GAIN_CELLS + 5
         lines = [self._compare_header(variants, cells)]
         for i in range(depth):
             line = text_line((f"L{i + 1:<3}", palette.dim))
             for k, variant in enumerate(variants):
-                line += text_line(" ") + self._cell(
-                    variant, levels.get(variant.index), i, cells[k] - 1, scale, show_gain
-                )
+                level, gain = levels.get(variant.index), gains.get(variant.index, [])
+                line += text_line(" ") + self._cell(variant, level, gain, i, cells[k] - 1, scale, show_gain)
             lines.append(line)
-        gain_rows = [] if show_gain else self._gain_rows(variants, cells, depth)
+        gain_rows = [] if show_gain else self._gain_rows(variants, gains, cells, depth)
         notes = [f"{v.key} {ended_note(v)}" for v in variants if v.ended is not None]
         scale_note = f"bars 0–{scale}% of |t|>0.97"
         if not show_gain and height < len(lines) + 1 + len(gain_rows):
@@ -220,22 +220,28 @@ class SaturationPanel(Panel):
             line += text_line(" ", (fit(name + note, cell - 1), variant_style(self.palette, variant)))
         return line
 
-    def _gain_rows(self, variants: list[VariantView], cells: list[int], depth: int) -> list[Line]:
+    def _gain_rows(self, variants: list[VariantView], gains: dict, cells: list[int], depth: int) -> list[Line]:
         """Each layer's forward gain (std out ÷ std in) per variant, under the bars when they left no room beside."""
         palette = self.palette
-        gains = {v.index: forward_gains(v.stats) if v.stats else [] for v in variants}
         rows = [text_line(("forward gain: std of a layer's output ÷ its input's", palette.dim))]
         for i in range(depth):
             line = text_line((f"L{i + 1:<3}", palette.dim))
             for variant, cell in zip(variants, cells):
-                found = gains[variant.index]
+                found = gains.get(variant.index, [])
                 value = format_gain(found[i] if i < len(found) else None).strip()
                 line += text_line(" ", (f"{value:<{cell - 1}}", variant_style(palette, variant)))
             rows.append(line)
         return rows
 
     def _cell(
-        self, variant: VariantView, levels: Levels | None, i: int, width: int, scale: int, show_gain: bool
+        self,
+        variant: VariantView,
+        levels: Levels | None,
+        gains: list[float | None],
+        i: int,
+        width: int,
+        scale: int,
+        show_gain: bool,
     ) -> Line:
         """Layer i of one variant: its bar in the variant's colour, the percentage in its health colour."""
         palette = self.palette
@@ -249,7 +255,6 @@ class SaturationPanel(Panel):
         line = bar(pct / scale, bar_width, colour, palette.track) if bar_width >= 1 else []
         line += text_line((format_pct(pct), health))
         if show_gain:
-            gains = forward_gains(variant.stats)
             line += text_line((format_gain(gains[i] if i < len(gains) else None), colour))
         return line
 
