@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.style import Style
 
 from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
-from tests.fake_trainer import SMALL
+from tests.fake_trainer import SMALL, compare_run
 from tui.widgets.histogram import HistogramPanel
 from tui.widgets.panel import Panel
 
@@ -59,15 +59,23 @@ async def test_every_panel_shows_every_variant_by_letter_and_label():
 
 @run_async
 async def test_each_variant_has_its_own_colour_and_the_line_ends_name_them():
-    app, _ = compare_app()
+    lrs = [(f"lr {lr:g}", SMALL.replace(lr=lr)) for lr in (0.025, 0.1, 0.4, 1.6)]
+    records = compare_run(lrs, upto=600, end=False)
+    for record in records:  # losses apart, so that each line ends on its own
+        if record["event"] == "stats":
+            record["loss_window"] = 2.0 + 0.5 * record["variant"]
+    app, _ = compare_app(lrs, records)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot, app)
-        colours = {style_of(app, "saturation", label).color for label in LABELS}
-        assert len(colours) == 4  # four colours, none of them the palette's "bad" red
-        assert app.query_one("#saturation", Panel).palette.bad.color not in colours
-        for panel in ("loss", "update"):  # NO_COLOR still tells the lines apart: each ends in its letter
-            chart = panel_text(app, panel)
-            assert all(f"{key}" in chart for key in "abcd")
+        colours = {style_of(app, "saturation", f"{key} {label}").color for key, (label, _) in zip("abcd", lrs)}
+        palette = app.query_one("#saturation", Panel).palette
+        assert len(colours) == 4 and palette.layer(3).color not in colours  # the layer palette's red means "bad"
+        # NO_COLOR still tells the lines apart: each ends in its letter (not counting legends and the eval table)
+        update = [line for line in panel_text(app, "update").splitlines() if "lr " not in line]
+        loss = panel_text(app, "loss").splitlines()
+        table = loss[0].index("eval @")
+        for chart in ("\n".join(update), "\n".join(line[:table] for line in loss)):
+            assert all(key in chart for key in "abcd"), chart
 
 
 @run_async

@@ -184,26 +184,34 @@ async def test_names_asked_for_stay_up_beside_the_scheduled_ones_that_follow():
 
 
 @run_async
-async def test_names_are_escaped_cut_marked_and_keep_their_columns_in_devanagari():
+async def test_devanagari_names_keep_their_columns_and_the_panels_border():
     app, trainer = live_app(respond=False)
-    names = [*DEVANAGARI, "mora", "\x1b]0;pwned\x07eve", "averyveryverylongname"]
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_text(pilot, app, "step 600")
-        trainer.channel.put(samples(600, names, cut=[False] * 8 + [True]))
+        trainer.channel.put(samples(600, [*DEVANAGARI, "mora", "eve", "ava"]))
         await wait_for_text(pilot, app, "mora")
-        panel = app.query_one("#samples")
-        width = panel.size.width
-        rows = ["".join(segment.text for segment in line) for line in panel_lines(app, "samples")]
-        text = "\n".join(rows)
-        assert "\\x1b]0;pwned\\x07eve" in text and "\x1b" not in text  # through core.text.printable
-        assert f"averyveryverylongname{CUT_MARK}" in text
-        column = max(cell_len(name) for name in rows[1].split("  ") if name.strip()) + 2
-        for row in rows[1:]:
+        width = app.query_one("#samples").size.width
+        rows = ["".join(segment.text for segment in line) for line in panel_lines(app, "samples")][1:]
+        rows = [row for row in rows if row.strip()]
+        column = max(cell_len(name) for name in DEVANAGARI) + 2  # laid out by display width, not len()
+        assert len(rows) == 2  # 9 names, 8 columns of 7 cells in 56 (by len(): 11, five columns)
+        for row in rows:
             assert cell_len(row) == width
             starts = [cell_len(row[:i]) for i in range(len(row)) if row[i] != " " and (i == 0 or row[i - 1] == " ")]
-            assert all(start % column == 0 for start in starts if starts), (row, starts, column)
+            assert starts == [k * column for k in range(len(starts))], (row, starts, column)
         # On screen (Textual lays cells out by Rich's widths) the panel's right border keeps its column.
-        screen = screen_text(app).splitlines()
-        sample_rows = [line for line in screen if "किरण" in line or "mora" in line]
-        assert sample_rows and len({cell_len(line.rstrip()) for line in sample_rows}) == 1
-        assert all(line.rstrip().endswith("│") for line in sample_rows)
+        screen = [line.rstrip() for line in screen_text(app).splitlines() if "किरण" in line or "ava" in line]
+        assert len(screen) == 2 and len({cell_len(line) for line in screen}) == 1
+        assert all(line.endswith("│") for line in screen)
+
+
+@run_async
+async def test_names_are_escaped_and_cut_ones_marked():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        trainer.channel.put(samples(600, ["\x1b]0;pwned\x07eve", "averyveryverylongname", "mora"], cut=[False, True]))
+        await wait_for_text(pilot, app, "mora")
+        text = panel_text(app, "samples")
+        assert "\\x1b]0;pwned\\x07eve" in text and "\x1b" not in text  # through core.text.printable
+        assert f"averyveryverylongname{CUT_MARK}" in text and f"mora{CUT_MARK}" not in text
