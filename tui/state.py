@@ -112,7 +112,6 @@ class VariantView:
     samples_step: int | None = None
     samples_asked: bool = False  # the latest samples were asked for with `s`
     asked: AskedSamples | None = None  # the latest asked-for samples, held up ASKED_HOLD_SECONDS
-    lr: float | None = None  # its learning rate now (stats and state records)
     evals: deque = field(default_factory=lambda: deque(maxlen=MAX_EVALS))  # (step, train, val)
     ended: dict | None = None  # its variant_end record, when it stopped before the run
     loss: float | None = None
@@ -159,8 +158,6 @@ class VariantView:
         weights = [value for value in weights if value is not None]
         if weights:
             self.update_median.add(step, statistics.median(weights))
-        if is_number(record.get("lr")):
-            self.lr = record["lr"]
         if "_satmap" in record:
             self.satmap = record["_satmap"]
         if self.judge is not None:
@@ -395,10 +392,6 @@ def _on_state(run: RunView, record: Mapping) -> set[str]:
             run.steps_per_sec = None
     if is_number(record.get("lr")):
         run.lr = record["lr"]
-    lrs = record.get("lrs") if isinstance(record.get("lrs"), list) else [record.get("lr")]
-    for variant, lr in zip(run.variants, lrs):
-        if is_number(lr):
-            variant.lr = lr
     run.step = max(run.step, _int(record.get("step"), run.step))
     return {STATUS}
 
