@@ -189,15 +189,7 @@ class LiveFeed(FeedKeys):
 
     def _variants_after(self, command: Command) -> list[Variant]:
         if isinstance(command, Rerun):
-            if command.variants:
-                variants = list(command.variants)
-            elif command.config is not None:
-                variants = single(command.config)
-            else:
-                variants = self.variants
-            for variant in variants:
-                variant.config.validate()
-            return variants
+            return command.variants_after(self.variants)
         if isinstance(command, ScaleLr):  # kept for reruns, every variant's
             return scaled_lr(self.variants, command.factor)
         return self.variants
