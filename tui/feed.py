@@ -197,7 +197,7 @@ class LiveFeed(FeedKeys):
     def _feedback(self, command: Command) -> str:
         if isinstance(command, ScaleLr):
             factor = command.factor
-            rates = " · ".join(f"{variant.config.lr:.3g}" for variant in self.variants)
+            rates = " · ".join(dict.fromkeys(f"{variant.config.lr:.3g}" for variant in self.variants))  # once if shared
             return f"lr {'×' if factor >= 1 else '÷'}{max(factor, 1 / factor):g} → {rates}"
         if isinstance(command, Rerun):
             paused = " paused at step 0" if command.paused else ""
