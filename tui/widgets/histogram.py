@@ -48,8 +48,8 @@ def compact(value) -> str:
 
 
 def short_number(value: float) -> str:
-    """An axis label in few cells for narrow charts: `-1`, `0.5`, `-6e-2`."""
-    if value == 0 or 0.1 <= abs(value) < 1000:
+    """An axis label in few cells for narrow charts: `-1`, `0.5`, `8.3`, `-6e-2`, `1e3`."""
+    if value == 0 or 0.1 <= abs(value) < 100:
         return f"{value:.2g}"
     mantissa, exponent = f"{value:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
@@ -183,7 +183,7 @@ class HistogramPanel(Panel):
             height,
             x_range=x_range,
             y_range=(0.0, top if top > 0 else 1.0),
-            y_format=(lambda y: f"{y:.2g}") if first else (lambda y: ""),
+            y_format=short_number if first else (lambda y: ""),
             x_format=short_number,
             axis=palette.axis,
         )

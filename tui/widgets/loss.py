@@ -140,7 +140,7 @@ class LossPanel(Panel):
         palette = self.palette
         label = min(max(len(v.label) for v in run.variants), LABEL_CELLS)
         steps = [v.evals[-1][0] for v in run.variants if v.evals]
-        caption = f"eval @{format_steps(max(steps))}" if steps else "no eval yet"
+        caption = f"eval @{format_steps(max(steps))}" if steps else "no eval"
         lines = [
             text_line((fit(caption, label + 2), palette.dim), (f" {'loss':>5} {'train':>5} {'val':>5}", palette.dim))
         ]
