@@ -17,73 +17,18 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from core.config import format_gain
 from core.health import HealthJudge, Hint
 from core.records import Event, is_number, number, problem, variant_of, variants_of
+from tui.series import MAX_POINTS, Series  # noqa: F401 (MAX_POINTS: the bound readers of the view rely on)
 
 # Parts of the screen that redraw independently; each has a version counter.
 STATUS, STATS, LOSS, SAMPLES, SATMAP = "status", "stats", "loss", "samples", "satmap"
 ALL_PARTS = (STATUS, STATS, LOSS, SAMPLES, SATMAP)
 
-MAX_POINTS = 400  # points kept per series; older points merge pairwise beyond this
 MAX_EVALS = 200
 ASKED_HOLD_SECONDS = 15.0  # names asked for with `s` stay up this long, beside newer scheduled ones
 VARIANT_KEYS = "abcdefgh"  # a compare's variants by letter: legends, line ends, hints (NO_COLOR reads them)
-
-
-class Series:
-    """A bounded (step, value) series: when full, neighbouring points merge into their mean.
-
-    Merging (rather than dropping) keeps it a windowed average, so a long run's loss curve
-    is smoothed, not aliased, and memory stays fixed however long the run.
-    """
-
-    def __init__(self, max_points: int = MAX_POINTS):
-        self.max_points = max(2, max_points - max_points % 2)
-        self.xs: list[float] = []
-        self.ys: list[float] = []
-        self.bucket = 1  # raw points per stored point
-        self._sum_x = self._sum_y = 0.0
-        self._count = 0
-
-    def add(self, x: float, y: float | None) -> None:
-        """Append a point; non-finite values (a diverged loss) are skipped."""
-        if y is None or not math.isfinite(y):
-            return
-        self._sum_x += x
-        self._sum_y += y
-        self._count += 1
-        if self._count < self.bucket:
-            return
-        self.xs.append(self._sum_x / self._count)
-        self.ys.append(self._sum_y / self._count)
-        self._sum_x = self._sum_y = 0.0
-        self._count = 0
-        if len(self.xs) >= self.max_points:
-            self.xs = [(a + b) / 2 for a, b in zip(self.xs[0::2], self.xs[1::2])]
-            self.ys = [(a + b) / 2 for a, b in zip(self.ys[0::2], self.ys[1::2])]
-            self.bucket *= 2
-
-    def points(self) -> tuple[np.ndarray, np.ndarray]:
-        """Stored points plus the partial bucket, so the newest value always shows."""
-        xs, ys = self.xs, self.ys
-        if self._count:
-            xs = xs + [self._sum_x / self._count]
-            ys = ys + [self._sum_y / self._count]
-        return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-
-    def value_at(self, x: float) -> float | None:
-        """The value of the last point at or before `x` (the first point if none is)."""
-        xs, ys = self.points()
-        if xs.size == 0:
-            return None
-        i = int(np.searchsorted(xs, x, side="right")) - 1
-        return float(ys[max(i, 0)])
-
-    def __len__(self) -> int:
-        return len(self.xs) + (1 if self._count else 0)
 
 
 @dataclass(frozen=True)
