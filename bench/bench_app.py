@@ -19,6 +19,7 @@ written to a terminal, so it slightly flatters the app) and also prints per-pane
 costs.
 
   python bench/bench_app.py --ui-cost              # the UI thread alone, no training
+  python bench/bench_app.py --ui-cost -- --compare gain=0.5,1,5/3,3 --no-batchnorm   # four variants a tick
 
 `--ui-cost` measures the UI side on its own, free of the noise of a shared machine: the
 app runs in tmux on records replayed from a short real run at the trainer's rate (stats
@@ -215,20 +216,29 @@ class FeedTrainer:
         import numpy as np
 
         rng = np.random.default_rng(0)
-        stats = [r for r in self.records if r.get("event") == "stats"]
+        ticks: list[list[dict]] = []  # a compare's tick holds one stats record per variant
+        for record in (r for r in self.records if r.get("event") == "stats"):
+            if ticks and ticks[-1][0]["step"] == record["step"]:
+                ticks[-1].append(record)
+            else:
+                ticks.append([record])
         self.channel.put(next(r for r in self.records if r.get("event") == "run_start"))
         step, last_progress = 0, 0.0
         while not self._stop.wait(self.interval):
-            record = dict(stats[step % len(stats)], step=step * 100)
-            # The run log keeps no saturation maps; make ones of the recorded saturation.
-            record["_satmap"] = [
-                rng.random((32, self.config.hidden)) < layer["saturated_pct"] / 100 for layer in record["layers"]
-            ]
-            self.channel.put(record)
+            for recorded in ticks[step % len(ticks)]:
+                record = dict(recorded, step=step * 100)
+                # The run log keeps no saturation maps; make ones of the recorded saturation.
+                record["_satmap"] = [
+                    rng.random((32, self.config.hidden)) < (layer["saturated_pct"] or 0) / 100
+                    for layer in record["layers"]
+                ]
+                self.channel.put(record)
             if time.monotonic() - last_progress >= 0.5:
                 last_progress = time.monotonic()
+                losses = [r["loss"] for r in ticks[step % len(ticks)]]
                 self.channel.put(
-                    {"event": "progress", "run": 1, "step": step * 100, "steps_per_sec": 1000.0, "loss": record["loss"]}
+                    {"event": "progress", "run": 1, "step": step * 100, "steps_per_sec": 1000.0}
+                    | {"loss": losses[0], "losses": losses}
                 )
             step += 1
 
@@ -254,12 +264,16 @@ def serve_feed(log: Path, stats_per_sec: float) -> int:
     return run_live(trainer, channel)
 
 
-def ui_cost(sizes: list[tuple[int, int]], seconds: float, stats_per_sec: float) -> None:
-    """Main-thread CPU share of the app fed at the trainer's rate, per terminal size."""
+def ui_cost(sizes: list[tuple[int, int]], seconds: float, stats_per_sec: float, extra: list[str] = ()) -> None:
+    """Main-thread CPU share of the app fed at the trainer's rate, per terminal size; `extra` flags make
+    the recorded source run (`-- --compare gain=0.5,1,5/3,3 --no-batchnorm`: every tick four variants)."""
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         log = Path(tmp) / "source.jsonl"
         subprocess.run(
-            cli("--headless", "--steps", "2000", "--run-log", str(log)), cwd=ROOT, stdout=subprocess.DEVNULL, check=True
+            cli("--headless", "--steps", "2000", "--run-log", str(log), *extra),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            check=True,
         )
         for width, height in sizes:
             session = f"bench-ui-{os.getpid()}-{width}x{height}"
@@ -329,8 +343,8 @@ def main() -> int:
     if args.serve_feed:
         return serve_feed(Path(args.serve_feed), args.rate)
     if args.ui_cost:
-        print(f"bench_app --ui-cost: app fed {args.rate:g} stats/s for {args.seconds:g} s per size")
-        ui_cost([(80, 24), (120, 40), (200, 60)], args.seconds, args.rate)
+        print(f"bench_app --ui-cost: app fed {args.rate:g} stats/s for {args.seconds:g} s per size, flags {args.extra}")
+        ui_cost([(80, 24), (120, 40), (200, 60)], args.seconds, args.rate, args.extra)
         return 0
     size = tuple(int(n) for n in args.size.lower().split("x"))
     measure_app = app_in_tmux if args.ui == "tmux" else app_in_pilot

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.compare import Variant
+from core.compare import Variant, single
 from core.config import TrainConfig
 
 
@@ -31,6 +32,21 @@ class Rerun:
     config: TrainConfig | None = None
     variants: tuple[Variant, ...] | None = None
     paused: bool = False  # start paused at step 0, its statistics shown, no update applied
+
+    def variants_after(self, current: Sequence[Variant]) -> list[Variant]:
+        """What the rerun trains: its variants, its config as a single run, or else `current`.
+
+        Each config is validated: raises ConfigError (one line) for one the trainer would refuse.
+        """
+        if self.variants:
+            variants = list(self.variants)
+        elif self.config is not None:
+            variants = single(self.config)
+        else:
+            variants = list(current)
+        for variant in variants:
+            variant.config.validate()
+        return variants
 
 
 @dataclass(frozen=True)

@@ -287,15 +287,7 @@ class Trainer:
 
     @staticmethod
     def _next_plan(command: cmd.Rerun, state: RunState) -> tuple[list[Variant], bool]:
-        if command.variants:
-            variants = list(command.variants)
-        elif command.config is not None:
-            variants = single(command.config)
-        else:
-            variants = state.variants
-        for variant in variants:
-            variant.config.validate()
-        return variants, command.paused
+        return command.variants_after(state.variants), command.paused
 
     def _end_run(self, state: RunState, reason: EndReason, error=None, engine=None, splits=None, skipped=()):
         """Emit run_end (with what a quit's deadline `skipped`), then decide what comes next: a rerun,

@@ -8,6 +8,7 @@ import numpy as np
 
 from core.channel import RecordChannel
 from core.commands import Pause, Quit, Rerun, Resume, StepOnce
+from core.compare import Variant, single
 from core.config import TrainConfig
 from core.records import Event, histogram
 
@@ -19,9 +20,15 @@ class FakeTrainer:
     """Records the commands it is sent; with `respond`, answers them as the trainer would."""
 
     def __init__(
-        self, config: TrainConfig = SMALL, channel: RecordChannel | None = None, respond: bool = False, step: int = 0
+        self,
+        config: TrainConfig = SMALL,
+        channel: RecordChannel | None = None,
+        respond: bool = False,
+        step: int = 0,
+        variants: list[Variant] | None = None,
     ):
-        self.config = config
+        self.variants = list(variants) if variants else single(config)  # what it trains (a compare: several)
+        self.config = self.variants[0].config
         self.channel = channel
         self.respond = respond
         self.commands: list = []
@@ -42,7 +49,8 @@ class FakeTrainer:
             )
         elif isinstance(command, StepOnce):
             self.step += 1
-            self.channel.put(stats_record(self.run, self.step, self.config))
+            for k, variant in enumerate(self.variants):
+                self.channel.put({**stats_record(self.run, self.step, variant.config), "variant": k})
         elif isinstance(command, Rerun):
             self.channel.put(
                 {
@@ -54,11 +62,23 @@ class FakeTrainer:
                     "steps_per_sec": 800.0,
                 }
             )
-            self.config = command.config or self.config
+            if command.variants:
+                self.variants = list(command.variants)
+            elif command.config is not None:
+                self.variants = single(command.config)
+            self.config = self.variants[0].config
             self.run += 1
             self.step = 0
-            self.paused = False
-            for record in recorded_run(self.config, run=self.run, upto=300, end=False):
+            self.paused = command.paused
+            upto = 0 if command.paused else 300  # paused: step 0's statistics, then it waits
+            pairs = [(variant.label, variant.config) for variant in self.variants]
+            if len(pairs) > 1:
+                records = compare_run(pairs, run=self.run, upto=upto, end=False)
+            else:
+                records = recorded_run(self.config, run=self.run, upto=upto, end=False)
+            if command.paused:
+                records.append({"event": Event.STATE, "run": self.run, "step": 0, "paused": True, "lr": self.config.lr})
+            for record in records:
                 self.channel.put(record)
 
     def close(self, timeout: float = 1.0) -> None:
@@ -204,17 +224,24 @@ def recorded_run(
 
 
 def compare_run(
-    variants: list[tuple[str, TrainConfig]], run: int = 1, diverge: dict[int, int] | None = None
+    variants: list[tuple[str, TrainConfig]],
+    run: int = 1,
+    diverge: dict[int, int] | None = None,
+    upto: int | None = None,
+    end: bool = True,
+    satmap: bool = False,
 ) -> list[dict]:
     """The records of a compare run in trainer order: each stats tick holds every live variant's stats.
 
     `diverge` maps a variant to the stats step where its loss turns NaN: that tick's stats carry
     loss None, a `variant_end` (reason diverged, step S + 1 as the trainer counts) follows, and the
     variant has no records after it. Evals every 500 steps (before that step's stats, as the trainer orders
-    them) and at the end, samples at the end.
+    them) and at the end, samples at the end. `upto`: stop after that step's tick (without `end`, no
+    final eval, samples and run_end); `satmap`: live saturation maps on the stats.
     """
     diverge = diverge or {}
     base = variants[0][1]
+    last = base.steps if upto is None else upto
     records, ended = [run_start_record(base, run, variants)], set()
 
     def evals(step: int) -> list[dict]:
@@ -224,12 +251,12 @@ def compare_run(
             if v not in ended
         ]
 
-    for step in range(0, base.steps + 1, base.stats_every):
+    for step in range(0, last + 1, base.stats_every):
         if step and step % 500 == 0 and step < base.steps:
             records += evals(step)  # after `step` steps are done, before step `step` is measured
         live = [v for v in range(len(variants)) if v not in ended]
         for v in live:
-            stats = {**stats_record(run, step, variants[v][1], satmap=False), "variant": v}
+            stats = {**stats_record(run, step, variants[v][1], satmap=satmap), "variant": v}
             if diverge.get(v) == step:
                 stats["loss"] = None
             records.append(stats)
@@ -242,6 +269,8 @@ def compare_run(
             )
         losses = [None if v in ended else 2.4 + 0.1 * v for v in range(len(variants))]
         records.append({"event": Event.PROGRESS, "run": run, "step": step, "steps_per_sec": 400.0, "losses": losses})
+    if not end:
+        return records
     records += evals(base.steps) + [
         {"event": Event.SAMPLES, "run": run, "variant": v, "step": base.steps, "names": ["mora", f"v{v}"]}
         for v in range(len(variants))

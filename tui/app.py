@@ -23,23 +23,25 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
+from core.compare import compared_fields, with_changes
 from core.config import ConfigError, TrainConfig, format_gain, next_gain
 from core.records import EndReason, Event, ExitCode, problem
 from core.text import printable
 from tui.actions import REPLACED, ExperimentKeys, ReplayKeys, ScreenTools
 from tui.budget import RedrawBudget
+from tui.compare_keys import CompareActions
 from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
-from tui.keys import BINDINGS, KEY_ACTIONS, PALETTE
+from tui.keys import BINDINGS, COMPARE_ONLY_ACTIONS, KEY_ACTIONS, PALETTE
 from tui.lifecycle import Lifecycle
 from tui.panels import GRIDS, PANELS
 from tui.replay import ReplayFeed
-from tui.state import STATS, STATUS, ViewState, config_tag
+from tui.state import STATS, STATUS, ViewState
 from tui.widgets.help import HelpScreen
 from tui.widgets.pagebar import PageBar
 from tui.widgets.palette import Colours
 from tui.widgets.panel import Panel
 from tui.widgets.satmap import SatMapPanel
-from tui.widgets.status import StatusBar, experiments
+from tui.widgets.status import StatusBar
 
 REFRESH_HZ = 4.0  # feed polls per second: lifecycle answers show within 250 ms
 # Records that answer a key (b/g/r/q, space, e, s) or end something: shown at once.
@@ -74,7 +76,7 @@ def layout_for(width: int, height: int) -> str:
     return "pages"
 
 
-class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
+class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
     """makemore part 3 on screen: the lecture's plots of a run, live or recorded, driven by keys."""
 
     CSS_PATH = "app.tcss"
@@ -178,6 +180,7 @@ class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
         """Timer: take what the feed has since the last tick and redraw the parts it changed."""
         self.ticks += 1
         self.budget.measure()
+        self._mark(self.view.release_asked())  # asked-for samples held long enough make way
         self._take(self.feed.poll())
 
     def _take(self, batch: Batch, force: bool = False) -> None:
@@ -219,8 +222,7 @@ class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
             self._awaiting = None
             self._answered(record)
         if event == Event.RUN_START and keys:
-            config = record.get("config") or {}
-            self.say(" · ".join([f"run {record['run']} started {config_tag(config)}", *experiments(config)]))
+            self.say(self._started(record))
         elif event == Event.RUN_END and keys:
             self._announce_end(record)
         elif event in (Event.ERROR, Event.LOG_ERROR) and record["message"]:
@@ -270,6 +272,8 @@ class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
         action = KEY_ACTIONS.get(event.key)
         if action in FEED_ACTIONS and not self.feed.can(action):
             self.say(self.feed.why_not(action))
+        elif action in COMPARE_ONLY_ACTIONS and not self._comparing():
+            self.say(f"{event.key}: for a compare (c starts one)")
 
     # ---- actions ------------------------------------------------------------------------
 
@@ -293,6 +297,9 @@ class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
             return not self.feed.recording  # run logs keep no saturation maps
         if action == "pause" and parameters and (parameters[0] == "play") != self.feed.recording:
             return False  # the other feed's space
+        compare = self._compare_check(action)
+        if compare is not None:
+            return compare
         return self.feed.can(action) if action in FEED_ACTIONS else True
 
     def _send(self, command: FeedCommand, what: str = "") -> None:
@@ -303,7 +310,18 @@ class MakemoreApp(ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
         self._take(self.feed.poll(), force=True)
 
     def _rerun(self, config: TrainConfig, what: str) -> None:
-        self._send(Rerun(config), what)
+        """Rerun with what `config` changes from the feed's config, applied to every variant of a
+        compare (refused when it is the compared field); a paused run reruns paused."""
+        before = self.feed.config.to_dict()
+        changes = {name: value for name, value in config.to_dict().items() if value != before[name]}
+        try:
+            variants = with_changes(self.feed.variants, **changes)
+        except ConfigError:
+            clash = sorted(set(changes) & set(compared_fields(self.feed.variants)))
+            if clash:
+                raise Refused(f"{what} refused: this compare varies {clash[0]} · C leaves it") from None
+            raise  # a config it refuses: said as any ConfigError
+        self._send(Rerun(variants=tuple(variants), paused=self._keep_paused()), what)
 
     def action_toggle_batchnorm(self) -> None:
         """Flip BatchNorm and rerun with the same seed."""

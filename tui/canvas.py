@@ -40,10 +40,12 @@ class Trace:
 
 @dataclass(frozen=True)
 class RefLine:
-    """A dotted horizontal reference line at `y` (such as update:data = 10^-3)."""
+    """A dotted horizontal reference line at `y` (such as update:data = 10^-3), drawn over the
+    traces so dense data never hides it; with a `label`, the y axis names it on its row."""
 
     y: float
     style: Style
+    label: str | None = None
 
 
 def format_number(value: float) -> str:
@@ -156,7 +158,7 @@ def line_chart(
 
     rows = height - 1
     labels = [y_format(y1), y_format((y0 + y1) / 2), y_format(y0)]
-    label_width = min(max(len(label) for label in labels), 8)
+    label_width = min(max(len(label) for label in [*labels, *(ref.label or "" for ref in refs)]), 8)
     cols = width - label_width - 1
     if cols < 4:
         return blank_lines(width, height)
@@ -183,12 +185,6 @@ def line_chart(
         np.bitwise_or.at(codes, (r, c), _DOT_BITS[py % 4, px % 2])
         owner[r, c] = len(styles) - 1
 
-    for ref in refs:
-        if y0 <= ref.y <= y1:
-            px = np.arange(0, dots_w, 2)  # every other dot: a dotted line
-            _, py = to_dots([x0], [ref.y])
-            plot_dots(px, np.full(px.shape, py[0]), ref.style)
-
     markers: list[tuple[int, int, str, int]] = []
     for trace in traces:
         xs, ys = trace.xs, trace.ys
@@ -203,12 +199,22 @@ def line_chart(
         else:
             plot_dots(*_raster_line(px, py), trace.style)
 
+    ref_labels: dict[int, tuple[str, Style]] = {}
+    for ref in refs:  # after the traces: every other cell of its row is its colour, so it shows through them
+        if y0 <= ref.y <= y1:
+            px = np.arange(0, dots_w, 4)  # a dot in every other cell: a dotted line
+            _, py = to_dots([x0], [ref.y])
+            plot_dots(px, np.full(px.shape, py[0]), ref.style)
+            if ref.label:
+                ref_labels[int(py[0]) // 4] = (ref.label, ref.style)
+
     chars = _BRAILLE[codes]
     for r, c, marker, style_index in markers:
         chars[r, c] = marker
         owner[r, c] = style_index
 
     label_rows = {0: labels[0], (rows - 1) // 2: labels[1], rows - 1: labels[2]}
+    label_rows.update({row: text for row, (text, _) in ref_labels.items()})
     # One join per row, then string slices per same-style run: far cheaper than joining runs.
     row_texts = ["".join(row) for row in chars.tolist()]
     changes = np.flatnonzero(owner[:, 1:] != owner[:, :-1])
@@ -219,7 +225,8 @@ def line_chart(
     lines: list[Line] = []
     for r in range(rows):
         label = label_rows.get(r, "")[:label_width].rjust(label_width)
-        line = [Segment(label, axis), Segment("┤" if r in label_rows else "│", axis)]
+        label_style = ref_labels[r][1] if r in ref_labels else axis
+        line = [Segment(label, label_style), Segment("┤" if r in label_rows else "│", label_style)]
         text, row_owner, start = row_texts[r], owner_rows[r], 0
         for stop in [*breaks_by_row[r], cols]:
             index = row_owner[start]

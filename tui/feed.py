@@ -13,6 +13,7 @@ from typing import NamedTuple, Protocol
 
 from core.channel import RecordChannel
 from core.commands import Command, Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
+from core.compare import AXES, Variant, compared_fields, single
 from core.config import TrainConfig
 from core.records import Event, ExitCode, exit_code_for
 
@@ -26,6 +27,10 @@ FEED_ACTIONS |= EXPERIMENT_ACTIONS
 # The replay's navigation (tui/replay.py): runs, a step typed at the prompt, the playing speed.
 REPLAY_ACTIONS = frozenset({"seek_run", "go_to_step", "play_speed"})
 FEED_ACTIONS |= REPLAY_ACTIONS
+# A live feed's compare actions: start one (the picker; its presets ask "open_compare" too), leave it,
+# and rerun paused at step 0.
+COMPARE_ACTIONS = frozenset({"open_compare", "leave_compare", "rerun_paused"})
+FEED_ACTIONS = FEED_ACTIONS | COMPARE_ACTIONS
 
 
 class Refused(Exception):
@@ -92,7 +97,8 @@ class Feed(Protocol):
     shares_cpu: bool  # records come from a trainer thread in this process: repaints keep to a budget
     greeting: str  # said in the status line when the app opens ("" for nothing)
     help_keys: tuple[str, list[tuple[str, str]]]  # the help screen's table of this feed's keys
-    config: TrainConfig | None  # the config the next rerun trains (None: nothing to rerun)
+    config: TrainConfig | None  # the config the next rerun trains (None: nothing to rerun); a compare's variant 0
+    variants: list[Variant]  # what the next rerun trains: one variant, or a compare's ([]: nothing to rerun)
     log_path: Path | None  # the run log written (live) or read (replay); screenshots go beside it
 
     def poll(self) -> Batch:
@@ -142,34 +148,51 @@ LIVE_KEYS = [
     ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
     ("e", "evaluate train/val loss now"),
     ("s", "sample names from the model now"),
+    ("R", "rerun paused at step 0 (n steps, space runs); b, g, r keep a paused run paused"),
+    ("c", "compare: variants side by side in lockstep (BatchNorm on/off, gains, tanh/linear…)"),
+    ("C", "leave the compare: the variant shown (v) as a single run"),
+    ("v / l", "compare: next variant in map and samples / next layer in the histograms"),
 ]
 
 
 class LiveFeed(FeedKeys):
     """A trainer thread in this process: its records through the channel, keys as commands.
 
-    It watches its own records for what the keys need: whether the run is paused (as the last
-    space asked, until a `state` record says) and whether it has ended.
+    It holds what the next rerun trains (`variants`: one, or a compare's) and watches its own
+    records for what the keys need: whether the run is paused (as the last space asked, until a
+    `state` record says) and whether it has ended.
     """
 
     recording = False
     shares_cpu = True
     greeting = ""
     help_keys = ("Training keys", LIVE_KEYS)
-    ACTIONS = frozenset(
-        {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"}
+    ACTIONS = (
+        frozenset({"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"})
+        | COMPARE_ACTIONS
         | EXPERIMENT_ACTIONS
     )
     REFUSAL = "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
 
     def __init__(self, trainer, channel: RecordChannel):
-        self.trainer = trainer  # core.trainer.Trainer (send, close, config) or a stand-in
+        self.trainer = trainer  # core.trainer.Trainer (send, close, variants) or a stand-in
         self.channel = channel
-        self.config: TrainConfig = trainer.config  # the next rerun's config; b, g, +, - change it
+        # the next rerun's variants; b, g, +, - and the compare picker change them
+        self.variants: list[Variant] = list(getattr(trainer, "variants", None) or single(trainer.config))
         run_log = getattr(trainer, "run_log", None)  # read now: the trainer drops it if a write fails
         self.log_path: Path | None = getattr(run_log, "path", None)
         self.paused = False
         self.end: dict | None = None  # the latest run's run_end, once it has ended
+
+    @property
+    def config(self) -> TrainConfig:
+        """Variant 0's config: a single run's whole config (keys that change one field read it)."""
+        return self.variants[0].config
+
+    @property
+    def compare(self) -> bool:
+        """True while the runs are compares (more than one variant)."""
+        return len(self.variants) > 1
 
     def poll(self) -> Batch:
         records = self.channel.drain()
@@ -180,7 +203,7 @@ class LiveFeed(FeedKeys):
             elif event == Event.STATE and isinstance(record.get("paused"), bool):
                 self.paused = record["paused"]
             elif event == Event.RUN_END:
-                self.end = record
+                self.paused, self.end = False, record
         return Batch(records)
 
     def send(self, command: FeedCommand) -> str:
@@ -192,31 +215,35 @@ class LiveFeed(FeedKeys):
             raise Refused(self.REFUSAL)
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
-        config = self._config_after(command)  # before sending: a bad config raises ConfigError
+        variants = self._variants_after(command)  # before sending: a bad config raises ConfigError
         self.trainer.send(command)
-        self.config = config
+        self.variants = variants
         if isinstance(command, (Pause, Resume)):
             self.paused = isinstance(command, Pause)
         elif isinstance(command, Rerun):
             self.paused = command.paused
+            self.end = None
         return self._feedback(command)
 
-    def _config_after(self, command: Command) -> TrainConfig:
-        if isinstance(command, Rerun) and command.config is not None:
-            return command.config
-        if isinstance(command, ScaleLr):
-            return self.config.replace(lr=self.config.lr * command.factor)  # kept for reruns
-        return self.config
+    def _variants_after(self, command: Command) -> list[Variant]:
+        if isinstance(command, Rerun):
+            return command.variants_after(self.variants)
+        if isinstance(command, ScaleLr):  # kept for reruns, every variant's
+            return scaled_lr(self.variants, command.factor)
+        return self.variants
 
     def _feedback(self, command: Command) -> str:
         if isinstance(command, ScaleLr):
             factor = command.factor
-            return f"lr {'×' if factor >= 1 else '÷'}{max(factor, 1 / factor):g} → {self.config.lr:.3g}"
+            rates = " · ".join(dict.fromkeys(f"{variant.config.lr:.3g}" for variant in self.variants))  # once if shared
+            return f"lr {'×' if factor >= 1 else '÷'}{max(factor, 1 / factor):g} → {rates}"
+        if isinstance(command, Rerun):
+            paused = " paused at step 0" if command.paused else ""
+            return f"rerunning{paused}…" if len(self.variants) == 1 else f"comparing {len(self.variants)}{paused}…"
         return {
             Pause: "pausing… (n steps once)",
             Resume: "resuming…",
             StepOnce: "one step…",
-            Rerun: "rerunning…",
             Evaluate: "evaluating train/val…",
             Sample: "sampling names…",
             Quit: "quitting…",
@@ -233,3 +260,17 @@ class LiveFeed(FeedKeys):
     def exit_code(self) -> ExitCode:
         # No run_end seen: the user quit mid-run.
         return ExitCode.OK if self.end is None else exit_code_for(self.end)
+
+
+def scaled_lr(variants: list[Variant], factor: float) -> list[Variant]:
+    """Every variant's lr times `factor`; a compare of lr keeps its labels true (`lr 0.1` → `lr 0.2`)."""
+    relabel = "lr" in compared_fields(variants)
+    scaled = []
+    for variant in variants:
+        config = variant.config.replace(lr=variant.config.lr * factor)
+        label = variant.label
+        if relabel:
+            old, new = AXES["lr"][1](variant.config.lr), AXES["lr"][1](config.lr)
+            label = label.replace(old, new)
+        scaled.append(Variant(label, config))
+    return scaled

@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from tui.panels import PANELS
+from tui.widgets.picker import palette_entries
 
 LR_KEYS = Binding.Group("lr ×2 ÷2 ", compact=True)  # the space: compact labels have no margin
 SEEK_KEYS = Binding.Group("move ", compact=True)
@@ -55,6 +56,18 @@ BINDINGS = [
     *[Binding(spec.key, f"show_panel({i})", spec.label, show=False) for i, spec in enumerate(PANELS)],
     Binding("ctrl+c", "quit", "quit", show=False, priority=True),
 ]
+# ---- compare (DESIGN §7): start or leave one, what its panels show, and reruns paused at step 0 ----
+COMPARE_BINDINGS = [
+    Binding("c", "open_compare", "compare"),
+    Binding("C", "leave_compare", "single run", show=False),  # the panels and the picker say these keys
+    Binding("v", "next_variant", "variant", show=False),
+    Binding("l", "next_hist_layer", "layer", show=False),
+    Binding("R", "rerun_paused", "rerun paused", show=False),
+]
+# Keys that act on what a compare shows: the app refuses them (and says why) outside a compare.
+COMPARE_VIEW_ACTIONS = frozenset({"next_variant", "next_hist_layer"})
+COMPARE_ONLY_ACTIONS = COMPARE_VIEW_ACTIONS | {"leave_compare"}  # said "for a compare" outside one
+BINDINGS += COMPARE_BINDINGS
 # key -> the name of the action it runs, to say why a key the feed cannot act on does nothing
 KEY_ACTIONS = {key: binding.action.split("(")[0] for binding in BINDINGS for key in binding.key.split(",")}
 # (title, help, action) of the command palette's entries; the pause entry is the feed's
@@ -81,4 +94,13 @@ PALETTE = [
     ("Runs table", "0: every run since the app started", f"show_panel({len(PANELS) - 1})"),
     ("Zoom panel", "z", "zoom"),
     ("Help", "?: keys and panels", "help"),
+]
+# the compare's entries: the picker, the lecture's comparisons as presets (tui/widgets/picker.py), leaving it
+PALETTE += [
+    ("Compare…", "c: variants side by side in lockstep, a preset or FIELD=V1,V2,…", "open_compare"),
+    *palette_entries(),
+    ("Leave the compare", "C: the variant shown (v) as a single run", "leave_compare"),
+    ("Rerun paused at step 0", "R: the init's statistics on screen; n steps, space runs", "rerun_paused"),
+    ("Next variant", "v: the variant the map and samples show (a compare)", "next_variant"),
+    ("Histograms: next layer", "l: the layer the histograms show (a compare)", "next_hist_layer"),
 ]

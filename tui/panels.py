@@ -70,8 +70,9 @@ PANELS: tuple[PanelSpec, ...] = (
         "saturation",
         "sat",
         "saturation · tanh layers",
-        "% of tanh outputs with |t|>0.97 per layer, yellow past 5%; the faint ┃ and column are the previous "
-        "run at the same step (A/B after b, g or r)",
+        "% of tanh outputs with |t|>0.97 per layer (yellow past 5% at init, past 65% in training; red where the "
+        "hints judge it), and each layer's forward gain, std out ÷ std in; the faint ┃ and column are the previous "
+        "run at the same step (A/B after b, g or r); in a compare, one bar per variant",
         "saturation",
         SaturationPanel,
     ),

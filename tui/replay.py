@@ -35,7 +35,8 @@ def format_speed(speed: Fraction) -> str:
 
 
 class ReplayFeed(FeedKeys):
-    """Positions are the log's stats records; position k shows every record before stats k+1.
+    """Positions are the log's stats ticks (a compare's tick: one stats record per variant, the step
+    shown with every variant as the live app shows it); position k shows every record before tick k+1.
 
     Keys move the cursor (`position`); `poll` hands the app what it has not shown: moving
     forward, only the new records; moving back, every record up to the cursor with `reset`
@@ -46,6 +47,7 @@ class ReplayFeed(FeedKeys):
     shares_cpu = False
     help_keys = ("Replay keys", REPLAY_KEYS)
     config = None
+    variants = ()  # nothing to rerun
     ACTIONS = frozenset({"pause", "seek", "seek_to", "seek_run", "go_to_step", "play_speed"})
     REFUSAL = "a replay: training keys are off · ←/→ move, [/] runs, : a step, space plays"
 
@@ -54,19 +56,24 @@ class ReplayFeed(FeedKeys):
         self.name = name
         self.skipped = skipped  # lines of the log left out as malformed
         self.log_path = path  # the log replayed (screenshots are saved beside it); None: held in memory
-        self._stats_at: list[int] = []  # record index of each position
+        self._stats_at: list[int] = []  # record index of each position: a stats tick (tick_starts)
         self._runs: list[int] = []  # each position's run: its ordinal in the log (0 for the first run_start)
         self._steps: list[int] = []  # … and step
         self._starts: list[int] = []  # record index of each run_start
-        starts = -1
+        starts, last = -1, None
         for i, record in enumerate(records):
             if record.get("event") == Event.RUN_START:
                 self._starts.append(i)
                 starts += 1  # by start, not by number: two processes appending to one log both count from 1
+                last = None
             elif record.get("event") == Event.STATS:
-                self._stats_at.append(i)
-                self._runs.append(max(starts, 0))
-                self._steps.append(_int(record.get("step"), 0))
+                # a compare writes one stats record per variant for each step: one position per (run, step)
+                tick = (starts, record.get("step"))
+                if tick != last:
+                    self._stats_at.append(i)
+                    self._runs.append(max(starts, 0))
+                    self._steps.append(_int(record.get("step"), 0))
+                last = tick
         self.position = self.last  # open at the end: the whole run, as it finished
         self.playing = False
         self.speed = Fraction(1)  # playing speed, × the 1× pace (PLAY_TICKS)

@@ -9,78 +9,39 @@ single run), and the run's own fields (step, speed, pause, end) are shared by it
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import statistics
+import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from core.config import format_gain
 from core.health import HealthJudge, Hint
 from core.records import Event, is_number, number, problem, variant_of, variants_of
 from core.summary import RunsTable
 from tui.history import History
+from tui.series import MAX_POINTS, Series  # noqa: F401 (MAX_POINTS: the bound readers of the view rely on)
 
 # Parts of the screen that redraw independently; each has a version counter.
 STATUS, STATS, LOSS, SAMPLES, SATMAP = "status", "stats", "loss", "samples", "satmap"
 ALL_PARTS = (STATUS, STATS, LOSS, SAMPLES, SATMAP)
 
-MAX_POINTS = 400  # points kept per series; older points merge pairwise beyond this
 MAX_EVALS = 200
+ASKED_HOLD_SECONDS = 15.0  # names asked for with `s` stay up this long, beside newer scheduled ones
+VARIANT_KEYS = "abcdefgh"  # a compare's variants by letter: legends, line ends, hints (NO_COLOR reads them)
 
 
-class Series:
-    """A bounded (step, value) series: when full, neighbouring points merge into their mean.
+@dataclass(frozen=True)
+class AskedSamples:
+    """Names sampled at the user's request (key s): held up a while, so a scheduled sample
+    arriving a second later does not replace them before they are read."""
 
-    Merging (rather than dropping) keeps it a windowed average, so a long run's loss curve
-    is smoothed, not aliased, and memory stays fixed however long the run.
-    """
-
-    def __init__(self, max_points: int = MAX_POINTS):
-        self.max_points = max(2, max_points - max_points % 2)
-        self.xs: list[float] = []
-        self.ys: list[float] = []
-        self.bucket = 1  # raw points per stored point
-        self._sum_x = self._sum_y = 0.0
-        self._count = 0
-
-    def add(self, x: float, y: float | None) -> None:
-        """Append a point; non-finite values (a diverged loss) are skipped."""
-        if y is None or not math.isfinite(y):
-            return
-        self._sum_x += x
-        self._sum_y += y
-        self._count += 1
-        if self._count < self.bucket:
-            return
-        self.xs.append(self._sum_x / self._count)
-        self.ys.append(self._sum_y / self._count)
-        self._sum_x = self._sum_y = 0.0
-        self._count = 0
-        if len(self.xs) >= self.max_points:
-            self.xs = [(a + b) / 2 for a, b in zip(self.xs[0::2], self.xs[1::2])]
-            self.ys = [(a + b) / 2 for a, b in zip(self.ys[0::2], self.ys[1::2])]
-            self.bucket *= 2
-
-    def points(self) -> tuple[np.ndarray, np.ndarray]:
-        """Stored points plus the partial bucket, so the newest value always shows."""
-        xs, ys = self.xs, self.ys
-        if self._count:
-            xs = xs + [self._sum_x / self._count]
-            ys = ys + [self._sum_y / self._count]
-        return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-
-    def value_at(self, x: float) -> float | None:
-        """The value of the last point at or before `x` (the first point if none is)."""
-        xs, ys = self.points()
-        if xs.size == 0:
-            return None
-        i = int(np.searchsorted(xs, x, side="right")) - 1
-        return float(ys[max(i, 0)])
-
-    def __len__(self) -> int:
-        return len(self.xs) + (1 if self._count else 0)
+    names: tuple[str, ...]  # raw, as the record holds them (show through core.evaluate.shown_samples)
+    cut: tuple[bool, ...]  # per name: cut at the length cap
+    step: int
+    until: float  # the view's clock time they stop being held
 
 
 @dataclass
@@ -96,15 +57,27 @@ class VariantView:
     samples: list[str] = field(default_factory=list)
     samples_cut: list[bool] = field(default_factory=list)
     samples_step: int | None = None
-    samples_asked: bool = False  # the shown samples were asked for with `s`
+    samples_asked: bool = False  # the latest samples were asked for with `s`
+    asked: AskedSamples | None = None  # the latest asked-for samples, held up ASKED_HOLD_SECONDS
     evals: deque = field(default_factory=lambda: deque(maxlen=MAX_EVALS))  # (step, train, val)
     ended: dict | None = None  # its variant_end record, when it stopped before the run
     loss: float | None = None
     loss_series: Series = field(default_factory=Series)
     update_series: list[Series] = field(default_factory=list)  # per 2-D parameter
     saturation_series: list[Series] = field(default_factory=list)  # per activation layer
+    update_median: Series = field(default_factory=Series)  # median weight's update:data (C left out), log10
     judge: HealthJudge | None = None
     history: History = field(default_factory=History)  # histograms over steps, latest weight histograms
+
+    @property
+    def key(self) -> str:
+        """Its letter in a compare: a, b, c, … (legends and line ends name variants by it)."""
+        return VARIANT_KEYS[self.index % len(VARIANT_KEYS)]
+
+    @property
+    def name(self) -> str:
+        """Letter and label, `a gain 0.5`, as legends show it ("" for a single run's variant)."""
+        return f"{self.key} {self.label}" if self.label else ""
 
     @property
     def hints(self) -> list[Hint]:
@@ -129,6 +102,10 @@ class VariantView:
         _grow(self.update_series, len(params), Series)
         for series, param in zip(self.update_series, params):
             series.add(step, number(param.get("update_to_data_log10")))
+        weights = [number(param.get("update_to_data_log10")) for param in params[1:]]  # C: sparse rows
+        weights = [value for value in weights if value is not None]
+        if weights:
+            self.update_median.add(step, statistics.median(weights))
         if "_satmap" in record:
             self.satmap = record["_satmap"]
         if self.judge is not None:
@@ -191,8 +168,24 @@ class RunView:
 
     @property
     def hints(self) -> list[Hint]:
-        """Every variant's hints (a compare labels none: the panels say which variant)."""
-        return [hint for variant in self.variants for hint in variant.hints]
+        """Every variant's hints; in a compare each says which variants it holds for
+        (`a gain 0.5, d gain 3: …`), a hint that holds for several said once."""
+        if not self.compare:
+            return list(self.main.hints)
+        holders: dict[Hint, list[VariantView]] = {}
+        for variant in self.variants:
+            for hint in variant.hints:
+                holders.setdefault(hint, []).append(variant)
+        hints = []
+        for hint, variants in holders.items():
+            if len(variants) == len(self.variants):
+                who = "every variant"
+            elif len(variants) == 1:
+                who = variants[0].name
+            else:
+                who = ", ".join(variant.key for variant in variants)
+            hints.append(dataclasses.replace(hint, text=f"{who}: {hint.text}", short=f"{who}: {hint.short}"))
+        return hints
 
     def hints_for(self, topic: str) -> list[Hint]:
         """The live hints that belong beside the panel of `topic`."""
@@ -225,12 +218,37 @@ class RunView:
 class ViewState:
     """The current and previous runs, and a version counter per part of the screen."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.current: RunView | None = None
         self.previous: RunView | None = None  # the faint A/B reference after a rerun
         self.versions: dict[str, int] = dict.fromkeys(ALL_PARTS, 0)
         self.skipped = 0  # records that broke the contract (core.records.problem) and were left out
         self.runs = RunsTable()  # every run and variant seen, one row each (the runs panel)
+        self.clock = clock  # seconds, for how long asked-for samples stay up
+        # What the user chose to look at in a compare (keys v and l); panels key their drawing on these.
+        self.shown_variant = 0  # the variant the one-variant panels (map, samples) show
+        self.hist_layer: int | None = None  # the layer the histograms' small multiples show (None: the last)
+
+    def variant_shown(self) -> VariantView | None:
+        """The current run's variant the one-variant panels show (variant 0 of a single run)."""
+        run = self.current
+        if run is None:
+            return None
+        return run.variants[self.shown_variant % len(run.variants)]
+
+    def release_asked(self) -> set[str]:
+        """Let asked-for samples go once held long enough; the parts that changed (the app calls it each tick)."""
+        run = self.current
+        now = self.clock()
+        released = False
+        for variant in run.variants if run is not None else []:
+            if variant.asked is not None and now >= variant.asked.until:
+                variant.asked = None
+                released = True
+        if not released:
+            return set()
+        self.versions[SAMPLES] += 1
+        return {SAMPLES}
 
     def reset(self) -> set[str]:
         """Forget every run (replay moving back); versions move on so every part redraws."""
@@ -273,6 +291,8 @@ class ViewState:
             return set()  # unknown events are ignored: newer logs open in older viewers
         if event == Event.RUN_START:
             return handler(self, record)
+        if event == Event.SAMPLES:
+            return handler(self._run_for(record), record, self.clock())
         return handler(self._run_for(record), record)
 
     def _on_run_start(self, record: Mapping) -> set[str]:
@@ -337,14 +357,18 @@ def _on_eval(run: RunView, record: Mapping) -> set[str]:
     return {STATUS, LOSS}
 
 
-def _on_samples(run: RunView, record: Mapping) -> set[str]:
+def _on_samples(run: RunView, record: Mapping, now: float) -> set[str]:
     variant = run.variant(variant_of(record))
     names = record.get("names") or []
     cut = record.get("cut") if isinstance(record.get("cut"), list) else []
     variant.samples = [str(name) for name in names]
-    variant.samples_cut = [bool(c) for c in cut] + [False] * (len(names) - len(cut))
+    variant.samples_cut = [c is True for c in cut[: len(names)]] + [False] * max(len(names) - len(cut), 0)
     variant.samples_step = _int(record.get("step"), run.step)
     variant.samples_asked = record.get("asked") is True
+    if variant.samples_asked:
+        variant.asked = AskedSamples(
+            tuple(variant.samples), tuple(variant.samples_cut), variant.samples_step, now + ASKED_HOLD_SECONDS
+        )
     return {SAMPLES}
 
 

@@ -13,8 +13,9 @@ import re
 
 from rich.cells import cell_len
 
+from core.compare import Variant
 from core.config import TrainConfig
-from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run
+from tests.fake_trainer import SMALL, FakeTrainer, compare_run, filled_channel, recorded_run
 from tui.app import MakemoreApp
 from tui.budget import RedrawBudget
 from tui.feed import LiveFeed
@@ -78,3 +79,25 @@ def live_app(
 def replay_app(records: list[dict], name: str = "run.jsonl", skipped: int = 0) -> MakemoreApp:
     """The app over a recorded run held in memory."""
     return MakemoreApp(ReplayFeed(records, name=name, skipped=skipped), refresh_hz=FAST_HZ)
+
+
+# The lecture's gain comparison without BatchNorm, on the small config: (label, config) per variant.
+GAINS = [
+    (f"gain {name}", SMALL.replace(batchnorm=False, gain=gain))
+    for name, gain in [("0.5", 0.5), ("1", 1.0), ("5/3", 5 / 3), ("3", 3.0)]
+]
+
+
+def compare_app(
+    variants: list[tuple[str, TrainConfig]] = GAINS,
+    records: list[dict] | None = None,
+    respond: bool = True,
+    **run,
+) -> tuple[MakemoreApp, FakeTrainer]:
+    """The app over a fake trainer training `variants` in lockstep; its channel holds `records`
+    (default: the compare to step 600, `run` passed on to compare_run, e.g. diverge={3: 400})."""
+    records = compare_run(variants, upto=600, end=False, satmap=True, **run) if records is None else records
+    channel = filled_channel(records)
+    step = max((r["step"] for r in records if r.get("event") == "stats"), default=0)
+    trainer = FakeTrainer(channel=channel, respond=respond, step=step, variants=[Variant(*v) for v in variants])
+    return MakemoreApp(LiveFeed(trainer, channel), refresh_hz=FAST_HZ), trainer

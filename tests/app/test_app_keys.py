@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
+from core.compare import Variant
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
 from tui.widgets.help import HelpScreen
@@ -15,6 +16,11 @@ SIZE = (120, 40)
 
 def sent(trainer, kind) -> list:
     return [command for command in trainer.commands if isinstance(command, kind)]
+
+
+def rerun_configs(trainer) -> list:
+    """The config of each single run the trainer was asked to rerun."""
+    return [variant.config for command in sent(trainer, Rerun) for variant in command.variants]
 
 
 @run_async
@@ -61,7 +67,7 @@ async def test_rerun_keys_send_the_new_config_and_say_so_at_once(key, change, sh
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press(key)
-        assert sent(trainer, Rerun) == [Rerun(SMALL.replace(**change))]
+        assert sent(trainer, Rerun) == [Rerun(variants=(Variant("", SMALL.replace(**change)),))]
         assert shown in screen_text(app)
 
 
@@ -73,7 +79,7 @@ async def test_after_a_rerun_the_previous_run_stays_faint_in_loss_and_saturation
         await pilot.press("b")
         text = await wait_for_text(pilot, app, "run 2 started")
         assert "run 2 started (no BN, g 5/3)" in text
-        assert "run 2 (no BN, g 5/3)" in text and "run 1 (BN, g 5/3)" in text  # loss legend
+        assert "run 2 (BN off)" in text and "run 1 (BN on)" in text  # loss legend: what differs
         assert "run 1" in text.split("1 saturation", 1)[1].split("\n", 2)[1]  # saturation's A/B column
         assert app.view.previous.run == 1 and app.view.current.run == 2
 
@@ -83,7 +89,7 @@ async def test_b_twice_flips_batchnorm_back():
     app, trainer = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "b")
-        assert [c.config.batchnorm for c in sent(trainer, Rerun)] == [False, True]
+        assert [config.batchnorm for config in rerun_configs(trainer)] == [False, True]
 
 
 @run_async
@@ -91,7 +97,7 @@ async def test_g_cycles_through_the_lecture_gains():
     app, trainer = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("g", "g", "g", "g")
-        assert [c.config.gain for c in sent(trainer, Rerun)] == [1.0, 0.5, 3.0, 5 / 3]
+        assert [config.gain for config in rerun_configs(trainer)] == [1.0, 0.5, 3.0, 5 / 3]
 
 
 @run_async
@@ -105,7 +111,7 @@ async def test_plus_and_minus_scale_lr_live_and_for_reruns():
         assert sent(trainer, ScaleLr) == [ScaleLr(2.0), ScaleLr(0.5), ScaleLr(0.5)]
         assert "lr ÷2 → 0.05" in screen_text(app)
         await pilot.press("r")
-        assert sent(trainer, Rerun)[-1].config.lr == pytest.approx(0.05)
+        assert rerun_configs(trainer)[-1].lr == pytest.approx(0.05)
 
 
 @run_async
@@ -190,4 +196,4 @@ async def test_every_action_is_in_the_command_palette():
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
-        assert sent(trainer, Rerun) == [Rerun(SMALL.replace(batchnorm=False))]
+        assert rerun_configs(trainer) == [SMALL.replace(batchnorm=False)]

@@ -64,7 +64,7 @@ async def test_replay_opens_at_the_end_and_moves_with_arrows_home_and_end(run_lo
     async with app.run_test(size=(120, 40)) as pilot:
         text = await wait_for_text(pilot, app, "record 22/22")
         assert "✔ finished run 2" in text and "record 22/22 · run 2/2 · 2 records skipped (malformed)" in text
-        assert "run 1 (BN, g 5/3)" in text  # the first run is the faint A/B reference
+        assert "run 1 (BN on)" in text  # the first run is the faint A/B reference, named by what differs
         assert "live only" in text  # no saturation maps in a run log
         await pilot.press("home")
         text = screen_text(app)

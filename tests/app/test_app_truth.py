@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Footer, HelpPanel
 
 from core.commands import Rerun
+from core.compare import Variant
 from core.health import DEAD_TICKS, INIT_SATURATION_LIMIT_PCT, TRAINING_SATURATION_LIMIT_PCT
 from core.records import Event
 from tests.app.figure_records import weight_hist_run
@@ -232,7 +233,7 @@ async def test_t_i_o_rerun_the_lecture_experiments_and_the_status_line_names_the
         assert f"· {said} ·" not in status_lines(app)[1]  # at the default: not named
         await pilot.press(key)
         config = SMALL.replace(**change)
-        assert trainer.commands == [Rerun(config)]
+        assert trainer.commands == [Rerun(variants=(Variant("", config),))]
         assert f"{said} · rerunning…" in status_lines(app)[1]
         for record in recorded_run(config, run=2, upto=0, end=False):  # the trainer's answer
             trainer.channel.put(record)
@@ -240,7 +241,7 @@ async def test_t_i_o_rerun_the_lecture_experiments_and_the_status_line_names_the
         assert second.startswith(f" cpu · BN on · gain 5/3 · lr 0.1 · {said} ·")
         assert second.rstrip().endswith(f"run 2 started (BN, g 5/3) · {said}")
         await pilot.press(key)
-        assert trainer.commands[-1] == Rerun(SMALL)  # pressed again: back to the default
+        assert trainer.commands[-1] == Rerun(variants=(Variant("", SMALL),))  # pressed again: back to the default
 
 
 @run_async

@@ -1,60 +1,189 @@
-"""Histograms of every tanh layer overlaid on shared bins: activations or their gradients."""
+"""Histograms of the tanh layers, activations or their gradients: every layer overlaid on shared
+bins (one run), or in a compare one layer (key l) as small multiples, one per variant, on shared axes."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+from rich.cells import cell_len
 
 from core.health import layer_name
 from core.records import layer_histogram
 from tui.canvas import Line, Trace, line_chart, message_lines
-from tui.widgets.panel import Panel, legend_line
+from tui.state import RunView, VariantView
+from tui.widgets.panel import Panel, legend_lines, text_line
+from tui.widgets.variants import ended_note, fit, set_subtitle, side_by_side, split_widths, variant_style
+
+MIN_MULTIPLE = 12  # cells a small multiple needs (the chart's least); narrower ones go two to a row
+
+
+def density(edges: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Counts as a probability density over their bins (integrates to 1), so histograms of
+    different bin widths (gradients of different runs) share a y axis honestly."""
+    total = counts.sum()
+    return counts / (total * np.diff(edges)) if total > 0 else counts
+
+
+def sigma_scale(values: Sequence) -> tuple[str, float]:
+    """A shared unit for a legend's standard deviations: ("σ", 1) or ("σ×1e-3", 1e-3) for small ones."""
+    finite = [abs(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v) and v != 0]
+    if not finite:
+        return "σ", 1.0
+    exponent = math.floor(math.log10(max(finite)))
+    if exponent >= -1:
+        return "σ", 1.0
+    return f"σ×1e{exponent}", 10.0**exponent
+
+
+def compact(value) -> str:
+    """A standard deviation in few cells: `0.56`, `2.0e-3`."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "–"
+    if abs(value) >= 0.01:
+        return f"{value:.2f}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def short_number(value: float) -> str:
+    """An axis label in few cells for narrow charts: `-1`, `0.5`, `8.3`, `-6e-2`, `1e3`."""
+    if value == 0 or 0.1 <= abs(value) < 100:
+        return f"{value:.2g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def format_sigma(value, unit: float) -> str:
+    """A standard deviation in the legend's unit, two significant digits: `0.56`, `2.0`."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "–"
+    scaled = value / unit
+    return f"{scaled:.2f}" if unit == 1.0 else f"{scaled:.1f}"
 
 
 class HistogramPanel(Panel):
-    """Overlaid per-layer histograms (as density) of tanh outputs or of their gradients."""
+    """Per-layer histograms (as density) of tanh outputs or of their gradients."""
 
     def __init__(self, view, spec, *, gradients: bool):
         super().__init__(view, spec)
         self.gradients = gradients
+        self.key = "grad_hist" if gradients else "hist"
+        self.std_key = "grad_std" if gradients else "std"
+
+    def extra_key(self) -> tuple:
+        return (self.view.hist_layer,)
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
-        palette = self.palette
         if run is None or run.stats is None:
-            return message_lines("waiting for the first statistics…", width, height, palette.dim)
-        layers = run.stats.get("layers") or []
-        key = "grad_hist" if self.gradients else "hist"
-        traces, legend = [], []
+            return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
+        if run.compare:
+            return self._compare(run, width, height)
+        set_subtitle(self, "")
+        return self._single(run.stats, width, height)
+
+    def _single(self, stats: Mapping, width: int, height: int) -> list[Line]:
+        palette = self.palette
+        layers = stats.get("layers") or []
+        traces, entries = [], []
         edges = None
+        unit_label, unit = sigma_scale([layer.get(self.std_key) for layer in layers])
         for i, layer in enumerate(layers):
-            found = layer_histogram(run.stats, layer, key)
+            found = layer_histogram(stats, layer, self.key)
             if found is None:
                 continue
-            layer_edges, counts = found
-            edges = layer_edges
-            total = counts.sum()
-            density = counts / (total * np.diff(layer_edges)) if total > 0 else counts
-            traces.append(Trace((layer_edges[:-1] + layer_edges[1:]) / 2, density, palette.layer(i)))
-            std = layer.get("grad_std" if self.gradients else "std")
-            legend.append(("━", f"{layer_name(layer, i)} σ{_short(std)}", palette.layer(i)))
+            edges, counts = found
+            traces.append(Trace((edges[:-1] + edges[1:]) / 2, density(edges, counts), palette.layer(i)))
+            entries.append(
+                ("━", f"{layer_name(layer, i)} {format_sigma(layer.get(self.std_key), unit)}", palette.layer(i))
+            )
         if not traces:
             return message_lines("no histograms in these statistics", width, height, palette.dim)
-        legend = legend_line(legend, width)
+        legend = legend_lines([("", unit_label, palette.dim), *entries], width, 2 if height >= 9 else 1, palette.dim)
         top = max(float(np.max(trace.ys)) for trace in traces)
         chart = line_chart(
             traces,
             width,
-            height - 1,
+            height - len(legend),
             x_range=(float(edges[0]), float(edges[-1])),
             y_range=(0.0, top if top > 0 else 1.0),
             axis=palette.axis,
         )
-        return [legend, *chart]
+        return [*legend, *chart]
 
+    # ---- a compare: one layer, one small multiple per variant --------------------------------
 
-def _short(value) -> str:
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "–"
-    return f"{value:.2f}" if abs(value) >= 0.01 else f"{value:.1e}"
+    def layer_position(self, run: RunView) -> int:
+        """The layer the small multiples show: the one key l chose, else the last."""
+        depth = max((len((v.stats or {}).get("layers") or []) for v in run.variants), default=0)
+        chosen = self.view.hist_layer
+        return (depth - 1 if chosen is None else chosen % max(depth, 1)) if depth else 0
+
+    def _compare(self, run: RunView, width: int, height: int) -> list[Line]:
+        palette = self.palette
+        position = self.layer_position(run)
+        set_subtitle(self, f"L{position + 1} · l: next layer")
+        found = {v.index: self._histogram(v, position) for v in run.variants}
+        shown = {k: h for k, h in found.items() if h is not None}
+        if not shown:
+            return message_lines(f"no L{position + 1} histograms in these statistics", width, height, palette.dim)
+        span = max(max(abs(edges[0]), abs(edges[-1])) for edges, _ in shown.values())
+        x_range = (-span, span) if self.gradients or span != 1.0 else (-1.0, 1.0)
+        top = max(float(np.max(ys)) for _, ys in shown.values())
+        count = len(run.variants)
+        per_row = count if (width - count + 1) // count >= MIN_MULTIPLE else max(1, (count + 1) // 2)
+        rows = [run.variants[k : k + per_row] for k in range(0, count, per_row)]
+        chart_height = max(height // len(rows) - 1, 3)
+        lines: list[Line] = []
+        for row in rows:
+            widths = split_widths(width, per_row)
+            headers, charts = [], []
+            for k, variant in enumerate(row):
+                headers.append(self._header(variant, position, widths[k]))
+                found_k = found[variant.index]
+                charts.append(self._multiple(variant, found_k, widths[k], chart_height, x_range, top, k == 0))
+            lines += side_by_side([[h] for h in headers], widths) + side_by_side(charts, widths)
+        return lines[:height]
+
+    def _histogram(self, variant: VariantView, position: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(bin centres, density) of the variant's layer at `position`, or None."""
+        stats = variant.stats or {}
+        layers = stats.get("layers") or []
+        if position >= len(layers):
+            return None
+        found = layer_histogram(stats, layers[position], self.key)
+        if found is None:
+            return None
+        edges, counts = found
+        return edges, density(edges, counts)
+
+    def _header(self, variant: VariantView, position: int, width: int) -> Line:
+        """`a gain 0.5 σ0.61` (`d gain 3 ✖ @401 σ0.73` once ended), shortened to `width`: σ goes first."""
+        layers = (variant.stats or {}).get("layers") or []
+        std = layers[position].get(self.std_key) if position < len(layers) else None
+        ended = ended_note(variant, short=True)
+        for parts in ([variant.name, ended, f"σ{compact(std)}"], [variant.name, ended], [variant.name, ended[:1]]):
+            text = " ".join(part for part in parts if part)
+            if cell_len(text) <= width:
+                break
+        return text_line((fit(text, width), variant_style(self.palette, variant)))
+
+    def _multiple(self, variant, found, width: int, height: int, x_range, top: float, first: bool) -> list[Line]:
+        """One variant's histogram; only the first of a row labels the shared y axis."""
+        palette = self.palette
+        if found is None:
+            return message_lines("–", width, height, palette.dim)
+        edges, ys = found
+        trace = Trace((edges[:-1] + edges[1:]) / 2, ys, variant_style(palette, variant))
+        return line_chart(
+            [trace],
+            width,
+            height,
+            x_range=x_range,
+            y_range=(0.0, top if top > 0 else 1.0),
+            y_format=short_number if first else (lambda y: ""),
+            x_format=short_number,
+            axis=palette.axis,
+        )

@@ -1,4 +1,6 @@
-"""The loss on a log scale (mean per stats window), eval points, and the previous run faint."""
+"""The loss on a log scale (mean per stats window) with eval points: one run and the previous one
+faint, each named by what sets it apart; or every variant of a compare overlaid beside a table of
+their evaluations."""
 
 from __future__ import annotations
 
@@ -7,18 +9,39 @@ import math
 import numpy as np
 from rich.style import Style
 
+from core.compare import difference
 from tui.canvas import Line, Trace, format_steps, line_chart, message_lines
-from tui.state import LOSS, config_tag
-from tui.widgets.panel import Panel, legend_line
+from tui.state import LOSS, RunView, VariantView
+from tui.widgets.panel import Panel, legend_line, legend_lines, text_line
+from tui.widgets.variants import ended_note, fit, side_by_side, variant_style
 
 BOLD = Style(bold=True)
 # Series colours (the layer palette's): this run's loss, train and val evaluations
 LOSS_SERIES, TRAIN_SERIES, VAL_SERIES = 1, 0, 4
+MIN_CHART = 24  # cells the chart keeps beside the eval table; narrower, the table goes above it
+LABEL_CELLS = 10  # a variant's label in the eval table, at most
 
 
 def _loss_label(log_value: float) -> str:
     # The axis is log10(loss); labels read in loss units, as the lecture's plot is read.
     return f"{10**log_value:.3g}"
+
+
+def eval_points(evals, x_end: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(step, log10 loss) of the train and of the val evaluations up to `x_end`."""
+    kept = [(s, t, v) for s, t, v in evals if s <= x_end]
+    train = [(s, math.log10(t)) for s, t, _ in kept if t and t > 0]
+    val = [(s, math.log10(v)) for s, _, v in kept if v and v > 0]
+    return train, val
+
+
+def marker_trace(points: list[tuple[float, float]], style: Style, marker: str) -> Trace:
+    xs, ys = zip(*points)
+    return Trace(np.asarray(xs), np.asarray(ys), style, marker=marker)
+
+
+def _value(value) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) and math.isfinite(value) else "–"
 
 
 class LossPanel(Panel):
@@ -29,45 +52,108 @@ class LossPanel(Panel):
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
         palette = self.palette
+        if run is None:
+            return message_lines("waiting for the run to start…", width, height, palette.dim)
+        if run.compare:
+            return self._compare(run, width, height)
+        xs, ys = run.loss_series.points()
+        if xs.size == 0:
+            return message_lines("waiting for the first loss…", width, height, palette.dim)
+        return self._single(run, xs, ys, width, height)
+
+    def _chart(self, traces: list[Trace], x_end: float, width: int, height: int) -> list[Line]:
+        return line_chart(
+            traces,
+            width,
+            height,
+            x_range=(0.0, x_end),
+            x_format=format_steps,
+            y_format=_loss_label,
+            axis=self.palette.axis,
+        )
+
+    # ---- one run, and the previous one faint -------------------------------------------------
+
+    def _single(self, run: RunView, xs: np.ndarray, ys: np.ndarray, width: int, height: int) -> list[Line]:
+        palette = self.palette
         loss_style, train_style, val_style = (
             palette.layer(LOSS_SERIES),
             palette.layer(TRAIN_SERIES) + BOLD,
             palette.layer(VAL_SERIES) + BOLD,
         )
-        if run is None:
-            return message_lines("waiting for the run to start…", width, height, palette.dim)
-        xs, ys = run.loss_series.points()
-        if xs.size == 0:
-            return message_lines("waiting for the first loss…", width, height, palette.dim)
         x_end = max(float(xs[-1]), 1.0)
-        traces = []
-        legend = []
+        traces, legend = [], []
         previous = self.view.previous
+        other = previous.config if previous is not None else None
         if previous is not None:
             # The previous run over the same steps as this one: "BN on vs off" at a glance.
             pxs, pys = previous.loss_series.points()
             keep = pxs <= x_end
             if keep.any():
                 traces.append(Trace(pxs[keep], pys[keep], palette.ghost))
-                legend.append(("━", f"run {previous.run} {config_tag(previous.config)}", palette.ghost))
+                legend.append(("━", f"run {previous.run} ({difference(previous.config, run.config)})", palette.ghost))
         traces.append(Trace(xs, ys, loss_style))
-        legend.insert(0, ("━", f"run {run.run} {config_tag(run.config)} {10 ** ys[-1]:.3f}", loss_style))
-        evals = [(s, t, v) for s, t, v in run.evals if s <= x_end]
-        train = [(s, math.log10(t)) for s, t, _ in evals if t and t > 0]
-        val = [(s, math.log10(v)) for s, _, v in evals if v and v > 0]
+        legend.insert(0, ("━", f"run {run.run} ({difference(run.config, other)})", loss_style))  # the axis reads it
+        train, val = eval_points(run.evals, x_end)
         if train:
-            traces.append(Trace(*map(np.asarray, zip(*train)), train_style, marker="●"))
+            traces.append(marker_trace(train, train_style, "●"))
             legend.append(("●", f"train {10 ** train[-1][1]:.3f}", train_style))
         if val:
-            traces.append(Trace(*map(np.asarray, zip(*val)), val_style, marker="◆"))
+            traces.append(marker_trace(val, val_style, "◆"))
             legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", val_style))
-        chart = line_chart(
-            traces,
-            width,
-            height - 1,
-            x_range=(0.0, x_end),
-            x_format=format_steps,
-            y_format=_loss_label,
-            axis=palette.axis,
-        )
-        return [legend_line(legend, width), *chart]
+        legend_rows = legend_lines(legend, width, 2 if height >= 9 else 1, palette.dim)
+        return [*legend_rows, *self._chart(traces, x_end, width, height - len(legend_rows))]
+
+    # ---- a compare: every variant overlaid, and a table of the last evaluations ---------------
+
+    def _compare(self, run: RunView, width: int, height: int) -> list[Line]:
+        palette = self.palette
+        series = {v.index: v.loss_series.points() for v in run.variants}
+        ends = [float(xs[-1]) for xs, _ in series.values() if xs.size]
+        if not ends:
+            return message_lines("waiting for the first loss…", width, height, palette.dim)
+        x_end = max(max(ends), 1.0)
+        lines, ends_traces, marks = [], [], []
+        for variant in run.variants:
+            xs, ys = series[variant.index]
+            if not xs.size:
+                continue
+            style = variant_style(palette, variant)
+            lines.append(Trace(xs, ys, style))
+            ends_traces.append(Trace(xs[-1:], ys[-1:], style, marker=variant.key))
+            train, val = eval_points(variant.evals, x_end)
+            marks += [marker_trace(train, style + BOLD, "●")] if train else []
+            marks += [marker_trace(val, style + BOLD, "◆")] if val else []
+        traces = lines + marks + ends_traces
+        table = self._table(run)
+        table_width = max(sum(segment.cell_length for segment in line) for line in table)
+        if width - table_width - 1 >= MIN_CHART:
+            chart = self._chart(traces, x_end, width - table_width - 1, height)
+            return side_by_side([chart, table], [width - table_width - 1, table_width])[:height]
+        if height >= len(table) + 5:
+            return [*table, *self._chart(traces, x_end, width, height - len(table))]
+        legend = [("━", variant.name, variant_style(palette, variant)) for variant in run.variants]
+        return [legend_line(legend, width, palette.dim), *self._chart(traces, x_end, width, height - 1)]
+
+    def _table(self, run: RunView) -> list[Line]:
+        """Per variant: its latest loss (stats window) and its last evaluation's train and val loss."""
+        palette = self.palette
+        label = min(max(len(v.label) for v in run.variants), LABEL_CELLS)
+        steps = [v.evals[-1][0] for v in run.variants if v.evals]
+        caption = f"eval @{format_steps(max(steps))}" if steps else "no eval"
+        lines = [
+            text_line((fit(caption, label + 2), palette.dim), (f" {'loss':>5} {'train':>5} {'val':>5}", palette.dim))
+        ]
+        for variant in run.variants:
+            lines.append(self._row(variant, label))
+        return lines
+
+    def _row(self, variant: VariantView, label: int) -> Line:
+        style = variant_style(self.palette, variant)
+        head = text_line((f"{variant.key} {fit(variant.label, label)}", style))
+        if variant.ended is not None:
+            return head + text_line((f" {ended_note(variant, short=True):<17}", self.palette.ghost))
+        _, ys = variant.loss_series.points()
+        loss = 10 ** ys[-1] if ys.size else None
+        train, val = (variant.evals[-1][1], variant.evals[-1][2]) if variant.evals else (None, None)
+        return head + text_line((f" {_value(loss):>5} {_value(train):>5} {_value(val):>5}", style))

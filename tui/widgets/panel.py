@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
@@ -38,17 +39,47 @@ def key_span(panels: Sequence[PanelSpec], dash: str = "-") -> str:
     return f"{keys[0]}{dash}{keys[-1]}" if len(keys) > 1 else keys[0]
 
 
-def legend_line(entries: Sequence[tuple[str, str, Style]], width: int) -> Line:
-    """A legend of (marker, label, style) entries, as many as fit in `width`."""
-    line: Line = []
-    used = 0
-    for marker, label, style in entries:
-        cells = len(marker) + len(label) + 3
-        if used + cells > width:
+def legend_line(entries: Sequence[tuple[str, str, Style]], width: int, more: Style | None = None) -> Line:
+    """A legend of (marker, label, style) entries in one line of `width`; what does not fit is counted (`+2 more`)."""
+    return legend_lines(entries, width, 1, more)[0]
+
+
+def legend_lines(
+    entries: Sequence[tuple[str, str, Style]], width: int, max_lines: int, more: Style | None = None
+) -> list[Line]:
+    """The entries reflowed over at most `max_lines` lines of `width` cells (at least one line).
+
+    Entries never vanish silently: those that do not fit are counted at the end (`+2 more`, in `more`).
+    """
+    # an entry is `marker label` and two spaces (which the last one on a line may go without); no marker: a caption
+    cells = [(cell_len(marker) + 1 if marker else 0) + cell_len(label) + 2 for marker, label, _ in entries]
+    rows: list[list[int]] = [[]]
+    for i, size in enumerate(cells):
+        used = sum(cells[k] for k in rows[-1])
+        if rows[-1] and used + size - 2 > width:
+            if len(rows) == max(max_lines, 1):
+                break
+            rows.append([])
+        rows[-1].append(i)
+    shown = sum(len(row) for row in rows)
+    left = len(entries) - shown
+    while left and rows[-1]:  # room for the count on the last line
+        note = f"+{left} more"
+        if sum(cells[k] for k in rows[-1]) + len(note) <= width:
             break
-        line += [Segment(f"{marker} ", style), Segment(f"{label}  ", style)]
-        used += cells
-    return line
+        rows[-1].pop()
+        left += 1
+    lines: list[Line] = []
+    for row in rows:
+        line: Line = []
+        for k in row:
+            marker, label, style = entries[k]
+            line += [Segment(f"{marker} ", style)] if marker else []
+            line.append(Segment(f"{label}  ", style))
+        lines.append(line)
+    if left:
+        lines[-1].append(Segment(f"+{left} more", more))
+    return lines
 
 
 class Panel(Themed):

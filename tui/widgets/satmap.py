@@ -9,6 +9,7 @@ from core.health import layer_name
 from tui.canvas import Line, bool_map, message_lines
 from tui.state import SATMAP, STATS
 from tui.widgets.panel import Panel, text_line
+from tui.widgets.variants import ended_note, variant_style
 
 # The run log does not keep maps (too big), so a replay never gets one.
 NO_MAP = "no map yet · maps are live only (run logs keep none)"
@@ -22,34 +23,41 @@ class SatMapPanel(Panel):
     shown_layer = reactive(0)  # position among the tanh layers, cycled by the app's `m` key
 
     def extra_key(self) -> tuple:
-        # Hints (dead neurons) follow the stats even when no map arrives (replay).
-        return (self.shown_layer, self.view.versions[STATS])
+        # Hints (dead neurons) follow the stats even when no map arrives (replay); a compare shows one variant (v).
+        return (self.shown_layer, self.view.versions[STATS], self.view.shown_variant)
 
     def watch_shown_layer(self) -> None:
         self.refresh()
 
     def layer_count(self) -> int:
         """How many tanh layers there are to cycle through."""
-        run = self.view.current
-        if run is None or run.stats is None:
+        variant = self.view.variant_shown()
+        if variant is None or variant.stats is None:
             return 0
-        return len(run.stats.get("layers") or [])
+        return len(variant.stats.get("layers") or [])
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
+        variant = self.view.variant_shown()
         palette = self.palette
-        if run is None or not run.satmap:
+        if run is None or variant is None or not variant.satmap:
             return message_lines(NO_MAP, width, height, palette.dim)
-        position = self.shown_layer % len(run.satmap)
-        grid = np.asarray(run.satmap[position], dtype=bool)
-        layers = (run.stats or {}).get("layers") or []
+        position = self.shown_layer % len(variant.satmap)
+        grid = np.asarray(variant.satmap[position], dtype=bool)
+        layers = (variant.stats or {}).get("layers") or []
         name = layer_name(layers[position], position) if position < len(layers) else f"layer {position + 1}"
         dead = int(grid.all(axis=0).sum()) if grid.ndim == 2 else 0
         rows, cols = grid.shape if grid.ndim == 2 else (0, 0)
-        header = text_line(
-            (f"{name}", palette.layer(position)),
+        header = []
+        if run.compare:  # which variant, and the key to the next
+            note = f" {ended_note(variant)}" if variant.ended else ""
+            header = text_line(
+                (f"{variant.name}{note}", variant_style(palette, variant)), (" · v next · ", palette.dim)
+            )
+        header += text_line(
+            (f"{name}", palette.dim if run.compare else palette.layer(position)),
             (
-                f" {position + 1}/{len(run.satmap)} · {rows}×{cols} · "
+                f" {position + 1}/{len(variant.satmap)} · {rows}×{cols} · "
                 f"{grid.mean() * 100 if grid.size else 0:.1f}% white · ",
                 palette.dim,
             ),

@@ -1,80 +1,162 @@
-"""Saturation bars per tanh layer, with mean and std, and the previous run as a ghost."""
+"""Saturation bars per tanh layer with each layer's forward gain: one run (the previous one as a
+ghost) or every variant of a compare side by side."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
+from rich.cells import cell_len
 from rich.style import Style
 
-from core.health import SATURATION_LIMIT_PCT, layer_name
+from core.health import (
+    INIT_SATURATION_LIMIT_PCT,
+    SATURATION_LIMIT_PCT,
+    TRAINING_SATURATION_LIMIT_PCT,
+    Regime,
+    init_saturation_hints,
+    layer_name,
+)
+from core.records import forward_gains, is_number
 from tui.canvas import Line, bar, message_lines
+from tui.state import RunView, VariantView
 from tui.widgets.palette import Palette
 from tui.widgets.panel import Panel, text_line
+from tui.widgets.variants import ended_note, fit, shared_words, short_label, split_widths, variant_style
 
-BAD_PCT = 4 * SATURATION_LIMIT_PCT
+# In training a layer past this is unusual but not yet an alarm: healthy 200,000-step runs stayed
+# under 65% per layer (BatchNorm: under 26%), a far too high lr reached 95–100% (core/health.py).
+TRAINING_WARN_PCT = 65.0
+PCT_CELLS = 5  # " 2.5%", "  26%", " 100%"
+GAIN_CELLS = 6  # " ×0.98"
 
 
-def saturation_style(pct: float, palette: Palette) -> Style:
-    """ok when fine, warn past the lecture's 5%, bad when far past it."""
-    if pct > BAD_PCT:
-        return palette.bad
-    if pct > SATURATION_LIMIT_PCT:
-        return palette.warn
-    return palette.ok
+def saturation_level(pct: float, step: int | None, regime: Regime, init_alarm: bool) -> str:
+    """ok, warn or bad for a layer `pct` percent saturated, judged as core/health.py judges it.
+
+    At step 0 (the init): past the lecture's 5% is warn, past INIT_SATURATION_LIMIT_PCT bad when
+    the init rule fires (`init_alarm`: the median layer is past it too; the lecture's no-BN net has
+    L1 at 22% and is healthy). In training saturation grows as the net learns: warn past
+    TRAINING_WARN_PCT, bad past TRAINING_SATURATION_LIMIT_PCT (the training rule's level). A linear
+    activation does not saturate: always ok.
+    """
+    if not regime.tanh:
+        return "ok"
+    if not step:
+        if init_alarm and pct > INIT_SATURATION_LIMIT_PCT:
+            return "bad"
+        return "warn" if pct > SATURATION_LIMIT_PCT else "ok"
+    if pct > TRAINING_SATURATION_LIMIT_PCT:
+        return "bad"
+    return "warn" if pct > TRAINING_WARN_PCT else "ok"
+
+
+class Levels:
+    """The health colour of each layer's saturation in one stats record of one variant."""
+
+    def __init__(self, stats: Mapping, config: Mapping):
+        self.step = stats.get("step")
+        self.regime = Regime.of(config)
+        layers = [layer for layer in stats.get("layers") or [] if isinstance(layer, Mapping)]
+        self.init_alarm = not self.step and bool(init_saturation_hints(layers, self.regime))
+
+    def style(self, pct: float, palette: Palette) -> Style:
+        return getattr(palette, saturation_level(pct, self.step, self.regime, self.init_alarm))
+
+
+def percent(value) -> float:
+    """A saturation percentage to draw: 0 when missing or not finite."""
+    return float(value) if is_number(value) else 0.0
+
+
+def format_pct(pct: float) -> str:
+    """Five cells: ` 2.5%`, `  26%`, ` 100%`."""
+    return f"{pct:4.1f}%" if pct < 9.95 else f"{pct:4.0f}%"
+
+
+def format_gain(gain: float | None) -> str:
+    """Six cells: ` ×0.98`, or a dash when unknown."""
+    return f" ×{gain:.2f}" if gain is not None and gain < 100 else f"{'–':>6}"
+
+
+def bar_scale(values: Sequence[float]) -> int:
+    """The bars' full scale in percent: at least 20, rounded up to tens."""
+    top = max([20.0, *(v for v in values if math.isfinite(v))])
+    return min(math.ceil(top / 10) * 10, 100)
+
+
+def scale_label(scale: int, width: int) -> str:
+    """The bar column's header, `0` at its left and the scale at its right, never cut: `0    20%`."""
+    right = f"{scale}%"
+    if width >= len(right) + 2:
+        return "0" + right.rjust(width - 1)
+    return f"≤{right}"[:width].ljust(width) if width >= 4 else " " * width
 
 
 class SaturationPanel(Panel):
-    """Per tanh layer: percent of |t| > 0.97 as a bar, mean, std, dead neurons."""
+    """Per tanh layer: percent of |t| > 0.97 as a bar, forward gain, mean, std, dead neurons."""
 
     def body_lines(self) -> int:
         run = self.view.current
         layers = (run.stats or {}).get("layers") or [] if run is not None else []
-        return 1 + len(layers)
+        return 1 + len(layers) + (1 if run is not None and run.compare else 0)
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
-        palette = self.palette
         if run is None or run.stats is None:
-            return message_lines("waiting for the first statistics…", width, height, palette.dim)
+            return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
+        if run.compare:
+            return self._compare(run, width, height)
+        return self._single(run, width, height)
+
+    # ---- one run --------------------------------------------------------------------------
+
+    def _ghosts(self, run: RunView, count: int) -> list[float | None]:
+        previous = self.view.previous
+        if previous is None:
+            return [None] * count
+        return [
+            previous.saturation_series[i].value_at(run.step) if i < len(previous.saturation_series) else None
+            for i in range(count)
+        ]
+
+    def _single(self, run: RunView, width: int, height: int) -> list[Line]:
+        palette = self.palette
         layers = run.stats.get("layers") or []
         previous = self.view.previous
-        ghosts: list[float | None] = []
-        for i in range(len(layers)):
-            if previous is not None and i < len(previous.saturation_series):
-                ghosts.append(previous.saturation_series[i].value_at(run.step))
-            else:
-                ghosts.append(None)
-        values = [layer.get("saturated_pct") or 0.0 for layer in layers]
-        top = max([20.0] + [v for v in values + [g for g in ghosts if g is not None] if math.isfinite(v)])
-        scale = math.ceil(top / 10) * 10
+        ghosts = self._ghosts(run, len(layers))
+        values = [percent(layer.get("saturated_pct")) for layer in layers]
+        scale = bar_scale(values + [g for g in ghosts if g is not None])
+        gains = forward_gains(run.stats)
+        levels = Levels(run.stats, run.config)
 
         two_rows = previous is not None and height >= 1 + 2 * len(layers)
-        show_prev = previous is not None and width >= 44 and not two_rows
-        show_moments = width >= 36
-        show_dead = width >= 50
-        fixed = 4 + 7 + (12 if show_moments else 0) + (5 if show_dead else 0) + (8 if show_prev else 0)
+        show_prev = previous is not None and width >= 46 and not two_rows
+        show_gain = width >= 30
+        show_moments = width >= 42
+        show_dead = width >= 54
+        fixed = 4 + PCT_CELLS + 1 + GAIN_CELLS * show_gain + 12 * show_moments + 5 * show_dead + 8 * show_prev
         bar_width = max(width - fixed, 4)
         header = text_line(
-            ("tanh", palette.dim),
-            (f"{f' |t|>0.97 · bar 0–{scale}%'[:bar_width]:<{bar_width}}{'':7}", palette.dim),
+            ("    ", palette.dim),
+            (scale_label(scale, bar_width), palette.dim),
+            (f"{'>0.97':>{PCT_CELLS + 1}}", palette.dim),
+            (f"{'gain':>{GAIN_CELLS}}" if show_gain else "", palette.dim),
             ("  mean   std" if show_moments else "", palette.dim),
             (" dead" if show_dead else "", palette.dim),
             (f"{'run ' + str(previous.run):>8}" if show_prev else "", palette.ghost),
         )
         lines = [header]
         for i, layer in enumerate(layers):
-            pct = values[i] if math.isfinite(values[i]) else 0.0
-            ghost = ghosts[i]
+            pct, ghost = values[i], ghosts[i]
+            style = levels.style(pct, palette)
             line = text_line((f"{layer_name(layer, i):<4}", palette.layer(i)))
             line += bar(
-                pct / scale,
-                bar_width,
-                saturation_style(pct, palette),
-                palette.track,
-                None if ghost is None else ghost / scale,
-                palette.ghost,
+                pct / scale, bar_width, style, palette.track, None if ghost is None else ghost / scale, palette.ghost
             )
-            line += text_line((f"{pct:6.1f}%", saturation_style(pct, palette)))
+            line += text_line((" " + format_pct(pct), style))
+            if show_gain:
+                line += text_line(format_gain(gains[i] if i < len(gains) else None))
             if show_moments:
                 line += text_line(f"{_num(layer.get('mean'), '+.2f'):>7}{_num(layer.get('std'), '.2f'):>5}")
             if show_dead:
@@ -88,9 +170,93 @@ class SaturationPanel(Panel):
                 lines.append(
                     text_line(f"{'':4}")
                     + bar(ghost / scale, bar_width, palette.ghost, palette.track)
-                    + text_line((f"{ghost:6.1f}% run {previous.run}", palette.ghost))
+                    + text_line((f" {format_pct(ghost)} run {previous.run}", palette.ghost))
                 )
         return lines[:height]
+
+    # ---- a compare: layer rows, one bar per variant ------------------------------------------
+
+    def _compare(self, run: RunView, width: int, height: int) -> list[Line]:
+        palette = self.palette
+        variants = run.variants
+        shown = [v for v in variants if v.stats is not None]
+        depth = max(len(v.stats.get("layers") or []) for v in shown) if shown else 0
+        values = {
+            v.index: [percent(layer.get("saturated_pct")) for layer in v.stats.get("layers") or []] for v in shown
+        }
+        scale = bar_scale([pct for row in values.values() for pct in row])
+        levels = {v.index: Levels(v.stats, v.config) for v in shown}
+        gains = {v.index: forward_gains(v.stats) for v in shown}
+        cells = split_widths(width - 4, len(variants))
+        show_gain = min(cells) >= PCT_CELLS + GAIN_CELLS + 5
+        lines = [self._compare_header(variants, cells)]
+        for i in range(depth):
+            line = text_line((f"L{i + 1:<3}", palette.dim))
+            for k, variant in enumerate(variants):
+                level, gain = levels.get(variant.index), gains.get(variant.index, [])
+                line += text_line(" ") + self._cell(variant, level, gain, i, cells[k] - 1, scale, show_gain)
+            lines.append(line)
+        gain_rows = [] if show_gain else self._gain_rows(variants, gains, cells, depth)
+        notes = [f"{v.key} {ended_note(v)}" for v in variants if v.ended is not None]
+        scale_note = f"bars 0–{scale}% of |t|>0.97"
+        if not show_gain and height < len(lines) + 1 + len(gain_rows):
+            gain_rows = []
+            if len(" · ".join([*notes, scale_note, "z: forward gains"])) <= width:
+                scale_note += " · z: forward gains"
+        lines.append(text_line((" · ".join([*notes, scale_note]), palette.dim)))
+        return (lines + gain_rows)[:height]
+
+    def _compare_header(self, variants: list[VariantView], cells: list[int]) -> Line:
+        """Each variant's name over its column; when one does not fit, the words all share go left (`gain`)."""
+        notes = [f" {ended_note(v, short=True)}" if v.ended is not None else "" for v in variants]
+        if any(cell_len(v.name + note) > cell - 1 for v, note, cell in zip(variants, notes, cells)):
+            notes = [note[:2] for note in notes]  # ` ✖`: the line under the bars says when
+        shared = ""
+        if any(cell_len(v.name + note) > cell - 1 for v, note, cell in zip(variants, notes, cells)):
+            shared = shared_words([v.label for v in variants])
+        line = text_line((fit(shared, 4), self.palette.dim))
+        for variant, note, cell in zip(variants, notes, cells):
+            name = short_label(variant, shared) if shared else variant.name
+            line += text_line(" ", (fit(name + note, cell - 1), variant_style(self.palette, variant)))
+        return line
+
+    def _gain_rows(self, variants: list[VariantView], gains: dict, cells: list[int], depth: int) -> list[Line]:
+        """Each layer's forward gain (std out ÷ std in) per variant, under the bars when they left no room beside."""
+        palette = self.palette
+        rows = [text_line(("forward gain: std of a layer's output ÷ its input's", palette.dim))]
+        for i in range(depth):
+            line = text_line((f"L{i + 1:<3}", palette.dim))
+            for variant, cell in zip(variants, cells):
+                found = gains.get(variant.index, [])
+                value = format_gain(found[i] if i < len(found) else None).strip()
+                line += text_line(" ", (f"{value:<{cell - 1}}", variant_style(palette, variant)))
+            rows.append(line)
+        return rows
+
+    def _cell(
+        self,
+        variant: VariantView,
+        levels: Levels | None,
+        gains: list[float | None],
+        i: int,
+        width: int,
+        scale: int,
+        show_gain: bool,
+    ) -> Line:
+        """Layer i of one variant: its bar in the variant's colour, the percentage in its health colour."""
+        palette = self.palette
+        layers = (variant.stats or {}).get("layers") or []
+        if levels is None or i >= len(layers):
+            return text_line(" " * width)
+        pct = percent(layers[i].get("saturated_pct"))
+        colour = variant_style(palette, variant)
+        health = palette.ghost if variant.ended is not None else levels.style(pct, palette)
+        bar_width = width - PCT_CELLS - (GAIN_CELLS if show_gain else 0)
+        line = bar(pct / scale, bar_width, colour, palette.track) if bar_width >= 1 else []
+        line += text_line((format_pct(pct), health))
+        if show_gain:
+            line += text_line((format_gain(gains[i] if i < len(gains) else None), colour))
+        return line
 
 
 def _num(value, spec: str) -> str:

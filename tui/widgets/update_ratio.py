@@ -1,10 +1,13 @@
-"""update:data (log10) over steps per 2-D parameter, with the lecture's −3 reference line."""
+"""update:data (log10) over steps with the lecture's −3 reference line: per 2-D parameter for one run,
+the median weight per variant in a compare."""
 
 from __future__ import annotations
 
 from core.health import UPDATE_TARGET_LOG10, param_names
 from tui.canvas import Line, RefLine, Trace, format_steps, line_chart, message_lines
-from tui.widgets.panel import Panel, legend_line
+from tui.state import RunView
+from tui.widgets.panel import Panel, legend_lines
+from tui.widgets.variants import ended_note, entries_fit, set_subtitle, variant_entries, variant_style
 
 
 class UpdateRatioPanel(Panel):
@@ -15,23 +18,50 @@ class UpdateRatioPanel(Panel):
         palette = self.palette
         if run is None or run.stats is None:
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
-        params = run.stats.get("params") or []
-        names = param_names(len(params))
+        legend_rows = 2 if height >= 9 else 1
+        traces, legend = self._compare(run, width, legend_rows) if run.compare else self._single(run)
+        set_subtitle(self, "median weight per variant (C left out)" if run.compare else "")
+        if not traces:
+            return message_lines("no update:data yet", width, height, palette.dim)
+        target = ("┄", f"{UPDATE_TARGET_LOG10:g} target", palette.ref)
+        if entries_fit([*legend, target], width, legend_rows):  # else the y axis alone names it
+            legend.append(target)
+        lines = legend_lines(legend, width, legend_rows, palette.dim)
+        x_end = max(max(float(trace.xs[-1]) for trace in traces), 1.0)
+        chart = line_chart(
+            traces,
+            width,
+            height - len(lines),
+            x_range=(0.0, x_end),  # from step 0, as the loss: the two read against each other
+            refs=[RefLine(UPDATE_TARGET_LOG10, palette.ref, f"{UPDATE_TARGET_LOG10:g}")],
+            x_format=format_steps,
+            axis=palette.axis,
+        )
+        return [*lines, *chart]
+
+    def _single(self, run: RunView) -> tuple[list[Trace], list]:
+        """Every 2-D parameter of the run, in the layer colours."""
+        palette = self.palette
+        names = param_names(len(run.update_series))
         traces, legend = [], []
         for i, series in enumerate(run.update_series):
             xs, ys = series.points()
             if xs.size:
                 traces.append(Trace(xs, ys, palette.layer(i)))
-                legend.append(("━", names[i] if i < len(names) else f"p{i}", palette.layer(i)))
-        if not traces:
-            return message_lines("no update:data yet", width, height, palette.dim)
-        legend.append(("┄", f"{UPDATE_TARGET_LOG10:g} target", palette.ref))
-        chart = line_chart(
-            traces,
-            width,
-            height - 1,
-            refs=[RefLine(UPDATE_TARGET_LOG10, palette.ref)],
-            x_format=format_steps,
-            axis=palette.axis,
-        )
-        return [legend_line(legend, width), *chart]
+                legend.append(("━", names[i], palette.layer(i)))
+        return traces, legend
+
+    def _compare(self, run: RunView, width: int, lines: int) -> tuple[list[Trace], list]:
+        """The median weight (C left out: a batch touches few of its rows) of each variant, lettered at its end."""
+        palette = self.palette
+        traces, ends, shown = [], [], []
+        for variant in run.variants:
+            xs, ys = variant.update_median.points()
+            if not xs.size:
+                continue
+            style = variant_style(palette, variant)
+            traces.append(Trace(xs, ys, style))
+            ends.append(Trace(xs[-1:], ys[-1:], style, marker=variant.key))
+            shown.append(variant)
+        notes = {v.index: ended_note(v, short=True) for v in shown if v.ended is not None}
+        return traces + ends, variant_entries(shown, palette, width, lines, notes)

@@ -1,0 +1,152 @@
+"""Compare mode on screen (DESIGN §7): every panel shows every variant, each by its colour, letter and
+label; a variant that ended early says so, greyed; v and l choose what the one-variant panels show."""
+
+from __future__ import annotations
+
+from rich.style import Style
+
+from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
+from tests.fake_trainer import SMALL, compare_run
+from tui.widgets.histogram import HistogramPanel
+from tui.widgets.panel import Panel
+
+SIZE = (120, 40)
+LABELS = ["a gain 0.5", "b gain 1", "c gain 5/3", "d gain 3"]
+
+
+def panel_lines(app, panel_id: str) -> list[list]:
+    """The segments of each line a panel draws (its body, without the border)."""
+    panel = app.query_one(f"#{panel_id}", Panel)
+    return [list(panel.render_line(y)) for y in range(panel.size.height)]
+
+
+def panel_text(app, panel_id: str) -> str:
+    return "\n".join("".join(segment.text for segment in line) for line in panel_lines(app, panel_id))
+
+
+def style_of(app, panel_id: str, text: str) -> Style:
+    """The style of the first segment of a panel that holds `text`."""
+    for line in panel_lines(app, panel_id):
+        for segment in line:
+            if text in segment.text:
+                return segment.style
+    raise AssertionError(f"{text!r} is not in panel {panel_id}:\n{panel_text(app, panel_id)}")
+
+
+async def started(pilot, app) -> None:
+    await wait_for_text(pilot, app, "step 600")
+    await pilot.pause(0.2)
+
+
+@run_async
+async def test_every_panel_shows_every_variant_by_letter_and_label():
+    app, _ = compare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        for panel in ("saturation", "activations", "gradients", "update", "loss"):
+            text = panel_text(app, panel)
+            for label in LABELS:
+                assert label in text, f"{label} missing from {panel}:\n{text}"
+        saturation = panel_text(app, "saturation").splitlines()
+        assert [line.split()[0] for line in saturation[1:6]] == ["L1", "L2", "L3", "L4", "L5"]  # layer rows
+        assert all(line.count("%") == 4 for line in saturation[1:6])  # one bar per variant
+        loss = panel_text(app, "loss")
+        assert "loss train   val" in loss and "eval @500" in loss  # the table of the last evaluations
+        assert "a gain 0.5 2." in loss and "2.300 2.350" in loss  # variant a's eval (train 2.3, val 2.35)
+        for panel in ("satmap", "samples"):
+            assert "a gain 0.5" in panel_text(app, panel) and "b gain 1" not in panel_text(app, panel)
+
+
+@run_async
+async def test_each_variant_has_its_own_colour_and_the_line_ends_name_them():
+    lrs = [(f"lr {lr:g}", SMALL.replace(lr=lr)) for lr in (0.025, 0.1, 0.4, 1.6)]
+    records = compare_run(lrs, upto=600, end=False)
+    for record in records:  # losses apart, so that each line ends on its own
+        if record["event"] == "stats":
+            record["loss_window"] = 2.0 + 0.5 * record["variant"]
+    app, _ = compare_app(lrs, records)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        colours = {style_of(app, "saturation", f"{key} {label}").color for key, (label, _) in zip("abcd", lrs)}
+        palette = app.query_one("#saturation", Panel).palette
+        assert len(colours) == 4 and palette.layer(3).color not in colours  # the layer palette's red means "bad"
+        # NO_COLOR still tells the lines apart: each ends in its letter (not counting legends and the eval table)
+        update = [line for line in panel_text(app, "update").splitlines() if "lr " not in line]
+        loss = panel_text(app, "loss").splitlines()
+        table = loss[0].index("eval @")
+        for chart in ("\n".join(update), "\n".join(line[:table] for line in loss)):
+            assert all(key in chart for key in "abcd"), chart
+
+
+@run_async
+async def test_a_variant_that_diverged_is_greyed_and_says_at_which_step():
+    app, _ = compare_app(diverge={3: 400})
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        ghost = app.query_one("#saturation", Panel).palette.ghost
+        assert "d ✖ diverged at step 401" in panel_text(app, "saturation")
+        assert style_of(app, "saturation", "d gain 3").color == ghost.color
+        assert "d gain 3   ✖ @401" in panel_text(app, "loss")  # its row in the eval table
+        assert style_of(app, "activations", "d gain 3").color == ghost.color
+        assert "✖ @401" in panel_text(app, "update")
+        assert style_of(app, "loss", "a gain 0.5").color != ghost.color  # the others go on in colour
+
+
+@run_async
+async def test_v_cycles_the_variant_of_the_map_and_the_samples():
+    app, _ = compare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        await pilot.press("v")
+        assert "map and samples: b gain 1" in screen_text(app)
+        assert "b gain 1" in panel_text(app, "satmap") and "b gain 1" in panel_text(app, "samples")
+        await pilot.press("v", "v", "v")
+        assert "a gain 0.5" in panel_text(app, "samples")  # round again
+
+
+@run_async
+async def test_l_chooses_the_layer_of_the_histograms_small_multiples():
+    app, _ = compare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        histograms = list(app.query(HistogramPanel))
+        assert [panel.border_subtitle for panel in histograms] == ["L5 · l: next layer"] * 2  # the last at first
+        await pilot.press("l")
+        assert "histograms: L1/5" in screen_text(app)
+        await pilot.pause()
+        assert [panel.border_subtitle for panel in histograms] == ["L1 · l: next layer"] * 2
+
+
+@run_async
+async def test_v_and_l_in_a_single_run_say_they_are_for_a_compare():
+    app, _ = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.press("v")
+        assert "v: for a compare (c starts one)" in screen_text(app)
+        await pilot.press("l")
+        assert "l: for a compare (c starts one)" in screen_text(app)
+
+
+@run_async
+async def test_hints_say_which_variants_they_hold_for():
+    app, _ = compare_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await started(pilot, app)
+        hints = [hint.text for hint in app.view.current.hints]
+        assert any(text.startswith("every variant: ") for text in hints)  # the fake's initial loss
+        assert any(text.startswith("a gain 0.5: ") for text in hints)  # its gradients shrink with depth
+        assert all(":" in text.split(" ", 3)[-1] for text in hints)
+
+
+@run_async
+async def test_a_single_run_looks_as_before_with_the_previous_run_as_a_ghost():
+    app, _ = live_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.press("b")
+        text = await wait_for_text(pilot, app, "run 2 (BN off)")
+        assert "run 1 (BN on)" in text and "a gain" not in text
+        assert "run 1" in panel_text(app, "saturation")  # the A/B column
+        assert GAINS  # (the compare's fixture is not used here)
+        assert app.view.current.variants[0].label == "" and SMALL.batchnorm

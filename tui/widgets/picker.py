@@ -1,0 +1,152 @@
+"""The compare picker (key c): the lecture's comparisons as presets, or any FIELD=V1,V2,… (DESIGN §7).
+
+It builds the variants (core.compare.parse_compare over the variant on screen) and hands them to the
+app, which reruns them in lockstep; a spec the config refuses is said in the picker, which stays open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from core.compare import AXES, Variant, describe, parse_compare, single
+from core.config import ConfigError, TrainConfig
+
+LEAVE = "single"  # the option id that leaves the compare
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One of the lecture's comparisons: what it is called and the --compare specs it trains."""
+
+    id: str  # the palette action's argument
+    title: str  # shown in the picker and the command palette
+    specs: tuple[str, ...]  # --compare specs over the base config
+    base: Mapping[str, object] = field(default_factory=dict)  # fields set on the base first (the lecture's setup)
+    why: str = ""  # what the comparison shows, for the palette's help line
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "batchnorm", "BatchNorm on / off", ("batchnorm=on,off",), why="BatchNorm pins every layer's pre-activations"
+    ),
+    Preset(
+        "gains",
+        "gains 0.5 · 1 · 5/3 · 3 (no BN)",
+        ("gain=0.5,1,5/3,3",),
+        {"batchnorm": False},
+        "too small shrinks the activations with depth, too big saturates them; 5/3 keeps them level",
+    ),
+    Preset(
+        "activation",
+        "tanh / linear (no BN)",
+        ("activation=tanh,linear",),
+        {"batchnorm": False},
+        "without tanh the net is one linear map; its right gain is 1",
+    ),
+)
+PRESET_IDS = {preset.id: preset for preset in PRESETS}
+
+
+def preset_variants(preset: Preset, base: TrainConfig) -> list[Variant]:
+    """The preset's variants over `base`. Raises ConfigError when the base refuses them."""
+    return parse_compare(preset.specs, base.replace(**preset.base))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the picker chose: the variants to train (one: leave the compare) and whether to start paused."""
+
+    variants: tuple[Variant, ...]
+    paused: bool
+    what: str  # for the status line
+
+
+class ComparePicker(ModalScreen[Choice | None]):
+    """Choose a comparison; enter starts it, escape leaves things as they are."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+    DEFAULT_CSS = """
+    ComparePicker { align: center middle; }
+    ComparePicker > Vertical {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; border-title-color: $accent; background: $surface; padding: 0 1;
+    }
+    ComparePicker OptionList, ComparePicker OptionList:focus { height: auto; max-height: 8; border: none; padding: 0; }
+    ComparePicker Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    ComparePicker Input:focus { background: $primary 30%; }
+    ComparePicker Checkbox { border: none; padding: 0; }
+    ComparePicker .picker--dim { color: $text-muted; }
+    ComparePicker #picker-error { color: $text-error; }
+    """
+
+    def __init__(self, base: TrainConfig, *, comparing: bool, paused: bool):
+        super().__init__()
+        self.base = base  # the variant on screen: presets and specs vary it
+        self.comparing = comparing  # offer to leave the compare
+        self.start_paused = paused
+
+    def compose(self) -> ComposeResult:
+        options = [Option(f"{preset.title}   {' '.join(preset.specs)}", id=preset.id) for preset in PRESETS]
+        if self.comparing:
+            options.append(Option("single run: leave the compare (the variant shown)", id=LEAVE))
+        with Vertical() as box:
+            box.border_title = "compare · variants train side by side on the same minibatches"
+            yield Static(f"over the variant shown: {describe(self.base.to_dict())}", classes="picker--dim")
+            yield OptionList(*options, id="picker-presets")
+            yield Static(f"or FIELD=V1,V2,… (a grid: two specs) · fields: {', '.join(AXES)}", classes="picker--dim")
+            yield Input(placeholder="e.g. gain=0.5,1,5/3,3   or   lr=0.05,0.1,0.2 batchnorm=on,off", id="picker-spec")
+            yield Checkbox("start paused at step 0 (n steps, space runs)", self.start_paused, id="picker-paused")
+            yield Static("", id="picker-error")
+            yield Static("enter starts · tab moves · escape cancels", classes="picker--dim")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = 0
+        self.query_one(OptionList).focus()
+
+    @property
+    def paused(self) -> bool:
+        return self.query_one("#picker-paused", Checkbox).value
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id == LEAVE:
+            self.dismiss(Choice(tuple(single(self.base)), self.paused, "single run"))
+            return
+        preset = PRESET_IDS[event.option.id]
+        self._choose(lambda: preset_variants(preset, self.base), preset.title)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        specs = event.value.split()
+        if not specs:
+            self.say("type FIELD=V1,V2,… (e.g. gain=0.5,1,5/3,3), or pick a preset above")
+            return
+        self._choose(lambda: parse_compare(specs, self.base), " ".join(specs))
+
+    def _choose(self, make, what: str) -> None:
+        try:
+            variants = make()
+        except ConfigError as error:
+            self.say(str(error))
+            return
+        self.dismiss(Choice(tuple(variants), self.paused, what))
+
+    def say(self, text: str) -> None:
+        """A refusal in the picker (it stays open)."""
+        self.query_one("#picker-error", Static).update(text)
+
+
+def palette_entries() -> Sequence[tuple[str, str, str]]:
+    """(title, help, action) of the command palette's compare entries."""
+    return [
+        (f"Compare: {preset.title}", f"c · {' '.join(preset.specs)}: {preset.why}", f"compare_preset('{preset.id}')")
+        for preset in PRESETS
+    ]
