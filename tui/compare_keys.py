@@ -14,11 +14,13 @@ from tui.feed import Refused
 from tui.keys import COMPARE_VIEW_ACTIONS
 from tui.state import config_tag
 from tui.widgets.histogram import HistogramPanel
+from tui.widgets.history import HistoryPanel
 from tui.widgets.picker import PRESET_IDS, Choice, ComparePicker, preset_variants
 from tui.widgets.samples import SamplesPanel
 from tui.widgets.satmap import SatMapPanel
 from tui.widgets.status import experiments
 from tui.widgets.variants import labels_line
+from tui.widgets.weights import WeightsPanel
 
 
 class CompareActions:
@@ -91,13 +93,15 @@ class CompareActions:
         self._train(list(self.feed.variants), True, "paused at step 0")
 
     def action_next_variant(self) -> None:
-        """The next variant in the one-variant panels (saturation map, samples)."""
+        """The next variant in the one-variant panels (weights, saturation map, samples, history)."""
         run = self.view.current
         self.view.shown_variant = (self.view.shown_variant + 1) % len(run.variants)
-        for panel in [*self.query(SatMapPanel), *self.query(SamplesPanel)]:
+        for panel in [*self.query(SatMapPanel), *self.query(SamplesPanel), *self.query(WeightsPanel)]:
+            panel.refresh()
+        for panel in self.query(HistoryPanel):
             panel.refresh()
         shown = run.variants[self.view.shown_variant]
-        self.say(f"map and samples: {shown.name}")
+        self.say(f"weights, map, samples and history: {shown.name}")
 
     def action_next_hist_layer(self) -> None:
         """The next layer in the histograms' small multiples."""

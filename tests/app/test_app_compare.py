@@ -93,13 +93,17 @@ async def test_a_variant_that_diverged_is_greyed_and_says_at_which_step():
 
 
 @run_async
-async def test_v_cycles_the_variant_of_the_map_and_the_samples():
+async def test_v_cycles_the_variant_of_the_map_the_samples_the_weights_and_the_history():
     app, _ = compare_app()
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot, app)
+        weights = app.query_one("#weights")
+        assert weights.border_subtitle == "a gain 0.5"
         await pilot.press("v")
-        assert "map and samples: b gain 1" in screen_text(app)
+        assert "weights, map, samples and history: b gain 1" in screen_text(app)
         assert "b gain 1" in panel_text(app, "satmap") and "b gain 1" in panel_text(app, "samples")
+        await pilot.pause(0.1)
+        assert weights.border_subtitle == "b gain 1"  # (the history panel is off the grid at this size)
         await pilot.press("v", "v", "v")
         assert "a gain 0.5" in panel_text(app, "samples")  # round again
 
@@ -150,3 +154,13 @@ async def test_a_single_run_looks_as_before_with_the_previous_run_as_a_ghost():
         assert "run 1" in panel_text(app, "saturation")  # the A/B column
         assert GAINS  # (the compare's fixture is not used here)
         assert app.view.current.variants[0].label == "" and SMALL.batchnorm
+
+
+@run_async
+async def test_the_status_line_names_the_compare_not_variant_0s_value():
+    app, _ = compare_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, app)
+        line = screen_text(app).splitlines()[1]
+        assert "compare gain 0.5 · 1 · 5/3 · 3 · BN off · lr 0.1" in line
+        assert "gain 0.5 · lr" not in line  # variant 0's gain is not the run's

@@ -19,6 +19,7 @@ from core.health import layer_name
 from tui.canvas import Line, format_number, format_steps, message_lines
 from tui.history import LayerHistory, rebin
 from tui.widgets.panel import Panel, text_line
+from tui.widgets.variants import set_subtitle
 
 SHADES = np.array([" ", "░", "▒", "▓", "█"])  # a cell's share of its column's peak: none … the peak
 KINDS = ("activations", "gradients")
@@ -63,19 +64,21 @@ class HistoryPanel(Panel):
     kind = reactive(0)  # index into KINDS, cycled by the app's `h` key
 
     def extra_key(self) -> tuple:
-        return (self.kind,)
+        return (self.kind, self.view.shown_variant)  # a compare shows one variant's history (v)
 
     def watch_kind(self) -> None:
         self.refresh()
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
+        variant = self.view.variant_shown()  # a single run's only variant; in a compare the one v shows
         palette = self.palette
-        if run is None or run.stats is None:
+        if run is None or variant is None or variant.stats is None:
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
-        history = run.main.history
+        set_subtitle(self, variant.name)
+        history = variant.history
         layers = history.gradients if KINDS[self.kind] == "gradients" else history.activations
-        names = [layer_name(layer, i) for i, layer in enumerate(run.stats.get("layers") or [])]
+        names = [layer_name(layer, i) for i, layer in enumerate(variant.stats.get("layers") or [])]
         if not len(layers) or layers.shape is None or height < 4 or width < LABEL + 8:
             return message_lines("no histograms in these statistics", width, height, palette.dim)
         count = layers.shape[0]

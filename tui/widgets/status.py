@@ -23,6 +23,7 @@ from tui.canvas import Line
 from tui.state import STATS, STATUS, RunView, ViewState
 from tui.widgets.palette import Palette, Themed
 from tui.widgets.panel import text_line
+from tui.widgets.variants import labels_line
 
 # End reason -> (word with its icon, palette field)
 END_STATES = {
@@ -82,13 +83,24 @@ def config_text(run: RunView) -> tuple[str, int]:
     """Line 2's config, ` cpu · BN on · gain 5/3 · lr 0.1 · linear · 5×100 linear · batch 32 · loss 2.846`,
     and the cells of its essential part (device, BatchNorm, gain, lr and the experiments not at
     their default), which a long message never cuts."""
-    essential = f" {run.device} · " + describe(
-        {name: value for name, value in run.config.items() if name not in STRUCTURE_FIELDS}, run.lr
-    )
-    text = f" {run.device} · {describe(run.config, run.lr)}"
+    compared = _compared_fields(run)
+    config = {name: value for name, value in run.config.items() if name not in compared}
+    lr = None if "lr" in compared else run.lr
+    head = f" {run.device} · " + (f"compare {labels_line([v.label for v in run.variants])} · " if compared else "")
+    essential = head + describe({name: value for name, value in config.items() if name not in STRUCTURE_FIELDS}, lr)
+    text = head + describe(config, lr)
     if run.loss is not None:
         text += f" · loss {run.loss:.3f}"
     return text, cell_len(essential)
+
+
+def _compared_fields(run: RunView) -> set[str]:
+    """The config fields a compare run's variants differ in (none for a single run): the status line
+    names the compare instead of variant 0's value of them."""
+    if not run.compare:
+        return set()
+    first = run.variants[0].config
+    return {name for name in first if any(v.config.get(name) != first[name] for v in run.variants[1:])}
 
 
 class StatusBar(Themed):

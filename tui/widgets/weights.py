@@ -19,6 +19,7 @@ from core.health import param_names
 from core.records import histogram_edges, is_number
 from tui.canvas import Line, Trace, bar, line_chart, message_lines
 from tui.widgets.panel import Panel, text_line
+from tui.widgets.variants import set_subtitle
 
 # grad:data bars span these decades: 1e-5 … 1e0 covers every healthy and sick run we saw.
 LOG_LOW, LOG_HIGH = -5.0, 0.0
@@ -34,30 +35,31 @@ class WeightsPanel(Panel):
     view_mode = reactive(0)  # index into VIEWS, cycled by the app's `w` key
 
     def extra_key(self) -> tuple:
-        return (self.view_mode,)
+        return (self.view_mode, self.view.shown_variant)  # a compare shows one variant's weights (v)
 
     def watch_view_mode(self) -> None:
         self.refresh()
 
     def body_lines(self) -> int:
         # every weight's row before hints take lines (they shorten to one line each, or a count)
-        run = self.view.current
-        params = (run.stats or {}).get("params") if run is not None else None
+        variant = self.view.variant_shown()
+        params = (variant.stats or {}).get("params") if variant is not None else None
         return len(params) + 1 if VIEWS[self.view_mode] == "table" and isinstance(params, list) else 5
 
     def build(self, width: int, height: int) -> list[Line]:
-        run = self.view.current
+        variant = self.view.variant_shown()  # a single run's only variant; in a compare the one v shows
         palette = self.palette
-        if run is None or run.stats is None:
+        if variant is None or variant.stats is None:
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
-        params = [p for p in run.stats.get("params") or [] if isinstance(p, Mapping)]
+        set_subtitle(self, variant.name)
+        params = [p for p in variant.stats.get("params") or [] if isinstance(p, Mapping)]
         if VIEWS[self.view_mode] == "histograms":
-            return self.histograms(run.main.history.weights, width, height)
+            return self.histograms(variant.history.weights, width, height)
         if not params:
             return message_lines("no parameter statistics", width, height, palette.dim)
         table = self.table(params, width, height)
         if height - len(table) >= BOTH_MIN_CHART + 1:
-            table += [[], *self.histograms(run.main.history.weights, width, height - len(table) - 1)]
+            table += [[], *self.histograms(variant.history.weights, width, height - len(table) - 1)]
         return table
 
     def table(self, params: list[Mapping], width: int, height: int) -> list[Line]:
