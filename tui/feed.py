@@ -14,7 +14,7 @@ from typing import NamedTuple, Protocol
 from core.channel import RecordChannel
 from core.commands import Command, Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
 from core.compare import AXES, Variant, compared_fields, single
-from core.config import TrainConfig
+from core.config import TrainConfig, lecture_data_note
 from core.records import Event, ExitCode, exit_code_for
 
 # Every app action a feed answers; the others (help, zoom, panels, quit) are the app's own.
@@ -183,6 +183,8 @@ class LiveFeed(FeedKeys):
         self.log_path: Path | None = getattr(run_log, "path", None)
         self.paused = False
         self.end: dict | None = None  # the latest run's run_end, once it has ended
+        # --preset lecture on the built-in names cannot show the notebook's numbers: say so at once
+        self.greeting = lecture_data_note(self.config) or ""
 
     @property
     def config(self) -> TrainConfig:

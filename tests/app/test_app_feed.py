@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core.commands import Pause, Quit, Rerun, Resume, ScaleLr, StepOnce
-from core.config import ConfigError
+from core.config import LECTURE, ConfigError
 from core.records import Event, ExitCode
+from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run
 from tui.feed import FEED_ACTIONS, LiveFeed, Refused, Seek, TogglePause
 from tui.keys import KEY_ACTIONS
@@ -81,3 +82,15 @@ def test_the_exit_code_follows_the_last_run_end_seen(end, code):
 def test_every_feed_action_has_a_key_and_a_feed_that_answers_it():
     assert LiveFeed.ACTIONS | ReplayFeed.ACTIONS == FEED_ACTIONS
     assert FEED_ACTIONS <= set(KEY_ACTIONS.values())
+
+
+@run_async
+async def test_the_lecture_preset_on_the_built_in_names_says_so_at_once():
+    app, _ = live_app(config=LECTURE.replace(steps=1000, device="cpu"), respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await wait_for_text(pilot, app, "note: --preset lecture")
+        assert "names.txt" in text
+    plain, _ = live_app(respond=False)
+    async with plain.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        assert "note: --preset lecture" not in screen_text(plain)
