@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.config import ConfigError, TrainConfig, format_gain, parse_gain
-from core.records import is_number
+from core.values import is_number
 
 MAX_VARIANTS = 8  # a compare trains at most this many variants (the screen's colours, the GPU's lockstep)
 

@@ -25,12 +25,11 @@ Conventions (DESIGN §2):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from enum import Enum, IntEnum
 from typing import Any, TypedDict
 
-import numpy as np
+from core.values import is_number
 
 
 class Event(str, Enum):
@@ -361,91 +360,9 @@ def variants_of(run_start: Mapping) -> list[Variant]:
     return [Variant(label="", config=config if isinstance(config, dict) else {})]
 
 
-# ---- numbers and histograms ---------------------------------------------------------------------
-
-
-def is_number(value: Any) -> bool:
-    """True for a finite int or float (not a bool): a number a reader can plot or compare."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def number(value: Any) -> float | None:
-    """`value` as a float when it is a finite number, else None (undefined)."""
-    return float(value) if is_number(value) else None
-
-
-SIGNIFICANT_DIGITS = 5  # statistics in the run log: more than any figure shows, and a compact log
 WEIGHT_HIST_EVERY = 20  # weight-gradient histograms ride on every 20th stats record (see ParamStats)
 
 
-def rounded(value: float | None, digits: int = SIGNIFICANT_DIGITS) -> float | None:
-    """A finite float to `digits` significant digits; NaN and ±inf become None."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(f"{value:.{digits}g}")
-
-
-def float32(value: float | None) -> float | None:
-    """A float32 value (a loss) in the fewest digits that give back the same float32; None if not finite.
-
-    Lossless: `numpy.float32(float32(x)) == numpy.float32(x)`, so records keep losses bit for bit.
-    """
-    if value is None or not math.isfinite(value):
-        return None
-    return float(str(np.float32(value)))
-
-
-def histogram(lo: float, hi: float, counts) -> Histogram:
-    """A histogram record of integer `counts` over equal bins spanning [lo, hi] (±1 left implicit)."""
-    if lo == -1.0 and hi == 1.0:
-        return Histogram(counts=[int(c) for c in counts])
-    return Histogram(lo=float(lo), hi=float(hi), counts=[int(c) for c in counts])
-
-
-def histogram_edges(hist: Mapping, lo: float = -1.0, hi: float = 1.0) -> np.ndarray | None:
-    """The bin edges of a histogram record: its `lo`/`hi` (absent: the `lo`/`hi` given), or an old log's `edges`.
-
-    None when malformed. For a layer's histograms use `layer_histogram`, which knows the defaults.
-    """
-    counts = hist.get("counts")
-    if not isinstance(counts, list) or not counts:
-        return None
-    edges = hist.get("edges")
-    if edges is not None:
-        if isinstance(edges, list) and len(edges) == len(counts) + 1 and all(is_number(e) for e in edges):
-            return np.asarray(edges, dtype=float)
-        return None
-    lo, hi = hist.get("lo", lo), hist.get("hi", hi)
-    if is_number(lo) and is_number(hi) and hi > lo:
-        return np.linspace(float(lo), float(hi), len(counts) + 1)
-    return None
-
-
-def layer_histogram(stats: Mapping, layer: Mapping, key: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """(edges, counts) of a layer's `hist` or `grad_hist` in a stats record; None when absent or malformed."""
-    hist = layer.get(key)
-    if not isinstance(hist, Mapping):
-        return None
-    span = stats.get("grad_range") if key == "grad_hist" else 1.0
-    span = float(span) if is_number(span) and span > 0 else 1.0
-    edges = histogram_edges(hist, -span, span)
-    if edges is None or not all(isinstance(c, int) and not isinstance(c, bool) for c in hist["counts"]):
-        return None
-    return edges, np.asarray(hist["counts"], dtype=float)
-
-
-def forward_gains(stats: Mapping) -> list[float | None]:
-    """Each activation layer's forward gain, std(output) / std(input), from a stats record.
-
-    Layer 1's input is the embedding (`input_std`), layer k's the output of layer k − 1.
-    None where a std is missing or zero (records written before `input_std` have no layer-1 gain).
-    """
-    stds = [layer.get("std") if isinstance(layer, Mapping) else None for layer in stats.get("layers") or []]
-    inputs = [stats.get("input_std"), *stds[:-1]]
-    return [out / inp if is_number(out) and is_number(inp) and inp > 0 else None for out, inp in zip(stds, inputs)]
-
-
-# Each event's record type, for readers and for the test that checks a real run log.
 RECORD_TYPES: dict[str, type] = {
     Event.RUN_START: RunStart,
     Event.STATS: Stats,
@@ -459,42 +376,3 @@ RECORD_TYPES: dict[str, type] = {
     Event.LOG_ERROR: ErrorRecord,
     Event.WARNING: ErrorRecord,
 }
-
-
-def for_log(record: Mapping) -> dict:
-    """The record as the run log stores it.
-
-    In-memory fields (`_…`) are left out and NaN/±inf become null (JSON has neither). In a stats
-    record every statistic is written to SIGNIFICANT_DIGITS significant digits (the losses are
-    float32 already and stay bit for bit), which with histograms as integer counts keeps a stats
-    record of the default net under 3 KB; the trainer's in-memory records keep full precision.
-    """
-    out = _json_safe(record)
-    if record.get("event") == Event.STATS:
-        for key in ("layers", "params", "input_std", "grad_range"):
-            if key in out:
-                out[key] = _rounded_tree(out[key])
-        for key in ("loss", "loss_window"):
-            if isinstance(out.get(key), float):
-                out[key] = float32(out[key])
-    return out
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items() if not str(k).startswith("_")}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def _rounded_tree(value):
-    if isinstance(value, float):
-        return rounded(value)
-    if isinstance(value, dict):
-        return {k: _rounded_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded_tree(v) for v in value]
-    return value

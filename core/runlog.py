@@ -5,15 +5,57 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import math
 import os
 import stat
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from core.records import for_log, problem
+from core.records import Event, problem
+from core.values import float32, rounded
 
 DEFAULT_DIR = Path("runs")
 FIRST_LINE_LIMIT = 1 << 20  # bytes read to find a log's first line: a run_start record is a few KB
+
+
+def for_log(record: Mapping) -> dict:
+    """The record as the run log stores it.
+
+    In-memory fields (`_…`) are left out and NaN/±inf become null (JSON has neither). In a stats
+    record every statistic is written to SIGNIFICANT_DIGITS significant digits (the losses are
+    float32 already and stay bit for bit), which with histograms as integer counts keeps a stats
+    record of the default net under 3 KB; the trainer's in-memory records keep full precision.
+    """
+    out = _json_safe(record)
+    if record.get("event") == Event.STATS:
+        for key in ("layers", "params", "input_std", "grad_range"):
+            if key in out:
+                out[key] = _rounded_tree(out[key])
+        for key in ("loss", "loss_window"):
+            if isinstance(out.get(key), float):
+                out[key] = float32(out[key])
+    return out
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _rounded_tree(value):
+    if isinstance(value, float):
+        return rounded(value)
+    if isinstance(value, dict):
+        return {k: _rounded_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded_tree(v) for v in value]
+    return value
 
 
 class RunLogError(OSError):

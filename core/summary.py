@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 from core.compare import AXES
 from core.config import PRESETS, TrainConfig
-from core.records import EndReason, Event, is_number, variant_of, variants_of
+from core.records import EndReason, Event, variant_of, variants_of
 from core.text import printable
+from core.values import is_number
 
 TABLE_WIDTH = 120  # columns the runs table fits in when the caller gives no width
 # Config fields a difference never names: bookkeeping, not a property of the trained network.

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.health import layer_name
-from core.records import Event, histogram_edges, is_number, variant_of, variants_of
+from core.records import Event, variant_of, variants_of
+from core.values import histogram_edges, is_number
 
 UPDATE_TO_DATA_TARGET = -3.0  # the lecture's line: update:data ratios should be ~1e-3 (log10 −3)
 

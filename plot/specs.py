@@ -15,7 +15,8 @@ import numpy as np
 
 from core.compare import describe
 from core.health import param_names
-from core.records import Event, layer_histogram, number
+from core.records import Event
+from core.values import layer_histogram, number
 from plot.series import (
     UPDATE_TO_DATA_TARGET,
     Curve,

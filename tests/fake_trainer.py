@@ -10,7 +10,8 @@ from core.channel import RecordChannel
 from core.commands import Pause, Quit, Rerun, Resume, StepOnce
 from core.compare import Variant, single
 from core.config import TrainConfig
-from core.records import Event, histogram
+from core.records import Event
+from core.values import histogram
 
 VOCAB = ".abcdefghijklmnopqrstuvwxyz"
 SMALL = TrainConfig(steps=1000, stats_every=100, device="cpu")

@@ -20,17 +20,13 @@ from core.records import (
     LayerStats,
     ParamStats,
     exit_code_for,
-    for_log,
-    forward_gains,
-    histogram_edges,
-    layer_histogram,
     problem,
-    rounded,
     variant_of,
     variants_of,
 )
-from core.runlog import RunLog, read_run_log
+from core.runlog import RunLog, for_log, read_run_log
 from core.trainer import Trainer
+from core.values import forward_gains, histogram_edges, layer_histogram, rounded
 
 TINY = TrainConfig(steps=30, stats_every=10, hidden=16, depth=3, batch_size=8, device="cpu", eval_every=20)
 

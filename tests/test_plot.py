@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from core.config import TrainConfig
-from core.records import Event, layer_histogram
+from core.records import Event
 from core.runlog import RunLog, read_run_log
+from core.values import layer_histogram
 from plot.cli import run_plot
 from plot.series import density, has_weight_histograms, nearest_stats, pick_run, split_runs
 from plot.specs import figure_specs

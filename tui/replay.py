@@ -26,6 +26,7 @@ REPLAY_KEYS = [
     (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
     ("space", "play / pause the replay"),
     ("< / >", "play slower / faster (×1/8 … ×64)"),
+    ("v / l", "a compare: the variant the one-variant panels show / the layer of the histograms"),
 ]
 
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 from core.config import format_gain
 from core.health import HealthJudge, Hint
-from core.records import Event, is_number, number, problem, variant_of, variants_of
+from core.records import Event, problem, variant_of, variants_of
 from core.summary import RunsTable
+from core.values import is_number, number
 from tui.history import History
 from tui.series import MAX_POINTS, Series  # noqa: F401 (MAX_POINTS: the bound readers of the view rely on)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from core.config import TrainConfig
-from core.records import WEIGHT_HIST_EVERY, Event, histogram
+from core.records import WEIGHT_HIST_EVERY, Event
+from core.values import histogram
 from tests.fake_trainer import SMALL, recorded_run
 
 

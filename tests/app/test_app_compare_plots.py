@@ -10,7 +10,7 @@ from rich.style import Style
 
 from core.evaluate import CUT_MARK
 from core.health import Regime
-from core.records import forward_gains
+from core.values import forward_gains
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.app.test_app_compare import panel_lines, panel_text, style_of
 from tests.fake_trainer import SMALL, recorded_run, stats_record

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.records import Event, histogram
+from core.records import Event
+from core.values import histogram
 from tests.app.figure_records import weight_hist_run
 from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
 from tests.app.test_app_colour import THEMES, ink

@@ -10,7 +10,7 @@ import numpy as np
 from rich.cells import cell_len
 
 from core.health import layer_name
-from core.records import layer_histogram
+from core.values import layer_histogram
 from tui.canvas import Line, Trace, line_chart, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.panel import Panel, legend_lines, text_line

@@ -17,7 +17,7 @@ from core.health import (
     init_saturation_hints,
     layer_name,
 )
-from core.records import forward_gains, is_number
+from core.values import forward_gains, is_number
 from tui.canvas import Line, bar, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.palette import Palette

@@ -87,7 +87,12 @@ def config_text(run: RunView) -> tuple[str, int]:
     config = {name: value for name, value in run.config.items() if name not in compared}
     lr = None if "lr" in compared else run.lr
     head = f" {run.device} · " + (f"compare {labels_line([v.label for v in run.variants])} · " if compared else "")
-    essential = head + describe({name: value for name, value in config.items() if name not in STRUCTURE_FIELDS}, lr)
+    # a compare's essential part is what it compares; a single run's its device, BatchNorm, gain, lr, experiments
+    essential = (
+        head.rstrip(" ·")
+        if compared
+        else head + describe({name: value for name, value in config.items() if name not in STRUCTURE_FIELDS}, lr)
+    )
     text = head + describe(config, lr)
     if run.loss is not None:
         text += f" · loss {run.loss:.3f}"

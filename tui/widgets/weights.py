@@ -16,7 +16,7 @@ import numpy as np
 from textual.reactive import reactive
 
 from core.health import param_names
-from core.records import histogram_edges, is_number
+from core.values import histogram_edges, is_number
 from tui.canvas import Line, Trace, bar, line_chart, message_lines
 from tui.widgets.panel import Panel, text_line
 from tui.widgets.variants import set_subtitle
