@@ -22,8 +22,11 @@ from textual.widgets import Footer, HelpPanel, Input, Label
 from core.compare import AXES
 from core.text import printable
 from tui.feed import PlaySpeed, Refused, SeekRun
+from tui.panels import GRIDS, PANELS
 from tui.replay import parse_step
+from tui.widgets.help import HelpScreen
 from tui.widgets.history import HistoryPanel
+from tui.widgets.satmap import SatMapPanel
 from tui.widgets.weights import WeightsPanel
 
 FOOTER_PALETTE_MIN = 120  # columns the footer needs before it also shows "^p palette" on its right
@@ -185,3 +188,43 @@ class ScreenTools:
             self.say(f"screenshot not saved: {printable(str(path.parent))}: {error.strerror or error}")
             return
         self.say(f"screenshot saved: {printable(saved)}")
+
+
+class PanelKeys:
+    """The screen's own keys: help, panels (1–9, 0, tab), zoom, the saturation map's layer."""
+
+    def action_help(self) -> None:
+        """Show the help screen."""
+        if not isinstance(self.screen, HelpScreen):
+            source = printable(getattr(self.feed, "name", "") or "a run log") if self.feed.recording else ""
+            self.push_screen(HelpScreen(*self.feed.help_keys, PANELS, source))
+
+    def action_show_panel(self, index: int) -> None:
+        """Show panel `index`: alone in page mode, zoomed when all panels fit."""
+        self.panel = index % len(self.panels)
+        if self.layout_mode in GRIDS:
+            self.zoomed = True
+
+    def action_next_panel(self, step: int) -> None:
+        """The next (or previous) panel (in a grid, the next one the grid shows)."""
+        panel = (self.panel + step) % len(self.panels)
+        while self._off_grid(PANELS[panel]) and panel != self.panel:
+            panel = (panel + step) % len(self.panels)
+        self.panel = panel
+
+    def action_zoom(self) -> None:
+        """Zoom the current panel to the whole screen, or back."""
+        self.zoomed = not self.zoomed
+
+    def action_unzoom(self) -> None:
+        """Back to all panels (first, close the keys panel if ctrl+p → Keys opened it)."""
+        if not self.close_keys_panel():
+            self.zoomed = False
+
+    def action_next_map_layer(self) -> None:
+        """Saturation map: the next tanh layer."""
+        satmap = self.query_one(SatMapPanel)
+        count = satmap.layer_count()
+        if count:
+            satmap.shown_layer = (satmap.shown_layer + 1) % count
+            self.say(f"map: tanh layer {satmap.shown_layer + 1}/{count}")

@@ -26,8 +26,7 @@ from core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
 from core.compare import compared_fields, with_changes
 from core.config import ConfigError, TrainConfig, format_gain, next_gain
 from core.records import EndReason, Event, ExitCode, problem
-from core.text import printable
-from tui.actions import REPLACED, ExperimentKeys, ReplayKeys, ScreenTools
+from tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from tui.budget import RedrawBudget
 from tui.compare_keys import CompareActions
 from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
@@ -36,11 +35,9 @@ from tui.lifecycle import Lifecycle
 from tui.panels import GRIDS, PANELS
 from tui.replay import ReplayFeed
 from tui.state import STATS, STATUS, ViewState
-from tui.widgets.help import HelpScreen
 from tui.widgets.pagebar import PageBar
 from tui.widgets.palette import Colours
 from tui.widgets.panel import Panel
-from tui.widgets.satmap import SatMapPanel
 from tui.widgets.status import StatusBar
 
 REFRESH_HZ = 4.0  # feed polls per second: lifecycle answers show within 250 ms
@@ -76,7 +73,7 @@ def layout_for(width: int, height: int) -> str:
     return "pages"
 
 
-class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, App[int]):
+class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, PanelKeys, App[int]):
     """makemore part 3 on screen: the lecture's plots of a run, live or recorded, driven by keys."""
 
     CSS_PATH = "app.tcss"
@@ -380,44 +377,6 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, App[i
             self.say(self.feed.send(Quit(deadline)) or "quitting…")
         finally:
             self.exit(0)
-
-    # ---- actions: screen ----------------------------------------------------------------
-
-    def action_help(self) -> None:
-        """Show the help screen."""
-        if not isinstance(self.screen, HelpScreen):
-            source = printable(getattr(self.feed, "name", "") or "a run log") if self.feed.recording else ""
-            self.push_screen(HelpScreen(*self.feed.help_keys, PANELS, source))
-
-    def action_show_panel(self, index: int) -> None:
-        """Show panel `index`: alone in page mode, zoomed when all panels fit."""
-        self.panel = index % len(self.panels)
-        if self.layout_mode in GRIDS:
-            self.zoomed = True
-
-    def action_next_panel(self, step: int) -> None:
-        """The next (or previous) panel (in a grid, the next one the grid shows)."""
-        panel = (self.panel + step) % len(self.panels)
-        while self._off_grid(PANELS[panel]) and panel != self.panel:
-            panel = (panel + step) % len(self.panels)
-        self.panel = panel
-
-    def action_zoom(self) -> None:
-        """Zoom the current panel to the whole screen, or back."""
-        self.zoomed = not self.zoomed
-
-    def action_unzoom(self) -> None:
-        """Back to all panels (first, close the keys panel if ctrl+p → Keys opened it)."""
-        if not self.close_keys_panel():
-            self.zoomed = False
-
-    def action_next_map_layer(self) -> None:
-        """Saturation map: the next tanh layer."""
-        satmap = self.query_one(SatMapPanel)
-        count = satmap.layer_count()
-        if count:
-            satmap.shown_layer = (satmap.shown_layer + 1) % count
-            self.say(f"map: tanh layer {satmap.shown_layer + 1}/{count}")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's Keys and Screenshot are replaced (tui/actions.py ScreenTools says why).
