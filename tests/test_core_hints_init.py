@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 
 from core import health
-from core.config import TrainConfig
 from core.health import HealthJudge
 from core.layers import Linear
 from core.model import MLP
@@ -109,10 +108,7 @@ def test_a_confidently_wrong_initial_loss_names_o_and_i_and_either_brings_it_nea
     assert loss_hints(small_words, normal=False, output_scale=0.1)[0] < uniform + 0.1  # the default build
 
 
-@pytest.mark.skipif(
-    "output_scale" not in TrainConfig.__dataclass_fields__, reason="init / output_scale are not config fields yet"
-)
-def test_the_initial_loss_hint_in_real_training_once_init_and_output_scale_land(small_words):
+def test_the_initial_loss_hint_in_real_training(small_words):
     wrong = judged(small(batchnorm=False, init="normal", output_scale=1.0, **INIT), small_words)
     assert "output scale 0.1 (o)" in wrong.hint("loss-init").text
     for fixed in ({"init": "normal", "output_scale": 0.1}, {"init": "kaiming", "output_scale": 1.0}):
