@@ -197,3 +197,19 @@ def test_a_bad_tables_choice_is_one_line_and_exit_2(tmp_path, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--tables" in err and "Traceback" not in err
+
+
+def test_a_one_unit_net_prints_no_library_warning_and_shows_undefined_as_a_dash(tmp_path):
+    """--hidden 1: a (1, 1) weight has no std; torch would warn and the ratio would read -inf."""
+    log = tmp_path / "run.jsonl"
+    command = headless_command(log, "--steps", "60", "--stats-every", "25", "--tables", "every")
+    result = subprocess.run([*command, "--hidden", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert "W2     (1, 1) | mean" in result.stdout
+    assert "| std – | grad:data ratio – | update:data log10 –" in result.stdout
+    assert "inf" not in result.stdout and "nan" not in result.stdout.lower()
+    records = read_run_log(log)
+    assert not [r for r in records if r["event"] == "warning"]
+    one_by_one = [p for r in records if r["event"] == "stats" for p in r["params"] if p["shape"] == [1, 1]]
+    assert len(one_by_one) == 4 * 4  # W2..W5 at steps 0, 25, 50, 59
+    assert all(p["update_to_data_log10"] is None and p["grad_to_data"] is None for p in one_by_one)
