@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,10 +38,20 @@ def _parse_bool(text: str) -> bool:
 
 
 def _parse_positive(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise ValueError("a number above 0")
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan  # not a number at all: the same answer as a number out of range
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError("a finite number above 0")
     return value
+
+
+def _parse_gain(text: str) -> float:
+    try:
+        return parse_gain(text)
+    except ConfigError:
+        raise ValueError("a number above 0 or a fraction like 5/3") from None
 
 
 def _parse_choice(*choices: str) -> Callable[[str], str]:
@@ -55,7 +66,7 @@ def _parse_choice(*choices: str) -> Callable[[str], str]:
 # field -> (parse one value, show one value in a label)
 AXES: dict[str, tuple[Callable[[str], object], Callable[[object], str]]] = {
     "batchnorm": (_parse_bool, lambda v: "BN on" if v else "BN off"),
-    "gain": (parse_gain, lambda v: f"gain {format_gain(v)}"),
+    "gain": (_parse_gain, lambda v: f"gain {format_gain(v)}"),
     "lr": (_parse_positive, lambda v: f"lr {v:g}"),
     "activation": (_parse_choice("tanh", "linear"), lambda v: str(v)),
     "init": (_parse_choice("kaiming", "normal"), lambda v: f"init {v}"),
@@ -84,8 +95,8 @@ def parse_axis(spec: str) -> tuple[str, list]:
     for text in texts:
         try:
             values.append(parse(text))
-        except (ValueError, ConfigError) as error:
-            reason = str(error) if isinstance(error, ValueError) and str(error) else "a valid value"
+        except ValueError as error:  # the parsers above say what a value must be
+            reason = str(error) or "a valid value"
             raise ConfigError(f"--compare {field}: {text.strip()!r} is not {reason}") from None
     if len(values) < 2:
         raise ConfigError(f"--compare {field}: give at least two values to compare (e.g. {field}=A,B)")

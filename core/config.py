@@ -66,9 +66,9 @@ class TrainConfig:
         if self.batch_size < 2 and self.batchnorm:
             raise ConfigError("--batch-size must be at least 2 with BatchNorm (it needs a batch variance)")
         if not _finite_positive(self.lr):
-            raise ConfigError(f"--lr must be a number above 0 (got {self.lr!r})")
+            raise ConfigError(f"--lr must be a finite number above 0 (got {self.lr!r})")
         if not _finite_positive(self.gain):
-            raise ConfigError(f"--gain must be a number above 0 (got {self.gain!r})")
+            raise ConfigError(f"--gain must be a finite number above 0 (got {self.gain!r})")
         self._validate_experiments()
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"--device must be auto, cpu or cuda (got {self.device!r})")
@@ -86,7 +86,7 @@ class TrainConfig:
             raise ConfigError(f"--init must be kaiming or normal (got {self.init!r})")
         scale = self.output_scale
         if isinstance(scale, bool) or not (_finite_positive(scale) or scale == 0):
-            raise ConfigError(f"--output-scale must be a number of at least 0 (got {scale!r})")
+            raise ConfigError(f"--output-scale must be a finite number of at least 0 (got {scale!r})")
 
     @property
     def sample_seed(self) -> int:

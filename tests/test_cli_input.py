@@ -172,3 +172,38 @@ def test_an_endless_device_as_data_is_one_line_and_exit_2(device, tmp_path):
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.count("\n") == 1 and "looks binary" in result.stderr and device in result.stderr
     assert not log.exists()
+
+
+def test_a_net_too_big_for_the_machine_is_one_line_and_exit_2_before_anything_is_drawn(
+    small_words, tmp_path, monkeypatch, capsys
+):
+    from core import devices
+
+    monkeypatch.setattr(devices, "device_memory_bytes", lambda device: 10 * 2**20)  # a 10 MiB machine
+    words, log = tmp_path / "words.txt", tmp_path / "run.jsonl"
+    words.write_text("\n".join(small_words))
+    flags = ["--headless", "--data", str(words), "--steps", "1", "--run-log", str(log)]
+    assert main([*flags, "--hidden", "100"]) == 2  # about 17 MiB
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "this net needs about 17 MiB to train and this machine has 10 MiB" in err
+    assert "lower --embd, --hidden, --depth or --batch-size" in err and not log.exists()
+    assert main([*flags, "--hidden", "16", "--compare", "gain=0.5,1,2,3"]) == 2  # 4 × about 3.3 MiB
+    assert "compare fewer variants" in capsys.readouterr().err and not log.exists()
+    assert main([*flags, "--hidden", "16", "--stats-every", "1"]) == 0
+
+
+def test_the_memory_estimate_counts_parameters_and_activations():
+    from core.devices import BYTES_PER_PARAMETER, EVAL_CHUNK_ROWS, training_bytes
+
+    config = TrainConfig(embd=2, block_size=3, hidden=4, depth=1, batch_size=8)
+    parameters = 5 * 2 + (6 * 4 + 2 * 4) + (4 * 5 + 2 * 5)  # C (5, 2); W1 (6, 4); W2 (4, 5); gains and biases
+    per_row = 6 + 4 * 4 + 3 * 5
+    assert training_bytes(config, 5) == parameters * BYTES_PER_PARAMETER + EVAL_CHUNK_ROWS * per_row * 4
+
+
+def test_every_flag_that_takes_a_value_says_its_default_in_help():
+    from tui.cli import build_parser
+
+    takes_value = [a for a in build_parser()._actions if a.option_strings and a.nargs != 0 and a.dest != "compare"]
+    assert len(takes_value) > 15
+    assert [a.option_strings[0] for a in takes_value if "default" not in (a.help or "")] == []

@@ -35,8 +35,11 @@ def test_two_axes_make_the_grid_first_axis_outermost():
         (["depth=2,3"], "cannot compare 'depth'"),
         (["gain=1"], "at least two values"),
         (["gain"], "FIELD=V1,V2"),
-        (["gain=1,one"], "'one' is not"),
-        (["lr=0.1,-1"], "'-1' is not a number above 0"),
+        (["gain=1,one"], "'one' is not a number above 0 or a fraction like 5/3"),
+        (["lr=0.1,-1"], "'-1' is not a finite number above 0"),
+        (["lr=0.1,abc"], "'abc' is not a finite number above 0"),
+        (["lr=0.1,inf"], "'inf' is not a finite number above 0"),
+        (["output_scale=0.1,x"], "'x' is not a finite number above 0"),
         (["gain=1,1"], "repeats"),
         (["gain=1,2", "gain=3,4"], "given twice"),
         (["gain=1,2,3", "lr=0.1,0.2,0.3"], f"makes 9 variants; at most {MAX_VARIANTS}"),
@@ -46,7 +49,9 @@ def test_two_axes_make_the_grid_first_axis_outermost():
 def test_bad_specs_are_refused_in_one_line(specs, says):
     with pytest.raises(ConfigError) as refused:
         parse_compare(specs, BASE)
-    assert says in str(refused.value) and "\n" not in str(refused.value)
+    said = str(refused.value)
+    assert says in said and "\n" not in said
+    assert "could not convert" not in said and "must be" not in said  # no parser's own words inside ours
 
 
 def test_a_variant_the_config_refuses_is_named():

@@ -20,7 +20,7 @@ from core.config import (
     lecture_data_note,
     parse_gain,
 )
-from core.devices import check_cuda_requested
+from core.devices import check_cuda_requested, check_fits, resolve_device
 from core.records import ExitCode
 from core.runlog import RunLog, RunLogError, default_path
 from core.sealing import SealableLog
@@ -115,7 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="BatchNorm after every Linear (default on)",
     )
     parser.add_argument(
-        "--gain", type=str, metavar="G", help="init gain on the Linear weights, a number or fraction like 5/3"
+        "--gain",
+        type=str,
+        metavar="G",
+        help="init gain on the Linear weights, a number or fraction like 5/3 (default 5/3; 1 with --preset lecture)",
     )
     parser.add_argument(
         "--activation",
@@ -178,13 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--engine",
         choices=("auto", "lecture", "fused"),
-        help="lecture: the notebook's layers and autograd; fused: faster, same math",
+        help="lecture: the notebook's layers and autograd; fused: faster, same math "
+        "(default auto: fused; --preset lecture uses lecture)",
     )
     parser.add_argument(
         "--tables",
         choices=("evals", "every", "none"),
         default="evals",
-        help="headless: the lecture's tables at step 0, each eval and the end (evals), every stats record, or none",
+        help="headless: the lecture's tables at step 0, each eval and the end (evals), every stats record, or none "
+        "(default evals)",
     )
     parser.add_argument(
         "--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)"
@@ -330,7 +335,7 @@ def main(argv: list[str] | None = None, lifecycle: Lifecycle | None = None) -> i
 
 
 def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
-    from data import WordsError, load_words
+    from data import Vocabulary, WordsError, load_words
 
     config = config_from_args(args)
     variants = parse_compare(args.compare, config) if args.compare else single(config)
@@ -343,6 +348,7 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
     except WordsError as error:
         print(f"makemore-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
+    check_fits([v.config for v in variants], Vocabulary.from_words(words).size, resolve_device(config))
     if lifecycle.signalled:
         return ExitCode.INTERRUPTED  # before any run: no log to leave behind
     # Opened last: a bad flag or words file leaves no empty log behind. Sealable: however the process

@@ -51,7 +51,7 @@ async def test_errors_outside_a_run_are_notified():
     [
         # The app's own hint says "turn BatchNorm on (b)"; with one example a batch has no variance.
         (SMALL.replace(batchnorm=False, batch_size=1), "b", "--batch-size must be at least 2 with BatchNorm"),
-        (SMALL.replace(lr=5e-324), "minus", "--lr must be a number above 0"),  # halves to 0.0
+        (SMALL.replace(lr=5e-324), "minus", "--lr must be a finite number above 0"),  # halves to 0.0
     ],
 )
 @run_async
