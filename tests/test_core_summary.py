@@ -107,3 +107,13 @@ def test_summary_needs_neither_torch_nor_textual():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_paused_run_says_paused_until_it_resumes():
+    records = recorded_run(SMALL, upto=300, end=False)
+    table = folded([*records, {"event": "state", "run": 1, "step": 300, "paused": True}])
+    assert [row.status for row in table.rows] == ["paused"]
+    table.apply({"event": "state", "run": 1, "step": 300, "paused": False, "lr": 0.2})
+    assert [row.status for row in table.rows] == ["training"]
+    table.apply({"event": "state", "run": 1, "step": 300, "lr": 0.4})  # an lr change alone keeps the state
+    assert [row.status for row in table.rows] == ["training"]

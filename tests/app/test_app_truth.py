@@ -140,6 +140,7 @@ async def test_a_replay_offers_replay_keys_only_and_help_says_it_is_a_replay():
         text = screen_text(app)
         assert "replayed from old.jsonl" in text and ", live" not in text
         assert "Replay keys" in text and "go to a step" in text and "saturation map: next" not in text
+        assert "quit the replay (the log is only read)" in text and "run log ends with run_end" not in text
 
 
 @run_async
@@ -152,7 +153,7 @@ async def test_help_in_a_live_run_tells_the_regime_aware_rules():
         await pilot.pause()
         text = help_text(app)
         assert isinstance(app.screen, HelpScreen) and "part 3, live" in text
-        assert "saturation map: next tanh layer" in text
+        assert "saturation map: next tanh layer" in text and "quit (the run log ends with run_end)" in text
         assert "Init rules judge step 0 alone" in text and "Training rules judge the run as it trains" in text
         assert f"more than {INIT_SATURATION_LIMIT_PCT:g}% saturated" in text
         assert f"dead neurons for {DEAD_TICKS}+ stats ticks" in text

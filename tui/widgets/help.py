@@ -42,7 +42,7 @@ def common_keys(panels: Sequence[PanelSpec], live: bool = True) -> KeyRows:
         ("h", "history: activations / gradients over steps"),
         ("ctrl+p", "command palette: every action, searchable; themes, screenshot (saved beside the run log)"),
         ("?", "this help (escape closes it)"),
-        ("q, ctrl+c", "quit (the run log ends with run_end)"),
+        ("q, ctrl+c", "quit (the run log ends with run_end)" if live else "quit the replay (the log is only read)"),
     ]
     if live:
         rows.insert(3, ("m", "saturation map: next tanh layer"))
