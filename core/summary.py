@@ -75,6 +75,7 @@ class RunRow:
     update_count: int = 0  # how many values update_sum holds
     end: str | None = None  # EndReason once it ended (None while training)
     end_step: int | None = None  # the step it ended at
+    paused: bool = False  # the latest state record of its run said paused
 
     @property
     def mean_update_log10(self) -> float | None:
@@ -83,9 +84,9 @@ class RunRow:
 
     @property
     def status(self) -> str:
-        """`training`, `finished`, `stopped at 500`, `diverged at 1200`, `error at 40`."""
+        """`training`, `paused`, `finished`, `stopped at 500`, `diverged at 1200`, `error at 40`."""
         if self.end is None:
-            return "training"
+            return "paused" if self.paused else "training"
         if self.end == EndReason.FINISHED:
             return str(self.end)
         return f"{self.end} at {self.end_step}" if self.end_step is not None else str(self.end)
@@ -106,10 +107,13 @@ class RunsTable:
             self._start(record)
             return
         run = record.get("run")
-        if event == Event.RUN_END:
+        if event in (Event.RUN_END, Event.STATE):
             for row in self.rows:
                 if row.run == run and row.end is None:
-                    self._end(row, record)
+                    if event == Event.RUN_END:
+                        self._end(row, record)
+                    elif isinstance(record.get("paused"), bool):
+                        row.paused = record["paused"]
             return
         row = self._by_key.get((run, variant_of(record)))
         if row is None:

@@ -57,7 +57,8 @@ ANSWER_EVENTS = frozenset(
 MIN_SIZE = (60, 16)  # below this the app says "terminal too small"
 MESSAGE_SECONDS = 6.0
 # Key feedback that its answer replaces: `e`'s "evaluating…" goes when the eval arrives.
-ANSWERED_BY = {Evaluate: Event.EVAL, Sample: Event.SAMPLES}
+# the record that answers a key: its "…ing" feedback goes when that record comes
+ANSWERED_BY = {Evaluate: Event.EVAL, Sample: Event.SAMPLES, TogglePause: Event.STATE, StepOnce: Event.STATS}
 
 
 def layout_for(width: int, height: int) -> str:
@@ -212,10 +213,11 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
     def _answer(self, record: dict) -> bool:
         """Say what a lifecycle record means; True when it answers a key (show it at once)."""
         event = record.get("event") if isinstance(record, dict) else None
-        if event not in ANSWER_EVENTS or problem(record) is not None:
+        awaited = event is not None and event == self._awaiting
+        if (event not in ANSWER_EVENTS and not awaited) or problem(record) is not None:
             return False
         keys = self.feed.can("rerun")  # announcements name the keys that rerun
-        if event == self._awaiting:
+        if awaited:
             self._awaiting = None
             self._answered(record)
         if event == Event.RUN_START and keys:
@@ -261,6 +263,8 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
             val = record.get("val")
             val_text = f"{val:.4f}" if isinstance(val, (int, float)) else "–"
             self.say(f"eval at step {record.get('step', 0):,}: train {record['train']:.4f} · val {val_text}")
+        elif record.get("event") == Event.STATE and record.get("paused") is True:
+            self.say("paused · n steps once, space resumes")
         else:
             self._clear_message()
 

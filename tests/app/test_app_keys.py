@@ -31,8 +31,9 @@ async def test_space_pauses_and_resumes_and_the_screen_says_so():
         assert "▶ training" in screen_text(app)
         await pilot.press("space")
         assert sent(trainer, Pause) == [Pause()]
-        assert "pausing…" in screen_text(app)  # feedback at once, before the trainer answers
-        assert "⏸ paused" in await wait_for_text(pilot, app, "⏸ paused")  # the trainer's state record
+        # this fake answers at once: its state record replaces "pausing…" with what to do next
+        assert "⏸ paused" in await wait_for_text(pilot, app, "⏸ paused")
+        assert "paused · n steps once, space resumes" in screen_text(app)
         await pilot.press("space")
         assert sent(trainer, Resume) == [Resume()]
         assert "▶ training" in await wait_for_text(pilot, app, "▶ training")

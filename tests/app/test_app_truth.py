@@ -90,6 +90,30 @@ async def test_e_says_evaluating_until_the_eval_answers_then_its_losses():
         assert "sampling" not in status_lines(app)[1]
 
 
+@run_async
+async def test_pause_resume_and_step_feedback_goes_when_the_trainer_answers():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("space")
+        assert "pausing" in status_lines(app)[1]
+        trainer.channel.put({"event": Event.STATE, "run": 1, "step": 600, "paused": True, "lr": 0.1})
+        assert "paused · n steps once, space resumes" in await wait_for_text(pilot, app, "space resumes")
+        await pilot.press("n")
+        assert "one step…" in status_lines(app)[1]
+        stats = [r for r in recorded_run(SMALL, upto=600, end=False) if r["event"] == Event.STATS][-1]
+        trainer.channel.put(stats | {"step": 601})  # the step's statistics answer n
+        assert "601" in await wait_for_text(pilot, app, "601")
+        await pilot.pause(0.2)
+        assert "one step" not in status_lines(app)[1]
+        await pilot.press("space")
+        assert "resuming…" in status_lines(app)[1]
+        trainer.channel.put({"event": Event.STATE, "run": 1, "step": 601, "paused": False, "lr": 0.1})
+        assert "▶ training" in await wait_for_text(pilot, app, "▶ training")
+        await pilot.pause(0.2)
+        assert "resuming" not in status_lines(app)[1]
+
+
 # ---- the weights table ------------------------------------------------------------------------------
 
 
