@@ -38,10 +38,11 @@ across records (the step-0 record, dead-neuron streaks, recent update:data) for 
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.config import format_gain, next_gain
 from core.values import is_number
@@ -67,6 +68,36 @@ class Hint:
     text: str  # the full sentence: what is wrong, why it matters, the fix and its key
     short: str  # one short line for small panels
     rule: str  # which rule fired (saturation-init, update-high, …): headless prints each once per run
+
+
+# The key each hint names for its fix, by the config field it changes (and `rerun`), as written in hints.
+FIX_KEYS = {
+    "gain": r" \(g(?: ×\d+)?\)",
+    "batchnorm": r" \(b\)",
+    "init": r" \(i\)",
+    "output_scale": r" \(o\)",
+    "lr": r" \([-+]\)",
+    "rerun": r" \(r\)",
+}
+# Headless has no keys: the flags that make the same fix on the next run.
+COMMAND_LINE_FIXES = {
+    "gain": " (--gain)",
+    "batchnorm": " (--batchnorm)",
+    "init": " (--init kaiming)",
+    "output_scale": " (--output-scale 0.1)",
+    "lr": " (--lr)",
+    "rerun": "",
+}
+COMPARED = " (what this compare varies: see its variants)"  # a key refused in a compare of its field
+
+
+def restated(hint: Hint, fixes: Mapping[str, str]) -> Hint:
+    """`hint` with the keys of `fixes`' fields written as `fixes` says (e.g. COMMAND_LINE_FIXES)."""
+    text, short = hint.text, hint.short
+    for field, written in fixes.items():
+        pattern = FIX_KEYS[field]
+        text, short = re.sub(pattern, written, text), re.sub(pattern, written, short)
+    return replace(hint, text=text, short=short)
 
 
 @dataclass(frozen=True)
@@ -394,9 +425,11 @@ class HealthJudge:
     (the schedule or +/-), so the update rule judges the lr in force.
     """
 
-    def __init__(self, config: Mapping, vocab_size: int | None):
+    def __init__(self, config: Mapping, vocab_size: int | None, fixes: Mapping[str, str] | None = None):
+        """`fixes`: how to write the keys of some fields' fixes (`restated`); None: the app's keys."""
         self.regime = Regime.of(config)
         self.vocab_size = vocab_size
+        self.fixes = dict(fixes or {})
         self.init_hints: list[Hint] = []
         self.dead_streaks: dict = {}
         self.recent_updates: dict[str, deque] = {}
@@ -420,7 +453,8 @@ class HealthJudge:
             if len(values) == UPDATE_HINT_POINTS
         }
         updates = update_ratio_hints(recent, self.regime, stats.get("step"), dying=bool(training or dead))
-        self.hints = [*self.init_hints, *training, *dead, *updates]
+        hints = [*self.init_hints, *training, *dead, *updates]
+        self.hints = [restated(hint, self.fixes) for hint in hints] if self.fixes else hints
         return self.hints
 
     def _judge_init(self, layers: list[Mapping], loss) -> list[Hint]:

@@ -159,3 +159,20 @@ def test_judge_leaves_out_the_output_layer_shrunk_without_batchnorm():
         with_bn.observe(record)
     assert set(no_bn.recent_updates) == {"W1", "W2"} and set(with_bn.recent_updates) == {"W1", "W2", "W3"}
     assert with_bn.hints[0].rule == "update-high" and no_bn.hints == []
+
+
+def test_restated_hints_write_each_fields_key_as_told_and_leave_the_others():
+    from core.health import COMMAND_LINE_FIXES, COMPARED, Hint, restated
+
+    hint = Hint(
+        "saturation",
+        "init 41% saturated → gain 5/3 (g ×2) or BatchNorm on (b); lower lr (-) and rerun (r)",
+        "41% → gain 5/3 (g)",
+        "saturation-init",
+    )
+    assert restated(hint, COMMAND_LINE_FIXES).text == (
+        "init 41% saturated → gain 5/3 (--gain) or BatchNorm on (--batchnorm); lower lr (--lr) and rerun"
+    )
+    compared = restated(hint, {"gain": COMPARED})
+    assert compared.text.startswith("init 41% saturated → gain 5/3" + COMPARED + " or BatchNorm on (b)")
+    assert compared.short == "41% → gain 5/3" + COMPARED and compared.rule == hint.rule

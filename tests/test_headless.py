@@ -160,6 +160,8 @@ def test_each_hint_once_and_the_runs_table_last():
     lines = printed(records).splitlines()
     hints = [line.split(": ", 2)[2] for line in lines if line.startswith("hint:")]
     assert hints and len({hint.split(":")[0] for hint in hints}) == len(hints)  # no rule twice
+    assert any("BatchNorm on (--batchnorm)" in hint for hint in hints)  # no keys in headless: the flag that fixes it
+    assert not [hint for hint in hints if re.search(r"\((g|b|i|o|r|-|\+)( ×\d+)?\)", hint)]
     runs = lines.index("runs:")
     assert lines[runs + 1].split()[:3] == ["run", "what", "differs"]
     assert "steps 1000 · BN off · gain 3" in lines[runs + 2] and lines[-1].endswith("finished")

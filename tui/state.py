@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.config import format_gain
-from core.health import HealthJudge, Hint
+from core.health import COMPARED, FIX_KEYS, HealthJudge, Hint
 from core.records import Event, problem, variant_of, variants_of
 from core.summary import RunsTable
 from core.values import is_number, number
@@ -135,15 +135,23 @@ class RunView:
         if not self.variants:
             self.variants = [VariantView(0, config=self.config)]
         for variant in self.variants:
-            variant.judge = HealthJudge(variant.config, self.vocab_size)
+            variant.judge = HealthJudge(variant.config, self.vocab_size, self._fixes())
 
     def variant(self, index: int) -> VariantView:
         """Variant `index` (created on first sight for logs that never listed it)."""
         while len(self.variants) <= index:
             view = VariantView(len(self.variants), config=self.config)
-            view.judge = HealthJudge(view.config, self.vocab_size)
+            view.judge = HealthJudge(view.config, self.vocab_size, self._fixes())
             self.variants.append(view)
         return self.variants[index]
+
+    def _fixes(self) -> dict[str, str]:
+        """A compare's hints name no key for the field it varies (the key is refused there)."""
+        configs = [variant.config for variant in self.variants if isinstance(variant.config, dict)]
+        if len(configs) < 2:
+            return {}
+        varied = {name for name in configs[0] if any(config.get(name) != configs[0][name] for config in configs)}
+        return {name: COMPARED for name in FIX_KEYS if name in varied}
 
     @property
     def compare(self) -> bool:

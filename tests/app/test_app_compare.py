@@ -3,6 +3,8 @@ label; a variant that ended early says so, greyed; v and l choose what the one-v
 
 from __future__ import annotations
 
+import re
+
 from rich.style import Style
 
 from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
@@ -139,8 +141,12 @@ async def test_hints_say_which_variants_they_hold_for():
         await started(pilot, app)
         hints = [hint.text for hint in app.view.current.hints]
         assert any(text.startswith("every variant: ") for text in hints)  # the fake's initial loss
-        assert any(text.startswith("a gain 0.5: ") for text in hints)  # its gradients shrink with depth
+        # the fake's gradients shrink with depth in every variant: a and b (gain under 5/3) share one fix
+        assert any(text.startswith("a, b: at init grad std shrinks") for text in hints)
         assert all(":" in text.split(" ", 3)[-1] for text in hints)
+        # g is refused in a gain compare: its hints name no key for the gain, the other keys stay
+        assert not [text for text in hints if re.search(r"\(g( ×\d+)?\)", text)]
+        assert any("gain 5/3 (what this compare varies: see its variants)" in text for text in hints)
 
 
 @run_async
