@@ -96,12 +96,17 @@ def _draw_panel(ax, panel, spec: FigureSpec, colours: list, first: bool) -> None
 
 
 def _log_y(ax) -> None:
-    """A log y axis labelled in plain numbers (2.4, not 2.4×10⁰): losses span less than a decade."""
-    from matplotlib.ticker import FormatStrFormatter
+    """A log y axis labelled in plain numbers (2.4, not 2.4×10⁰).
+
+    A loss usually spans less than a decade: every minor tick is labelled. A diverged variant's
+    can span four: then only the decades are, or their labels would pile on one another.
+    """
+    from matplotlib.ticker import LogFormatter
 
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    # minor ticks: all labelled under 0.4 decades shown, a subset under 1, none beyond
+    ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
 def save(figure, directory: Path, name: str) -> list[Path]:

@@ -150,6 +150,32 @@ def test_loss_is_on_a_log_scale_with_the_evaluations_marked(single_log):
     assert train.get_linestyle() == "None" and train.get_marker() == "o"
 
 
+def test_a_loss_over_decades_labels_the_decades_only_and_one_within_a_decade_labels_its_ticks(single_log, tmp_path):
+    from plot.figures import draw
+
+    records = read_run_log(single_log)
+    stats = [i for i, r in enumerate(records) if r["event"] == Event.STATS]
+    diverged = [
+        dict(r, loss_window=3.0 * 10 ** (k / 2)) if i in stats else r for k, (i, r) in enumerate(enumerate(records))
+    ]
+    for path, decades in ((single_log, False), (write_log(tmp_path / "diverged.jsonl", diverged), True)):
+        spec = next(spec for spec in figure_specs(the_run(path), None, "x") if spec.name.endswith("-loss"))
+        figure = draw(spec)
+        figure.canvas.draw()
+        (ax,) = figure.axes
+        low, high = ax.get_ylim()
+        minor = [
+            t.get_text() for t in ax.get_yticklabels(minor=True) if t.get_text() and low <= t.get_position()[1] <= high
+        ]
+        major = [t.get_text() for t in ax.get_yticklabels() if t.get_text() and low <= t.get_position()[1] <= high]
+        if decades:  # 3 to 3·10^5: 10, 100, … labelled, no minor tick (they piled on one another)
+            assert high / low > 10**4 and minor == [] and major[:3] == ["10", "100", "1000"]
+        else:  # a loss within a decade: its ticks carry plain numbers
+            assert (
+                high / low < 10 and len(minor) >= 3 and all("e" not in label and "10^" not in label for label in minor)
+            )
+
+
 def test_the_histograms_are_taken_at_the_stats_record_nearest_the_step(single_log):
     run = the_run(single_log)
     assert nearest_stats(run, 33)[0] == 30 == nearest_stats(run, 33)[1][0]["step"]
