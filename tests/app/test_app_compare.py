@@ -122,6 +122,19 @@ async def test_l_chooses_the_layer_of_the_histograms_small_multiples():
 
 
 @run_async
+async def test_the_histograms_border_shows_the_layer_l_chose_at_once():
+    app, _ = compare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        for layer in ("L1", "L2", "L3"):
+            await pilot.press("l")
+            await pilot.pause()
+            text = screen_text(app)
+            assert f"histograms: {layer}/5" in text
+            assert text.count(f"{layer} · l: next layer") == 2, text  # both borders, not the layer before
+
+
+@run_async
 async def test_v_and_l_in_a_single_run_say_they_are_for_a_compare():
     app, _ = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -124,12 +124,22 @@ class Panel(Themed):
     def _key(self, width: int, height: int) -> tuple:
         return (self.view.versions[self.PART], width, height, self.palette, *self.extra_key())
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Build before Textual draws the border with the lines: a build may change the border's
+        # subtitle (a compare's layer, the variant shown), which would otherwise show one repaint late.
+        self._build_if_changed()
+        return super().render_lines(crop)
+
+    def _build_if_changed(self) -> None:
         width, height = self.size
         key = self._key(width, height)
         if key != self._cache_key:
             self._rebuild(width, height)
             self._cache_key = key
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        self._build_if_changed()
         if 0 <= y < len(self._strips):
             return self._strips[y]
         return self.blank(width)
