@@ -9,10 +9,12 @@ under a millisecond. Nothing here imports Textual, so it is testable on its own.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
@@ -124,10 +126,12 @@ def blank_lines(width: int, height: int) -> list[Line]:
 
 
 def message_lines(text: str, width: int, height: int, style: Style | None = None) -> list[Line]:
-    """A one-line message at the top of an otherwise empty area."""
+    """A message at the top of an otherwise empty area, wrapped to its width (the lines it has room for)."""
     lines = blank_lines(width, height)
     if lines and width > 0:
-        lines[0] = [Segment(text[:width].ljust(width), style)]
+        for y, part in enumerate(textwrap.wrap(text, width)[:height]):
+            part = set_cell_size(part, width)
+            lines[y] = [Segment(part, style)]
     return lines
 
 

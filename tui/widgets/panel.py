@@ -191,20 +191,32 @@ class Panel(Themed):
         self.build_seconds += time.perf_counter() - started
 
     def _hint_lines(self, hints: list[Hint], width: int, limit: int) -> list[Line]:
-        """Full sentences when they fit, else one short line per hint, else a count."""
+        """Full sentences when they fit, else the short forms, each wrapped to the panel's width (never
+        cut at its edge); else the short forms that fit and a count of the others (z zooms the panel)."""
         if not hints or limit < 1:
             return []
         style = self.palette.hint
-        full: list[Line] = []
-        for hint in hints:
-            for i, text in enumerate(textwrap.wrap(hint.text, max(width - 2, 8))):
-                full.append(text_line(("⚠ " if i == 0 else "  ", style), (text, style)))
+        full = [line for hint in hints for line in self._wrapped_hint(hint.text, width, style)]
         if len(full) <= limit:
             return full
-        short = [text_line(("⚠ " + hint.short, style)) for hint in hints]
-        if len(short) <= limit:
-            return short
-        more = len(short) - (limit - 1)
-        return short[: limit - 1] + [
-            text_line((f"⚠ {more} more hint{'s' if more > 1 else ''}: z zooms this panel", style))
-        ]
+        short = [self._wrapped_hint(hint.short, width, style) for hint in hints]
+        if sum(len(lines) for lines in short) <= limit:
+            return [line for lines in short for line in lines]
+        shown: list[Line] = []
+        more = len(hints)
+        for lines in short:
+            if len(shown) + len(lines) > limit - 1:
+                break
+            shown += lines
+            more -= 1
+        count = f"{more} more hint{'s' if more > 1 else ''}"
+        for note in (f"{count}: z zooms this panel", f"{count}: z", f"+{more}"):
+            if cell_len(note) + 2 <= width:
+                break
+        return shown + [text_line((f"⚠ {note}", style))]
+
+    @staticmethod
+    def _wrapped_hint(text: str, width: int, style: Style) -> list[Line]:
+        """A hint over as many lines as its words need: `⚠ ` on the first, indented after."""
+        wrapped = textwrap.wrap(text, max(width - 2, 8)) or [""]
+        return [text_line(("⚠ " if i == 0 else "  ", style), (line, style)) for i, line in enumerate(wrapped)]
