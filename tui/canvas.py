@@ -85,6 +85,14 @@ def _finite_range(traces: Sequence[Trace], axis: str, extra: Sequence[float] = (
     return float(min(lows)), float(max(highs))
 
 
+def fitted_range(traces: Sequence[Trace], extra: Sequence[float] = ()) -> tuple[float, float] | None:
+    """The y range line_chart fits to `traces` and the values in `extra` (reference lines), margins
+    included; None when they hold no finite value. Pass it as `y_range` to fit the axis to some traces
+    only (the others are clipped to it)."""
+    found = _finite_range(traces, "y", extra)
+    return None if found is None else _widen(*found, 0.05)
+
+
 def _widen(lo: float, hi: float, pad: float) -> tuple[float, float]:
     if hi - lo < 1e-12:
         half = max(abs(lo) * 0.1, 0.5)
@@ -154,11 +162,11 @@ def line_chart(
     if width < 12 or height < 3:
         return blank_lines(width, height)
     xr = x_range or _finite_range(traces, "x")
-    yr = y_range or _finite_range(traces, "y", [ref.y for ref in refs])
+    yr = y_range or fitted_range(traces, [ref.y for ref in refs])
     if xr is None or yr is None:
         return message_lines("waiting for data…", width, height, axis)
     x0, x1 = _widen(*xr, 0.0)
-    y0, y1 = _widen(*yr, 0.05) if y_range is None else _widen(*yr, 0.0)
+    y0, y1 = _widen(*yr, 0.0)
 
     rows = height - 1
     labels = [y_format(y1), y_format((y0 + y1) / 2), y_format(y0)]
