@@ -143,6 +143,34 @@ def message_lines(text: str, width: int, height: int, style: Style | None = None
     return lines
 
 
+def line_mark(name: str, position: int) -> str:
+    """The one cell that names a line on a plot: `L3` → `3`, `W2` → `2`, `C` → `C`; a letter past 9."""
+    digits = name.lstrip("LW")
+    if len(name) == 1:
+        return name
+    if len(digits) == 1 and digits.isdigit():
+        return digits
+    return chr(ord("a") + position % 26)
+
+
+def line_labels(traces: Sequence[Trace], marks: Sequence[str], x_range: tuple[float, float]) -> list[Trace]:
+    """A one-cell mark on each line, staggered along x (line i of n at (i + 1)/(n + 1) of `x_range`, on
+    the line) so no two share a column: overlaid lines read apart without colour (NO_COLOR)."""
+    x0, x1 = x_range
+    labels = []
+    for i, (trace, mark) in enumerate(zip(traces, marks)):
+        xs, ys = np.asarray(trace.xs, dtype=float), np.asarray(trace.ys, dtype=float)
+        keep = np.isfinite(xs) & np.isfinite(ys)
+        xs, ys = xs[keep], ys[keep]
+        if not xs.size:
+            continue
+        order = np.argsort(xs)
+        x = min(max(x0 + (x1 - x0) * (i + 1) / (len(traces) + 1), xs.min()), xs.max())
+        y = float(np.interp(x, xs[order], ys[order]))
+        labels.append(Trace(np.array([x]), np.array([y]), trace.style, marker=mark))
+    return labels
+
+
 def line_chart(
     traces: Sequence[Trace],
     width: int,

@@ -11,7 +11,7 @@ from rich.cells import cell_len
 
 from core.health import layer_name
 from core.values import layer_histogram
-from tui.canvas import Line, Trace, line_chart, message_lines
+from tui.canvas import Line, Trace, line_chart, line_labels, line_mark, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.panel import Panel, legend_lines, text_line
 from tui.widgets.variants import (
@@ -97,7 +97,7 @@ class HistogramPanel(Panel):
     def _single(self, stats: Mapping, width: int, height: int) -> list[Line]:
         palette = self.palette
         layers = stats.get("layers") or []
-        traces, entries = [], []
+        traces, entries, marks = [], [], []
         edges = None
         unit_label, unit = sigma_scale([layer.get(self.std_key) for layer in layers])
         for i, layer in enumerate(layers):
@@ -106,18 +106,20 @@ class HistogramPanel(Panel):
                 continue
             edges, counts = found
             traces.append(Trace((edges[:-1] + edges[1:]) / 2, density(edges, counts), palette.layer(i)))
-            entries.append(
-                ("━", f"{layer_name(layer, i)} {format_sigma(layer.get(self.std_key), unit)}", palette.layer(i))
-            )
+            name = layer_name(layer, i)
+            marks.append(line_mark(name, i))
+            marker = marks[-1] if self.monochrome else "━"  # without colour the mark on the line names it
+            entries.append((marker, f"{name} {format_sigma(layer.get(self.std_key), unit)}", palette.layer(i)))
         if not traces:
             return message_lines("no histograms in these statistics", width, height, palette.dim)
         legend = legend_lines([("", unit_label, palette.dim), *entries], width, 2 if height >= 9 else 1, palette.dim)
         top = max(float(np.max(trace.ys)) for trace in traces)
+        x_range = (float(edges[0]), float(edges[-1]))
         chart = line_chart(
-            traces,
+            traces + (line_labels(traces, marks, x_range) if self.monochrome else []),
             width,
             height - len(legend),
-            x_range=(float(edges[0]), float(edges[-1])),
+            x_range=x_range,
             y_range=(0.0, top if top > 0 else 1.0),
             axis=palette.axis,
         )

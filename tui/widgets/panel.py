@@ -106,6 +106,11 @@ class Panel(Themed):
     def on_mount(self) -> None:
         self.border_title = self.spec.heading_for(self.live)
 
+    @property
+    def monochrome(self) -> bool:
+        """No colour on this terminal (NO_COLOR): overlaid lines carry marks (canvas.line_labels)."""
+        return self.app.no_color
+
     def extra_key(self) -> tuple:
         """More state the drawing depends on (such as a chosen layer)."""
         return ()

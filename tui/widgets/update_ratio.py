@@ -4,7 +4,17 @@ the median weight per variant in a compare."""
 from __future__ import annotations
 
 from core.health import UPDATE_TARGET_LOG10, param_names
-from tui.canvas import Line, RefLine, Trace, fitted_range, format_steps, line_chart, message_lines
+from tui.canvas import (
+    Line,
+    RefLine,
+    Trace,
+    fitted_range,
+    format_steps,
+    line_chart,
+    line_labels,
+    line_mark,
+    message_lines,
+)
 from tui.state import RunView
 from tui.widgets.panel import Panel, legend_lines
 from tui.widgets.variants import (
@@ -53,12 +63,16 @@ class UpdateRatioPanel(Panel):
         """Every 2-D parameter of the run, in the layer colours."""
         palette = self.palette
         names = param_names(len(run.update_series))
-        traces, legend = [], []
+        traces, legend, marks = [], [], []
         for i, series in enumerate(run.update_series):
             xs, ys = series.points()
             if xs.size:
                 traces.append(Trace(xs, ys, palette.layer(i)))
-                legend.append(("━", names[i], palette.layer(i)))
+                marks.append(line_mark(names[i], i))
+                legend.append((marks[-1] if self.monochrome else "━", names[i], palette.layer(i)))
+        if self.monochrome and traces:  # without colour a mark on each line names it, as in the legend
+            x_end = max(max(float(trace.xs[-1]) for trace in traces), 1.0)
+            traces += line_labels(traces, marks, (0.0, x_end))
         return traces, legend
 
     def _compare(self, run: RunView, width: int, lines: int) -> tuple[list[Trace], list, tuple[float, float] | None]:
