@@ -111,6 +111,12 @@ class Panel(Themed):
         """No colour on this terminal (NO_COLOR): overlaid lines carry marks (canvas.line_labels)."""
         return self.app.no_color
 
+    def zoom_gives_room(self) -> bool:
+        """True when z would give this panel more room: it shares the screen in a grid, unzoomed."""
+        from tui.panels import GRIDS  # the registry imports every panel: imported here, not above
+
+        return self.app.layout_mode in GRIDS and not self.app.zoomed
+
     def extra_key(self) -> tuple:
         """More state the drawing depends on (such as a chosen layer)."""
         return ()
@@ -127,7 +133,7 @@ class Panel(Themed):
         return run.hints_for(self.spec.topic)
 
     def _key(self, width: int, height: int) -> tuple:
-        return (self.view.versions[self.PART], width, height, self.palette, *self.extra_key())
+        return (self.view.versions[self.PART], width, height, self.palette, self.zoom_gives_room(), *self.extra_key())
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Build before Textual draws the border with the lines: a build may change the border's
@@ -215,7 +221,8 @@ class Panel(Themed):
             shown += lines
             more -= 1
         count = f"{more} more hint{'s' if more > 1 else ''}"
-        for note in (f"{count}: z zooms this panel", f"{count}: z", f"+{more}"):
+        notes = (f"{count}: z zooms this panel", f"{count}: z") if self.zoom_gives_room() else (count,)
+        for note in (*notes, f"+{more}"):
             if cell_len(note) + 2 <= width:
                 break
         return shown + [text_line((f"⚠ {note}", style))]
