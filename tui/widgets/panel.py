@@ -15,7 +15,7 @@ from textual.strip import Strip
 
 from core.health import Hint
 from tui.canvas import Line, blank_lines
-from tui.state import STATS, ViewState
+from tui.state import STATS, RunView, ViewState
 from tui.widgets.palette import Themed
 
 if TYPE_CHECKING:
@@ -82,6 +82,15 @@ def legend_lines(
     return lines
 
 
+def activation_word(run: RunView | None) -> str:
+    """The activation of the run's layers as titles name it: `tanh`, `linear`, `tanh/linear` (a compare of both)."""
+    if run is None:
+        return "tanh"
+    configs = [variant.config for variant in run.variants] or [run.config]
+    words = list(dict.fromkeys("linear" if (c or {}).get("activation") == "linear" else "tanh" for c in configs))
+    return "/".join(words)
+
+
 class Panel(Themed):
     """A bordered panel: subclasses draw lines in `build`; hints for the panel go under it.
 
@@ -104,7 +113,14 @@ class Panel(Themed):
         self.build_seconds = 0.0
 
     def on_mount(self) -> None:
-        self.border_title = self.spec.heading_for(self.live)
+        self.border_title = self.heading()
+
+    def heading(self) -> str:
+        """The border title; its `tanh` names the activation the run on screen uses (`linear`,
+        `tanh/linear` in a compare of both)."""
+        heading = self.spec.heading_for(self.live)
+        word = activation_word(self.view.current)
+        return heading.replace("tanh", word) if word != "tanh" else heading
 
     @property
     def monochrome(self) -> bool:
@@ -191,6 +207,9 @@ class Panel(Themed):
         if width < 1 or height < 1:
             self._strips = []
             return
+        heading = self.heading()  # before the border is drawn (render_lines): a new run may change it
+        if self.border_title != heading:
+            self.border_title = heading
         hints = list(self.hints())
         room = min(MAX_HINT_LINES, max(height - self.body_lines(), 1 if hints else 0), height // 2)
         hint_lines = self._hint_lines(hints, width, room)
