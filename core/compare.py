@@ -182,7 +182,8 @@ def describe(config: Mapping, lr: float | None = None) -> str:
             parts.append(show(value))
     depth, hidden, batch = values.get("depth"), values.get("hidden"), values.get("batch_size")
     if _is_int(depth) and _is_int(hidden):
-        parts.append(f"{depth}×{hidden} {'linear' if values.get('activation') == 'linear' else 'tanh'}")
+        # a linear run says `linear` once, among the experiments; the structure names tanh, the default
+        parts.append(f"{depth}×{hidden}" if values.get("activation") == "linear" else f"{depth}×{hidden} tanh")
     if _is_int(batch):
         parts.append(f"batch {batch}")
     return " · ".join(parts)

@@ -74,6 +74,8 @@ def test_describe_and_difference():
     assert describe(BASE.to_dict()) == "BN on · gain 5/3 · lr 0.1 · 5×100 tanh · batch 32"
     assert describe(BASE.to_dict(), lr=0.05) == "BN on · gain 5/3 · lr 0.05 · 5×100 tanh · batch 32"
     assert describe({"batchnorm": "yes", "gain": "\x1b[31m", "depth": 2, "hidden": 8}) == "2×8 tanh"
+    linear = BASE.replace(activation="linear").to_dict()
+    assert describe(linear) == "BN on · gain 5/3 · lr 0.1 · linear · 5×100 · batch 32"  # linear said once
     other = BASE.replace(lr=0.05, batchnorm=False).to_dict()
     assert difference(other, BASE.to_dict()) == "BN off · lr 0.05"
     assert difference(BASE.to_dict(), None) == "BN on · gain 5/3"

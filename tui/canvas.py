@@ -9,10 +9,12 @@ under a millisecond. Nothing here imports Textual, so it is testable on its own.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
@@ -83,6 +85,14 @@ def _finite_range(traces: Sequence[Trace], axis: str, extra: Sequence[float] = (
     return float(min(lows)), float(max(highs))
 
 
+def fitted_range(traces: Sequence[Trace], extra: Sequence[float] = ()) -> tuple[float, float] | None:
+    """The y range line_chart fits to `traces` and the values in `extra` (reference lines), margins
+    included; None when they hold no finite value. Pass it as `y_range` to fit the axis to some traces
+    only (the others are clipped to it)."""
+    found = _finite_range(traces, "y", extra)
+    return None if found is None else _widen(*found, 0.05)
+
+
 def _widen(lo: float, hi: float, pad: float) -> tuple[float, float]:
     if hi - lo < 1e-12:
         half = max(abs(lo) * 0.1, 0.5)
@@ -124,11 +134,41 @@ def blank_lines(width: int, height: int) -> list[Line]:
 
 
 def message_lines(text: str, width: int, height: int, style: Style | None = None) -> list[Line]:
-    """A one-line message at the top of an otherwise empty area."""
+    """A message at the top of an otherwise empty area, wrapped to its width (the lines it has room for)."""
     lines = blank_lines(width, height)
     if lines and width > 0:
-        lines[0] = [Segment(text[:width].ljust(width), style)]
+        for y, part in enumerate(textwrap.wrap(text, width)[:height]):
+            part = set_cell_size(part, width)
+            lines[y] = [Segment(part, style)]
     return lines
+
+
+def line_mark(name: str, position: int) -> str:
+    """The one cell that names a line on a plot: `L3` → `3`, `W2` → `2`, `C` → `C`; a letter past 9."""
+    digits = name.lstrip("LW")
+    if len(name) == 1:
+        return name
+    if len(digits) == 1 and digits.isdigit():
+        return digits
+    return chr(ord("a") + position % 26)
+
+
+def line_labels(traces: Sequence[Trace], marks: Sequence[str], x_range: tuple[float, float]) -> list[Trace]:
+    """A one-cell mark on each line, staggered along x (line i of n at (i + 1)/(n + 1) of `x_range`, on
+    the line) so no two share a column: overlaid lines read apart without colour (NO_COLOR)."""
+    x0, x1 = x_range
+    labels = []
+    for i, (trace, mark) in enumerate(zip(traces, marks)):
+        xs, ys = np.asarray(trace.xs, dtype=float), np.asarray(trace.ys, dtype=float)
+        keep = np.isfinite(xs) & np.isfinite(ys)
+        xs, ys = xs[keep], ys[keep]
+        if not xs.size:
+            continue
+        order = np.argsort(xs)
+        x = min(max(x0 + (x1 - x0) * (i + 1) / (len(traces) + 1), xs.min()), xs.max())
+        y = float(np.interp(x, xs[order], ys[order]))
+        labels.append(Trace(np.array([x]), np.array([y]), trace.style, marker=mark))
+    return labels
 
 
 def line_chart(
@@ -150,11 +190,11 @@ def line_chart(
     if width < 12 or height < 3:
         return blank_lines(width, height)
     xr = x_range or _finite_range(traces, "x")
-    yr = y_range or _finite_range(traces, "y", [ref.y for ref in refs])
+    yr = y_range or fitted_range(traces, [ref.y for ref in refs])
     if xr is None or yr is None:
         return message_lines("waiting for data…", width, height, axis)
     x0, x1 = _widen(*xr, 0.0)
-    y0, y1 = _widen(*yr, 0.05) if y_range is None else _widen(*yr, 0.0)
+    y0, y1 = _widen(*yr, 0.0)
 
     rows = height - 1
     labels = [y_format(y1), y_format((y0 + y1) / 2), y_format(y0)]

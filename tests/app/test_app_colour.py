@@ -81,3 +81,35 @@ async def test_a_theme_change_reaches_every_plot_and_every_text_stays_legible():
                 colours[widget.id] = shown
                 poor = {text: round(ratio, 2) for text, ratio in ink(widget).items() if ratio < 2.9}
                 assert not poor, f"{theme}: {widget.id} illegible: {poor}"
+
+
+def plotted(app, panel_id: str) -> set[str]:
+    """The characters drawn inside a panel's chart (right of its y axis), braille and blanks left out."""
+    panel = app.query_one(f"#{panel_id}")
+    marks = set()
+    for y in range(panel.size.height):
+        text = "".join(segment.text for segment in panel.render_line(y))
+        axis = min((text.find(c) for c in "┤│" if c in text), default=-1)
+        if axis >= 0:
+            marks |= {c for c in text[axis + 1 :] if not c.isspace() and not 0x2800 <= ord(c) <= 0x28FF}
+    return marks
+
+
+@run_async
+async def test_no_color_marks_each_line_of_a_single_runs_overlaid_plots(monkeypatch):
+    # In a compare each variant's letter sits on its line; a single run's layers and weights need the same.
+    monkeypatch.setenv("NO_COLOR", "1")
+    records = recorded_run(SMALL, upto=600, end=False)
+    for k, param in enumerate(records[-2]["params"]):  # weight-gradient histograms on the last stats
+        param["grad_hist"] = {"lo": -0.01, "hi": 0.01, "counts": [1, 4 + k, 9 + 2 * k, 4 + k, 1]}
+    app, _ = live_app(records, respond=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.pause(0.2)
+        layers = {"1", "2", "3", "4", "5"}
+        assert layers <= plotted(app, "activations"), plotted(app, "activations")
+        assert layers <= plotted(app, "gradients"), plotted(app, "gradients")
+        assert {"C", "1", "2", "3", "4", "5", "6"} <= plotted(app, "update"), plotted(app, "update")
+        await pilot.press("w")  # the weight gradients' histograms
+        await pilot.pause(0.2)
+        assert {"C", "1", "2", "3", "4", "5", "6"} <= plotted(app, "weights"), plotted(app, "weights")

@@ -89,7 +89,7 @@ async def test_a_variant_that_diverged_is_greyed_and_says_at_which_step():
         assert "d ✖ diverged at step 401" in panel_text(app, "saturation")
         assert style_of(app, "saturation", "d gain 3").color == ghost.color
         assert "d gain 3   ✖ @401" in panel_text(app, "loss")  # its row in the eval table
-        assert style_of(app, "activations", "d gain 3").color == ghost.color
+        assert style_of(app, "activations", "d ✖ off scale").color == ghost.color  # clipped to the others' scale
         assert "✖ @401" in panel_text(app, "update")
         assert style_of(app, "loss", "a gain 0.5").color != ghost.color  # the others go on in colour
 
@@ -121,6 +121,19 @@ async def test_l_chooses_the_layer_of_the_histograms_small_multiples():
         assert "histograms: L1/5" in screen_text(app)
         await pilot.pause()
         assert [panel.border_subtitle for panel in histograms] == ["L1 · l: next layer"] * 2
+
+
+@run_async
+async def test_the_histograms_border_shows_the_layer_l_chose_at_once():
+    app, _ = compare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        for layer in ("L1", "L2", "L3"):
+            await pilot.press("l")
+            await pilot.pause()
+            text = screen_text(app)
+            assert f"histograms: {layer}/5" in text
+            assert text.count(f"{layer} · l: next layer") == 2, text  # both borders, not the layer before
 
 
 @run_async
@@ -170,3 +183,36 @@ async def test_the_status_line_names_the_compare_not_variant_0s_value():
         line = screen_text(app).splitlines()[1]
         assert "compare gain 0.5 · 1 · 5/3 · 3 · BN off · lr 0.1" in line
         assert "gain 0.5 · lr" not in line  # variant 0's gain is not the run's
+
+
+def _frozen_lr_compare() -> list[dict]:
+    """lr 0.1 vs lr 1000 without BN: b blows up (loss 8,660, gradients ±40, update:data 10^+1, every
+    layer 99% saturated), then
+    turns NaN at step 300 and is frozen (`variant_end`) while a trains on."""
+    no_bn = SMALL.replace(batchnorm=False)
+    variants = [("lr 0.1", no_bn), ("lr 1000", no_bn.replace(lr=1000.0))]
+    records = compare_run(variants, upto=600, end=False, satmap=True, diverge={1: 300})
+    for record in records:
+        if record.get("event") == "stats" and record["variant"] == 1 and record["step"]:
+            record["loss"] = record["loss_window"] = 8660.0 if record["loss"] is not None else None
+            record["grad_range"] = 40.0
+            for param in record["params"]:
+                param["update_to_data_log10"] = 1.0
+            for layer in record["layers"]:
+                layer["saturated_pct"] = 99.0
+    return records
+
+
+@run_async
+async def test_a_frozen_variant_is_left_out_of_the_shared_scales_and_said_off_scale():
+    app, _ = compare_app([("lr 0.1", SMALL), ("lr 1000", SMALL)], records=_frozen_lr_compare())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await started(pilot, app)
+        loss = panel_text(app, "loss")
+        assert "8.66e+03" not in loss and "off scale" in loss, loss  # a's loss sets the axis
+        gradients = panel_text(app, "gradients")
+        assert "-1e-2" in gradients and "-40" not in gradients and "off scale" in gradients, gradients
+        update = panel_text(app, "update")
+        assert "off scale" in update and " 1┤" not in update, update  # a's ratios (~10^-3) set the axis
+        saturation = panel_text(app, "saturation")
+        assert "b ✖ diverged at step 301 off scale · bars 0–20%" in saturation, saturation

@@ -4,6 +4,7 @@ C back to a single run, R and --paused at step 0 with n, and + / - on every vari
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from core.commands import Rerun, ScaleLr, StepOnce
 from core.compare import Variant, parse_compare, single
@@ -56,6 +57,28 @@ async def test_the_picker_takes_any_field_and_says_what_it_refuses_without_closi
         await pilot.pause()
         assert reruns(trainer) == [Rerun(variants=tuple(parse_compare(["lr=0.05,0.2"], SMALL)), paused=True)]
         assert "comparing 2 paused at step 0…" in screen_text(app)
+
+
+@run_async
+async def test_typing_right_after_c_goes_to_the_spec_box_and_enter_starts_what_was_typed():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.press("c", *"lr=0.1,1000")  # no tab: the presets have focus
+        assert app.screen.query_one("#picker-spec", Input).value == "lr=0.1,1000"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert reruns(trainer) == [Rerun(variants=tuple(parse_compare(["lr=0.1,1000"], SMALL)), paused=False)]
+
+
+@run_async
+async def test_the_presets_stay_reachable_by_keys_after_typing():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c", "x", "backspace", "shift+tab", "down", "down", "enter")  # typed, undone, back up
+        await pilot.pause()
+        expected = parse_compare(["activation=tanh,linear"], SMALL.replace(batchnorm=False))
+        assert reruns(trainer) == [Rerun(variants=tuple(expected), paused=False)]
 
 
 @run_async

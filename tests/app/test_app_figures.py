@@ -10,7 +10,7 @@ from core.values import histogram
 from tests.app.figure_records import weight_hist_run
 from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
 from tests.app.test_app_colour import THEMES, ink
-from tests.fake_trainer import SMALL, compare_run, recorded_run
+from tests.fake_trainer import SMALL, compare_run, recorded_run, stats_record
 from tui.history import History, LayerHistory, merge, rebin
 from tui.state import ViewState
 from tui.widgets.history import heat_rows
@@ -215,3 +215,33 @@ async def test_the_new_figures_take_the_theme_and_stay_legible():
                 if panel.id in ("weights", "history", "runs"):
                     poor = {text: round(ratio, 2) for text, ratio in ink(panel).items() if ratio < 2.9}
                     assert not poor, f"{theme}: {panel.id} illegible: {poor}"
+
+
+def test_a_broad_histogram_keeps_its_shape_in_a_four_row_band():
+    # BatchNorm's tanh outputs are broad: scaled to the column's peak, 4 rows of them were all █
+    history = LayerHistory("hist")
+    history.add(stats_record(1, 0, SMALL))
+    column = heat_rows(history, 0, rows=4, cols=1, x_end=1)[0][:, 0]
+    assert len(set(column.tolist())) > 1, column
+    saturated = LayerHistory("hist")  # half the outputs in the ±1 bins: the edges darker than the middle
+    saturated.add(
+        {
+            "event": Event.STATS,
+            "step": 0,
+            "layers": [{"depth": 1, "hist": histogram(-1, 1, [25, 6, 6, 6, 6, 6, 6, 25])}],
+        }
+    )
+    column = heat_rows(saturated, 0, rows=4, cols=1, x_end=1)[0][:, 0]
+    assert column[0] == column[-1] > column[1] == column[2] > 0, column
+
+
+@run_async
+async def test_the_history_panel_reaches_every_layer_at_80x24():
+    app, _ = live_app(respond=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.press("9")
+        body = panel_body(screen_text(app), "9 histograms over steps")
+        labels = [line.split("│")[0].strip() for line in body[1:]]
+        assert all(f"L{k}" in labels for k in range(1, 6)), body
+        assert "more: z" not in body[0]  # z zooms nothing when one panel is the page

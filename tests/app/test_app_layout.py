@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.helpers import live_app, run_async, screen_text
-from tests.fake_trainer import SMALL, recorded_run
+from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
+from tests.app.test_app_compare import panel_text
+from tests.fake_trainer import SMALL, compare_run, recorded_run
+from tui.canvas import message_lines
+from tui.widgets.panel import Panel
 
 PANEL_TITLES = [
     "1 saturation",
@@ -72,3 +75,52 @@ async def test_resizing_through_every_layout_never_raises():
         await pilot.resize_terminal(30, 10)
         await pilot.pause()
         assert "too small" in screen_text(app)
+
+
+def _saturated_at_init() -> tuple:
+    """A no-BN run with a plain randn init at step 0: every layer 82% saturated (the saturation hint fires)."""
+    config = SMALL.replace(init="normal", batchnorm=False)
+    records = recorded_run(config, upto=0, end=False)
+    for layer in records[1]["layers"]:
+        layer["saturated_pct"] = 82.0
+    return live_app(records, config=config, respond=False)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("⚠", " ").split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
+@pytest.mark.parametrize(
+    "make", [_saturated_at_init, lambda: compare_app(records=compare_run(GAINS, upto=0, end=False))]
+)
+@run_async
+async def test_no_hint_is_cut_at_a_panels_edge(size, make):
+    """Every hint a panel shows is there whole (its sentence or its short form, wrapped), or counted."""
+    app, _ = make()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, app, "step 0")
+        await pilot.pause(0.2)
+        shown = 0
+        for _ in PANEL_TITLES:  # tab: the next panel (at 80×24 one panel a page)
+            for panel in app.query(Panel):
+                if not panel.display or not panel.size.width:
+                    continue
+                text = _words(panel_text(app, panel.id))
+                for hint in panel.hints():
+                    shown += 1
+                    assert _words(hint.text) in text or _words(hint.short) in text or "more hint" in text, (
+                        f"{panel.id} at {size} cuts {hint.short!r}:\n{panel_text(app, panel.id)}"
+                    )
+            await pilot.press("tab")
+            await pilot.pause()
+        assert shown
+
+
+def test_a_message_wraps_to_its_area():
+    lines = message_lines("no map yet · maps are live only (run logs keep none)", 24, 3)
+    assert ["".join(segment.text for segment in line).rstrip() for line in lines] == [
+        "no map yet · maps are",
+        "live only (run logs keep",
+        "none)",
+    ]

@@ -282,3 +282,14 @@ async def test_the_experiments_are_palette_commands_and_a_replay_refuses_them():
         assert "Toggle tanh ↔ linear and rerun" not in {c.title for c in replay.get_system_commands(replay.screen)}
         await pilot.press("t")
         assert "training keys are off" in status_lines(replay)[1]
+
+
+@run_async
+async def test_a_linear_run_names_its_layers_linear_and_says_linear_once():
+    config = SMALL.replace(activation="linear", batchnorm=False, gain=1.0)
+    app, _ = live_app(recorded_run(config, upto=600, end=False), config=config, respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await wait_for_text(pilot, app, "step 600")
+        assert "1 saturation · linear layers" in text and "2 activation histograms · linear output t" in text
+        assert "tanh" not in "\n".join(text.splitlines()[:-1]), text  # (the footer's key t says tanh/lin)
+        assert "· linear · 5×100 · batch 32" in status_lines(app)[1], status_lines(app)[1]  # not `5×100 linear` again

@@ -11,10 +11,20 @@ from rich.cells import cell_len
 
 from core.health import layer_name
 from core.values import layer_histogram
-from tui.canvas import Line, Trace, line_chart, message_lines
+from tui.canvas import Line, Trace, line_chart, line_labels, line_mark, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.panel import Panel, legend_lines, text_line
-from tui.widgets.variants import ended_note, fit, set_subtitle, side_by_side, split_widths, variant_style
+from tui.widgets.variants import (
+    OFF_SCALE,
+    ended_note,
+    fit,
+    off_scale,
+    scale_setters,
+    set_subtitle,
+    side_by_side,
+    split_widths,
+    variant_style,
+)
 
 MIN_MULTIPLE = 12  # cells a small multiple needs (the chart's least); narrower ones go two to a row
 
@@ -87,7 +97,7 @@ class HistogramPanel(Panel):
     def _single(self, stats: Mapping, width: int, height: int) -> list[Line]:
         palette = self.palette
         layers = stats.get("layers") or []
-        traces, entries = [], []
+        traces, entries, marks = [], [], []
         edges = None
         unit_label, unit = sigma_scale([layer.get(self.std_key) for layer in layers])
         for i, layer in enumerate(layers):
@@ -96,18 +106,20 @@ class HistogramPanel(Panel):
                 continue
             edges, counts = found
             traces.append(Trace((edges[:-1] + edges[1:]) / 2, density(edges, counts), palette.layer(i)))
-            entries.append(
-                ("━", f"{layer_name(layer, i)} {format_sigma(layer.get(self.std_key), unit)}", palette.layer(i))
-            )
+            name = layer_name(layer, i)
+            marks.append(line_mark(name, i))
+            marker = marks[-1] if self.monochrome else "━"  # without colour the mark on the line names it
+            entries.append((marker, f"{name} {format_sigma(layer.get(self.std_key), unit)}", palette.layer(i)))
         if not traces:
             return message_lines("no histograms in these statistics", width, height, palette.dim)
         legend = legend_lines([("", unit_label, palette.dim), *entries], width, 2 if height >= 9 else 1, palette.dim)
         top = max(float(np.max(trace.ys)) for trace in traces)
+        x_range = (float(edges[0]), float(edges[-1]))
         chart = line_chart(
-            traces,
+            traces + (line_labels(traces, marks, x_range) if self.monochrome else []),
             width,
             height - len(legend),
-            x_range=(float(edges[0]), float(edges[-1])),
+            x_range=x_range,
             y_range=(0.0, top if top > 0 else 1.0),
             axis=palette.axis,
         )
@@ -129,9 +141,12 @@ class HistogramPanel(Panel):
         shown = {k: h for k, h in found.items() if h is not None}
         if not shown:
             return message_lines(f"no L{position + 1} histograms in these statistics", width, height, palette.dim)
-        span = max(max(abs(edges[0]), abs(edges[-1])) for edges, _ in shown.values())
+        setters = {v.index for v in scale_setters(run.variants)}
+        scaled = {k: h for k, h in shown.items() if k in setters} or shown  # a frozen variant sets no scale
+        span = max(max(abs(edges[0]), abs(edges[-1])) for edges, _ in scaled.values())
         x_range = (-span, span) if self.gradients or span != 1.0 else (-1.0, 1.0)
-        top = max(float(np.max(ys)) for _, ys in shown.values())
+        top = max(float(np.max(ys)) for _, ys in scaled.values())
+        off = {k for k, (edges, ys) in shown.items() if off_scale(edges, -span, span) or off_scale(ys, 0.0, top)}
         count = len(run.variants)
         per_row = count if (width - count + 1) // count >= MIN_MULTIPLE else max(1, (count + 1) // 2)
         rows = [run.variants[k : k + per_row] for k in range(0, count, per_row)]
@@ -141,7 +156,7 @@ class HistogramPanel(Panel):
             widths = split_widths(width, per_row)
             headers, charts = [], []
             for k, variant in enumerate(row):
-                headers.append(self._header(variant, position, widths[k]))
+                headers.append(self._header(variant, position, widths[k], variant.index in off))
                 found_k = found[variant.index]
                 charts.append(self._multiple(variant, found_k, widths[k], chart_height, x_range, top, k == 0))
             lines += side_by_side([[h] for h in headers], widths) + side_by_side(charts, widths)
@@ -159,12 +174,20 @@ class HistogramPanel(Panel):
         edges, counts = found
         return edges, density(edges, counts)
 
-    def _header(self, variant: VariantView, position: int, width: int) -> Line:
-        """`a gain 0.5 σ0.61` (`d gain 3 ✖ @401 σ0.73` once ended), shortened to `width`: σ goes first."""
+    def _header(self, variant: VariantView, position: int, width: int, off: bool) -> Line:
+        """`a gain 0.5 σ0.61` (`d gain 3 ✖ @401 σ0.73` once ended, `off scale` when drawn clipped to the
+        others' range), shortened to `width`: σ goes first."""
         layers = (variant.stats or {}).get("layers") or []
         std = layers[position].get(self.std_key) if position < len(layers) else None
         ended = ended_note(variant, short=True)
-        for parts in ([variant.name, ended, f"σ{compact(std)}"], [variant.name, ended], [variant.name, ended[:1]]):
+        clipped = OFF_SCALE if off else ""
+        for parts in (
+            [variant.name, ended, clipped, f"σ{compact(std)}"],
+            [variant.name, ended, clipped],
+            [variant.name, ended[:1], clipped],
+            [variant.key, ended[:1], clipped],  # `d ✖ off scale`: the letter names it in the legends
+            [variant.name, ended[:1]],
+        ):
             text = " ".join(part for part in parts if part)
             if cell_len(text) <= width:
                 break
@@ -176,7 +199,9 @@ class HistogramPanel(Panel):
         if found is None:
             return message_lines("–", width, height, palette.dim)
         edges, ys = found
-        trace = Trace((edges[:-1] + edges[1:]) / 2, ys, variant_style(palette, variant))
+        centres = (edges[:-1] + edges[1:]) / 2
+        inside = (centres >= x_range[0]) & (centres <= x_range[1])  # not piled at the shared range's edge
+        trace = Trace(centres[inside], ys[inside], variant_style(palette, variant))
         return line_chart(
             [trace],
             width,

@@ -2,9 +2,9 @@
 
 The lecture draws one histogram per layer at one moment; this shows how that histogram moved
 while the run trained: saturation creeping to the ±1 edges, gradients narrowing. Each column is
-one moment's histogram scaled to its own peak (the shape, whatever the batch; square-root
-shares, so a bin with a quarter of the peak's count is half as dark), drawn in shade glyphs
-░▒▓█ so it reads without colour too. The x axis spans the whole run (0 … its steps), so
+one moment's histogram normalised on its own (the shape, whatever the batch): each cell's density
+against a flat histogram, a shade per doubling (░ under half as dense, ▒ under flat, ▓ under twice,
+█ beyond), drawn in shade glyphs so it reads without colour too. The x axis spans the whole run (0 … its steps), so
 in a replay the columns end at the cursor and ▲ marks the step shown as the cursor moves.
 """
 
@@ -21,9 +21,11 @@ from tui.history import LayerHistory, rebin
 from tui.widgets.panel import Panel, text_line
 from tui.widgets.variants import set_subtitle
 
-SHADES = np.array([" ", "░", "▒", "▓", "█"])  # a cell's share of its column's peak: none … the peak
+SHADES = np.array([" ", "░", "▒", "▓", "█"])  # a cell's density against a flat histogram: none … ≥2×
+DOUBLINGS = np.array([0.5, 1.0, 2.0])  # ░ under half as dense as flat, ▒ under flat, ▓ under 2×, █ beyond
 KINDS = ("activations", "gradients")
-MIN_BAND = 4  # rows per layer (bins shown) before fewer layers are shown
+MIN_BAND = 4  # rows per layer (bins shown) when not every layer fits (z zooms for the rest)
+TIGHT_BAND = 3  # the least (its top, name and bottom labels): every layer at 3 rows beats one left out
 LABEL = 7  # cells of the value labels left of the heatmap
 
 
@@ -50,11 +52,12 @@ def heat_rows(history: LayerHistory, layer: int, rows: int, cols: int, x_end: fl
     last = np.maximum.accumulate(np.where(filled, np.arange(cols), -1))
     covered = (last >= 0) & (np.arange(cols) <= x.max())
     grid = np.where(covered[:, None], grid[np.maximum(last, 0)], 0.0)
-    peak = grid.max(axis=1, keepdims=True)
-    # the square root of each bin's share of its column's peak: a saturated run piles half its
-    # outputs into the ±1 bins, and a linear scale would leave every other bin at ░
-    share = np.sqrt(np.divide(grid, peak, out=np.zeros_like(grid), where=peak > 0))
-    levels = np.where(share > 0, 1 + np.minimum((share * 4).astype(np.int64), 3), 0)
+    total = grid.sum(axis=1, keepdims=True)
+    # each column's histogram as a density against a flat one (1: the bin holds its 1/rows share):
+    # a shade per doubling, so a broad histogram (BatchNorm's) shows its hump and a saturated one its
+    # ±1 edges, however few rows a band has (scaled to the column's peak, 4 rows of a broad one are all █)
+    dense = np.divide(grid * rows, total, out=np.zeros_like(grid), where=total > 0)
+    levels = np.where(dense > 0, np.searchsorted(DOUBLINGS, dense, side="right") + 1, 0)
     return levels.T[::-1], shown_lo, shown_hi
 
 
@@ -82,11 +85,13 @@ class HistoryPanel(Panel):
         if not len(layers) or layers.shape is None or height < 4 or width < LABEL + 8:
             return message_lines("no histograms in these statistics", width, height, palette.dim)
         count = layers.shape[0]
-        shown = max(min(count, (height - 2) // MIN_BAND), 1)
+        band = max((height - 2) // count, 1)
+        shown = count if band >= TIGHT_BAND else max((height - 2) // MIN_BAND, 1)
         band = max((height - 2) // shown, 1)
         x_end = float(run.total_steps or max(run.step, 1))
         cols = width - LABEL
-        hidden = f" · +{count - shown} more: z" if shown < count else ""
+        zoom = ": z" if self.zoom_gives_room() else ""  # alone on the page, or zoomed, z adds no room
+        hidden = f" · +{count - shown} more{zoom}" if shown < count else ""
         kind, other = KINDS[self.kind], KINDS[1 - self.kind]
         what = "t" if kind == "activations" else "∂loss/∂t"
         header = f"{kind} {what} over steps · h: {other}{hidden}"

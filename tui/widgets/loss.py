@@ -10,10 +10,10 @@ import numpy as np
 from rich.style import Style
 
 from core.compare import difference
-from tui.canvas import Line, Trace, format_steps, line_chart, message_lines
+from tui.canvas import Line, Trace, fitted_range, format_steps, line_chart, message_lines
 from tui.state import LOSS, RunView, VariantView
 from tui.widgets.panel import Panel, legend_line, legend_lines, text_line
-from tui.widgets.variants import ended_note, fit, side_by_side, variant_style
+from tui.widgets.variants import OFF_SCALE, ended_note, fit, off_scale, scale_setters, side_by_side, variant_style
 
 BOLD = Style(bold=True)
 # Series colours (the layer palette's): this run's loss, train and val evaluations
@@ -61,12 +61,15 @@ class LossPanel(Panel):
             return message_lines("waiting for the first loss…", width, height, palette.dim)
         return self._single(run, xs, ys, width, height)
 
-    def _chart(self, traces: list[Trace], x_end: float, width: int, height: int) -> list[Line]:
+    def _chart(
+        self, traces: list[Trace], x_end: float, width: int, height: int, y_range: tuple[float, float] | None = None
+    ) -> list[Line]:
         return line_chart(
             traces,
             width,
             height,
             x_range=(0.0, x_end),
+            y_range=y_range,
             x_format=format_steps,
             y_format=_loss_label,
             axis=self.palette.axis,
@@ -114,29 +117,44 @@ class LossPanel(Panel):
             return message_lines("waiting for the first loss…", width, height, palette.dim)
         x_end = max(max(ends), 1.0)
         lines, ends_traces, marks = [], [], []
+        scaled: list[Trace] = []  # the traces of the variants still training: they set the y axis
+        setters = {v.index for v in scale_setters(run.variants)}
+        drawn: dict[int, list[Trace]] = {}
         for variant in run.variants:
             xs, ys = series[variant.index]
             if not xs.size:
                 continue
             style = variant_style(palette, variant)
-            lines.append(Trace(xs, ys, style))
+            own = [Trace(xs, ys, style)]
+            lines.append(own[0])
             ends_traces.append(Trace(xs[-1:], ys[-1:], style, marker=variant.key))
             train, val = eval_points(variant.evals, x_end)
-            marks += [marker_trace(train, style + BOLD, "●")] if train else []
-            marks += [marker_trace(val, style + BOLD, "◆")] if val else []
+            own += [marker_trace(train, style + BOLD, "●")] if train else []
+            own += [marker_trace(val, style + BOLD, "◆")] if val else []
+            marks += own[1:]
+            drawn[variant.index] = own
+            scaled += own if variant.index in setters else []
+        y_range = fitted_range(scaled)
+        off = {
+            index
+            for index, own in drawn.items()
+            if y_range is not None and any(off_scale(trace.ys, *y_range) for trace in own)
+        }
         traces = lines + marks + ends_traces
-        table = self._table(run)
+        table = self._table(run, off)
         table_width = max(sum(segment.cell_length for segment in line) for line in table)
         if width - table_width - 1 >= MIN_CHART:
-            chart = self._chart(traces, x_end, width - table_width - 1, height)
+            chart = self._chart(traces, x_end, width - table_width - 1, height, y_range)
             return side_by_side([chart, table], [width - table_width - 1, table_width])[:height]
         if height >= len(table) + 5:
-            return [*table, *self._chart(traces, x_end, width, height - len(table))]
-        legend = [("━", variant.name, variant_style(palette, variant)) for variant in run.variants]
-        return [legend_line(legend, width, palette.dim), *self._chart(traces, x_end, width, height - 1)]
+            return [*table, *self._chart(traces, x_end, width, height - len(table), y_range)]
+        names = {v.index: f"{v.name} {OFF_SCALE}" if v.index in off else v.name for v in run.variants}
+        legend = [("━", names[variant.index], variant_style(palette, variant)) for variant in run.variants]
+        return [legend_line(legend, width, palette.dim), *self._chart(traces, x_end, width, height - 1, y_range)]
 
-    def _table(self, run: RunView) -> list[Line]:
-        """Per variant: its latest loss (stats window) and its last evaluation's train and val loss."""
+    def _table(self, run: RunView, off: set[int]) -> list[Line]:
+        """Per variant: its latest loss (stats window) and its last evaluation's train and val loss
+        (a variant that ended: when, and `off scale` when its curve is clipped, `off` its indices)."""
         palette = self.palette
         label = min(max(len(v.label) for v in run.variants), LABEL_CELLS)
         steps = [v.evals[-1][0] for v in run.variants if v.evals]
@@ -145,14 +163,15 @@ class LossPanel(Panel):
             text_line((fit(caption, label + 2), palette.dim), (f" {'loss':>5} {'train':>5} {'val':>5}", palette.dim))
         ]
         for variant in run.variants:
-            lines.append(self._row(variant, label))
+            lines.append(self._row(variant, label, variant.index in off))
         return lines
 
-    def _row(self, variant: VariantView, label: int) -> Line:
+    def _row(self, variant: VariantView, label: int, off: bool) -> Line:
         style = variant_style(self.palette, variant)
         head = text_line((f"{variant.key} {fit(variant.label, label)}", style))
         if variant.ended is not None:
-            return head + text_line((f" {ended_note(variant, short=True):<17}", self.palette.ghost))
+            note = f"{ended_note(variant, short=True)} {OFF_SCALE}" if off else ended_note(variant, short=True)
+            return head + text_line((f" {note:<17}", self.palette.ghost))
         _, ys = variant.loss_series.points()
         loss = 10 ** ys[-1] if ys.size else None
         train, val = (variant.evals[-1][1], variant.evals[-1][2]) if variant.evals else (None, None)

@@ -15,7 +15,7 @@ from textual.strip import Strip
 
 from core.health import Hint
 from tui.canvas import Line, blank_lines
-from tui.state import STATS, ViewState
+from tui.state import STATS, RunView, ViewState
 from tui.widgets.palette import Themed
 
 if TYPE_CHECKING:
@@ -82,6 +82,15 @@ def legend_lines(
     return lines
 
 
+def activation_word(run: RunView | None) -> str:
+    """The activation of the run's layers as titles name it: `tanh`, `linear`, `tanh/linear` (a compare of both)."""
+    if run is None:
+        return "tanh"
+    configs = [variant.config for variant in run.variants] or [run.config]
+    words = list(dict.fromkeys("linear" if (c or {}).get("activation") == "linear" else "tanh" for c in configs))
+    return "/".join(words)
+
+
 class Panel(Themed):
     """A bordered panel: subclasses draw lines in `build`; hints for the panel go under it.
 
@@ -104,7 +113,25 @@ class Panel(Themed):
         self.build_seconds = 0.0
 
     def on_mount(self) -> None:
-        self.border_title = self.spec.heading_for(self.live)
+        self.border_title = self.heading()
+
+    def heading(self) -> str:
+        """The border title; its `tanh` names the activation the run on screen uses (`linear`,
+        `tanh/linear` in a compare of both)."""
+        heading = self.spec.heading_for(self.live)
+        word = activation_word(self.view.current)
+        return heading.replace("tanh", word) if word != "tanh" else heading
+
+    @property
+    def monochrome(self) -> bool:
+        """No colour on this terminal (NO_COLOR): overlaid lines carry marks (canvas.line_labels)."""
+        return self.app.no_color
+
+    def zoom_gives_room(self) -> bool:
+        """True when z would give this panel more room: it shares the screen in a grid, unzoomed."""
+        from tui.panels import GRIDS  # the registry imports every panel: imported here, not above
+
+        return self.app.layout_mode in GRIDS and not self.app.zoomed
 
     def extra_key(self) -> tuple:
         """More state the drawing depends on (such as a chosen layer)."""
@@ -122,14 +149,24 @@ class Panel(Themed):
         return run.hints_for(self.spec.topic)
 
     def _key(self, width: int, height: int) -> tuple:
-        return (self.view.versions[self.PART], width, height, self.palette, *self.extra_key())
+        return (self.view.versions[self.PART], width, height, self.palette, self.zoom_gives_room(), *self.extra_key())
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Build before Textual draws the border with the lines: a build may change the border's
+        # subtitle (a compare's layer, the variant shown), which would otherwise show one repaint late.
+        self._build_if_changed()
+        return super().render_lines(crop)
+
+    def _build_if_changed(self) -> None:
         width, height = self.size
         key = self._key(width, height)
         if key != self._cache_key:
             self._rebuild(width, height)
             self._cache_key = key
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        self._build_if_changed()
         if 0 <= y < len(self._strips):
             return self._strips[y]
         return self.blank(width)
@@ -170,6 +207,9 @@ class Panel(Themed):
         if width < 1 or height < 1:
             self._strips = []
             return
+        heading = self.heading()  # before the border is drawn (render_lines): a new run may change it
+        if self.border_title != heading:
+            self.border_title = heading
         hints = list(self.hints())
         room = min(MAX_HINT_LINES, max(height - self.body_lines(), 1 if hints else 0), height // 2)
         hint_lines = self._hint_lines(hints, width, room)
@@ -181,20 +221,33 @@ class Panel(Themed):
         self.build_seconds += time.perf_counter() - started
 
     def _hint_lines(self, hints: list[Hint], width: int, limit: int) -> list[Line]:
-        """Full sentences when they fit, else one short line per hint, else a count."""
+        """Full sentences when they fit, else the short forms, each wrapped to the panel's width (never
+        cut at its edge); else the short forms that fit and a count of the others (z zooms the panel)."""
         if not hints or limit < 1:
             return []
         style = self.palette.hint
-        full: list[Line] = []
-        for hint in hints:
-            for i, text in enumerate(textwrap.wrap(hint.text, max(width - 2, 8))):
-                full.append(text_line(("⚠ " if i == 0 else "  ", style), (text, style)))
+        full = [line for hint in hints for line in self._wrapped_hint(hint.text, width, style)]
         if len(full) <= limit:
             return full
-        short = [text_line(("⚠ " + hint.short, style)) for hint in hints]
-        if len(short) <= limit:
-            return short
-        more = len(short) - (limit - 1)
-        return short[: limit - 1] + [
-            text_line((f"⚠ {more} more hint{'s' if more > 1 else ''}: z zooms this panel", style))
-        ]
+        short = [self._wrapped_hint(hint.short, width, style) for hint in hints]
+        if sum(len(lines) for lines in short) <= limit:
+            return [line for lines in short for line in lines]
+        shown: list[Line] = []
+        more = len(hints)
+        for lines in short:
+            if len(shown) + len(lines) > limit - 1:
+                break
+            shown += lines
+            more -= 1
+        count = f"{more} more hint{'s' if more > 1 else ''}"
+        notes = (f"{count}: z zooms this panel", f"{count}: z") if self.zoom_gives_room() else (count,)
+        for note in (*notes, f"+{more}"):
+            if cell_len(note) + 2 <= width:
+                break
+        return shown + [text_line((f"⚠ {note}", style))]
+
+    @staticmethod
+    def _wrapped_hint(text: str, width: int, style: Style) -> list[Line]:
+        """A hint over as many lines as its words need: `⚠ ` on the first, indented after."""
+        wrapped = textwrap.wrap(text, max(width - 2, 8)) or [""]
+        return [text_line(("⚠ " if i == 0 else "  ", style), (line, style)) for i, line in enumerate(wrapped)]

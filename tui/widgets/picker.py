@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -102,14 +103,29 @@ class ComparePicker(ModalScreen[Choice | None]):
             yield Static(f"over the variant shown: {describe(self.base.to_dict())}", classes="picker--dim")
             yield OptionList(*options, id="picker-presets")
             yield Static(f"or FIELD=V1,V2,… (a grid: two specs) · fields: {', '.join(AXES)}", classes="picker--dim")
-            yield Input(placeholder="e.g. gain=0.5,1,5/3,3   or   lr=0.05,0.1,0.2 batchnorm=on,off", id="picker-spec")
+            yield Input(
+                placeholder="e.g. gain=0.5,1,5/3,3   or   lr=0.05,0.1,0.2 batchnorm=on,off",
+                id="picker-spec",
+                select_on_focus=False,  # a character typed on the presets is not selected, then overwritten
+            )
             yield Checkbox("start paused at step 0 (n steps, space runs)", self.start_paused, id="picker-paused")
             yield Static("", id="picker-error")
-            yield Static("enter starts · tab moves · escape cancels", classes="picker--dim")
+            yield Static("↑↓ enter: a preset · type: a spec · tab moves · escape cancels", classes="picker--dim")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
         self.query_one(OptionList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed anywhere but the spec box (the presets have the focus at first) starts a
+        spec: it goes to the spec box, which takes the focus; the arrows and enter still pick a preset."""
+        if isinstance(self.focused, Input) or not event.is_printable or event.character in (None, " "):
+            return
+        event.stop()
+        event.prevent_default()
+        spec = self.query_one("#picker-spec", Input)
+        spec.focus()
+        spec.insert_text_at_cursor(event.character)
 
     @property
     def paused(self) -> bool:

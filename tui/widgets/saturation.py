@@ -22,7 +22,16 @@ from tui.canvas import Line, bar, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.palette import Palette
 from tui.widgets.panel import Panel, text_line
-from tui.widgets.variants import ended_note, fit, shared_words, short_label, split_widths, variant_style
+from tui.widgets.variants import (
+    OFF_SCALE,
+    ended_note,
+    fit,
+    scale_setters,
+    shared_words,
+    short_label,
+    split_widths,
+    variant_style,
+)
 
 # In training a layer past this is unusual but not yet an alarm: healthy 200,000-step runs stayed
 # under 65% per layer (BatchNorm: under 26%), a far too high lr reached 95–100% (core/health.py).
@@ -184,7 +193,8 @@ class SaturationPanel(Panel):
         values = {
             v.index: [percent(layer.get("saturated_pct")) for layer in v.stats.get("layers") or []] for v in shown
         }
-        scale = bar_scale([pct for row in values.values() for pct in row])
+        setters = {v.index for v in scale_setters(shown)}
+        scale = bar_scale([pct for k, row in values.items() if k in setters for pct in row])
         levels = {v.index: Levels(v.stats, v.config) for v in shown}
         gains = {v.index: forward_gains(v.stats) for v in shown}
         cells = split_widths(width - 4, len(variants))
@@ -197,7 +207,11 @@ class SaturationPanel(Panel):
                 line += text_line(" ") + self._cell(variant, level, gain, i, cells[k] - 1, scale, show_gain)
             lines.append(line)
         gain_rows = [] if show_gain else self._gain_rows(variants, gains, cells, depth)
-        notes = [f"{v.key} {ended_note(v)}" for v in variants if v.ended is not None]
+        notes = [
+            f"{v.key} {ended_note(v)}{' ' + OFF_SCALE if max(values.get(v.index) or [0.0]) > scale else ''}"
+            for v in variants
+            if v.ended is not None
+        ]
         scale_note = f"bars 0–{scale}% of |t|>0.97"
         if not show_gain and height < len(lines) + 1 + len(gain_rows):
             gain_rows = []

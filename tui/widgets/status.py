@@ -80,7 +80,7 @@ def experiments(config: dict) -> list[str]:
 
 
 def config_text(run: RunView) -> tuple[str, int]:
-    """Line 2's config, ` cpu · BN on · gain 5/3 · lr 0.1 · linear · 5×100 linear · batch 32 · loss 2.846`,
+    """Line 2's config, ` cpu · BN on · gain 5/3 · lr 0.1 · linear · 5×100 · batch 32 · loss 2.846`,
     and the cells of its essential part (device, BatchNorm, gain, lr and the experiments not at
     their default), which a long message never cuts."""
     compared = _compared_fields(run)

@@ -4,10 +4,29 @@ the median weight per variant in a compare."""
 from __future__ import annotations
 
 from core.health import UPDATE_TARGET_LOG10, param_names
-from tui.canvas import Line, RefLine, Trace, format_steps, line_chart, message_lines
+from tui.canvas import (
+    Line,
+    RefLine,
+    Trace,
+    fitted_range,
+    format_steps,
+    line_chart,
+    line_labels,
+    line_mark,
+    message_lines,
+)
 from tui.state import RunView
 from tui.widgets.panel import Panel, legend_lines
-from tui.widgets.variants import ended_note, entries_fit, set_subtitle, variant_entries, variant_style
+from tui.widgets.variants import (
+    OFF_SCALE,
+    ended_note,
+    entries_fit,
+    off_scale,
+    scale_setters,
+    set_subtitle,
+    variant_entries,
+    variant_style,
+)
 
 
 class UpdateRatioPanel(Panel):
@@ -19,7 +38,7 @@ class UpdateRatioPanel(Panel):
         if run is None or run.stats is None:
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
         legend_rows = 2 if height >= 9 else 1
-        traces, legend = self._compare(run, width, legend_rows) if run.compare else self._single(run)
+        traces, legend, y_range = self._compare(run, width, legend_rows) if run.compare else (*self._single(run), None)
         set_subtitle(self, "median weight per variant (C left out)" if run.compare else "")
         if not traces:
             return message_lines("no update:data yet", width, height, palette.dim)
@@ -33,6 +52,7 @@ class UpdateRatioPanel(Panel):
             width,
             height - len(lines),
             x_range=(0.0, x_end),  # from step 0, as the loss: the two read against each other
+            y_range=y_range,
             refs=[RefLine(UPDATE_TARGET_LOG10, palette.ref, f"{UPDATE_TARGET_LOG10:g}")],
             x_format=format_steps,
             axis=palette.axis,
@@ -43,16 +63,21 @@ class UpdateRatioPanel(Panel):
         """Every 2-D parameter of the run, in the layer colours."""
         palette = self.palette
         names = param_names(len(run.update_series))
-        traces, legend = [], []
+        traces, legend, marks = [], [], []
         for i, series in enumerate(run.update_series):
             xs, ys = series.points()
             if xs.size:
                 traces.append(Trace(xs, ys, palette.layer(i)))
-                legend.append(("━", names[i], palette.layer(i)))
+                marks.append(line_mark(names[i], i))
+                legend.append((marks[-1] if self.monochrome else "━", names[i], palette.layer(i)))
+        if self.monochrome and traces:  # without colour a mark on each line names it, as in the legend
+            x_end = max(max(float(trace.xs[-1]) for trace in traces), 1.0)
+            traces += line_labels(traces, marks, (0.0, x_end))
         return traces, legend
 
-    def _compare(self, run: RunView, width: int, lines: int) -> tuple[list[Trace], list]:
-        """The median weight (C left out: a batch touches few of its rows) of each variant, lettered at its end."""
+    def _compare(self, run: RunView, width: int, lines: int) -> tuple[list[Trace], list, tuple[float, float] | None]:
+        """The median weight (C left out: a batch touches few of its rows) of each variant, lettered at its
+        end; the y range the variants still training set (a frozen one is clipped to it, said off scale)."""
         palette = self.palette
         traces, ends, shown = [], [], []
         for variant in run.variants:
@@ -63,5 +88,11 @@ class UpdateRatioPanel(Panel):
             traces.append(Trace(xs, ys, style))
             ends.append(Trace(xs[-1:], ys[-1:], style, marker=variant.key))
             shown.append(variant)
-        notes = {v.index: ended_note(v, short=True) for v in shown if v.ended is not None}
-        return traces + ends, variant_entries(shown, palette, width, lines, notes)
+        setters = {v.index for v in scale_setters(shown)}
+        y_range = fitted_range([t for t, v in zip(traces, shown) if v.index in setters], [UPDATE_TARGET_LOG10])
+        notes = {}
+        for trace, variant in zip(traces, shown):
+            if variant.ended is not None:
+                clipped = y_range is not None and off_scale(trace.ys, *y_range)
+                notes[variant.index] = f"{ended_note(variant, short=True)} {OFF_SCALE if clipped else ''}".rstrip()
+        return traces + ends, variant_entries(shown, palette, width, lines, notes), y_range

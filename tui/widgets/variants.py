@@ -8,6 +8,7 @@ letter (a, b, c, … at line ends and in legends) and its label (`gain 0.5`). A 
 
 from __future__ import annotations
 
+import numpy as np
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -36,6 +37,24 @@ def ended_note(variant: VariantView, short: bool = False) -> str:
     step = end.get("step")
     where = f"{step:,}" if isinstance(step, int) else "?"
     return f"✖ @{where}" if short else f"✖ {end.get('reason', 'ended')} at step {where}"
+
+
+OFF_SCALE = "off scale"  # said of a frozen variant drawn clipped to the scale the others set
+
+
+def scale_setters(variants: list[VariantView]) -> list[VariantView]:
+    """The variants that set a compare's shared scales (axes, histogram ranges, bar scales): those still
+    training. A frozen one (ended early by `variant_end`, often for blowing up) would squash the others
+    to a line or a spike; it is drawn clipped to their scale, and said OFF_SCALE. All when none trains."""
+    training = [variant for variant in variants if variant.ended is None]
+    return training or list(variants)
+
+
+def off_scale(values, low: float, high: float) -> bool:
+    """True when a finite one of `values` lies outside [low, high]: drawn clipped."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return bool(finite.size) and bool(finite.min() < low or finite.max() > high)
 
 
 def fit(text: str, cells: int) -> str:

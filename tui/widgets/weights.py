@@ -17,7 +17,7 @@ from textual.reactive import reactive
 
 from core.health import param_names
 from core.values import histogram_edges, is_number
-from tui.canvas import Line, Trace, bar, line_chart, message_lines
+from tui.canvas import Line, Trace, bar, line_chart, line_labels, line_mark, message_lines
 from tui.widgets.panel import Panel, text_line
 from tui.widgets.variants import set_subtitle
 
@@ -113,7 +113,7 @@ class WeightsPanel(Panel):
         if latest is None:
             return message_lines("no weight-gradient histograms yet · w: table", width, height, palette.dim)
         params = latest["params"]
-        traces, legend, short = [], [], []
+        traces, legend, short, marks = [], [], [], []
         names = param_names(len(params))
         for i, (name, param) in enumerate(zip(names, params)):
             hist = param.get("grad_hist") if isinstance(param, Mapping) else None
@@ -124,9 +124,11 @@ class WeightsPanel(Panel):
             total = counts.sum()
             density = counts / (total * np.diff(edges)) if total > 0 else counts
             traces.append(Trace((edges[:-1] + edges[1:]) / 2, density, palette.layer(i)))
+            marks.append(line_mark(name, i))
+            marker = marks[-1] if self.monochrome else "━"  # without colour the mark on the line names it
             shape = "×".join(str(s) for s in param.get("shape") or [])
-            legend.append((f"━ {name} {shape} g:d {_sci(param.get('grad_to_data'))}", palette.layer(i)))
-            short.append((f"━ {name}", palette.layer(i)))
+            legend.append((f"{marker} {name} {shape} g:d {_sci(param.get('grad_to_data'))}", palette.layer(i)))
+            short.append((f"{marker} {name}", palette.layer(i)))
         if not traces:
             return message_lines("no weight-gradient histograms in these statistics", width, height, palette.dim)
         step = latest.get("step")
@@ -140,6 +142,8 @@ class WeightsPanel(Panel):
         chart_height = height - len(lines)
         if chart_height < 3:
             return lines[:height]
+        if self.monochrome:
+            traces += line_labels(traces, marks, (-span, span))
         return lines + line_chart(
             traces, width, chart_height, x_range=(-span, span), y_range=(0.0, top or 1.0), axis=palette.axis
         )
