@@ -88,7 +88,7 @@ COMMAND_LINE_FIXES = {
     "lr": " (--lr)",
     "rerun": "",
 }
-COMPARED = " (what this compare varies: see its variants)"  # a key refused in a compare of its field
+COMPARED = " (compared here)"  # a key refused in a compare of its field
 
 
 def restated(hint: Hint, fixes: Mapping[str, str]) -> Hint:

@@ -249,7 +249,12 @@ def line_chart(
                 ref_labels[int(py[0]) // 4] = (ref.label, ref.style)
 
     chars = _BRAILLE[codes]
+    labelled: dict[tuple[int, int], str] = {}  # cells holding a line's one-character name
     for r, c, marker, style_index in markers:
+        if marker.isalnum():  # a line's name: two lines ending in one cell keep both names, side by side
+            while labelled.get((r, c), marker) != marker and c > 0:
+                c -= 1
+            labelled[(r, c)] = marker
         chars[r, c] = marker
         owner[r, c] = style_index
 

@@ -78,3 +78,12 @@ def test_bar_fills_and_marks_the_ghost():
 def test_axis_labels_are_short():
     assert format_steps(150_000) == "150k" and format_steps(1_500_000) == "1.5M" and format_steps(12) == "12"
     assert format_number(0.00123) == "1e-3" and format_number(2.345) == "2.35"
+
+
+def test_lines_ending_in_one_cell_keep_both_names_side_by_side():
+    blue = Style(color="blue")
+    lines = [Trace(np.arange(10), np.full(10, 1.3 + k * 1e-3), style) for k, style in enumerate((RED, blue))]
+    ends = [Trace(line.xs[-1:], line.ys[-1:], line.style, marker=key) for line, key in zip(lines, "ab")]
+    rows = text(line_chart([*lines, *ends], 30, 5, y_range=(0.0, 2.0)))
+    (row,) = [row for row in rows if "a" in row or "b" in row]
+    assert row.rstrip().endswith("ba")  # the first name keeps the end cell, the next steps left of it

@@ -159,7 +159,7 @@ async def test_hints_say_which_variants_they_hold_for():
         assert all(":" in text.split(" ", 3)[-1] for text in hints)
         # g is refused in a gain compare: its hints name no key for the gain, the other keys stay
         assert not [text for text in hints if re.search(r"\(g( ×\d+)?\)", text)]
-        assert any("gain 5/3 (what this compare varies: see its variants)" in text for text in hints)
+        assert any("gain 5/3 (compared here)" in text for text in hints)
 
 
 @run_async

@@ -72,22 +72,27 @@ async def test_a_long_message_is_cut_with_an_ellipsis_and_never_hides_the_config
         assert "⚠ 3 hints" in second
 
 
+async def answered(pilot, app, trainer, key: str, saying: str, answer: dict, shown: str) -> str:
+    """Press `key`, see its "…ing" feedback at once, send the trainer's `answer`, wait for `shown`."""
+    await pilot.press(key)
+    assert saying in status_lines(app)[1]
+    trainer.channel.put(answer)
+    text = await wait_for_text(pilot, app, shown)
+    assert shown in text
+    await pilot.pause(0.2)
+    return status_lines(app)[1]
+
+
 @run_async
 async def test_e_says_evaluating_until_the_eval_answers_then_its_losses():
     app, trainer = live_app(respond=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("e")
-        assert "evaluating" in status_lines(app)[1]
-        trainer.channel.put({"event": Event.EVAL, "run": 1, "variant": 0, "step": 600, "train": 2.25, "val": 2.3})
-        text = await wait_for_text(pilot, app, "eval at step 600")
-        assert "eval at step 600: train 2.2500 · val 2.3000" in text and "evaluating" not in text
-        await pilot.press("s")
-        assert "sampling" in status_lines(app)[1]
-        trainer.channel.put({"event": Event.SAMPLES, "run": 1, "step": 600, "names": ["ava"], "asked": True})
-        await wait_for_text(pilot, app, "ava")
-        await pilot.pause(0.2)
-        assert "sampling" not in status_lines(app)[1]
+        evaluated = {"event": Event.EVAL, "run": 1, "variant": 0, "step": 600, "train": 2.25, "val": 2.3}
+        status = await answered(pilot, app, trainer, "e", "evaluating", evaluated, "eval at step 600")
+        assert "eval at step 600: train 2.2500 · val 2.3000" in status and "evaluating" not in status
+        sampled = {"event": Event.SAMPLES, "run": 1, "step": 600, "names": ["ava"], "asked": True}
+        assert "sampling" not in await answered(pilot, app, trainer, "s", "sampling", sampled, "ava")
 
 
 @run_async
@@ -95,23 +100,14 @@ async def test_pause_resume_and_step_feedback_goes_when_the_trainer_answers():
     app, trainer = live_app(respond=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("space")
-        assert "pausing" in status_lines(app)[1]
-        trainer.channel.put({"event": Event.STATE, "run": 1, "step": 600, "paused": True, "lr": 0.1})
-        assert "paused · n steps once, space resumes" in await wait_for_text(pilot, app, "space resumes")
-        await pilot.press("n")
-        assert "one step…" in status_lines(app)[1]
+        paused = {"event": Event.STATE, "run": 1, "step": 600, "paused": True, "lr": 0.1}
+        status = await answered(pilot, app, trainer, "space", "pausing", paused, "space resumes")
+        assert "paused · n steps once, space resumes" in status
         stats = [r for r in recorded_run(SMALL, upto=600, end=False) if r["event"] == Event.STATS][-1]
-        trainer.channel.put(stats | {"step": 601})  # the step's statistics answer n
-        assert "601" in await wait_for_text(pilot, app, "601")
-        await pilot.pause(0.2)
-        assert "one step" not in status_lines(app)[1]
-        await pilot.press("space")
-        assert "resuming…" in status_lines(app)[1]
-        trainer.channel.put({"event": Event.STATE, "run": 1, "step": 601, "paused": False, "lr": 0.1})
-        assert "▶ training" in await wait_for_text(pilot, app, "▶ training")
-        await pilot.pause(0.2)
-        assert "resuming" not in status_lines(app)[1]
+        stepped = stats | {"step": 601}  # the step's statistics answer n
+        assert "one step" not in await answered(pilot, app, trainer, "n", "one step…", stepped, "601")
+        resumed = {"event": Event.STATE, "run": 1, "step": 601, "paused": False, "lr": 0.1}
+        assert "resuming" not in await answered(pilot, app, trainer, "space", "resuming…", resumed, "▶ training")
 
 
 # ---- the weights table ------------------------------------------------------------------------------
