@@ -100,6 +100,10 @@ def test_update_to_data_judges_the_median_weight_against_the_schedule():
     assert health.update_ratio_hints({"W1": -4.4, "W2": -4.3}, decayed, step=200) == []
     assert health.update_ratio_hints({"W1": -4.4, "W2": -4.3}, decayed, step=100)[0].rule == "update-low"
     assert "expected after the schedule" in health.update_ratio_hints({"W1": -5.4}, decayed, step=200)[0].text
+    # … and the lecture's ~10^-3 is never "too big", before the lr/10 or after it (the panel's -3 line)
+    assert health.update_ratio_hints({"W1": -2.95, "W2": -2.9}, decayed, step=200) == []
+    (high,) = health.update_ratio_hints({"W1": -1.9, "W2": -1.8}, decayed, step=200)
+    assert high.rule == "update-high" and "the lecture aims at ~10^-3" in high.text
     # a dying net (dead or fully saturated layers) passes no gradient: raising lr is not the fix
     assert health.update_ratio_hints({"W1": -8.0, "W2": -6.0}, dying=True) == []
 

@@ -180,3 +180,20 @@ def test_library_warnings_become_records_not_stderr(small_words, monkeypatch, ca
     assert warnings.showwarning is saved
     assert "degrees of freedom" in warned["message"] and warned["run"] == 1
     assert "degrees of freedom" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("lr", "batchnorm", "names_batchnorm"),
+    [(10.0, False, True), (30.0, False, True), (100.0, False, False), (1000.0, False, False), (10.0, True, False)],
+)
+def test_divergence_advice_names_batchnorm_only_where_it_rescues_the_lr(lr, batchnorm, names_batchnorm):
+    import torch
+
+    from core.compare import Variant
+    from core.runstate import RunState, divergence
+
+    config = TrainConfig(lr=lr, batchnorm=batchnorm, steps=1000)
+    state = RunState(run=1, variants=[Variant("", config)], device=torch.device("cpu"), uniform_loss=3.3)
+    said = divergence(float("nan"), 3.3, 101, state, 0)
+    assert f"lower the learning rate (it was {lr:g})" in said
+    assert ("or turn BatchNorm on" in said) == names_batchnorm

@@ -58,8 +58,9 @@ HINTS = (
     f"depth; and an initial loss more than {INITIAL_LOSS_MARGIN:g} nat above −log(1/vocab). Each names its key: "
     "g gain, b BatchNorm, i Kaiming init, o output scale. "
     "Training rules judge the run as it trains and name the lr: update:data of the median weight more than "
-    f"{UPDATE_TOLERANCE_DECADES:g} decade off 10^{UPDATE_TARGET_LOG10:g} (10^{UPDATE_TARGET_LOG10 - 1:g} after the "
-    f"schedule's lr/10): - or +; dead neurons for {DEAD_TICKS}+ stats ticks, or a layer more than "
+    f"{UPDATE_TOLERANCE_DECADES:g} decade above 10^{UPDATE_TARGET_LOG10:g}: -, or below it: + (below "
+    f"10^{UPDATE_TARGET_LOG10 - 1:g} after the schedule's lr/10, which makes steps smaller); "
+    f"dead neurons for {DEAD_TICKS}+ stats ticks, or a layer more than "
     f"{TRAINING_SATURATION_LIMIT_PCT:g}% saturated: the lr is far too high, lower it (-) and rerun (r). "
     "With BatchNorm on the gain cannot move saturation, and saturation growing in training is learning, not a fault."
 )
