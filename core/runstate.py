@@ -74,6 +74,8 @@ class RunState:
         elif not paused and self.paused_at is not None:
             self.paused_seconds += now - self.paused_at
             self.paused_at = None
+        if paused != self.paused:  # the next progress record measures from here: a pause is no training speed
+            self.progress_time, self.progress_step = now, self.step
         self.paused = paused
 
 

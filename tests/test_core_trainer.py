@@ -197,3 +197,21 @@ def test_divergence_advice_names_batchnorm_only_where_it_rescues_the_lr(lr, batc
     said = divergence(float("nan"), 3.3, 101, state, 0)
     assert f"lower the learning rate (it was {lr:g})" in said
     assert ("or turn BatchNorm on" in said) == names_batchnorm
+
+
+def test_the_speed_after_a_pause_is_measured_from_the_resume_not_across_the_pause():
+    import torch
+
+    from core.compare import Variant
+    from core.runstate import RunState
+
+    state = RunState(run=1, variants=[Variant("", TINY)], device=torch.device("cpu"))
+    state.step, state.progress_time, state.progress_step = 500, 0.0, 400  # the last progress record long ago
+    state.set_paused(True)
+    assert (state.progress_step, state.progress_time > 0.0) == (500, True)
+    state.step, state.progress_time = 501, 0.0  # one `n` while paused, the window left open
+    state.set_paused(False)
+    assert (state.progress_step, state.progress_time > 0.0) == (501, True)  # the window restarts at the resume
+    state.step = 600
+    state.set_paused(False)  # no change: the window goes on
+    assert state.progress_step == 501
