@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 from core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
 from core.compare import compared_fields, with_changes
 from core.config import ConfigError, TrainConfig, format_gain, next_gain
+from core.health import COMMAND_LINE_FIXES
 from core.records import EndReason, Event, ExitCode, problem
 from tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from tui.budget import RedrawBudget
@@ -98,7 +99,8 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         self.refresh_hz = refresh_hz
         self.budget = budget or RedrawBudget()
         self.lifecycle = lifecycle  # the process's signals and quit deadlines (tui/lifecycle.py); None in tests
-        self.view = ViewState()
+        # a replay has no training keys: its hints name the flags that make each fix on a new run
+        self.view = ViewState(key_fixes=COMMAND_LINE_FIXES if feed.recording else None)
         self.ticks = 0
         self._main: Screen | None = None
         self._message_timer = None

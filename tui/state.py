@@ -130,6 +130,7 @@ class RunView:
     lr: float | None = None  # variant 0's current learning rate
     paused: bool = False
     end: dict | None = None  # the run_end record once the run is over
+    key_fixes: dict[str, str] = field(default_factory=dict)  # how hints write their keys (a replay: the flags)
 
     def __post_init__(self) -> None:
         if not self.variants:
@@ -146,12 +147,14 @@ class RunView:
         return self.variants[index]
 
     def _fixes(self) -> dict[str, str]:
-        """A compare's hints name no key for the field it varies (the key is refused there)."""
+        """How the hints write their keys: `key_fixes` (a replay has no training keys), and a compare's
+        name no key for the field it varies (the key is refused there)."""
+        fixes = dict(self.key_fixes)
         configs = [variant.config for variant in self.variants if isinstance(variant.config, dict)]
         if len(configs) < 2:
-            return {}
+            return fixes
         varied = {name for name in configs[0] if any(config.get(name) != configs[0][name] for config in configs)}
-        return {name: COMPARED for name in FIX_KEYS if name in varied}
+        return fixes | {name: COMPARED for name in FIX_KEYS if name in varied}
 
     @property
     def compare(self) -> bool:
@@ -227,7 +230,9 @@ class RunView:
 class ViewState:
     """The current and previous runs, and a version counter per part of the screen."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, key_fixes: Mapping[str, str] | None = None) -> None:
+        """`key_fixes`: how hints write their keys (core.health.restated); a replay's name the flags."""
+        self.key_fixes = dict(key_fixes or {})
         self.current: RunView | None = None
         self.previous: RunView | None = None  # the faint A/B reference after a rerun
         self.versions: dict[str, int] = dict.fromkeys(ALL_PARTS, 0)
@@ -285,7 +290,7 @@ class ViewState:
     def _run_for(self, record: Mapping) -> RunView:
         run = _int(record.get("run"), self.current.run if self.current else 1)
         if self.current is None or self.current.run != run:
-            self._start(RunView(run=run))
+            self._start(RunView(run=run, key_fixes=self.key_fixes))
         return self.current
 
     def _start(self, view: RunView) -> None:
@@ -319,6 +324,7 @@ class ViewState:
             engine=record.get("engine"),
             vocab_size=len(vocab) if isinstance(vocab, str) else None,
             lr=number(config.get("lr")),
+            key_fixes=self.key_fixes,
         )
         if self.current is not None and self.current.run == run and not self.current.stats_count:
             self.current = view  # a repeated start of the same empty run: replace it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import pytest
@@ -143,3 +144,14 @@ async def test_replay_keys_move_by_run_by_a_typed_step_and_change_the_speed():
         assert "▶ playing ×1/4" in await wait_for_text(pilot, app, "▶ playing ×1/4")
         footer = screen_text(app).splitlines()[-1]
         assert "[] run" in footer and ": step" in footer and "<> speed" in footer
+
+
+@run_async
+async def test_a_replays_hints_name_the_flags_that_fix_a_new_run_not_the_training_keys():
+    app = replay_app(recorded_run(GAIN_3))  # no BatchNorm, gain 3: init and training hints
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "step 1,000")
+        await pilot.pause()
+        hints = [hint.text for hint in app.view.current.hints]
+        assert hints and any("BatchNorm on (--batchnorm)" in text for text in hints)
+        assert not [text for text in hints if re.search(r"\((g|b|i|o|r|-|\+)( ×\d+)?\)", text)]
