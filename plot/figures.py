@@ -89,6 +89,8 @@ def _draw_panel(ax, panel, spec: FigureSpec, colours: list, first: bool) -> None
         ax.axhline(spec.hline, color="k", linewidth=1, label=spec.hline_label if first else "_reference")
     if spec.log_y:
         _log_y(ax)
+    if spec.ylim is not None:
+        ax.set_ylim(*spec.ylim)
     ax.set_xlabel(spec.xlabel)
     ax.set_ylabel(spec.ylabel)
     ax.grid(alpha=0.25)

@@ -167,6 +167,7 @@ class FigureSpec:
     hline: float | None = None  # a reference line (the update:data −3)
     hline_label: str = ""
     log_y: bool = False
+    ylim: tuple[float, float] | None = None  # set by the variants still training when one diverged
 
     @property
     def curve_count(self) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 
 from core.compare import describe
 from core.health import param_names
-from core.records import Event
+from core.records import Event, variant_of
 from core.values import layer_histogram, number
 from plot.series import (
     UPDATE_TO_DATA_TARGET,
@@ -181,16 +181,35 @@ def _loss(run: Run, name: str, note: str) -> FigureSpec:
     """The minibatch loss (mean between stats records) over steps, log scale, with the evaluations."""
     labels = run.labels
     single = len(labels) == 1
-    curves = []
+    ended = {variant_of(r): r.get("step") for r in run.of(Event.VARIANT_END)}
+    curves, kept = [], []  # kept: the losses of the variants still training, which set the y range
     for variant, label in enumerate(labels):
         records = run.of(Event.STATS, variant)
+        own = []
         if records:
             steps, losses = _series(records, lambda r: r.get("loss_window", r.get("loss")))
             line = "minibatch loss (mean since the previous record)" if single else label
-            curves.append(Curve(line, steps, losses, color=0 if single else variant))
-        curves += _evaluations(run, variant, "" if single else f"{label} · ")
+            if variant in ended:
+                line += f" ✖ diverged @{ended[variant]} (off scale)"
+            own.append(Curve(line, steps, losses, color=0 if single else variant))
+        own += _evaluations(run, variant, "" if single else f"{label} · ")
+        curves += own
+        if variant not in ended:
+            kept += [curve.y for curve in own]
     title = "loss (log scale) and evaluations"
-    return FigureSpec(name, title, [Panel("", curves)], "step", "loss", note=note, log_y=True)
+    ylim = _log_range(kept) if ended and kept else None
+    return FigureSpec(name, title, [Panel("", curves)], "step", "loss", note=note, log_y=True, ylim=ylim)
+
+
+def _log_range(values: list[np.ndarray]) -> tuple[float, float] | None:
+    """A log axis's limits around the finite positive values, with a margin of 5% of the span."""
+    joined = np.concatenate(values)
+    joined = joined[np.isfinite(joined) & (joined > 0)]
+    if not joined.size:
+        return None
+    lo, hi = np.log10(joined.min()), np.log10(joined.max())
+    pad = max(hi - lo, 0.02) * 0.05
+    return float(10 ** (lo - pad)), float(10 ** (hi + pad))
 
 
 def _evaluations(run: Run, variant: int, prefix: str) -> list[Curve]:

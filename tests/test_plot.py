@@ -176,6 +176,27 @@ def test_a_loss_over_decades_labels_the_decades_only_and_one_within_a_decade_lab
             )
 
 
+def test_a_variant_that_diverged_is_drawn_off_scale_and_the_others_set_the_loss_axis(compare_log, tmp_path):
+    from plot.figures import draw
+
+    records = read_run_log(compare_log)
+    blown = [
+        dict(r, loss_window=3.0e3) if r["event"] == "stats" and r["variant"] == 1 and r["step"] >= 30 else r
+        for r in records
+    ]
+    end = {"event": "variant_end", "run": 1, "variant": 1, "step": 31, "reason": "diverged", "message": "x"}
+    path = write_log(tmp_path / "diverged.jsonl", [*blown[:-1], end, blown[-1]])
+    spec = next(spec for spec in figure_specs(the_run(path), None, "x") if spec.name.endswith("-loss"))
+    figure = draw(spec)
+    (ax,) = figure.axes
+    low, high = ax.get_ylim()
+    kept = [r["loss_window"] for r in records if r["event"] == "stats" and r["variant"] == 0]
+    assert low <= min(kept) and max(kept) <= high < 10  # gain 0.5's losses, not the 3,000 of the diverged one
+    assert "gain 3 ✖ diverged @31 (off scale)" in legend_texts(ax)
+    (plain,) = [s for s in figure_specs(the_run(compare_log), None, "x") if s.name.endswith("-loss")]
+    assert plain.ylim is None  # nothing diverged: matplotlib's own limits
+
+
 def test_the_histograms_are_taken_at_the_stats_record_nearest_the_step(single_log):
     run = the_run(single_log)
     assert nearest_stats(run, 33)[0] == 30 == nearest_stats(run, 33)[1][0]["step"]
