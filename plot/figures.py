@@ -94,7 +94,10 @@ def _draw_panel(ax, panel, spec: FigureSpec, colours: list, first: bool) -> None
     ax.set_xlabel(spec.xlabel)
     ax.set_ylabel(spec.ylabel)
     ax.grid(alpha=0.25)
-    ax.legend(fontsize="small" if len(panel.curves) <= 8 else "x-small")
+    if len(spec.panels) == 1:
+        ax.legend(fontsize="small" if len(panel.curves) <= 8 else "x-small")
+    else:  # small multiples: each legend under its axes, where it hides no neighbour's curves or labels
+        ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.22), borderaxespad=0)
 
 
 def _log_y(ax) -> None:

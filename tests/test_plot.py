@@ -313,6 +313,13 @@ def test_a_compare_draws_a_panel_per_layer_with_one_colour_per_variant(compare_l
     assert len(update) == 5 and all(len(ax.get_lines()) == 3 for ax in update)  # 2 variants and the −3 line
     (loss,) = figures["loss"].axes
     assert len({line.get_color() for line in loss.get_lines()}) == 2  # loss and evals in their variant's colour
+    # each small multiple's legend lies under its own axes, over no neighbour's curves or labels
+    figure = figures["activations"]
+    renderer = figure.canvas.get_renderer()
+    figure.canvas.draw()
+    for ax in activations:
+        legend, box = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert legend.y1 < box.y0 and box.x0 - 1 <= (legend.x0 + legend.x1) / 2 <= box.x1 + 1
 
 
 def test_a_compare_shows_the_gains_effect_at_the_first_layer(compare_log):
