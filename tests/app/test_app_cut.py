@@ -1,0 +1,103 @@
+"""Nothing is cut silently at a panel's right edge: a line too long for its panel is reflowed or
+shortened, and a line that still does not fit ends in `…`."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+
+from tests.app.helpers import compare_app, run_async, wait_for_text
+from tests.fake_trainer import SMALL, compare_run
+from tui.panels import PANELS
+from tui.widgets.panel import Panel
+
+SIZES = [(80, 24), (120, 40), (160, 50)]
+NO_BN = SMALL.replace(batchnorm=False)
+
+
+@pytest.fixture
+def built(monkeypatch) -> dict[str, tuple[int, list]]:
+    """The lines each panel's `build` drew last, before the panel fitted them to its width, by panel id."""
+    drawn: dict[str, tuple[int, list]] = {}
+
+    def spy(build):
+        def wrapped(self, width, height):
+            lines = build(self, width, height)
+            drawn[self.id] = (width, lines)
+            return lines
+
+        return wrapped
+
+    for widget in {spec.widget for spec in PANELS}:
+        monkeypatch.setattr(widget, "build", spy(widget.build))
+    return drawn
+
+
+def text(segments) -> str:
+    return "".join(segment.text for segment in segments)
+
+
+def panel_text(app, panel_id: str) -> str:
+    panel = app.query_one(f"#{panel_id}", Panel)
+    return "\n".join(text(panel.render_line(y)) for y in range(panel.size.height))
+
+
+def silent_cuts(app, built) -> list[str]:
+    """The lines of the panels on screen drawn wider than their panel whose last cell is not `…`."""
+    cuts = []
+    for panel in app.query(Panel):
+        width, height = panel.size
+        if not panel.display or width < 1 or height < 1:
+            continue
+        shown = [text(panel.render_line(y)) for y in range(height)]  # builds the panel if it changed
+        drawn_width, lines = built[panel.id]
+        assert drawn_width == width
+        for y, line in enumerate(lines[:height]):
+            if cell_len(text(line).rstrip()) > width and not shown[y].endswith("…"):
+                cuts.append(f"{panel.id} at {width}: {text(line).rstrip()!r} shown as {shown[y]!r}")
+    return cuts
+
+
+def lr_compare() -> list[dict]:
+    """`--compare lr=0.1,1000 --no-batchnorm`: b saturates every layer, then diverges at step 101 (frozen)."""
+    variants = [("lr 0.1", NO_BN), ("lr 1000", NO_BN.replace(lr=1000.0))]
+    records = compare_run(variants, upto=600, end=False, satmap=True, diverge={1: 100})
+    for record in records:
+        if record.get("event") == "stats" and record["variant"] == 1 and record["step"]:
+            for layer in record["layers"]:
+                layer["saturated_pct"] = 99.0
+    return records
+
+
+async def every_view(pilot, app, built) -> list[str]:
+    """The silent cuts in the grid, with each variant on the one-variant panels (v), and in each panel alone."""
+    await wait_for_text(pilot, app, "step 600")
+    await pilot.pause(0.2)
+    cuts = silent_cuts(app, built)
+    for _ in app.view.current.variants:
+        await pilot.press("v")
+        await pilot.pause(0.1)
+        cuts += silent_cuts(app, built)
+    for spec in PANELS:
+        await pilot.press(spec.key)
+        await pilot.pause(0.1)
+        cuts += silent_cuts(app, built)
+    return cuts
+
+
+@pytest.mark.parametrize("size", SIZES)
+@run_async
+async def test_no_line_of_a_gain_compare_is_cut_silently(built, size):
+    app, _ = compare_app(diverge={3: 400})
+    async with app.run_test(size=size) as pilot:
+        cuts = await every_view(pilot, app, built)
+    assert not cuts, "\n".join(cuts)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@run_async
+async def test_no_line_of_a_diverged_lr_compare_is_cut_silently(built, size):
+    app, _ = compare_app([("lr 0.1", NO_BN), ("lr 1000", NO_BN)], records=lr_compare())
+    async with app.run_test(size=size) as pilot:
+        cuts = await every_view(pilot, app, built)
+    assert not cuts, "\n".join(cuts)
