@@ -10,6 +10,7 @@ from tests.app.helpers import compare_app, run_async, wait_for_text
 from tests.fake_trainer import SMALL, compare_run
 from tui.panels import PANELS
 from tui.widgets.panel import Panel
+from tui.widgets.saturation import footer_lines
 
 SIZES = [(80, 24), (120, 40), (160, 50)]
 NO_BN = SMALL.replace(batchnorm=False)
@@ -101,3 +102,20 @@ async def test_no_line_of_a_diverged_lr_compare_is_cut_silently(built, size):
     async with app.run_test(size=size) as pilot:
         cuts = await every_view(pilot, app, built)
     assert not cuts, "\n".join(cuts)
+
+
+@run_async
+async def test_the_saturation_footer_of_a_diverged_variant_reads_whole():
+    """Over two lines where the panel has room (160×50); said shorter on one line where it has none (the
+    footer of a 120×40 grid, 56 cells, when no hint takes its line)."""
+    app, _ = compare_app([("lr 0.1", NO_BN), ("lr 1000", NO_BN)], records=lr_compare())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.pause(0.2)
+        saturation = panel_text(app, "saturation")
+        assert "b ✖ diverged at step 101 off scale" in saturation, saturation
+        assert "bars 0–20% of |t|>0.97" in saturation and "…" not in saturation, saturation
+        variants = app.view.current.variants
+        values = {v.index: [99.0] * 5 if v.ended else [8.0] * 5 for v in variants}
+        assert footer_lines(variants, values, 20, 56, 1) == ["b ✖ diverged @101 off scale · bars 0–20% of |t|>0.97"]
+        assert footer_lines(variants, values, 20, 30, 1) == ["b ✖ @101 off scale · bars 0–20%"]
