@@ -119,3 +119,20 @@ async def test_the_saturation_footer_of_a_diverged_variant_reads_whole():
         values = {v.index: [99.0] * 5 if v.ended else [8.0] * 5 for v in variants}
         assert footer_lines(variants, values, 20, 56, 1) == ["b ✖ diverged @101 off scale · bars 0–20% of |t|>0.97"]
         assert footer_lines(variants, values, 20, 30, 1) == ["b ✖ @101 off scale · bars 0–20%"]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (160, 50)])
+@run_async
+async def test_the_saturation_map_header_of_a_gain_compare_reads_whole(size):
+    app, _ = compare_app(diverge={3: 400})
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.pause(0.2)
+        header = panel_text(app, "satmap").splitlines()[0].rstrip()
+        assert header.startswith("a gain 0.5 ·") and header.endswith("% white · 0 dead"), header
+        assert "v next" in header, header  # the key to the next variant stays
+        for _ in range(3):
+            await pilot.press("v")
+        await pilot.pause(0.1)
+        header = panel_text(app, "satmap").splitlines()[0].rstrip()
+        assert header.startswith("d gain 3 ✖") and header.endswith("% white · 0 dead"), header  # the frozen one
