@@ -136,3 +136,5 @@ async def test_the_saturation_map_header_of_a_gain_compare_reads_whole(size):
         await pilot.pause(0.1)
         header = panel_text(app, "satmap").splitlines()[0].rstrip()
         assert header.startswith("d gain 3 ✖") and header.endswith("% white · 0 dead"), header  # the frozen one
+        samples = panel_text(app, "samples").splitlines()[0].rstrip()
+        assert samples.startswith("d gain 3 ✖") and samples.endswith(" · v: next variant"), samples
