@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from tests.app.helpers import compare_app, run_async, wait_for_text
+from tests.app.helpers import compare_app, live_app, run_async, wait_for_text
 from tests.fake_trainer import SMALL, compare_run
 from tui.panels import PANELS
 from tui.widgets.panel import Panel
@@ -138,3 +138,14 @@ async def test_the_saturation_map_header_of_a_gain_compare_reads_whole(size):
         assert header.startswith("d gain 3 ✖") and header.endswith("% white · 0 dead"), header  # the frozen one
         samples = panel_text(app, "samples").splitlines()[0].rstrip()
         assert samples.startswith("d gain 3 ✖") and samples.endswith(" · v: next variant"), samples
+
+
+@run_async
+async def test_a_narrow_weights_table_leaves_a_column_out_rather_than_cut_one():
+    app, _ = live_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        app.action_keys_panel()  # beside the panels: the weights panel is 37 cells wide
+        await pilot.pause(0.2)
+        weights = panel_text(app, "weights")
+    assert weights.splitlines()[0].rstrip().endswith("grad std grad:data") and "…" not in weights, weights
