@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
@@ -131,6 +131,18 @@ def _column_means(xs: np.ndarray, ys: np.ndarray, x0: float, x1: float, columns:
 def blank_lines(width: int, height: int) -> list[Line]:
     """`height` empty lines of `width` cells."""
     return [[Segment(" " * max(width, 0))] for _ in range(max(height, 0))]
+
+
+def cut_line(line: Line, width: int) -> Line:
+    """`line` as `width` cells show it: one too long for them is cut with `…` in its last cell, so a cut is
+    never silent. Blanks past the edge are not a cut (they are dropped, unmarked); shorter lines are kept."""
+    if width < 1 or sum(segment.cell_length for segment in line) <= width:
+        return line
+    if cell_len("".join(segment.text for segment in line).rstrip()) <= width:
+        return list(Segment.adjust_line_length(line, width))
+    kept = list(Segment.adjust_line_length(line, width - 1))
+    style = next((segment.style for segment in reversed(kept) if segment.text.strip()), None)
+    return [*kept, Segment("…", style)]
 
 
 def message_lines(text: str, width: int, height: int, style: Style | None = None) -> list[Line]:

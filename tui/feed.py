@@ -160,7 +160,9 @@ class LiveFeed(FeedKeys):
 
     It holds what the next rerun trains (`variants`: one, or a compare's) and watches its own
     records for what the keys need: whether the run is paused (as the last space asked, until a
-    `state` record says) and whether it has ended.
+    `state` record says) and whether it has ended. A rerun it sent is on its way until the new run's
+    `run_start`: the old run's `run_end` then says neither "over" nor "not paused" (a paused rerun
+    takes `n` and space at once, and b, g, r keep it paused).
     """
 
     recording = False
@@ -181,8 +183,10 @@ class LiveFeed(FeedKeys):
         self.variants: list[Variant] = list(getattr(trainer, "variants", None) or single(trainer.config))
         run_log = getattr(trainer, "run_log", None)  # read now: the trainer drops it if a write fails
         self.log_path: Path | None = getattr(run_log, "path", None)
-        self.paused = False
+        # a trainer started paused (--paused) takes n before its first record arrives
+        self.paused = bool(getattr(trainer, "start_paused", False))
         self.end: dict | None = None  # the latest run's run_end, once it has ended
+        self._starts: list[bool] = []  # per rerun sent and not yet started: whether it starts paused
         # --preset lecture on the built-in names cannot show the notebook's numbers: say so at once
         self.greeting = lecture_data_note(self.config) or ""
 
@@ -201,9 +205,11 @@ class LiveFeed(FeedKeys):
         for record in records:
             event = record.get("event")
             if event == Event.RUN_START:
-                self.paused, self.end = False, None
+                self.paused, self.end = self._starts.pop(0) if self._starts else self.paused, None
             elif event == Event.STATE and isinstance(record.get("paused"), bool):
                 self.paused = record["paused"]
+            elif event == Event.RUN_END and self._starts:
+                self.paused = self._starts[0]  # the run a rerun replaces: the next one starts as asked
             elif event == Event.RUN_END:
                 self.paused, self.end = False, record
         return Batch(records)
@@ -225,6 +231,7 @@ class LiveFeed(FeedKeys):
         elif isinstance(command, Rerun):
             self.paused = command.paused
             self.end = None
+            self._starts.append(command.paused)
         return self._feedback(command)
 
     def _variants_after(self, command: Command) -> list[Variant]:

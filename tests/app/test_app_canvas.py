@@ -7,7 +7,7 @@ import pytest
 from rich.segment import Segment
 from rich.style import Style
 
-from tui.canvas import RefLine, Trace, bar, bool_map, format_number, format_steps, line_chart
+from tui.canvas import RefLine, Trace, bar, bool_map, cut_line, format_number, format_steps, line_chart
 
 RED = Style(color="red")
 
@@ -87,3 +87,17 @@ def test_lines_ending_in_one_cell_keep_both_names_side_by_side():
     rows = text(line_chart([*lines, *ends], 30, 5, y_range=(0.0, 2.0)))
     (row,) = [row for row in rows if "a" in row or "b" in row]
     assert row.rstrip().endswith("ba")  # the first name keeps the end cell, the next steps left of it
+
+
+def test_a_line_too_long_is_cut_with_an_ellipsis_in_its_last_cell():
+    line = [Segment("b ✖ diverged", RED), Segment(" · bars 0–20% of |t|>0.97")]
+    assert text([cut_line(line, 20)]) == ["b ✖ diverged · bars…"]
+    assert cut_line(line, 20)[-1].style is None  # the cut segment's style
+    assert text([cut_line([Segment("名前の一覧", RED)], 6)]) == ["名前 …"]  # a wide character is not halved
+    assert cells(cut_line([Segment("名前の一覧", RED)], 6)) == 6
+
+
+def test_a_line_that_fits_or_only_has_blanks_past_the_edge_is_not_marked():
+    line = [Segment("0 dead", RED), Segment("    ")]
+    assert cut_line(line, 10) == line
+    assert text([cut_line(line, 7)]) == ["0 dead "]

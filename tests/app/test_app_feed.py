@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from core.commands import Pause, Quit, Rerun, Resume, ScaleLr, StepOnce
+from core.compare import Variant
 from core.config import LECTURE, ConfigError
 from core.records import Event, ExitCode
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
-from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run
+from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run, run_start_record
 from tui.feed import FEED_ACTIONS, LiveFeed, Refused, Seek, TogglePause
 from tui.keys import KEY_ACTIONS
 from tui.replay import ReplayFeed
@@ -37,6 +38,40 @@ def test_a_state_record_says_whether_the_run_is_paused():
     feed.poll()
     feed.send(TogglePause())
     assert trainer.commands == [Resume()]  # the run said it is paused: space resumes it
+
+
+def paused_state(run: int, step: int) -> dict:
+    return {"event": Event.STATE, "run": run, "step": step, "paused": True, "lr": 0.1}
+
+
+def old_run_end(step: int = 300) -> dict:
+    return {"event": Event.RUN_END, "run": 1, "step": step, "reason": "stopped", "seconds": 1.0, "steps_per_sec": 1.0}
+
+
+def test_a_paused_rerun_takes_n_and_space_while_the_old_run_hands_over():
+    """Between the old run's run_end and the new run's state record the run is still paused, not over."""
+    feed, trainer = live_feed()
+    feed.poll()
+    feed.send(TogglePause())
+    trainer.channel.put(paused_state(1, 300))
+    feed.poll()
+    feed.send(Rerun(feed.config.replace(batchnorm=False), paused=True))  # b while paused: reruns paused
+    trainer.channel.put(old_run_end())
+    feed.poll()
+    assert feed.send(StepOnce()) == "one step…"  # queued for the new run, which starts paused
+    trainer.channel.put(run_start_record(SMALL.replace(batchnorm=False), run=2))
+    feed.poll()
+    assert feed.send(StepOnce()) == "one step…"
+    assert feed.send(TogglePause()) == "resuming…"  # not "the run is over"
+    assert trainer.commands[-3:] == [StepOnce(), StepOnce(), Resume()]
+
+
+def test_a_trainer_started_paused_takes_n_before_its_first_record():
+    channel = filled_channel([])
+    trainer = FakeTrainer(SMALL, channel)
+    trainer.start_paused = True  # as core.trainer.Trainer(paused=True) says (--paused)
+    feed = LiveFeed(trainer, channel)
+    assert feed.send(StepOnce()) == "one step…" and trainer.commands == [StepOnce()]
 
 
 def test_lr_changes_are_kept_for_reruns_and_a_bad_one_never_reaches_the_trainer():
@@ -94,3 +129,21 @@ async def test_the_lecture_preset_on_the_built_in_names_says_so_at_once():
     async with plain.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
         assert "note: --preset lecture" not in screen_text(plain)
+
+
+@run_async
+async def test_n_pressed_quickly_while_paused_reaches_the_trainer_every_time_a_rerun_too():
+    app, trainer = live_app(respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.press("space")
+        trainer.channel.put(paused_state(1, 600))
+        await pilot.pause(0.2)
+        await pilot.press(*"nnnnn")
+        assert trainer.commands.count(StepOnce()) == 5
+        await pilot.press("b")  # a paused run reruns paused
+        trainer.channel.put(old_run_end(600))
+        await pilot.pause(0.2)  # the old run's end is drained: the new run has not started yet
+        await pilot.press(*"nnn")
+        assert trainer.commands.count(StepOnce()) == 8, screen_text(app)
+        assert trainer.commands[-4] == Rerun(variants=(Variant("", SMALL.replace(batchnorm=False)),), paused=True)

@@ -14,7 +14,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from core.health import Hint
-from tui.canvas import Line, blank_lines
+from tui.canvas import Line, blank_lines, cut_line
 from tui.state import STATS, RunView, ViewState
 from tui.widgets.palette import Themed
 
@@ -214,7 +214,7 @@ class Panel(Themed):
         room = min(MAX_HINT_LINES, max(height - self.body_lines(), 1 if hints else 0), height // 2)
         hint_lines = self._hint_lines(hints, width, room)
         body = self.build(width, height - len(hint_lines)) if height > len(hint_lines) else []
-        lines = (body + hint_lines)[:height]
+        lines = [cut_line(line, width) for line in (body + hint_lines)[:height]]  # nothing cut silently
         lines += blank_lines(width, height - len(lines))
         self._strips = self.strips(lines, width)
         self.builds += 1

@@ -55,7 +55,7 @@ class SamplesPanel(Panel):
         palette = self.palette
         if run is None or variant is None:
             return message_lines("waiting for the run to start…", width, height, palette.dim)
-        lines = self._heading(run, variant) if run.compare else []
+        lines = self._heading(run, variant, width) if run.compare else []
         asked = variant.asked
         if asked is not None and not variant.samples_asked:  # a scheduled sample came after the asked-for one
             lines.append(text_line((f"asked for (s) at step {asked.step:,}:", palette.dim)))
@@ -77,15 +77,19 @@ class SamplesPanel(Panel):
             lines.append(text_line((fit(f"run {previous.run}: {names}", width), palette.ghost)))
         return lines[:height]
 
-    def _heading(self, run: RunView, variant: VariantView) -> list[Line]:
-        """In a compare: whose names these are, and the key to the next variant."""
-        note = f" {ended_note(variant)}" if variant.ended else ""
-        return [
-            text_line(
-                (f"{variant.name}{note}", variant_style(self.palette, variant)),
-                (f" · {variant.index + 1}/{len(run.variants)} · v: next variant", self.palette.dim),
+    def _heading(self, run: RunView, variant: VariantView, width: int) -> list[Line]:
+        """In a compare: whose names these are, and the key to the next variant; shorter where it does not fit
+        (✖ diverged @401, then ✖ @401, then without its place 2/4)."""
+        style, dim = variant_style(self.palette, variant), self.palette.dim
+        place = f" · {variant.index + 1}/{len(run.variants)}"
+        for brief, short, where in ((False, False, place), (True, False, place), (True, True, place), (True, True, "")):
+            line = text_line(
+                (f"{variant.name} {ended_note(variant, short, brief)}".rstrip(), style),
+                (f"{where} · v: next variant", dim),
             )
-        ]
+            if sum(segment.cell_length for segment in line) <= width:
+                break
+        return [line]  # the shortest, when none fits: the panel cuts it with …
 
     def _waiting(self, run: RunView, variant: VariantView) -> str:
         """When the first names will come: the trainer samples every few thousand steps, and at the end."""

@@ -7,12 +7,15 @@ from textual.reactive import reactive
 
 from core.health import layer_name
 from tui.canvas import Line, bool_map, message_lines
-from tui.state import SATMAP, STATS
+from tui.state import SATMAP, STATS, VariantView
 from tui.widgets.panel import Panel, text_line
 from tui.widgets.variants import ended_note, variant_style
 
 # The run log does not keep maps (too big), so a replay never gets one.
 NO_MAP = "no map yet · maps are live only (run logs keep none)"
+# What the header leaves out, in turn, until it fits: the map's shape, the words of an ended variant's note
+# (✖ diverged @401), then the note's reason (✖ @401), the layer's place (1/5), the key to the next variant.
+HEADER_CUTS = ("shape", "words", "note", "place", "key")
 
 
 class SatMapPanel(Panel):
@@ -44,23 +47,34 @@ class SatMapPanel(Panel):
             return message_lines(NO_MAP, width, height, palette.dim)
         position = self.shown_layer % len(variant.satmap)
         grid = np.asarray(variant.satmap[position], dtype=bool)
+        header = self._header(run.compare, variant, position, grid, width)
+        return [header, *bool_map(grid, width, height - 1, palette.map_on, palette.map_off)]
+
+    def _header(self, compare: bool, variant: VariantView, position: int, grid: np.ndarray, width: int) -> Line:
+        """Which variant (a compare) and layer, the map's shape, how much is white and how many neurons are
+        dead, in one line: what does not fit goes, in HEADER_CUTS's order."""
+        palette = self.palette
         layers = (variant.stats or {}).get("layers") or []
         name = layer_name(layers[position], position) if position < len(layers) else f"layer {position + 1}"
         dead = int(grid.all(axis=0).sum()) if grid.ndim == 2 else 0
         rows, cols = grid.shape if grid.ndim == 2 else (0, 0)
-        header = []
-        if run.compare:  # which variant, and the key to the next
-            note = f" {ended_note(variant)}" if variant.ended else ""
-            header = text_line(
-                (f"{variant.name}{note}", variant_style(palette, variant)), (" · v next · ", palette.dim)
+        white = f" · {grid.mean() * 100 if grid.size else 0:.1f}% white · "
+        for drop in range(len(HEADER_CUTS) + 1):
+            cut = HEADER_CUTS[:drop]
+            line: Line = []
+            if compare:  # which variant, and the key to the next
+                note = ended_note(variant, short="note" in cut, brief="words" in cut)
+                line = text_line(
+                    (f"{variant.name} {note}".rstrip(), variant_style(palette, variant)),
+                    (" · " if "key" in cut else " · v next · ", palette.dim),
+                )
+            place = "" if "place" in cut else f" {position + 1}/{len(variant.satmap)}"
+            shape = "" if "shape" in cut else f" · {rows}×{cols}"
+            line += text_line(
+                (name, palette.dim if compare else palette.layer(position)),
+                (f"{place}{shape}{white}", palette.dim),
+                (f"{dead} dead", palette.bad if dead else palette.dim),
             )
-        header += text_line(
-            (f"{name}", palette.dim if run.compare else palette.layer(position)),
-            (
-                f" {position + 1}/{len(variant.satmap)} · {rows}×{cols} · "
-                f"{grid.mean() * 100 if grid.size else 0:.1f}% white · ",
-                palette.dim,
-            ),
-            (f"{dead} dead", palette.bad if dead else palette.dim),
-        )
-        return [header, *bool_map(grid, width, height - 1, palette.map_on, palette.map_off)]
+            if sum(segment.cell_length for segment in line) <= width:
+                break
+        return line  # the shortest, when none fits: the panel cuts it with …

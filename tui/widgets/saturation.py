@@ -206,18 +206,13 @@ class SaturationPanel(Panel):
                 level, gain = levels.get(variant.index), gains.get(variant.index, [])
                 line += text_line(" ") + self._cell(variant, level, gain, i, cells[k] - 1, scale, show_gain)
             lines.append(line)
-        gain_rows = [] if show_gain else self._gain_rows(variants, gains, cells, depth)
-        notes = [
-            f"{v.key} {ended_note(v)}{' ' + OFF_SCALE if max(values.get(v.index) or [0.0]) > scale else ''}"
-            for v in variants
-            if v.ended is not None
-        ]
-        scale_note = f"bars 0–{scale}% of |t|>0.97"
-        if not show_gain and height < len(lines) + 1 + len(gain_rows):
-            gain_rows = []
-            if len(" · ".join([*notes, scale_note, "z: forward gains"])) <= width:
-                scale_note += " · z: forward gains"
-        lines.append(text_line((" · ".join([*notes, scale_note]), palette.dim)))
+        gain_rows = [] if show_gain else self._gain_rows(variants, gains, cells, depth, width)
+        if height < len(lines) + 1 + len(gain_rows):
+            gain_rows = []  # no room for them under a one-line footer: z gives it
+        footer = footer_lines(variants, values, scale, width, max(height - len(lines) - len(gain_rows), 1))
+        if not show_gain and not gain_rows and cell_len(footer[-1] + " · z: forward gains") <= width:
+            footer[-1] += " · z: forward gains"
+        lines += [text_line((text, palette.dim)) for text in footer]
         return (lines + gain_rows)[:height]
 
     def _compare_header(self, variants: list[VariantView], cells: list[int]) -> Line:
@@ -234,10 +229,13 @@ class SaturationPanel(Panel):
             line += text_line(" ", (fit(name + note, cell - 1), variant_style(self.palette, variant)))
         return line
 
-    def _gain_rows(self, variants: list[VariantView], gains: dict, cells: list[int], depth: int) -> list[Line]:
+    def _gain_rows(
+        self, variants: list[VariantView], gains: dict, cells: list[int], depth: int, width: int
+    ) -> list[Line]:
         """Each layer's forward gain (std out ÷ std in) per variant, under the bars when they left no room beside."""
         palette = self.palette
-        rows = [text_line(("forward gain: std of a layer's output ÷ its input's", palette.dim))]
+        title = "forward gain: std of a layer's output ÷ its input's"
+        rows = [text_line((title if cell_len(title) <= width else "forward gain: std out ÷ std in", palette.dim))]
         for i in range(depth):
             line = text_line((f"L{i + 1:<3}", palette.dim))
             for variant, cell in zip(variants, cells):
@@ -271,6 +269,43 @@ class SaturationPanel(Panel):
         if show_gain:
             line += text_line((format_gain(gains[i] if i < len(gains) else None), colour))
         return line
+
+
+def footer_lines(
+    variants: list[VariantView], values: dict[int, list[float]], scale: int, width: int, room: int
+) -> list[str]:
+    """What ended early and the bars' scale, said whole: on one line, else over up to `room` lines,
+    else shorter (`b ✖ diverged @101 off scale`, then `b ✖ @101 off scale`, then `bars 0–20%`)."""
+    clipped = {v.index for v in variants if max(values.get(v.index) or [0.0]) > scale}
+
+    def notes(short: bool = False, brief: bool = False) -> list[str]:
+        return [
+            f"{v.key} {ended_note(v, short, brief)}{' ' + OFF_SCALE if v.index in clipped else ''}"
+            for v in variants
+            if v.ended is not None
+        ]
+
+    full, bare = f"bars 0–{scale}% of |t|>0.97", f"bars 0–{scale}%"
+    choices = [[*notes(), full], [*notes(brief=True), full], [*notes(short=True), full], [*notes(short=True), bare]]
+    for parts in choices:
+        if cell_len(" · ".join(parts)) <= width:
+            return [" · ".join(parts)]
+        packed = packed_lines(parts, width)
+        if len(packed) <= room and all(cell_len(line) <= width for line in packed):
+            return packed
+    return [" · ".join(choices[-1])]  # the panel cuts it with …
+
+
+def packed_lines(parts: list[str], width: int, joint: str = " · ") -> list[str]:
+    """`parts` joined by `joint` over as few lines of `width` cells as they fill in order (a part wider than
+    `width` gets a line of its own)."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and cell_len(lines[-1] + joint + part) <= width:
+            lines[-1] += joint + part
+        else:
+            lines.append(part)
+    return lines
 
 
 def _num(value, spec: str) -> str:

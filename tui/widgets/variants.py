@@ -29,14 +29,17 @@ def variant_style(palette: Palette, variant: VariantView) -> Style:
     return palette.layer(VARIANT_COLOURS[variant.index % len(VARIANT_COLOURS)])
 
 
-def ended_note(variant: VariantView, short: bool = False) -> str:
-    """`✖ diverged at step 412` for a variant that ended early ("" while it trains); `short`: `✖ @412`."""
+def ended_note(variant: VariantView, short: bool = False, brief: bool = False) -> str:
+    """`✖ diverged at step 412` for a variant that ended early ("" while it trains); `brief`: `✖ diverged @412`;
+    `short`: `✖ @412`."""
     end = variant.ended
     if end is None:
         return ""
     step = end.get("step")
     where = f"{step:,}" if isinstance(step, int) else "?"
-    return f"✖ @{where}" if short else f"✖ {end.get('reason', 'ended')} at step {where}"
+    if short:
+        return f"✖ @{where}"
+    return f"✖ {end.get('reason', 'ended')} {'@' if brief else 'at step '}{where}"
 
 
 OFF_SCALE = "off scale"  # said of a frozen variant drawn clipped to the scale the others set

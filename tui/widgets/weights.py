@@ -68,11 +68,13 @@ class WeightsPanel(Panel):
         finite = sorted(r for r in (p.get("grad_to_data") for p in params) if is_number(r) and r > 0)
         median = finite[len(finite) // 2] if finite else None
         show_mean = width >= 70
+        show_update = width >= 46  # narrower: update:data goes (panel 5 plots it), grad:data stays whole
         bar_width = max(width - (58 if show_mean else 46), 0)
         header = (
             f"{'param':<6}{'shape':<11}"
             + (f"{'grad mean':>11}" if show_mean else "")
-            + f"{'grad std':>10}{'grad:data':>10}{'upd:data':>9}"
+            + f"{'grad std':>10}{'grad:data':>10}"
+            + (f"{'upd:data':>9}" if show_update else "")
         )
         if bar_width >= 8:
             label = next((text for text in BAR_HEADERS if len(text) <= bar_width - 2), "")
@@ -81,13 +83,15 @@ class WeightsPanel(Panel):
         fit = len(params) if len(params) + 1 <= height else max(height - 2, 0)
         lines = [text_line((header, palette.dim))]
         for i in range(fit):
-            lines.append(self._row(i, names[i], params[i], median, show_mean, bar_width))
+            lines.append(self._row(i, names[i], params[i], median, show_mean, show_update, bar_width))
         if fit < len(params):
             hidden = names[fit:]
             lines.append(text_line((f"+{len(hidden)} more: {', '.join(hidden)} · z zooms", palette.warn)))
         return lines[:height]
 
-    def _row(self, i: int, name: str, param: Mapping, median, show_mean: bool, bar_width: int) -> Line:
+    def _row(
+        self, i: int, name: str, param: Mapping, median, show_mean: bool, show_update: bool, bar_width: int
+    ) -> Line:
         palette = self.palette
         shape = param.get("shape") or []
         ratio = param.get("grad_to_data")
@@ -100,7 +104,8 @@ class WeightsPanel(Panel):
         row += f"{_sci(param.get('grad_std')):>10}"
         line = text_line((row, palette.layer(i)), (f"{_sci(ratio):>10}", palette.warn if outlier else None))
         update = param.get("update_to_data_log10")
-        line += text_line((f"{update:>9.2f}" if is_number(update) else f"{'–':>9}", None))
+        if show_update:
+            line += text_line((f"{update:>9.2f}" if is_number(update) else f"{'–':>9}", None))
         if bar_width >= 8 and is_number(ratio) and ratio > 0:
             frac = (math.log10(ratio) - LOG_LOW) / (LOG_HIGH - LOG_LOW)
             style = palette.warn if outlier else palette.layer(i)
