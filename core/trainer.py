@@ -241,7 +241,8 @@ class Trainer:
             state.step += 1
             if keep_stats:
                 self._emit_stats(state, engine, lrs, i)  # sync point: one host transfer
-            if time.perf_counter() - state.progress_time >= PROGRESS_INTERVAL:
+            # progress every PROGRESS_INTERVAL, and after each step taken while paused (n): steps done, at once
+            if state.paused or time.perf_counter() - state.progress_time >= PROGRESS_INTERVAL:
                 self._emit_progress(state, engine)  # sync point: reads the last losses
             if state.step < config.steps:
                 if state.step % config.eval_interval == 0:
