@@ -209,15 +209,17 @@ LECTURE = TrainConfig(
 PRESETS: dict[str, TrainConfig] = {"default": TrainConfig(), "lecture": LECTURE}
 
 
-def lecture_data_note(config: TrainConfig) -> str | None:
+def lecture_data_note(config: TrainConfig, short: bool = False) -> str | None:
     """One line for a lecture-preset run on the built-in names, else None.
 
     The built-in list is not the lecture's names.txt, so such a run cannot show the
     notebook's numbers (its step-0 loss is 3.2983, the notebook's 3.2870). The run goes on;
-    front-ends show the line (headless: stderr).
+    front-ends show the line (headless: stderr; the app's status line: `short`, to fit beside the config).
     """
     if config.preset != "lecture" or config.data != BUILTIN_DATA:
         return None
+    if short:
+        return "built-in names: the notebook's numbers need --data names.txt"
     return (
         "note: --preset lecture is training on the built-in names, not the lecture's names.txt, so its numbers "
         "will not match the notebook's; for those give --data path/to/names.txt"

@@ -105,6 +105,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         self._main: Screen | None = None
         self._message_timer = None
         self._awaiting: str | None = None  # the event that answers the key whose feedback is shown
+        self._greeted = False  # the first run_start has been announced (after it, run starts replace messages)
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -223,7 +224,9 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
             self._awaiting = None
             self._answered(record)
         if event == Event.RUN_START and keys:
-            self.say(self._started(record))
+            # the first run's start keeps the feed's greeting up (a note the user must see), not "run 1 started"
+            self.say(self.feed.greeting if self.feed.greeting and not self._greeted else self._started(record))
+            self._greeted = True
         elif event == Event.RUN_END and keys:
             self._announce_end(record)
         elif event in (Event.ERROR, Event.LOG_ERROR) and record["message"]:

@@ -188,7 +188,7 @@ class LiveFeed(FeedKeys):
         self.end: dict | None = None  # the latest run's run_end, once it has ended
         self._starts: list[bool] = []  # per rerun sent and not yet started: whether it starts paused
         # --preset lecture on the built-in names cannot show the notebook's numbers: say so at once
-        self.greeting = lecture_data_note(self.config) or ""
+        self.greeting = lecture_data_note(self.config, short=True) or ""
 
     @property
     def config(self) -> TrainConfig:

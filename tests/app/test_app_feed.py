@@ -123,12 +123,13 @@ def test_every_feed_action_has_a_key_and_a_feed_that_answers_it():
 async def test_the_lecture_preset_on_the_built_in_names_says_so_at_once():
     app, _ = live_app(config=LECTURE.replace(steps=1000, device="cpu"), respond=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        text = await wait_for_text(pilot, app, "note: --preset lecture")
-        assert "names.txt" in text
+        await wait_for_text(pilot, app, "step 600")  # run_start and the stats are drained: the note stays up
+        status = screen_text(app).splitlines()[1]
+        assert "built-in names: the notebook's numbers need --data names.txt" in status  # whole at 120 columns
     plain, _ = live_app(respond=False)
     async with plain.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
-        assert "note: --preset lecture" not in screen_text(plain)
+        assert "built-in names" not in screen_text(plain)
 
 
 @run_async
