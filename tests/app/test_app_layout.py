@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
@@ -55,13 +57,25 @@ async def test_80x24_shows_one_panel_and_a_page_bar_to_reach_the_rest():
         await pilot.pause()
         text = screen_text(app)
         assert "1 saturation · tanh layers" in text and "6 loss · log scale" not in text
-        assert all(f"{n} " in text.splitlines()[2] for n in range(1, 9))  # the page bar
+        assert all(f"{n} " in text.splitlines()[2] for n in range(10))  # the page bar, every panel
         assert "step 1,000/1,000" in text and "q quit" in text
         for number, title in enumerate(PANEL_TITLES, start=1):
             await pilot.press(str(number % 10))
             assert title in screen_text(app)
         await pilot.press("tab")
         assert PANEL_TITLES[0] in screen_text(app)
+
+
+@pytest.mark.parametrize("width", [60, 61, 70, 80, 100])
+@run_async
+async def test_the_page_bar_keeps_every_panels_number_and_each_warning_against_its_name(width):
+    app, _ = live_app(recorded_run(SMALL.replace(batchnorm=False, gain=3.0)))  # hints: saturation, loss, map
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        bar = screen_text(app).splitlines()[2]
+        panels = bar.split("  tab")[0]  # the labels, before the keys' tail
+        assert "…" not in panels and {str(n) for n in range(10)} <= {t.rstrip("⚠") for t in panels.split()}, bar
+        assert panels.count("⚠") == 3 and all(panels[w.start() - 1] != " " for w in re.finditer("⚠", panels)), bar
 
 
 @run_async

@@ -31,17 +31,27 @@ class PageBar(Themed):
         run = self.view.current
         hinted = {hint.topic for hint in run.hints} if run is not None else set()
         tail = f"  tab · {key_span(self.panels)}" + ("  esc: all" if self.zoomed else "")
-        full = self._labels(False, hinted)
-        # Narrow terminals get the short labels, so every panel's number stays in sight.
-        text = full if full.cell_len + len(tail) <= self.size.width else self._labels(True, hinted)
-        text.append(tail, self.palette.dim)
+        # Narrow terminals get the short labels (without the keys' tail if need be), then the numbers
+        # alone, so every panel's number stays in sight.
+        forms = [("label", tail), ("short", tail), ("short", ""), ("number", tail), ("number", "")]
+        for form, end in forms:
+            text = self._labels(form, hinted)
+            if text.cell_len + len(end) <= self.size.width:
+                break
+        text.append(end, self.palette.dim)
         return text
 
-    def _labels(self, short: bool, hinted: set) -> Text:
+    def _labels(self, form: str, hinted: set) -> Text:
+        """` 1 saturation⚠  2 activations  …`: each panel's number and name (`form`: label, short or
+        number alone), a ⚠ against the name it belongs to."""
         palette = self.palette
         text = Text(no_wrap=True, overflow="ellipsis")
+        gap = " " if form == "label" else ""  # the full labels have room to breathe
         for index, spec in enumerate(self.panels):
             style = palette.current if index == self.current else palette.other
-            text.append(f" {spec.key} {spec.short if short else spec.label} ", style)
-            text.append("⚠" if spec.topic in hinted else " ", palette.hint)
+            name = {"label": f" {spec.label}", "short": f" {spec.short}", "number": ""}[form]
+            text.append(f" {spec.key}{name}", style)
+            if spec.topic in hinted:
+                text.append("⚠", palette.hint)
+            text.append(" " + gap, style)
         return text
