@@ -210,7 +210,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         if STATS in changed:
             self.budget.mark(self.page_bar)
         for panel in self.panels:
-            if panel.PART in changed or STATS in changed:
+            if panel.PART in changed or STATS in changed or panel.ALSO & changed:
                 self.budget.mark(panel)
 
     def _answer(self, record: dict) -> bool:

@@ -182,6 +182,22 @@ async def test_the_runs_table_has_a_row_per_run_with_what_differs_and_a_replay_f
         assert len(rows) == 2 and rows[1].startswith("▶1")
 
 
+@run_async
+async def test_the_runs_table_on_screen_takes_the_last_eval_and_the_end_without_a_key():
+    app, trainer = live_app(recorded_run(SMALL, upto=1000, end=False), respond=False)
+    async with app.run_test(size=(200, 60)) as pilot:  # every panel on screen, the runs table among them
+        await wait_for_text(pilot, app, "step 1,000")
+        await pilot.pause(0.3)
+        row = [line.strip() for line in panel_body(screen_text(app), "0 runs") if line.strip()][1]
+        assert row.endswith("training")
+        trainer.channel.put({"event": Event.EVAL, "run": 1, "variant": 0, "step": 1000, "train": 2.05, "val": 2.08})
+        trainer.channel.put({"event": Event.RUN_END, "run": 1, "step": 1000, "reason": "finished", "seconds": 1.2})
+        await wait_for_text(pilot, app, "finished")
+        await pilot.pause(0.5)  # no key pressed: the table must follow the records by itself
+        row = [line.strip() for line in panel_body(screen_text(app), "0 runs") if line.strip()][1]
+        assert "2.0500" in row and "2.0800" in row and row.endswith("finished"), row
+
+
 # ---- where the figures sit -----------------------------------------------------------------------------
 
 

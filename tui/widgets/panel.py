@@ -101,6 +101,7 @@ class Panel(Themed):
     """
 
     PART: ClassVar[str] = STATS  # which ViewState version this panel follows
+    ALSO: ClassVar[frozenset[str]] = frozenset()  # other parts whose changes it shows (the app repaints it for them)
     live = True  # the app trains (False: a replay): the title names live keys only then (PanelSpec.make)
 
     def __init__(self, view: ViewState, spec: PanelSpec):

@@ -20,6 +20,8 @@ from tui.widgets.panel import Panel, text_line
 class RunsPanel(Panel):
     """One line per run and variant, the newest at the bottom; the current run marked."""
 
+    ALSO = frozenset({STATUS, LOSS})  # evals (the losses) and ends (the status) change rows after the last stats
+
     def extra_key(self) -> tuple:
         # rows change with stats (steps, saturation), evals (losses) and ends (status)
         return (self.view.versions[STATUS], self.view.versions[LOSS])
