@@ -345,7 +345,8 @@ def update_ratio_hints(
     if median > high:
         off = sorted(((n, v) for n, v in values.items() if v > high), key=lambda nv: -nv[1])
         text = (
-            f"update:data 10^{median:.1f} in the median weight ({_listed(off, '.1f')}): steps too big for the "
+            f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
+            f"{_listed(off, '.1f')}): steps too big for the "
             f"weights (the lecture aims at ~10^{UPDATE_TARGET_LOG10:.0f}); lower lr (-)"
         )
         return [Hint("update", text, f"update:data 10^{median:.1f} high → lr ÷2 (-)", "update-high")]
@@ -353,7 +354,8 @@ def update_ratio_hints(
         off = sorted(((n, v) for n, v in values.items() if v < target - tolerance), key=lambda nv: nv[1])
         planned = f" (~10^{target:.0f} is expected after the schedule's lr/10)" if regime.decayed(step) else ""
         text = (
-            f"update:data 10^{median:.1f} in the median weight ({_listed(off, '.1f')}): learning too slowly"
+            f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
+            f"{_listed(off, '.1f')}): learning too slowly"
             f"{planned}; raise lr (+)"
         )
         return [Hint("update", text, f"update:data 10^{median:.1f} low → lr ×2 (+)", "update-low")]
@@ -456,7 +458,10 @@ class HealthJudge:
             for name, values in self.recent_updates.items()
             if len(values) == UPDATE_HINT_POINTS
         }
-        updates = update_ratio_hints(recent, self.regime, stats.get("step"), dying=bool(training or dead))
+        # a net saturated since init, or with dead or saturated layers now, passes little gradient: its
+        # small updates are not the lr's fault (the lecture's first draft: raise lr would teach the wrong fix)
+        dying = init_saturated or bool(training or dead)
+        updates = update_ratio_hints(recent, self.regime, stats.get("step"), dying=dying)
         hints = [*self.init_hints, *training, *dead, *updates]
         self.hints = [restated(hint, self.fixes) for hint in hints] if self.fixes else hints
         return self.hints

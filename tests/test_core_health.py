@@ -154,6 +154,20 @@ def test_judge_keeps_init_hints_for_the_run_and_restarts_update_windows_on_an_lr
     assert judge.observe(stats(5, [layer(1)], lr=0.05, updates=(-1.5, -1.5, -1.5))) == []  # a new lr: a new window
 
 
+def test_a_net_saturated_since_init_is_not_told_to_raise_the_lr_when_its_updates_are_small():
+    """The lecture's first draft (plain randn weights): the init saturates every layer, so little gradient
+    passes and update:data is tiny; the fix is the init (i), and raising the lr (+) would teach the wrong one."""
+    saturated = [layer(1, 97.0, dead=40), layer(2, 99.0, dead=80), layer(3, 98.0, dead=60)]
+    healthy = [layer(1), layer(2), layer(3)]
+    for start, verdict in ((saturated, []), (healthy, ["update-low"])):
+        judge = health.HealthJudge({"batchnorm": False, "gain": 5 / 3}, 27)
+        judge.observe(stats(0, start))
+        for step in range(1, health.UPDATE_HINT_POINTS + 1):  # later ticks look calm, the updates stay tiny
+            hints = judge.observe(stats(step * 10, healthy, updates=(-6.0, -6.0, -6.0)))
+        assert [h.rule for h in hints if h.rule.startswith("update")] == verdict
+        assert all("(last 5 stats: " in h.text for h in hints if h.rule.startswith("update"))
+
+
 def test_judge_leaves_out_the_output_layer_shrunk_without_batchnorm():
     no_bn = health.HealthJudge({"batchnorm": False}, 27)
     with_bn = health.HealthJudge({"batchnorm": True}, 27)
