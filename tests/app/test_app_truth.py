@@ -289,3 +289,18 @@ async def test_a_linear_run_names_its_layers_linear_and_says_linear_once():
         assert "1 saturation · linear layers" in text and "2 activation histograms · linear output t" in text
         assert "tanh" not in "\n".join(text.splitlines()[:-1]), text  # (the footer's key t says tanh/lin)
         assert "· linear · 5×100 · batch 32" in status_lines(app)[1], status_lines(app)[1]  # not `5×100 linear` again
+
+
+@run_async
+async def test_a_linear_nets_wide_activations_keep_mean_and_std_apart():
+    config = SMALL.replace(activation="linear", batchnorm=False)
+    records = recorded_run(config, upto=600, end=False)
+    for record in records:
+        if record["event"] == Event.STATS:
+            for layer in record["layers"]:
+                layer["mean"], layer["std"] = -0.7612, 12.17  # gain 5/3 grows a linear net's std layer by layer
+    app, _ = live_app(records, config=config, respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await wait_for_text(pilot, app, "step 600")
+        rows = [line for line in text.splitlines() if "% ×" in line]  # the saturation panel's layer rows
+        assert len(rows) == 5 and all("-0.76 12.2 " in row and "…" not in row.split("││")[0] for row in rows), rows
