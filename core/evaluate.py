@@ -17,6 +17,7 @@ EVAL_CHUNK = 2_048
 # model has never seen a word that long), and never before this floor, so sampling ends.
 MIN_SAMPLE_CAP = 16
 CUT_MARK = "…"  # shown after a sample that was cut at the cap
+EMPTY_NAME = '""'  # shown for a sample that ended at once (an untrained net samples many): never a blank cell
 PACE_AFTER = 4 * EVAL_CHUNK  # examples an EvalBudget sees done before it trusts their pace
 
 
@@ -123,7 +124,8 @@ def sample_names(
 
 def shown_samples(names: list, cut: list | None = None) -> list[str]:
     """A `samples` record's names made ready for a terminal: each through core.text.printable (a replayed log is
-    untrusted), CUT_MARK after each cut one. `cut` missing, short or not a list counts as all False (older logs)."""
+    untrusted), EMPTY_NAME for an empty one, CUT_MARK after each cut one. `cut` missing, short or not a list
+    counts as all False (older logs)."""
     cut = cut if isinstance(cut, list) else []
     marks = [CUT_MARK if i < len(cut) and cut[i] is True else "" for i in range(len(names))]
-    return [printable(str(name)) + mark for name, mark in zip(names, marks)]
+    return [(printable(str(name)) or EMPTY_NAME) + mark for name, mark in zip(names, marks)]

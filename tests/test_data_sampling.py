@@ -78,6 +78,7 @@ def test_names_that_end_are_not_cut_and_dot_is_sampled_as_a_character():
 def test_shown_samples_mark_cut_names_and_escape_replayed_text():
     assert shown_samples(["ann", "bo\x1b]0;x\x07b"], [False, True]) == ["ann", "bo\\x1b]0;x\\x07b" + CUT_MARK]
     assert shown_samples(["ann", "bob"]) == ["ann", "bob"]  # an older log without "cut"
+    assert shown_samples(["", "ann", ""], [False, False, True]) == ['""', "ann", '""' + CUT_MARK]  # never a blank
     assert shown_samples(["ann", "bob"], [True]) == ["ann" + CUT_MARK, "bob"]
     assert shown_samples(["ann"], "yes") == ["ann"]
 
