@@ -91,6 +91,15 @@ COMMAND_LINE_FIXES = {
 COMPARED = " (compared here)"  # a key refused in a compare of its field
 
 
+def compare_fixes(configs: Sequence[Mapping]) -> dict[str, str]:
+    """For the variants' config dicts: COMPARED for each fix whose field the compare varies (its key and flag
+    would change every variant, undoing the comparison); {} for a single run."""
+    if len(configs) < 2:
+        return {}
+    varied = {name for name in configs[0] if any(config.get(name) != configs[0][name] for config in configs)}
+    return {name: COMPARED for name in FIX_KEYS if name in varied}
+
+
 def restated(hint: Hint, fixes: Mapping[str, str]) -> Hint:
     """`hint` with the keys of `fixes`' fields written as `fixes` says (e.g. COMMAND_LINE_FIXES)."""
     text, short = hint.text, hint.short

@@ -107,6 +107,8 @@ def test_lines_about_one_variant_name_it():
     assert 'samples at step 1000 · gain 5/3: "mora" "v2"' in text
     hints = [line for line in text.splitlines() if line.startswith("hint:")]
     assert hints and all(line.split(": ")[1].split(" · ")[1].startswith("gain ") for line in hints)
+    # a gain compare: its hints name no --gain (it would undo the compare), the other fixes their flag
+    assert "(--gain)" not in text and "gain 5/3 (compared here)" in text and "BatchNorm on (--batchnorm)" in text
 
 
 def test_compare_tables_with_a_variant_that_has_no_record_yet():

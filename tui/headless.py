@@ -25,7 +25,7 @@ from core.channel import RecordChannel
 from core.commands import Quit
 from core.compare import Variant
 from core.config import TrainConfig
-from core.health import COMMAND_LINE_FIXES, HealthJudge
+from core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
 from core.records import Event, ExitCode, exit_code_for, variant_of, variants_of
 from core.runlog import RunLog
 from core.summary import TABLE_WIDTH, RunsTable, format_runs_table
@@ -272,7 +272,9 @@ class HeadlessPrinter:
         """Each rule of thumb once per run, when it first fires (naming the variant in a compare), as `hint: …`."""
         if variant not in self._judges:
             config = self._configs[variant] if variant < len(self._configs) else {}
-            self._judges[variant] = HealthJudge(config, self._vocab_size, COMMAND_LINE_FIXES)  # no keys here
+            # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
+            fixes = COMMAND_LINE_FIXES | compare_fixes([c for c in self._configs if isinstance(c, dict)])
+            self._judges[variant] = HealthJudge(config, self._vocab_size, fixes)
         for hint in self._judges[variant].observe(record):
             if hint.rule not in self._hinted:
                 self._hinted.add(hint.rule)

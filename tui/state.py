@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.config import format_gain
-from core.health import COMPARED, FIX_KEYS, HealthJudge, Hint
+from core.health import HealthJudge, Hint, compare_fixes
 from core.records import Event, problem, variant_of, variants_of
 from core.summary import RunsTable
 from core.values import is_number, number
@@ -149,12 +149,8 @@ class RunView:
     def _fixes(self) -> dict[str, str]:
         """How the hints write their keys: `key_fixes` (a replay has no training keys), and a compare's
         name no key for the field it varies (the key is refused there)."""
-        fixes = dict(self.key_fixes)
         configs = [variant.config for variant in self.variants if isinstance(variant.config, dict)]
-        if len(configs) < 2:
-            return fixes
-        varied = {name for name in configs[0] if any(config.get(name) != configs[0][name] for config in configs)}
-        return fixes | {name: COMPARED for name in FIX_KEYS if name in varied}
+        return dict(self.key_fixes) | compare_fixes(configs)
 
     @property
     def compare(self) -> bool:
