@@ -91,7 +91,11 @@ PALETTE = [
     ("Saturation map: next layer", "m", "next_map_layer"),
     ("Weights: table ↔ gradient histograms", "w", "cycle_weights_view"),
     ("History: activations ↔ gradients", "h", "cycle_history_kind"),
-    ("Runs table", "0: every run since the app started", f"show_panel({len(PANELS) - 1})"),
+    (
+        "Runs table",
+        "0: every run so far (a replay: to the cursor)",
+        f"show_panel({len(PANELS) - 1})",
+    ),
     ("Zoom panel", "z", "zoom"),
     ("Help", "?: keys and panels", "help"),
 ]

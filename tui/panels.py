@@ -158,8 +158,9 @@ PANELS: tuple[PanelSpec, ...] = (
         "history",
         "hist",
         "histograms over steps",
-        "each layer's histogram over steps (steps across, bins up; █ dense ░ sparse, each column scaled to its "
-        "peak): activations or their gradients (h); ▲ marks the step shown",
+        "each layer's histogram over steps (steps across, bins up; each step's against a flat histogram, a "
+        "shade per doubling: ░ under half as dense, █ over twice): activations or their gradients (h); ▲ marks "
+        "the step shown",
         None,
         HistoryPanel,
         grids=frozenset({"cols3", "tall"}),
@@ -169,7 +170,7 @@ PANELS: tuple[PanelSpec, ...] = (
         "runs",
         "runs",
         "runs",
-        "runs · every run since the app started",
+        "runs · every run so far",
         "one row per run and variant: what differs, steps, last train/val loss, peak saturation, mean "
         "update:data (log10, weights W1…)",
         None,
