@@ -286,7 +286,8 @@ async def test_a_linear_run_names_its_layers_linear_and_says_linear_once():
     app, _ = live_app(recorded_run(config, upto=600, end=False), config=config, respond=False)
     async with app.run_test(size=(120, 40)) as pilot:
         text = await wait_for_text(pilot, app, "step 600")
-        assert "1 saturation · linear layers" in text and "2 activation histograms · linear output t" in text
+        assert "1 |x|>0.97 (no saturation) · linear layers" in text, text  # an identity layer never saturates
+        assert "2 activation histograms · linear output t" in text
         assert "tanh" not in "\n".join(text.splitlines()[:-1]), text  # (the footer's key t says tanh/lin)
         assert "· linear · 5×100 · batch 32" in status_lines(app)[1], status_lines(app)[1]  # not `5×100 linear` again
 
