@@ -121,8 +121,6 @@ class Panel(Themed):
         `tanh/linear` in a compare of both)."""
         heading = self.spec.heading_for(self.live)
         word = activation_word(self.view.current)
-        if word == "linear":  # an identity layer never saturates: what the bars count is |x| > 0.97
-            heading = heading.replace("saturation · tanh", "|x|>0.97 (no saturation) · tanh")
         return heading.replace("tanh", word) if word != "tanh" else heading
 
     @property

@@ -21,7 +21,7 @@ from core.values import forward_gains, is_number
 from tui.canvas import Line, bar, message_lines
 from tui.state import RunView, VariantView
 from tui.widgets.palette import Palette
-from tui.widgets.panel import Panel, text_line
+from tui.widgets.panel import Panel, activation_word, text_line
 from tui.widgets.variants import (
     OFF_SCALE,
     ended_note,
@@ -104,6 +104,12 @@ def scale_label(scale: int, width: int) -> str:
 
 class SaturationPanel(Panel):
     """Per tanh layer: percent of |t| > 0.97 as a bar, forward gain, mean, std, dead neurons."""
+
+    def heading(self) -> str:
+        heading = super().heading()
+        if activation_word(self.view.current) == "linear":  # an identity layer never saturates: it counts |x|>0.97
+            heading = heading.replace("saturation", "|x|>0.97 (no saturation)", 1)
+        return heading
 
     def body_lines(self) -> int:
         run = self.view.current
