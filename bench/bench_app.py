@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.runlog import read_run_log  # noqa: E402
+from makemore_tui.core.runlog import read_run_log  # noqa: E402
 
 BUDGET = 0.9
 
@@ -77,7 +77,7 @@ def thread_cpu_seconds(pid: int, tid: int) -> float | None:
 
 def cli(*flags: str) -> list[str]:
     """The command line of makemore-tui run from this checkout."""
-    return [sys.executable, "-m", "tui.cli", *flags]
+    return [sys.executable, "-m", "makemore_tui", *flags]
 
 
 def headless(steps: int, extra: list[str], log: Path) -> float:
@@ -157,13 +157,13 @@ def app_in_pilot(steps: int, extra: list[str], log: Path, size: tuple[int, int],
     """Train in the app under Textual's Pilot in this process; print per-panel build costs."""
     import asyncio
 
-    from core.channel import RecordChannel
-    from core.runlog import RunLog
-    from core.trainer import Trainer
-    from data import load_words
-    from tui.app import MakemoreApp
-    from tui.cli import build_parser, config_from_args
-    from tui.feed import LiveFeed
+    from makemore_tui.core.channel import RecordChannel
+    from makemore_tui.core.runlog import RunLog
+    from makemore_tui.core.trainer import Trainer
+    from makemore_tui.data import load_words
+    from makemore_tui.tui.app import MakemoreApp
+    from makemore_tui.tui.cli import build_parser, config_from_args
+    from makemore_tui.tui.feed import LiveFeed
 
     config = config_from_args(build_parser().parse_args(["--steps", str(steps), *extra]))
     words = load_words(config.data if config.data != "built-in" else None)
@@ -202,7 +202,7 @@ class FeedTrainer:
     def __init__(self, records: list[dict], channel, stats_per_sec: float):
         import threading
 
-        from core.config import TrainConfig
+        from makemore_tui.core.config import TrainConfig
 
         start = next(r for r in records if r.get("event") == "run_start")
         self.config = TrainConfig(**{k: v for k, v in start["config"].items() if k in TrainConfig.__dataclass_fields__})
@@ -255,8 +255,8 @@ class FeedTrainer:
 
 def serve_feed(log: Path, stats_per_sec: float) -> int:
     """Inside the tmux pane of --ui-cost: the app over a FeedTrainer."""
-    from core.channel import RecordChannel
-    from tui.app import run_live
+    from makemore_tui.core.channel import RecordChannel
+    from makemore_tui.tui.app import run_live
 
     channel = RecordChannel()
     trainer = FeedTrainer(read_run_log(log), channel, stats_per_sec)

@@ -29,12 +29,12 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.channel import RecordChannel  # noqa: E402
-from core.config import TrainConfig  # noqa: E402
-from core.devices import cuda_available  # noqa: E402
-from core.engine import build_variants, make_engine  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
-from data import load_words, make_splits  # noqa: E402
+from makemore_tui.core.channel import RecordChannel  # noqa: E402
+from makemore_tui.core.config import TrainConfig  # noqa: E402
+from makemore_tui.core.devices import cuda_available  # noqa: E402
+from makemore_tui.core.engine import build_variants, make_engine  # noqa: E402
+from makemore_tui.core.trainer import Trainer  # noqa: E402
+from makemore_tui.data import load_words, make_splits  # noqa: E402
 from tests.lecture_reference import build_network, train_step  # noqa: E402
 
 

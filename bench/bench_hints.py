@@ -31,11 +31,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.channel import RecordChannel  # noqa: E402
-from core.config import TrainConfig, parse_gain  # noqa: E402
-from core.health import UPDATE_HINT_POINTS, HealthJudge  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
-from data import load_words  # noqa: E402
+from makemore_tui.core.channel import RecordChannel  # noqa: E402
+from makemore_tui.core.config import TrainConfig, parse_gain  # noqa: E402
+from makemore_tui.core.health import UPDATE_HINT_POINTS, HealthJudge  # noqa: E402
+from makemore_tui.core.trainer import Trainer  # noqa: E402
+from makemore_tui.data import load_words  # noqa: E402
 
 # The regimes the lecture visits (and the ones users reached with the keys): config changes.
 REGIMES: dict[str, dict] = {
@@ -176,7 +176,7 @@ class Extremes:
 def run_default(steps: int | None) -> int:
     """The default configuration headless in a child process; print its hint lines; return how many."""
     with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "tui.cli", "--headless", "--run-log", str(Path(tmp) / "run.jsonl")]
+        command = [sys.executable, "-m", "makemore_tui", "--headless", "--run-log", str(Path(tmp) / "run.jsonl")]
         if steps:
             command += ["--steps", str(steps)]
         start = time.monotonic()

@@ -60,10 +60,10 @@ def launch(args, log: Path) -> tuple[subprocess.Popen | None, int]:
     flags = ["--steps", str(args.steps), "--run-log", str(log), *args.flags]
     if not args.app:
         child = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "--headless", *flags], cwd=ROOT, stdout=subprocess.DEVNULL
+            [sys.executable, "-m", "makemore_tui", "--headless", *flags], cwd=ROOT, stdout=subprocess.DEVNULL
         )
         return child, child.pid
-    command = " ".join([sys.executable, "-m", "tui.cli", *flags])
+    command = " ".join([sys.executable, "-m", "makemore_tui", *flags])
     subprocess.run(["tmux", "kill-session", "-t", APP_SESSION], capture_output=True)
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", APP_SESSION, "-x", "120", "-y", "40", "-c", str(ROOT), command], check=True

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.runlog import read_run_log  # noqa: E402
+from makemore_tui.core.runlog import read_run_log  # noqa: E402
 from tests.app.test_app_quit_stress import log_problem  # noqa: E402
 from tests.app.test_app_terminal import has_exited, python_pid, screen, tmux, wait_until  # noqa: E402
 
@@ -33,7 +33,9 @@ from tests.app.test_app_terminal import has_exited, python_pid, screen, tmux, wa
 def quit_once(root: Path, flags: list[str], log: Path, close_after: float | None, limit: float) -> float | None:
     """Seconds from `q` to the app's process gone (None: still there after `limit`, then killed)."""
     session = f"bench-quit-{uuid.uuid4().hex[:8]}"
-    command = f"env -u COLUMNS -u LINES PYTHONPATH={root} {sys.executable} -m tui.cli {' '.join(flags)} --run-log {log}"
+    command = (
+        f"env -u COLUMNS -u LINES PYTHONPATH={root} {sys.executable} -m makemore_tui {' '.join(flags)} --run-log {log}"
+    )
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(root), command)
     pid = None
     try:

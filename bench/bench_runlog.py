@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.channel import RecordChannel  # noqa: E402
-from core.config import TrainConfig  # noqa: E402
-from core.records import Event  # noqa: E402
-from core.runlog import RunLog  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
-from data import load_words  # noqa: E402
+from makemore_tui.core.channel import RecordChannel  # noqa: E402
+from makemore_tui.core.config import TrainConfig  # noqa: E402
+from makemore_tui.core.records import Event  # noqa: E402
+from makemore_tui.core.runlog import RunLog  # noqa: E402
+from makemore_tui.core.trainer import Trainer  # noqa: E402
+from makemore_tui.data import load_words  # noqa: E402
 
 FULL_RUN = 200_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from core.records import DROPPABLE
+from makemore_tui.core.records import DROPPABLE
 
 
 class RecordChannel:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.compare import Variant, single
-from core.config import TrainConfig
+from makemore_tui.core.compare import Variant, single
+from makemore_tui.core.config import TrainConfig
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from core.config import ConfigError, TrainConfig, format_gain, parse_gain
-from core.values import is_number
+from makemore_tui.core.config import ConfigError, TrainConfig, format_gain, parse_gain
+from makemore_tui.core.values import is_number
 
 MAX_VARIANTS = 8  # a compare trains at most this many variants (the screen's colours, the GPU's lockstep)
 

@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from core.config import ConfigError, TrainConfig
+from makemore_tui.core.config import ConfigError, TrainConfig
 
 
 def cuda_available() -> bool:

@@ -14,8 +14,8 @@ from typing import NamedTuple, Protocol
 import torch
 import torch.nn.functional as F
 
-from core.config import ConfigError, TrainConfig
-from core.model import MLP
+from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.model import MLP
 
 
 class StatsTensors(NamedTuple):
@@ -245,10 +245,10 @@ def make_engine(
     first = configs[0]
     if first.engine == "lecture":
         return LectureEngine([m.to(device) for m in models], configs, Xtr, Ytr, first.batch_size, generator)
-    from core.lockstep import LockstepEngine
+    from makemore_tui.core.lockstep import LockstepEngine
 
     if device.type == "cuda":
-        from core.graphed import GraphedEngine
+        from makemore_tui.core.graphed import GraphedEngine
 
         try:
             return GraphedEngine(models, configs, Xtr, Ytr, first.batch_size, seed=first.seed)

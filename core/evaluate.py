@@ -8,8 +8,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from core.model import MLP
-from core.text import printable
+from makemore_tui.core.model import MLP
+from makemore_tui.core.text import printable
 
 # Evaluate in chunks so a large split never holds every layer's activations at once.
 EVAL_CHUNK = 2_048

@@ -44,9 +44,9 @@ from collections.abc import Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
-from core.engine import StatsTensors
-from core.layers import BatchNorm1d, Linear, Tanh
-from core.model import ACTIVATION_LAYERS, MLP
+from makemore_tui.core.engine import StatsTensors
+from makemore_tui.core.layers import BatchNorm1d, Linear, Tanh
+from makemore_tui.core.model import ACTIVATION_LAYERS, MLP
 
 aten = torch.ops.aten
 

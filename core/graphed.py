@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import torch
 
-from core.config import TrainConfig
-from core.lockstep import LockstepEngine
-from core.model import MLP
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.lockstep import LockstepEngine
+from makemore_tui.core.model import MLP
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture, as torch's docs require
 

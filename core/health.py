@@ -44,8 +44,8 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from core.config import format_gain, next_gain
-from core.values import is_number
+from makemore_tui.core.config import format_gain, next_gain
+from makemore_tui.core.values import is_number
 
 SATURATION_LIMIT_PCT = 5.0  # the lecture's healthy level at init: the saturation panel colours against it
 INIT_SATURATION_LIMIT_PCT = 20.0  # median layer at step 0, no BN: gain 5/3 gives 7% (11% 32 wide), gain 3 41–44%

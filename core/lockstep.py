@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import torch
 
-from core.engine import StatsTensors, VariantEngine
-from core.fused import FusedNet
+from makemore_tui.core.engine import StatsTensors, VariantEngine
+from makemore_tui.core.fused import FusedNet
 
 
 class LockstepEngine(VariantEngine):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from core.config import TrainConfig
-from core.layers import BatchNorm1d, Identity, Linear, Tanh
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.layers import BatchNorm1d, Identity, Linear, Tanh
 
 # The layers the lecture reads saturation and activation statistics from.
 ACTIVATION_LAYERS = (Tanh, Identity)

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from enum import Enum, IntEnum
 from typing import Any, TypedDict
 
-from core.values import is_number
+from makemore_tui.core.values import is_number
 
 
 class Event(str, Enum):

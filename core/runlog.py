@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from core.records import Event, problem
-from core.values import float32, rounded
+from makemore_tui.core.records import Event, problem
+from makemore_tui.core.values import float32, rounded
 
 DEFAULT_DIR = Path("runs")
 FIRST_LINE_LIMIT = 1 << 20  # bytes read to find a log's first line: a run_start record is a few KB

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from core.compare import Variant
-from core.config import TrainConfig
-from core.records import ErrorKind
+from makemore_tui.core.compare import Variant
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import ErrorKind
 
 # A run whose average loss climbs past this many times the loss of guessing uniformly,
 # -log(1/vocab), has diverged even while float32 keeps it finite (e.g. --lr 1000).

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 
-from core.records import EndReason, Event
-from core.runlog import RunLog
+from makemore_tui.core.records import EndReason, Event
+from makemore_tui.core.runlog import RunLog
 
 SEALED_MESSAGE = "the run log was sealed: the trainer did not stop within the quit's time limit"
 

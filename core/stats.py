@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from core.engine import StatsTensors
-from core.records import LayerStats, ParamStats
-from core.values import histogram, number
+from makemore_tui.core.engine import StatsTensors
+from makemore_tui.core.records import LayerStats, ParamStats
+from makemore_tui.core.values import histogram, number
 
 SATURATION_THRESHOLD = 0.97  # the lecture's "saturated" tanh output
 DEAD_THRESHOLD = 0.99  # the lecture's saturation picture: |t| > 0.99

@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.compare import AXES
-from core.config import PRESETS, TrainConfig
-from core.records import EndReason, Event, variant_of, variants_of
-from core.text import printable
-from core.values import is_number
+from makemore_tui.core.compare import AXES
+from makemore_tui.core.config import PRESETS, TrainConfig
+from makemore_tui.core.records import EndReason, Event, variant_of, variants_of
+from makemore_tui.core.text import printable
+from makemore_tui.core.values import is_number
 
 TABLE_WIDTH = 120  # columns the runs table fits in when the caller gives no width
 # Config fields a difference never names: bookkeeping, not a property of the trained network.

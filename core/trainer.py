@@ -18,18 +18,18 @@ from contextlib import contextmanager
 
 import torch
 
-from core import commands as cmd
-from core.channel import RecordChannel
-from core.compare import Variant, single
-from core.config import TrainConfig
-from core.devices import resolve_device, use_training_threads
-from core.engine import make_engine
-from core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
-from core.records import WEIGHT_HIST_EVERY, EndReason, Event
-from core.runlog import RunLog
-from core.runstate import Diverged, RunState, describe_error, divergence, error_fields
-from core.stats import step_statistics
-from data.dataset import Splits, make_splits
+from makemore_tui.core import commands as cmd
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.compare import Variant, single
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.devices import resolve_device, use_training_threads
+from makemore_tui.core.engine import make_engine
+from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
+from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
+from makemore_tui.core.runlog import RunLog
+from makemore_tui.core.runstate import Diverged, RunState, describe_error, divergence, error_fields
+from makemore_tui.core.stats import step_statistics
+from makemore_tui.data.dataset import Splits, make_splits
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence checks)
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again

@@ -1,7 +1,7 @@
 """The words: built-in names list, loading and checking a words file, vocabulary, splits."""
 
-from .dataset import Splits, Vocabulary, build_examples, make_splits
-from .words import BUILTIN_NAMES_PATH, WordsError, load_words
+from makemore_tui.data.dataset import Splits, Vocabulary, build_examples, make_splits
+from makemore_tui.data.words import BUILTIN_NAMES_PATH, WordsError, load_words
 
 __all__ = [
     "BUILTIN_NAMES_PATH",

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .words import MIN_WORDS, WordsError
+from makemore_tui.data.words import MIN_WORDS, WordsError
 
 # The lecture's end-of-word token, index 0: it ends every word and pads the empty context.
 LECTURE_END_TOKEN = "."

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core.text import describe, first_unsafe, printable
+from makemore_tui.core.text import describe, first_unsafe, printable
 
 BUILTIN_NAMES_PATH = Path(__file__).resolve().parent / "names.txt"
 

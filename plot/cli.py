@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from core.records import ExitCode
-from core.runlog import load_run_log
-from plot.figures import draw, require_matplotlib, save
-from plot.series import PlotError, pick_run, split_runs
-from plot.specs import figure_specs
+from makemore_tui.core.records import ExitCode
+from makemore_tui.core.runlog import load_run_log
+from makemore_tui.plot.figures import draw, require_matplotlib, save
+from makemore_tui.plot.series import PlotError, pick_run, split_runs
+from makemore_tui.plot.specs import figure_specs
 
 HELP = "draw the lecture's figures of a recorded run as PNG and SVG files"
 DESCRIPTION = """\

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from plot.series import FigureSpec
+from makemore_tui.plot.series import FigureSpec
 
 FORMATS = ("png", "svg")  # one file of each per figure
 DPI = 100  # PNG pixels per inch: the lecture's 20×4 in figure is 2000×400 px

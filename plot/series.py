@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.health import layer_name
-from core.records import Event, variant_of, variants_of
-from core.values import histogram_edges, is_number
+from makemore_tui.core.health import layer_name
+from makemore_tui.core.records import Event, variant_of, variants_of
+from makemore_tui.core.values import histogram_edges, is_number
 
 UPDATE_TO_DATA_TARGET = -3.0  # the lecture's line: update:data ratios should be ~1e-3 (log10 −3)
 

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from core.compare import describe
-from core.health import param_names
-from core.records import Event, variant_of
-from core.values import layer_histogram, number
-from plot.series import (
+from makemore_tui.core.compare import describe
+from makemore_tui.core.health import param_names
+from makemore_tui.core.records import Event, variant_of
+from makemore_tui.core.values import layer_histogram, number
+from makemore_tui.plot.series import (
     UPDATE_TO_DATA_TARGET,
     Curve,
     FigureSpec,

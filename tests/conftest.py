@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 
-from core.channel import RecordChannel
-from core.config import TrainConfig
-from core.trainer import Trainer
-from data import load_words
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.trainer import Trainer
+from makemore_tui.data import load_words
 
 # One intra-op thread, as the trainer uses: two OpenMP threads on a busy 2-core machine
 # spin against each other and made one test take 110 s instead of 6.
@@ -37,6 +38,17 @@ def lecture_words() -> list[str]:
     if not LECTURE_NAMES.is_file():
         pytest.skip(f"the lecture's names.txt is not at {LECTURE_NAMES}")
     return load_words(LECTURE_NAMES)
+
+
+OLD_TOP_LEVEL_NAMES = ("core", "data", "tui", "plot")  # before makemore_tui (DESIGN §10): never imported again
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the session if anything imported the old top-level names (pytest's pythonpath would let it)."""
+    stray = sorted(name for name in sys.modules if name.split(".")[0] in OLD_TOP_LEVEL_NAMES)
+    if stray:
+        print(f"\nimported under an old top-level name, not makemore_tui: {', '.join(stray)}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def run_to_end(config: TrainConfig, words: list[str], run_log=None, timeout: float = 120.0) -> list[dict]:

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from core.channel import RecordChannel
-from core.commands import Pause, Quit, Rerun, Resume, StepOnce
-from core.compare import Variant, single
-from core.config import TrainConfig
-from core.records import Event
-from core.values import histogram
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.commands import Pause, Quit, Rerun, Resume, StepOnce
+from makemore_tui.core.compare import Variant, single
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import Event
+from makemore_tui.core.values import histogram
 
 VOCAB = ".abcdefghijklmnopqrstuvwxyz"
 SMALL = TrainConfig(steps=1000, stats_every=100, device="cpu")

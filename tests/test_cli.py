@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from core.config import LECTURE, TrainConfig
-from core.runlog import read_run_log
-from tui.cli import build_parser, config_from_args, main
+from makemore_tui.core.config import LECTURE, TrainConfig
+from makemore_tui.core.runlog import read_run_log
+from makemore_tui.tui.cli import build_parser, config_from_args, main
 
 
 def parse(*argv: str) -> TrainConfig:
@@ -97,9 +97,9 @@ def test_unwritable_run_log_fails_at_start(capsys, tmp_path):
 
 
 def test_cuda_without_cuda_is_a_usage_error(capsys, tmp_path, monkeypatch):
-    import core.devices
+    from makemore_tui.core import devices
 
-    monkeypatch.setattr(core.devices, "cuda_available", lambda: False)
+    monkeypatch.setattr(devices, "cuda_available", lambda: False)
     assert main(["--headless", "--device", "cuda", "--run-log", str(tmp_path / "r.jsonl")]) == 2
     assert "no CUDA device" in capsys.readouterr().err
 
@@ -152,10 +152,12 @@ def test_torn_last_line_and_unknown_events_are_skipped(tmp_path):
 
 
 def test_core_and_data_never_import_the_ui():
-    modules = "core.trainer, core.health, core.records, core.compare, core.config, data"
+    names = ("core.trainer", "core.health", "core.records", "core.compare", "core.config", "data")
+    modules = ", ".join(f"makemore_tui.{name}" for name in names)
     code = (
         f"import sys, {modules}\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'plotext', 'textual_plotext', 'tui'))\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "  if m.split('.')[0] in ('textual', 'plotext', 'textual_plotext') or m.startswith('makemore_tui.tui'))\n"
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -165,14 +167,16 @@ def test_the_command_line_and_headless_run_without_textual():
     # GPU boxes often have torch and no textual: headless must not need it.
     code = (
         "import sys; sys.modules['textual'] = None\n"  # any import of textual now fails
-        "import tui.cli, tui.headless\n"
+        "import makemore_tui.tui.cli, makemore_tui.tui.headless\n"
         "assert 'textual' not in [m.split('.')[0] for m in sys.modules if sys.modules[m] is not None]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_help_teaches_the_keys_and_the_exit_codes():
-    result = subprocess.run([sys.executable, "-m", "tui.cli", "--help"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "makemore_tui", "--help"], capture_output=True, text=True, check=True
+    )
     for text in ("--headless", "--preset", "replay", "exit codes", "BatchNorm", "5/3"):
         assert text in result.stdout
 

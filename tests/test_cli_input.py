@@ -12,9 +12,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.config import LECTURE, MAX_SEED, ConfigError, TrainConfig, lecture_data_note
+from makemore_tui.core.config import LECTURE, MAX_SEED, ConfigError, TrainConfig, lecture_data_note
+from makemore_tui.tui.cli import main
 from tests.conftest import events, run_to_end
-from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,23 +56,23 @@ def test_what_was_not_understood_is_named_in_one_line(argv, capsys):
 
 
 def test_replay_still_reaches_the_viewer(tmp_path, monkeypatch):
-    import tui.app
+    from makemore_tui.tui import app
 
     log = tmp_path / "run.jsonl"
     log.write_text('{"event":"run_start","run":1}\n')
     opened = []
-    monkeypatch.setattr(tui.app, "run_replay", lambda path, lifecycle=None: opened.append(path) or 0)
+    monkeypatch.setattr(app, "run_replay", lambda path, lifecycle=None: opened.append(path) or 0)
     assert main(["replay", str(log)]) == 0 and opened == [str(log)]
 
 
 def test_help_teaches_usage_examples_presets_and_exit_codes():
     result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "makemore_tui", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     for text in ("makemore-tui replay RUN.jsonl", "examples:", "presets:", "exit codes", "--steps", "names.txt"):
         assert text in result.stdout
     replay = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "replay", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "makemore_tui", "replay", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert "RUN.jsonl" in replay.stdout and "--steps" not in replay.stdout
 
@@ -162,7 +162,7 @@ def _cap_memory() -> None:
 def test_an_endless_device_as_data_is_one_line_and_exit_2(device, tmp_path):
     log = tmp_path / "run.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--headless", "--data", device, "--run-log", str(log)],
+        [sys.executable, "-m", "makemore_tui", "--headless", "--data", device, "--run-log", str(log)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -177,7 +177,7 @@ def test_an_endless_device_as_data_is_one_line_and_exit_2(device, tmp_path):
 def test_a_net_too_big_for_the_machine_is_one_line_and_exit_2_before_anything_is_drawn(
     small_words, tmp_path, monkeypatch, capsys
 ):
-    from core import devices
+    from makemore_tui.core import devices
 
     monkeypatch.setattr(devices, "device_memory_bytes", lambda device: 10 * 2**20)  # a 10 MiB machine
     words, log = tmp_path / "words.txt", tmp_path / "run.jsonl"
@@ -193,7 +193,7 @@ def test_a_net_too_big_for_the_machine_is_one_line_and_exit_2_before_anything_is
 
 
 def test_the_memory_estimate_counts_parameters_and_activations():
-    from core.devices import BYTES_PER_PARAMETER, EVAL_CHUNK_ROWS, training_bytes
+    from makemore_tui.core.devices import BYTES_PER_PARAMETER, EVAL_CHUNK_ROWS, training_bytes
 
     config = TrainConfig(embd=2, block_size=3, hidden=4, depth=1, batch_size=8)
     parameters = 5 * 2 + (6 * 4 + 2 * 4) + (4 * 5 + 2 * 5)  # C (5, 2); W1 (6, 4); W2 (4, 5); gains and biases
@@ -202,7 +202,7 @@ def test_the_memory_estimate_counts_parameters_and_activations():
 
 
 def test_every_flag_that_takes_a_value_says_its_default_in_help():
-    from tui.cli import build_parser
+    from makemore_tui.tui.cli import build_parser
 
     takes_value = [a for a in build_parser()._actions if a.option_strings and a.nargs != 0 and a.dest != "compare"]
     assert len(takes_value) > 15

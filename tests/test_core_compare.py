@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.compare import MAX_VARIANTS, compared_fields, describe, difference, parse_compare, with_changes
-from core.config import ConfigError, TrainConfig
+from makemore_tui.core.compare import MAX_VARIANTS, compared_fields, describe, difference, parse_compare, with_changes
+from makemore_tui.core.config import ConfigError, TrainConfig
 
 BASE = TrainConfig()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from core.config import TrainConfig
-from core.engine import build_variants, make_engine
-from core.graphed import GraphedEngine
-from core.lockstep import LockstepEngine
-from data import make_splits
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.engine import build_variants, make_engine
+from makemore_tui.core.graphed import GraphedEngine
+from makemore_tui.core.lockstep import LockstepEngine
+from makemore_tui.data import make_splits
 from tests.conftest import events, run_to_end
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

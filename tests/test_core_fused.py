@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.config import TrainConfig
-from core.fused import FusedNet
-from core.model import MLP
-from data import make_splits
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.fused import FusedNet
+from makemore_tui.core.model import MLP
+from makemore_tui.data import make_splits
 from tests.conftest import events, run_to_end
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from core import health
-from core.health import Regime
+from makemore_tui.core import health
+from makemore_tui.core.health import Regime
 
 NO_BN = Regime(batchnorm=False)
 BN = Regime(batchnorm=True)
@@ -180,7 +180,7 @@ def test_judge_leaves_out_the_output_layer_shrunk_without_batchnorm():
 
 
 def test_restated_hints_write_each_fields_key_as_told_and_leave_the_others():
-    from core.health import COMMAND_LINE_FIXES, COMPARED, Hint, restated
+    from makemore_tui.core.health import COMMAND_LINE_FIXES, COMPARED, Hint, restated
 
     hint = Hint(
         "saturation",

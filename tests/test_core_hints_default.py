@@ -8,7 +8,7 @@ run is `python bench/bench_hints.py default` (it prints the hints a headless run
 
 from __future__ import annotations
 
-from core.config import TrainConfig
+from makemore_tui.core.config import TrainConfig
 from tests.hints_regimes import judged
 
 STEPS = 15_000

@@ -10,11 +10,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core import health
-from core.health import HealthJudge
-from core.layers import Linear
-from core.model import MLP
-from data import make_splits
+from makemore_tui.core import health
+from makemore_tui.core.health import HealthJudge
+from makemore_tui.core.layers import Linear
+from makemore_tui.core.model import MLP
+from makemore_tui.data import make_splits
 from tests.hints_regimes import grad_spread, judged, median_saturation, small, std_collapse
 
 INIT = {"steps": 30}  # init rules read step 0; a few more steps show they hold for the run

@@ -6,8 +6,8 @@ Tiny nets (4×32 tanh, the lecture's seed, the built-in names' first 400), 300 s
 
 from __future__ import annotations
 
-from core import health
-from core.health import HealthJudge
+from makemore_tui.core import health
+from makemore_tui.core.health import HealthJudge
 from tests.hints_regimes import dead, judged, max_saturation, median_update, small
 
 FLAT = {"lr_decay_step": 10_000}  # no lr decay inside these 300 steps: the lr stays the one under test

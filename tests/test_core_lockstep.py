@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from core.config import ConfigError, TrainConfig
-from core.engine import build_variants, make_engine
-from core.evaluate import split_loss
-from core.lockstep import LockstepEngine
-from data import make_splits
+from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.engine import build_variants, make_engine
+from makemore_tui.core.evaluate import split_loss
+from makemore_tui.core.lockstep import LockstepEngine
+from makemore_tui.data import make_splits
 
 CPU = torch.device("cpu")
 BASE = TrainConfig(hidden=24, depth=3, device="cpu")

@@ -7,11 +7,11 @@ import math
 import pytest
 import torch
 
-from core.config import ConfigError, TrainConfig
-from core.engine import make_engine
-from core.layers import Identity, Linear, Tanh
-from core.model import MLP
-from data import make_splits
+from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.engine import make_engine
+from makemore_tui.core.layers import Identity, Linear, Tanh
+from makemore_tui.core.model import MLP
+from makemore_tui.data import make_splits
 from tests.lecture_reference import build_network
 
 VOCAB = 27

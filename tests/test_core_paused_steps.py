@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from core import commands as cmd
-from core.channel import RecordChannel
-from core.config import TrainConfig
-from core.trainer import Trainer
+from makemore_tui.core import commands as cmd
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.trainer import Trainer
 
 TINY = TrainConfig(steps=1000, hidden=32, depth=2, stats_every=50, device="cpu")
 PRESSES = 5

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from core import commands as cmd
-from core import trainer as trainer_module
-from core.evaluate import EVAL_CHUNK, PACE_AFTER, EvalBudget, EvalTimeout
-from core.records import problem
-from core.runlog import RunLog, read_run_log
-from core.sealing import SealableLog
+from makemore_tui.core import commands as cmd
+from makemore_tui.core import trainer as trainer_module
+from makemore_tui.core.evaluate import EVAL_CHUNK, PACE_AFTER, EvalBudget, EvalTimeout
+from makemore_tui.core.records import problem
+from makemore_tui.core.runlog import RunLog, read_run_log
+from makemore_tui.core.sealing import SealableLog
 from tests.test_core_trainer import TINY, start, wait_for
 
 LONG = TINY.replace(steps=1_000_000)

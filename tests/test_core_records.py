@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from core import commands as cmd
-from core.channel import RecordChannel
-from core.config import TrainConfig
-from core.records import (
+from makemore_tui.core import commands as cmd
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import (
     RECORD_TYPES,
     EndReason,
     ErrorKind,
@@ -24,9 +24,9 @@ from core.records import (
     variant_of,
     variants_of,
 )
-from core.runlog import RunLog, for_log, read_run_log
-from core.trainer import Trainer
-from core.values import forward_gains, histogram_edges, layer_histogram, rounded
+from makemore_tui.core.runlog import RunLog, for_log, read_run_log
+from makemore_tui.core.trainer import Trainer
+from makemore_tui.core.values import forward_gains, histogram_edges, layer_histogram, rounded
 
 TINY = TrainConfig(steps=30, stats_every=10, hidden=16, depth=3, batch_size=8, device="cpu", eval_every=20)
 

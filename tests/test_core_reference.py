@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from core.config import LECTURE
+from makemore_tui.core.config import LECTURE
 from tests.conftest import events, run_to_end
 from tests.lecture_reference import train_reference
 

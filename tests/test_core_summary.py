@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from core.config import TrainConfig
-from core.summary import RunsTable, config_difference, format_runs_table, printable
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.summary import RunsTable, config_difference, format_runs_table, printable
 from tests.fake_trainer import SMALL, compare_run, recorded_run
 
 GAINS = [
@@ -102,8 +102,9 @@ def test_records_it_cannot_place_are_ignored():
 
 def test_summary_needs_neither_torch_nor_textual():
     code = (
-        "import sys, core.summary\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'textual', 'rich', 'tui'))\n"
+        "import sys, makemore_tui.core.summary\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] in ('torch', 'textual', 'rich') or m.startswith('makemore_tui.tui'))\n"
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

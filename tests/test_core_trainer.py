@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from core import commands as cmd
-from core.channel import RecordChannel
-from core.config import TrainConfig
-from core.trainer import Trainer
+from makemore_tui.core import commands as cmd
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.trainer import Trainer
 from tests.conftest import events, run_to_end
 
 TINY = TrainConfig(steps=400, hidden=16, depth=2, stats_every=50, device="cpu")
@@ -103,7 +103,7 @@ def test_rerun_starts_a_new_numbered_run_with_the_new_config(small_words):
 
 
 def test_quit_stops_the_thread_within_a_second_and_the_log_ends_with_run_end(small_words, tmp_path):
-    from core.runlog import RunLog, read_run_log
+    from makemore_tui.core.runlog import RunLog, read_run_log
 
     log = RunLog(tmp_path / "run.jsonl")
     trainer, channel, seen = start(TINY.replace(steps=10**6), small_words, run_log=log)
@@ -130,7 +130,7 @@ def test_a_diverging_run_ends_diverged_and_a_rerun_still_works(small_words):
 
 
 def test_an_error_inside_the_trainer_is_recorded_and_does_not_hang(small_words, monkeypatch):
-    from core import engine
+    from makemore_tui.core import engine
 
     def broken_step(self, lr, keep_grads):
         raise RuntimeError("injected fault")
@@ -161,7 +161,7 @@ def test_channel_drops_oldest_stats_but_never_lifecycle_records():
 def test_library_warnings_become_records_not_stderr(small_words, monkeypatch, capfd):
     import warnings
 
-    from core import trainer as trainer_module
+    from makemore_tui.core import trainer as trainer_module
 
     real_sample = trainer_module.sample_names
 
@@ -189,8 +189,8 @@ def test_library_warnings_become_records_not_stderr(small_words, monkeypatch, ca
 def test_divergence_advice_names_batchnorm_only_where_it_rescues_the_lr(lr, batchnorm, names_batchnorm):
     import torch
 
-    from core.compare import Variant
-    from core.runstate import RunState, divergence
+    from makemore_tui.core.compare import Variant
+    from makemore_tui.core.runstate import RunState, divergence
 
     config = TrainConfig(lr=lr, batchnorm=batchnorm, steps=1000)
     state = RunState(run=1, variants=[Variant("", config)], device=torch.device("cpu"), uniform_loss=3.3)
@@ -202,8 +202,8 @@ def test_divergence_advice_names_batchnorm_only_where_it_rescues_the_lr(lr, batc
 def test_the_speed_after_a_pause_is_measured_from_the_resume_not_across_the_pause():
     import torch
 
-    from core.compare import Variant
-    from core.runstate import RunState
+    from makemore_tui.core.compare import Variant
+    from makemore_tui.core.runstate import RunState
 
     state = RunState(run=1, variants=[Variant("", TINY)], device=torch.device("cpu"))
     state.step, state.progress_time, state.progress_step = 500, 0.0, 400  # the last progress record long ago

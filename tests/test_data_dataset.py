@@ -12,8 +12,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data import Splits, Vocabulary, WordsError, build_examples, load_words, make_splits
-from data.dataset import END_TOKEN_CANDIDATES, choose_end_token
+from makemore_tui.data import Splits, Vocabulary, WordsError, build_examples, load_words, make_splits
+from makemore_tui.data.dataset import END_TOKEN_CANDIDATES, choose_end_token
 
 REPO = Path(__file__).resolve().parents[1]
 LECTURE_NAMES = REPO.parent / "shared" / "data" / "names.txt"
@@ -200,7 +200,8 @@ def test_million_words_shape():
 
 def test_data_imports_no_ui():
     code = (
-        "import sys, data; bad = [m for m in ('textual', 'plotext', 'tui') if m in sys.modules]; print(bad); "
+        "import sys, makemore_tui.data\n"
+        "bad = [m for m in ('textual', 'plotext', 'makemore_tui.tui') if m in sys.modules]; print(bad)\n"
         "sys.exit(bool(bad))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)

@@ -6,8 +6,8 @@ import importlib.util
 
 import pytest
 
-from data import BUILTIN_NAMES_PATH
-from data.make_names import main, ordered_names
+from makemore_tui.data import BUILTIN_NAMES_PATH
+from makemore_tui.data.make_names import main, ordered_names
 
 
 def test_ordered_names_sums_sexes_filters_and_orders():

@@ -7,10 +7,10 @@ import random
 import pytest
 import torch
 
-from core.config import TrainConfig
-from core.evaluate import CUT_MARK, MIN_SAMPLE_CAP, sample_cap, sample_names, shown_samples
-from core.model import MLP
-from data import Vocabulary
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.evaluate import CUT_MARK, MIN_SAMPLE_CAP, sample_cap, sample_names, shown_samples
+from makemore_tui.core.model import MLP
+from makemore_tui.data import Vocabulary
 from tests.conftest import events, run_to_end
 
 SMALL = TrainConfig(steps=300, hidden=32, depth=2, stats_every=100, device="cpu")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.text import describe, first_unsafe, is_unsafe, printable
+from makemore_tui.core.text import describe, first_unsafe, is_unsafe, printable
 
 # Bidi controls (Unicode's Bidi_Control property): marks, embeddings, overrides, isolates.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f" + "".join(map(chr, range(0x202A, 0x202F))) + "\u2066\u2067\u2068\u2069")

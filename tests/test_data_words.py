@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from core.text import printable
-from data import BUILTIN_NAMES_PATH, WordsError, load_words
-from data import words as words_module
+from makemore_tui.core.text import printable
+from makemore_tui.data import BUILTIN_NAMES_PATH, WordsError, load_words
+from makemore_tui.data import words as words_module
 
 TEN = [f"name{c}" for c in "abcdefghij"]
 

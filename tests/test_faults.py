@@ -13,11 +13,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from core.config import ConfigError, TrainConfig, parse_gain
-from core.runlog import read_run_log
-from data import load_words, make_splits
+from makemore_tui.core.config import ConfigError, TrainConfig, parse_gain
+from makemore_tui.core.runlog import read_run_log
+from makemore_tui.data import load_words, make_splits
+from makemore_tui.tui.cli import main
 from tests.conftest import events, run_to_end
-from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def start_headless(log: Path, *flags: str) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "tui.cli",
+            "makemore_tui",
             "--headless",
             "--steps",
             "1000000",
@@ -82,7 +82,7 @@ def test_kill_9_leaves_every_line_but_the_last_whole(tmp_path):
 
 
 def test_error_inside_the_trainer_ends_headless_with_exit_1(tmp_path, small_words, monkeypatch, capsys):
-    from core import lockstep
+    from makemore_tui.core import lockstep
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("injected fault")
@@ -272,7 +272,7 @@ def test_gain_parsing_accepts_positive_numbers_and_fractions_only(text):
 def test_out_of_gpu_memory_is_one_line_and_exit_2(tmp_path, small_words, monkeypatch, capsys):
     import torch
 
-    from core import trainer
+    from makemore_tui.core import trainer
 
     def no_memory(self, state):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 80.00 GiB\nmore details")

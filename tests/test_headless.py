@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from core.config import TrainConfig
-from core.records import Event
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import Event
+from makemore_tui.tui.headless import HeadlessPrinter
 from tests.fake_trainer import SMALL, recorded_run, run_start_record, stats_record
-from tui.headless import HeadlessPrinter
 
 TABLE_HEAD = re.compile(r"^step (\d+)/\d+ · loss ")  # a single run's tables start so (progress: "step N/T (…%)")
 PROGRESS = re.compile(r"^step \d+/\d+ \(\d+%\)")

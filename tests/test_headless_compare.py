@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
-from core.channel import RecordChannel
-from core.compare import parse_compare
-from core.trainer import Trainer
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.compare import parse_compare
+from makemore_tui.core.trainer import Trainer
+from makemore_tui.tui.headless import HeadlessPrinter
+from makemore_tui.tui.tables import compare_tables
 from tests.fake_trainer import SMALL, compare_run
-from tui.headless import HeadlessPrinter
-from tui.tables import compare_tables
 
 
 def variants(*specs: str, base=SMALL) -> list[tuple[str, object]]:

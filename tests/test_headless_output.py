@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core.records import ExitCode
-from core.runlog import RunLog, read_run_log
+from makemore_tui.core.records import ExitCode
+from makemore_tui.core.runlog import RunLog, read_run_log
+from makemore_tui.tui.cli import main
+from makemore_tui.tui.headless import HeadlessPrinter, run_headless
+from makemore_tui.tui.progress import CarriageReturnDisplay, PipedDisplay, RichDisplay, make_display
 from tests.fake_trainer import SMALL, recorded_run
-from tui.cli import main
-from tui.headless import HeadlessPrinter, run_headless
-from tui.progress import CarriageReturnDisplay, PipedDisplay, RichDisplay, make_display
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRESS = re.compile(r"^step \d+/\d+ \(\d+%\)")
@@ -101,8 +101,8 @@ def test_without_rich_a_terminal_gets_the_plain_line():
         "import sys; sys.modules['rich'] = None; sys.modules['textual'] = None\n"
         "import io\n"
         "from tests.fake_trainer import SMALL, recorded_run\n"
-        "from tui.headless import HeadlessPrinter\n"
-        "from tui.progress import CarriageReturnDisplay\n"
+        "from makemore_tui.tui.headless import HeadlessPrinter\n"
+        "from makemore_tui.tui.progress import CarriageReturnDisplay\n"
         "class Terminal(io.StringIO):\n"
         "    def isatty(self): return True\n"
         "out = Terminal()\n"
@@ -138,7 +138,7 @@ def test_run_headless_stops_the_run_when_its_output_closes(tmp_path, small_words
 
 
 def headless_command(log: Path, *flags: str) -> list[str]:
-    return [sys.executable, "-m", "tui.cli", "--headless", "--hidden", "16", "--run-log", str(log), *flags]
+    return [sys.executable, "-m", "makemore_tui", "--headless", "--hidden", "16", "--run-log", str(log), *flags]
 
 
 def test_piped_into_head_the_run_ends_quietly_with_its_log_closed(tmp_path):

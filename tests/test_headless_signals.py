@@ -9,11 +9,11 @@ import signal
 import threading
 import time
 
-from core.runlog import RunLog, read_run_log
-from core.sealing import SealableLog
+from makemore_tui.core.runlog import RunLog, read_run_log
+from makemore_tui.core.sealing import SealableLog
+from makemore_tui.tui.headless import run_headless
+from makemore_tui.tui.lifecycle import Lifecycle
 from tests.test_core_trainer import TINY
-from tui.headless import run_headless
-from tui.lifecycle import Lifecycle
 
 
 def signal_after_stats(log_path, sig: signal.Signals) -> threading.Thread:

@@ -16,15 +16,15 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.records import Event
-from core.runlog import RunLog, read_run_log
-from core.values import layer_histogram
-from plot.cli import run_plot
-from plot.series import density, has_weight_histograms, nearest_stats, pick_run, split_runs
-from plot.specs import figure_specs
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import Event
+from makemore_tui.core.runlog import RunLog, read_run_log
+from makemore_tui.core.values import layer_histogram
+from makemore_tui.plot.cli import run_plot
+from makemore_tui.plot.series import density, has_weight_histograms, nearest_stats, pick_run, split_runs
+from makemore_tui.plot.specs import figure_specs
+from makemore_tui.tui.cli import parse_command_line
 from tests.conftest import run_to_end
-from tui.cli import parse_command_line
 
 TINY = TrainConfig(
     steps=60, hidden=16, depth=3, stats_every=10, eval_every=20, hist_bins=21, device="cpu", engine="lecture"
@@ -70,7 +70,7 @@ def specs_of(path, step=None):
 
 
 def draw_all(path, step=None):
-    from plot.figures import draw
+    from makemore_tui.plot.figures import draw
 
     return {name: draw(spec) for name, spec in specs_of(path, step).items()}
 
@@ -151,7 +151,7 @@ def test_loss_is_on_a_log_scale_with_the_evaluations_marked(single_log):
 
 
 def test_a_loss_over_decades_labels_the_decades_only_and_one_within_a_decade_labels_its_ticks(single_log, tmp_path):
-    from plot.figures import draw
+    from makemore_tui.plot.figures import draw
 
     records = read_run_log(single_log)
     stats = [i for i, r in enumerate(records) if r["event"] == Event.STATS]
@@ -177,7 +177,7 @@ def test_a_loss_over_decades_labels_the_decades_only_and_one_within_a_decade_lab
 
 
 def test_a_variant_that_diverged_is_drawn_off_scale_and_the_others_set_the_loss_axis(compare_log, tmp_path):
-    from plot.figures import draw
+    from makemore_tui.plot.figures import draw
 
     records = read_run_log(compare_log)
     blown = [
@@ -422,7 +422,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 def test_without_matplotlib_one_line_says_how_to_install_it(single_log, tmp_path):
     result = run_python(
         "import sys, argparse; sys.modules['matplotlib'] = None\n"  # any import of matplotlib now fails
-        "from plot.cli import run_plot\n"
+        "from makemore_tui.plot.cli import run_plot\n"
         f"sys.exit(run_plot(argparse.Namespace(log={str(single_log)!r}, run=None, step=None, out={str(tmp_path)!r})))"
     )
     assert result.returncode == 2 and result.stdout == ""
@@ -432,7 +432,8 @@ def test_without_matplotlib_one_line_says_how_to_install_it(single_log, tmp_path
 
 def test_the_command_costs_no_matplotlib_import_until_it_draws():
     result = run_python(
-        "import json, sys, plot.cli, plot.series, plot.specs, plot.figures\n"
+        "import json, sys\n"
+        "import makemore_tui.plot.cli, makemore_tui.plot.series, makemore_tui.plot.specs, makemore_tui.plot.figures\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'textual'))))"
     )
     assert result.returncode == 0, result.stderr

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core.runlog import RunLog, RunLogError, read_run_log
+from makemore_tui.core.runlog import RunLog, RunLogError, read_run_log
+from makemore_tui.tui.cli import main
 from tests.test_faults import start_headless, wait_for_stats
-from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--headless", "--steps", "3", "--hidden", "8", "--depth", "1"]
@@ -21,7 +21,7 @@ QUICK = ["--headless", "--steps", "3", "--hidden", "8", "--depth", "1"]
 def quick_run(log: Path) -> subprocess.CompletedProcess:
     """A short real `makemore-tui --headless` process writing to `log`."""
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *QUICK, "--run-log", str(log)],
+        [sys.executable, "-m", "makemore_tui", *QUICK, "--run-log", str(log)],
         cwd=ROOT,
         capture_output=True,
         text=True,

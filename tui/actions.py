@@ -19,15 +19,15 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, HelpPanel, Input, Label
 
-from core.compare import AXES
-from core.text import printable
-from tui.feed import PlaySpeed, Refused, SeekRun
-from tui.panels import GRIDS, PANELS
-from tui.replay import parse_step
-from tui.widgets.help import HelpScreen
-from tui.widgets.history import HistoryPanel
-from tui.widgets.satmap import SatMapPanel
-from tui.widgets.weights import WeightsPanel
+from makemore_tui.core.compare import AXES
+from makemore_tui.core.text import printable
+from makemore_tui.tui.feed import PlaySpeed, Refused, SeekRun
+from makemore_tui.tui.panels import GRIDS, PANELS
+from makemore_tui.tui.replay import parse_step
+from makemore_tui.tui.widgets.help import HelpScreen
+from makemore_tui.tui.widgets.history import HistoryPanel
+from makemore_tui.tui.widgets.satmap import SatMapPanel
+from makemore_tui.tui.widgets.weights import WeightsPanel
 
 FOOTER_PALETTE_MIN = 120  # columns the footer needs before it also shows "^p palette" on its right
 REPLACED = frozenset({"Keys", "Screenshot"})  # Textual's system commands the app replaces (ScreenTools)

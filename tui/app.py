@@ -22,24 +22,24 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
-from core.compare import compared_fields, with_changes
-from core.config import ConfigError, TrainConfig, format_gain, next_gain
-from core.health import COMMAND_LINE_FIXES
-from core.records import EndReason, Event, ExitCode, problem
-from tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
-from tui.budget import RedrawBudget
-from tui.compare_keys import CompareActions
-from tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
-from tui.keys import BINDINGS, COMPARE_ONLY_ACTIONS, KEY_ACTIONS, PALETTE
-from tui.lifecycle import Lifecycle
-from tui.panels import GRIDS, PANELS
-from tui.replay import ReplayFeed
-from tui.state import STATS, STATUS, ViewState
-from tui.widgets.pagebar import PageBar
-from tui.widgets.palette import Colours
-from tui.widgets.panel import Panel
-from tui.widgets.status import StatusBar
+from makemore_tui.core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
+from makemore_tui.core.compare import compared_fields, with_changes
+from makemore_tui.core.config import ConfigError, TrainConfig, format_gain, next_gain
+from makemore_tui.core.health import COMMAND_LINE_FIXES
+from makemore_tui.core.records import EndReason, Event, ExitCode, problem
+from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
+from makemore_tui.tui.budget import RedrawBudget
+from makemore_tui.tui.compare_keys import CompareActions
+from makemore_tui.tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
+from makemore_tui.tui.keys import BINDINGS, COMPARE_ONLY_ACTIONS, KEY_ACTIONS, PALETTE
+from makemore_tui.tui.lifecycle import Lifecycle
+from makemore_tui.tui.panels import GRIDS, PANELS
+from makemore_tui.tui.replay import ReplayFeed
+from makemore_tui.tui.state import STATS, STATUS, ViewState
+from makemore_tui.tui.widgets.pagebar import PageBar
+from makemore_tui.tui.widgets.palette import Colours
+from makemore_tui.tui.widgets.panel import Panel
+from makemore_tui.tui.widgets.status import StatusBar
 
 REFRESH_HZ = 4.0  # feed polls per second: lifecycle answers show within 250 ms
 # Records that answer a key (b/g/r/q, space, e, s) or end something: shown at once.

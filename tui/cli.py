@@ -9,8 +9,9 @@ import shlex
 import sys
 import traceback
 
-from core.compare import AXES, MAX_VARIANTS, Variant, parse_compare, single
-from core.config import (
+from makemore_tui import __version__
+from makemore_tui.core.compare import AXES, MAX_VARIANTS, Variant, parse_compare, single
+from makemore_tui.core.config import (
     ACTIVATIONS,
     BUILTIN_DATA,
     INITS,
@@ -20,12 +21,12 @@ from core.config import (
     lecture_data_note,
     parse_gain,
 )
-from core.devices import check_cuda_requested, check_fits, resolve_device
-from core.records import ExitCode
-from core.runlog import RunLog, RunLogError, default_path
-from core.sealing import SealableLog
-from core.text import printable
-from tui.lifecycle import Lifecycle, say
+from makemore_tui.core.devices import check_cuda_requested, check_fits, resolve_device
+from makemore_tui.core.records import ExitCode
+from makemore_tui.core.runlog import RunLog, RunLogError, default_path
+from makemore_tui.core.sealing import SealableLog
+from makemore_tui.core.text import printable
+from makemore_tui.tui.lifecycle import Lifecycle, say
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 USAGE = """\
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--headless", action="store_true", help="train with no UI: print progress and the lecture's tables"
     )
+    parser.add_argument("--version", action="version", version=f"makemore-tui {__version__}")
     parser.add_argument(
         "--data", metavar="PATH", help="words file, UTF-8, one word per line (default: the built-in US names)"
     )
@@ -211,8 +213,8 @@ def build_replay_parser() -> argparse.ArgumentParser:
 
 def build_plot_parser() -> argparse.ArgumentParser:
     """The parser of `makemore-tui plot RUN.jsonl [--run N] [--step S] [--out DIR]`."""
-    from plot.cli import DESCRIPTION as PLOT_DESCRIPTION
-    from plot.cli import add_plot_arguments
+    from makemore_tui.plot.cli import DESCRIPTION as PLOT_DESCRIPTION
+    from makemore_tui.plot.cli import add_plot_arguments
 
     parser = _Parser(
         prog="makemore-tui plot",
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None, lifecycle: Lifecycle | None = None) -> i
             if args.command == "replay":
                 return _replay(args.log, life)
             if args.command == "plot":
-                from plot.cli import run_plot
+                from makemore_tui.plot.cli import run_plot
 
                 return run_plot(args)
             return _train(args, life)
@@ -335,7 +337,7 @@ def main(argv: list[str] | None = None, lifecycle: Lifecycle | None = None) -> i
 
 
 def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
-    from data import Vocabulary, WordsError, load_words
+    from makemore_tui.data import Vocabulary, WordsError, load_words
 
     config = config_from_args(args)
     variants = parse_compare(args.compare, config) if args.compare else single(config)
@@ -357,7 +359,7 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
     lifecycle.log = run_log
     with run_log:
         if args.headless:
-            from tui.headless import run_headless
+            from makemore_tui.tui.headless import run_headless
 
             note = lecture_data_note(config)
             if note:
@@ -385,15 +387,15 @@ def _run_app(
     variants: list[Variant], words: list[str], run_log: SealableLog, paused: bool, lifecycle: Lifecycle
 ) -> int:
     try:
-        from tui.app import run_live
+        from makemore_tui.tui.app import run_live
     except ImportError as error:
         print(
             f"makemore-tui: the app needs textual ({error}); install it (pip install textual) or use --headless",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    from core.channel import RecordChannel
-    from core.trainer import Trainer
+    from makemore_tui.core.channel import RecordChannel
+    from makemore_tui.core.trainer import Trainer
 
     channel = RecordChannel()
     trainer = Trainer(variants[0].config, words, channel=channel, run_log=run_log, variants=variants, paused=paused)
@@ -418,7 +420,7 @@ def _replay(path: str, lifecycle: Lifecycle) -> int:
             f"makemore-tui: replay: no run log at {path} (pass a .jsonl file written by makemore-tui)", file=sys.stderr
         )
         return EXIT_USAGE
-    from tui.app import run_replay
+    from makemore_tui.tui.app import run_replay
 
     return run_replay(path, lifecycle)
 

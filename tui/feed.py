@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from core.channel import RecordChannel
-from core.commands import Command, Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
-from core.compare import AXES, Variant, compared_fields, single
-from core.config import TrainConfig, lecture_data_note
-from core.records import Event, ExitCode, exit_code_for
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.commands import Command, Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
+from makemore_tui.core.compare import AXES, Variant, compared_fields, single
+from makemore_tui.core.config import TrainConfig, lecture_data_note
+from makemore_tui.core.records import Event, ExitCode, exit_code_for
 
 # Every app action a feed answers; the others (help, zoom, panels, quit) are the app's own.
 FEED_ACTIONS = frozenset(

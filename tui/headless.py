@@ -21,18 +21,18 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TextIO
 
-from core.channel import RecordChannel
-from core.commands import Quit
-from core.compare import Variant
-from core.config import TrainConfig
-from core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
-from core.records import Event, ExitCode, exit_code_for, variant_of, variants_of
-from core.runlog import RunLog
-from core.summary import TABLE_WIDTH, RunsTable, format_runs_table
-from core.text import printable
-from core.trainer import Trainer
-from tui.progress import Display, OutputClosed, make_display
-from tui.tables import compare_tables, lecture_tables, legend, number, quoted_names
+from makemore_tui.core.channel import RecordChannel
+from makemore_tui.core.commands import Quit
+from makemore_tui.core.compare import Variant
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
+from makemore_tui.core.records import Event, ExitCode, exit_code_for, variant_of, variants_of
+from makemore_tui.core.runlog import RunLog
+from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
+from makemore_tui.core.text import printable
+from makemore_tui.core.trainer import Trainer
+from makemore_tui.tui.progress import Display, OutputClosed, make_display
+from makemore_tui.tui.tables import compare_tables, lecture_tables, legend, number, quoted_names
 
 TABLE_CHOICES = ("evals", "every", "none")  # --tables: when the lecture's tables are printed
 STOP_GRACE_SECONDS = 10.0  # the most the end waits for the trainer's final eval and run_end

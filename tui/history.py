@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from core.values import is_number
+from makemore_tui.core.values import is_number
 
 MAX_COLUMNS = 256  # columns kept per layer history; a panel is at most ~200 cells wide
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from tui.panels import PANELS
-from tui.widgets.picker import palette_entries
+from makemore_tui.tui.panels import PANELS
+from makemore_tui.tui.widgets.picker import palette_entries
 
 LR_KEYS = Binding.Group("lr ×2 ÷2 ", compact=True)  # the space: compact labels have no margin
 SEEK_KEYS = Binding.Group("move ", compact=True)

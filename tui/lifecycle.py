@@ -30,8 +30,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from core.records import ExitCode
-from core.sealing import SealableLog
+from makemore_tui.core.records import ExitCode
+from makemore_tui.core.sealing import SealableLog
 
 EXIT_SECONDS = 2.5  # a quit to the process gone, at most: the watchdog's deadline
 EVAL_SECONDS = 1.8  # a quit to the trainer's run_end: its final eval and samples are cut to fit

@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tui.state import ViewState
-from tui.widgets.histogram import HistogramPanel
-from tui.widgets.history import HistoryPanel
-from tui.widgets.loss import LossPanel
-from tui.widgets.panel import Panel
-from tui.widgets.runs import RunsPanel
-from tui.widgets.samples import SamplesPanel
-from tui.widgets.satmap import SatMapPanel
-from tui.widgets.saturation import SaturationPanel
-from tui.widgets.update_ratio import UpdateRatioPanel
-from tui.widgets.weights import WeightsPanel
+from makemore_tui.tui.state import ViewState
+from makemore_tui.tui.widgets.histogram import HistogramPanel
+from makemore_tui.tui.widgets.history import HistoryPanel
+from makemore_tui.tui.widgets.loss import LossPanel
+from makemore_tui.tui.widgets.panel import Panel
+from makemore_tui.tui.widgets.runs import RunsPanel
+from makemore_tui.tui.widgets.samples import SamplesPanel
+from makemore_tui.tui.widgets.satmap import SatMapPanel
+from makemore_tui.tui.widgets.saturation import SaturationPanel
+from makemore_tui.tui.widgets.update_ratio import UpdateRatioPanel
+from makemore_tui.tui.widgets.weights import WeightsPanel
 
 GRIDS = frozenset({"cols2", "cols3", "tall"})  # the layouts that show panels in a grid (tui/app.py layout_for)
 

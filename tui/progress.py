@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, TextIO
 
-from core.values import is_number
+from makemore_tui.core.values import is_number
 
 PIPED_PROGRESS_EVERY = 5.0  # seconds between progress lines when not on a terminal
 DEFAULT_WIDTH = 120  # columns assumed when the terminal does not say

@@ -11,10 +11,21 @@ import bisect
 from fractions import Fraction
 from pathlib import Path
 
-from core.commands import Quit
-from core.records import Event, ExitCode
-from core.runlog import load_run_log
-from tui.feed import Batch, FeedCommand, FeedKeys, PlaySpeed, Refused, Seek, SeekRun, SeekStep, SeekTo, TogglePause
+from makemore_tui.core.commands import Quit
+from makemore_tui.core.records import Event, ExitCode
+from makemore_tui.core.runlog import load_run_log
+from makemore_tui.tui.feed import (
+    Batch,
+    FeedCommand,
+    FeedKeys,
+    PlaySpeed,
+    Refused,
+    Seek,
+    SeekRun,
+    SeekStep,
+    SeekTo,
+    TogglePause,
+)
 
 PLAY_TICKS = 240  # at 1× a replay plays through in about this many UI ticks (a minute at 4 Hz)
 SPEEDS = (Fraction(1, 8), Fraction(64))  # the slowest and fastest playing speed, × the 1× pace

@@ -17,13 +17,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from core.config import format_gain
-from core.health import HealthJudge, Hint, compare_fixes
-from core.records import Event, problem, variant_of, variants_of
-from core.summary import RunsTable
-from core.values import is_number, number
-from tui.history import History
-from tui.series import MAX_POINTS, Series  # noqa: F401 (MAX_POINTS: the bound readers of the view rely on)
+from makemore_tui.core.config import format_gain
+from makemore_tui.core.health import HealthJudge, Hint, compare_fixes
+from makemore_tui.core.records import Event, problem, variant_of, variants_of
+from makemore_tui.core.summary import RunsTable
+from makemore_tui.core.values import is_number, number
+from makemore_tui.tui.history import History
+from makemore_tui.tui.series import MAX_POINTS, Series  # noqa: F401 (MAX_POINTS: the bound readers of the view rely on)
 
 # Parts of the screen that redraw independently; each has a version counter.
 STATUS, STATS, LOSS, SAMPLES, SATMAP = "status", "stats", "loss", "samples", "satmap"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from core.evaluate import CUT_MARK
-from core.health import layer_name, param_names
-from core.summary import TABLE_WIDTH
-from core.text import printable
-from core.values import is_number
+from makemore_tui.core.evaluate import CUT_MARK
+from makemore_tui.core.health import layer_name, param_names
+from makemore_tui.core.summary import TABLE_WIDTH
+from makemore_tui.core.text import printable
+from makemore_tui.core.values import is_number
 
 UNDEFINED = "–"  # how a number the record leaves undefined (None) is shown
 LABEL_WIDTH = 16  # the row-label column of a compare table ("  W1 (100, 100)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.config import TrainConfig
-from core.records import WEIGHT_HIST_EVERY, Event
-from core.values import histogram
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import WEIGHT_HIST_EVERY, Event
+from makemore_tui.core.values import histogram
 from tests.fake_trainer import SMALL, recorded_run
 
 

@@ -13,13 +13,13 @@ import re
 
 from rich.cells import cell_len
 
-from core.compare import Variant
-from core.config import TrainConfig
+from makemore_tui.core.compare import Variant
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.tui.app import MakemoreApp
+from makemore_tui.tui.budget import RedrawBudget
+from makemore_tui.tui.feed import LiveFeed
+from makemore_tui.tui.replay import ReplayFeed
 from tests.fake_trainer import SMALL, FakeTrainer, compare_run, filled_channel, recorded_run
-from tui.app import MakemoreApp
-from tui.budget import RedrawBudget
-from tui.feed import LiveFeed
-from tui.replay import ReplayFeed
 
 FAST_HZ = 20.0  # tests poll the feed every 50 ms instead of the default 250
 SVG_CELL = 20 * 0.61  # width of one cell in Rich's SVG export: char height × font aspect ratio

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from makemore_tui.tui.budget import BUDGET_WINDOW, REDRAW_INTERVAL, UI_CPU_BUDGET, RedrawBudget
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, stats_record
-from tui.budget import BUDGET_WINDOW, REDRAW_INTERVAL, UI_CPU_BUDGET, RedrawBudget
 
 
 class Clocks:

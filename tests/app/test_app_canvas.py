@@ -7,7 +7,7 @@ import pytest
 from rich.segment import Segment
 from rich.style import Style
 
-from tui.canvas import RefLine, Trace, bar, bool_map, cut_line, format_number, format_steps, line_chart
+from makemore_tui.tui.canvas import RefLine, Trace, bar, bool_map, cut_line, format_number, format_steps, line_chart
 
 RED = Style(color="red")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.color import Color
 
+from makemore_tui.tui.panels import PANELS
+from makemore_tui.tui.widgets.palette import contrast
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
-from tui.panels import PANELS
-from tui.widgets.palette import contrast
 
 NO_BN = SMALL.replace(batchnorm=False, gain=3.0)
 AB_RECORDS = recorded_run(SMALL) + recorded_run(NO_BN, run=2, upto=600, end=False)

@@ -7,10 +7,10 @@ import re
 
 from rich.style import Style
 
+from makemore_tui.tui.widgets.histogram import HistogramPanel
+from makemore_tui.tui.widgets.panel import Panel
 from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, compare_run
-from tui.widgets.histogram import HistogramPanel
-from tui.widgets.panel import Panel
 
 SIZE = (120, 40)
 LABELS = ["a gain 0.5", "b gain 1", "c gain 5/3", "d gain 3"]

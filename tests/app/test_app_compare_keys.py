@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from core.commands import Rerun, ScaleLr, StepOnce
-from core.compare import Variant, parse_compare, single
+from makemore_tui.core.commands import Rerun, ScaleLr, StepOnce
+from makemore_tui.core.compare import Variant, parse_compare, single
+from makemore_tui.tui.app import MakemoreApp
+from makemore_tui.tui.feed import LiveFeed
+from makemore_tui.tui.widgets.picker import ComparePicker
 from tests.app.helpers import GAINS, compare_app, filled_channel, live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, FakeTrainer, compare_run
-from tui.app import MakemoreApp
-from tui.feed import LiveFeed
-from tui.widgets.picker import ComparePicker
 
 SIZE = (120, 40)
 NO_BN = SMALL.replace(batchnorm=False)

@@ -8,16 +8,16 @@ import numpy as np
 from rich.cells import cell_len
 from rich.style import Style
 
-from core.evaluate import CUT_MARK
-from core.health import Regime
-from core.values import forward_gains
+from makemore_tui.core.evaluate import CUT_MARK
+from makemore_tui.core.health import Regime
+from makemore_tui.core.values import forward_gains
+from makemore_tui.tui.canvas import RefLine, Trace, line_chart
+from makemore_tui.tui.state import ASKED_HOLD_SECONDS
+from makemore_tui.tui.widgets.panel import legend_lines
+from makemore_tui.tui.widgets.saturation import saturation_level, scale_label
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.app.test_app_compare import panel_lines, panel_text, style_of
 from tests.fake_trainer import SMALL, recorded_run, stats_record
-from tui.canvas import RefLine, Trace, line_chart
-from tui.state import ASKED_HOLD_SECONDS
-from tui.widgets.panel import legend_lines
-from tui.widgets.saturation import saturation_level, scale_label
 
 SIZE = (120, 40)
 RED, BLUE = Style(color="red"), Style(color="blue")

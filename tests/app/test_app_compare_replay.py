@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from makemore_tui.tui.replay import ReplayFeed
 from tests.app.helpers import GAINS, replay_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import compare_run
-from tui.replay import ReplayFeed
 
 
 def test_a_compare_logs_positions_are_its_stats_ticks():

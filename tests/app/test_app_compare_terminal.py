@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.runlog import read_run_log
+from makemore_tui.core.runlog import read_run_log
 from tests.app.test_app_terminal import ROOT, screen, tmux, wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -18,9 +18,9 @@ GAIN_LABELS = ("a gain 0.5", "b gain 1", "c gain 5/3", "d gain 3")
 
 
 def start(arguments: str, size: tuple[int, int]) -> str:
-    """`python -m tui.cli ARGUMENTS` in a detached tmux pane of `size`; returns the session name."""
+    """`python -m makemore_tui ARGUMENTS` in a detached tmux pane of `size`; returns the session name."""
     session = f"mmt-compare-{uuid.uuid4().hex[:8]}"
-    command = f"env -u COLUMNS -u LINES {sys.executable} -m tui.cli {arguments}"
+    command = f"env -u COLUMNS -u LINES {sys.executable} -m makemore_tui {arguments}"
     for _ in range(10):  # a new session can race a tmux server that is exiting
         tmux("new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]), "-c", str(ROOT), command)
         if tmux("has-session", "-t", session).returncode == 0:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
+from makemore_tui.tui.panels import PANELS
+from makemore_tui.tui.widgets.panel import Panel
+from makemore_tui.tui.widgets.saturation import footer_lines
 from tests.app.helpers import compare_app, live_app, run_async, wait_for_text
 from tests.fake_trainer import SMALL, compare_run
-from tui.panels import PANELS
-from tui.widgets.panel import Panel
-from tui.widgets.saturation import footer_lines
 
 SIZES = [(80, 24), (120, 40), (160, 50)]
 NO_BN = SMALL.replace(batchnorm=False)

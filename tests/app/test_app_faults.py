@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.commands import Evaluate, Rerun, ScaleLr
+from makemore_tui.core.commands import Evaluate, Rerun, ScaleLr
+from makemore_tui.tui.app import MakemoreApp
+from makemore_tui.tui.feed import LiveFeed
 from tests.app.helpers import FAST_HZ, live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run
-from tui.app import MakemoreApp
-from tui.feed import LiveFeed
 
 
 @run_async

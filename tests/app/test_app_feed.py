@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from core.commands import Pause, Quit, Rerun, Resume, ScaleLr, StepOnce
-from core.compare import Variant
-from core.config import LECTURE, ConfigError
-from core.records import Event, ExitCode
+from makemore_tui.core.commands import Pause, Quit, Rerun, Resume, ScaleLr, StepOnce
+from makemore_tui.core.compare import Variant
+from makemore_tui.core.config import LECTURE, ConfigError
+from makemore_tui.core.records import Event, ExitCode
+from makemore_tui.tui.feed import FEED_ACTIONS, LiveFeed, Refused, Seek, TogglePause
+from makemore_tui.tui.keys import KEY_ACTIONS
+from makemore_tui.tui.replay import ReplayFeed
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run, run_start_record
-from tui.feed import FEED_ACTIONS, LiveFeed, Refused, Seek, TogglePause
-from tui.keys import KEY_ACTIONS
-from tui.replay import ReplayFeed
 
 
 def live_feed(records: list[dict] | None = None, config=SMALL) -> tuple[LiveFeed, FakeTrainer]:

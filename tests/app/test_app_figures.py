@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.records import Event
-from core.values import histogram
+from makemore_tui.core.records import Event
+from makemore_tui.core.values import histogram
+from makemore_tui.tui.history import History, LayerHistory, merge, rebin
+from makemore_tui.tui.state import ViewState
+from makemore_tui.tui.widgets.history import heat_rows
 from tests.app.figure_records import weight_hist_run
 from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
 from tests.app.test_app_colour import THEMES, ink
 from tests.fake_trainer import SMALL, compare_run, recorded_run, stats_record
-from tui.history import History, LayerHistory, merge, rebin
-from tui.state import ViewState
-from tui.widgets.history import heat_rows
 
 NO_BN = SMALL.replace(batchnorm=False, gain=3.0)
 

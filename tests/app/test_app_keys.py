@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
-from core.compare import Variant
+from makemore_tui.core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
+from makemore_tui.core.compare import Variant
+from makemore_tui.tui.widgets.help import HelpScreen
+from makemore_tui.tui.widgets.satmap import SatMapPanel
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
-from tui.widgets.help import HelpScreen
-from tui.widgets.satmap import SatMapPanel
 
 SIZE = (120, 40)
 

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from makemore_tui.tui.canvas import message_lines
+from makemore_tui.tui.widgets.panel import Panel
 from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
 from tests.app.test_app_compare import panel_text
 from tests.fake_trainer import SMALL, compare_run, recorded_run
-from tui.canvas import message_lines
-from tui.widgets.panel import Panel
 
 PANEL_TITLES = [
     "1 saturation",

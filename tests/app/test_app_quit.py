@@ -13,13 +13,13 @@ import time
 
 import pytest
 
-from core.commands import Quit
-from core.runlog import read_run_log
+from makemore_tui.core.commands import Quit
+from makemore_tui.core.runlog import read_run_log
+from makemore_tui.tui.lifecycle import Lifecycle
 from tests.app.helpers import live_app, run_async
 from tests.app.test_app_terminal import has_exited, python_pid, screen, start_in_tmux, tmux, wait_until
 from tests.fake_trainer import SMALL, recorded_run
 from tests.test_core_quit import open_run
-from tui.lifecycle import Lifecycle
 
 SIZE = (120, 40)
 FLAGS = "--steps 1000000 --hidden 16"

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from makemore_tui.tui.app import MakemoreApp, run_replay
+from makemore_tui.tui.feed import Seek, SeekTo, TogglePause
+from makemore_tui.tui.replay import ReplayFeed
 from tests.app.helpers import FAST_HZ, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
-from tui.app import MakemoreApp, run_replay
-from tui.feed import Seek, SeekTo, TogglePause
-from tui.replay import ReplayFeed
 
 NO_BN = SMALL.replace(batchnorm=False)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from makemore_tui.tui.state import LOSS, MAX_POINTS, SAMPLES, SATMAP, STATS, STATUS, Series, ViewState, config_line
 from tests.fake_trainer import SMALL, recorded_run, stats_record
-from tui.state import LOSS, MAX_POINTS, SAMPLES, SATMAP, STATS, STATUS, Series, ViewState, config_line
 
 
 def test_series_stay_bounded_and_keep_the_mean():

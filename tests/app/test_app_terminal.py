@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from core.runlog import read_run_log
+from makemore_tui.core.runlog import read_run_log
 from tests.fake_trainer import SMALL, recorded_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,10 +57,10 @@ def has_exited(pid: int) -> bool:
 
 
 def start_in_tmux(arguments: str, environment: str = "") -> str:
-    """`python -m tui.cli ARGUMENTS` in a new detached 120×40 tmux pane; returns the session name."""
+    """`python -m makemore_tui ARGUMENTS` in a new detached 120×40 tmux pane; returns the session name."""
     session = f"mmt-test-{uuid.uuid4().hex[:8]}"
     # env -u: pytest's COLUMNS/LINES would otherwise pin the app to their size, not the pane's
-    command = f"env -u COLUMNS -u LINES {environment} {sys.executable} -m tui.cli {arguments}"
+    command = f"env -u COLUMNS -u LINES {environment} {sys.executable} -m makemore_tui {arguments}"
     # A new session can race a tmux server that is exiting after the previous test's last
     # session was killed ("server exited unexpectedly"): try again until it exists.
     for _ in range(10):

@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Footer, HelpPanel
 
-from core.commands import Rerun
-from core.compare import Variant
-from core.health import DEAD_TICKS, INIT_SATURATION_LIMIT_PCT, TRAINING_SATURATION_LIMIT_PCT
-from core.records import Event
+from makemore_tui.core.commands import Rerun
+from makemore_tui.core.compare import Variant
+from makemore_tui.core.health import DEAD_TICKS, INIT_SATURATION_LIMIT_PCT, TRAINING_SATURATION_LIMIT_PCT
+from makemore_tui.core.records import Event
+from makemore_tui.tui.widgets.help import HelpScreen
 from tests.app.figure_records import weight_hist_run
 from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
-from tui.widgets.help import HelpScreen
 
 LONG = SMALL.replace(steps=200_000, stats_every=20_000)
 NO_BN = SMALL.replace(batchnorm=False, gain=3.0)

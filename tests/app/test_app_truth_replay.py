@@ -7,10 +7,10 @@ from fractions import Fraction
 
 import pytest
 
+from makemore_tui.tui.feed import PlaySpeed, Refused, SeekRun, SeekStep, TogglePause
+from makemore_tui.tui.replay import ReplayFeed, parse_step
 from tests.app.helpers import replay_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
-from tui.feed import PlaySpeed, Refused, SeekRun, SeekStep, TogglePause
-from tui.replay import ReplayFeed, parse_step
 
 NO_BN = SMALL.replace(batchnorm=False)
 GAIN_3 = SMALL.replace(batchnorm=False, gain=3.0)

@@ -3,7 +3,7 @@ step prompt, a replay's help. Update after an intended change with --snapshot-up
 
 from __future__ import annotations
 
-from core.records import Event
+from makemore_tui.core.records import Event
 from tests.app.helpers import live_app, replay_app
 from tests.fake_trainer import SMALL, recorded_run
 

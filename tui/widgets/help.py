@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
-from core.health import (
+from makemore_tui.core.health import (
     DEAD_TICKS,
     DEPTH_SPREAD_LIMIT,
     INIT_SATURATION_LIMIT_PCT,
@@ -24,10 +24,10 @@ from core.health import (
     UPDATE_TARGET_LOG10,
     UPDATE_TOLERANCE_DECADES,
 )
-from tui.widgets.panel import key_span
+from makemore_tui.tui.widgets.panel import key_span
 
 if TYPE_CHECKING:
-    from tui.panels import PanelSpec
+    from makemore_tui.tui.panels import PanelSpec
 
 KeyRows = Sequence[tuple[str, str]]  # (key, what it does)
 

@@ -9,12 +9,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from rich.cells import cell_len
 
-from core.health import layer_name
-from core.values import layer_histogram
-from tui.canvas import Line, Trace, line_chart, line_labels, line_mark, message_lines
-from tui.state import RunView, VariantView
-from tui.widgets.panel import Panel, legend_lines, text_line
-from tui.widgets.variants import (
+from makemore_tui.core.health import layer_name
+from makemore_tui.core.values import layer_histogram
+from makemore_tui.tui.canvas import Line, Trace, line_chart, line_labels, line_mark, message_lines
+from makemore_tui.tui.state import RunView, VariantView
+from makemore_tui.tui.widgets.panel import Panel, legend_lines, text_line
+from makemore_tui.tui.widgets.variants import (
     OFF_SCALE,
     ended_note,
     fit,

@@ -15,11 +15,11 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
 
-from core.health import layer_name
-from tui.canvas import Line, format_number, format_steps, message_lines
-from tui.history import LayerHistory, rebin
-from tui.widgets.panel import Panel, text_line
-from tui.widgets.variants import set_subtitle
+from makemore_tui.core.health import layer_name
+from makemore_tui.tui.canvas import Line, format_number, format_steps, message_lines
+from makemore_tui.tui.history import LayerHistory, rebin
+from makemore_tui.tui.widgets.panel import Panel, text_line
+from makemore_tui.tui.widgets.variants import set_subtitle
 
 SHADES = np.array([" ", "░", "▒", "▓", "█"])  # a cell's density against a flat histogram: none … ≥2×
 DOUBLINGS = np.array([0.5, 1.0, 2.0])  # ░ under half as dense as flat, ▒ under flat, ▓ under 2×, █ beyond

@@ -9,11 +9,19 @@ import math
 import numpy as np
 from rich.style import Style
 
-from core.compare import difference
-from tui.canvas import Line, Trace, fitted_range, format_steps, line_chart, message_lines
-from tui.state import LOSS, RunView, VariantView
-from tui.widgets.panel import Panel, legend_line, legend_lines, text_line
-from tui.widgets.variants import OFF_SCALE, ended_note, fit, off_scale, scale_setters, side_by_side, variant_style
+from makemore_tui.core.compare import difference
+from makemore_tui.tui.canvas import Line, Trace, fitted_range, format_steps, line_chart, message_lines
+from makemore_tui.tui.state import LOSS, RunView, VariantView
+from makemore_tui.tui.widgets.panel import Panel, legend_line, legend_lines, text_line
+from makemore_tui.tui.widgets.variants import (
+    OFF_SCALE,
+    ended_note,
+    fit,
+    off_scale,
+    scale_setters,
+    side_by_side,
+    variant_style,
+)
 
 BOLD = Style(bold=True)
 # Series colours (the layer palette's): this run's loss, train and val evaluations

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.reactive import reactive
 
-from tui.state import ViewState
-from tui.widgets.palette import Themed
-from tui.widgets.panel import key_span
+from makemore_tui.tui.state import ViewState
+from makemore_tui.tui.widgets.palette import Themed
+from makemore_tui.tui.widgets.panel import key_span
 
 if TYPE_CHECKING:
-    from tui.panels import PanelSpec
+    from makemore_tui.tui.panels import PanelSpec
 
 
 class PageBar(Themed):

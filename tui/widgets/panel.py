@@ -13,13 +13,13 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
-from core.health import Hint
-from tui.canvas import Line, blank_lines, cut_line
-from tui.state import STATS, RunView, ViewState
-from tui.widgets.palette import Themed
+from makemore_tui.core.health import Hint
+from makemore_tui.tui.canvas import Line, blank_lines, cut_line
+from makemore_tui.tui.state import STATS, RunView, ViewState
+from makemore_tui.tui.widgets.palette import Themed
 
 if TYPE_CHECKING:
-    from tui.panels import PanelSpec
+    from makemore_tui.tui.panels import PanelSpec
 
 MAX_HINT_LINES = 4
 
@@ -130,7 +130,7 @@ class Panel(Themed):
 
     def zoom_gives_room(self) -> bool:
         """True when z would give this panel more room: it shares the screen in a grid, unzoomed."""
-        from tui.panels import GRIDS  # the registry imports every panel: imported here, not above
+        from makemore_tui.tui.panels import GRIDS  # the registry imports every panel: imported here, not above
 
         return self.app.layout_mode in GRIDS and not self.app.zoomed
 

@@ -17,8 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.compare import AXES, Variant, describe, parse_compare, single
-from core.config import ConfigError, TrainConfig
+from makemore_tui.core.compare import AXES, Variant, describe, parse_compare, single
+from makemore_tui.core.config import ConfigError, TrainConfig
 
 LEAVE = "single"  # the option id that leaves the compare
 

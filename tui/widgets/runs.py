@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from rich.style import Style
 
-from core.records import EndReason
-from core.summary import RunRow, format_runs_table
-from tui.canvas import Line, message_lines
-from tui.state import LOSS, STATUS
-from tui.widgets.panel import Panel, text_line
+from makemore_tui.core.records import EndReason
+from makemore_tui.core.summary import RunRow, format_runs_table
+from makemore_tui.tui.canvas import Line, message_lines
+from makemore_tui.tui.state import LOSS, STATUS
+from makemore_tui.tui.widgets.panel import Panel, text_line
 
 
 class RunsPanel(Panel):

@@ -9,12 +9,12 @@ import textwrap
 from rich.cells import cell_len
 from rich.style import Style
 
-from core.config import TrainConfig
-from core.evaluate import shown_samples
-from tui.canvas import Line, message_lines
-from tui.state import SAMPLES, RunView, VariantView
-from tui.widgets.panel import Panel, text_line
-from tui.widgets.variants import ended_note, fit, variant_style
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.evaluate import shown_samples
+from makemore_tui.tui.canvas import Line, message_lines
+from makemore_tui.tui.state import SAMPLES, RunView, VariantView
+from makemore_tui.tui.widgets.panel import Panel, text_line
+from makemore_tui.tui.widgets.variants import ended_note, fit, variant_style
 
 _FIELDS = {field.name for field in dataclasses.fields(TrainConfig)}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from textual.reactive import reactive
 
-from core.health import layer_name
-from tui.canvas import Line, bool_map, message_lines
-from tui.state import SATMAP, STATS, VariantView
-from tui.widgets.panel import Panel, text_line
-from tui.widgets.variants import ended_note, variant_style
+from makemore_tui.core.health import layer_name
+from makemore_tui.tui.canvas import Line, bool_map, message_lines
+from makemore_tui.tui.state import SATMAP, STATS, VariantView
+from makemore_tui.tui.widgets.panel import Panel, text_line
+from makemore_tui.tui.widgets.variants import ended_note, variant_style
 
 # The run log does not keep maps (too big), so a replay never gets one.
 NO_MAP = "no map yet · maps are live only (run logs keep none)"

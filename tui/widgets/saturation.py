@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from rich.cells import cell_len
 from rich.style import Style
 
-from core.health import (
+from makemore_tui.core.health import (
     INIT_SATURATION_LIMIT_PCT,
     SATURATION_LIMIT_PCT,
     TRAINING_SATURATION_LIMIT_PCT,
@@ -17,12 +17,12 @@ from core.health import (
     init_saturation_hints,
     layer_name,
 )
-from core.values import forward_gains, is_number
-from tui.canvas import Line, bar, message_lines
-from tui.state import RunView, VariantView
-from tui.widgets.palette import Palette
-from tui.widgets.panel import Panel, activation_word, text_line
-from tui.widgets.variants import (
+from makemore_tui.core.values import forward_gains, is_number
+from makemore_tui.tui.canvas import Line, bar, message_lines
+from makemore_tui.tui.state import RunView, VariantView
+from makemore_tui.tui.widgets.palette import Palette
+from makemore_tui.tui.widgets.panel import Panel, activation_word, text_line
+from makemore_tui.tui.widgets.variants import (
     OFF_SCALE,
     ended_note,
     fit,

@@ -16,14 +16,14 @@ from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from core.compare import AXES, describe
-from core.config import TrainConfig
-from core.records import EndReason
-from tui.canvas import Line
-from tui.state import STATS, STATUS, RunView, ViewState
-from tui.widgets.palette import Palette, Themed
-from tui.widgets.panel import text_line
-from tui.widgets.variants import labels_line
+from makemore_tui.core.compare import AXES, describe
+from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import EndReason
+from makemore_tui.tui.canvas import Line
+from makemore_tui.tui.state import STATS, STATUS, RunView, ViewState
+from makemore_tui.tui.widgets.palette import Palette, Themed
+from makemore_tui.tui.widgets.panel import text_line
+from makemore_tui.tui.widgets.variants import labels_line
 
 # End reason -> (word with its icon, palette field)
 END_STATES = {

@@ -3,8 +3,8 @@ the median weight per variant in a compare."""
 
 from __future__ import annotations
 
-from core.health import UPDATE_TARGET_LOG10, param_names
-from tui.canvas import (
+from makemore_tui.core.health import UPDATE_TARGET_LOG10, param_names
+from makemore_tui.tui.canvas import (
     Line,
     RefLine,
     Trace,
@@ -15,9 +15,9 @@ from tui.canvas import (
     line_mark,
     message_lines,
 )
-from tui.state import RunView
-from tui.widgets.panel import Panel, legend_lines
-from tui.widgets.variants import (
+from makemore_tui.tui.state import RunView
+from makemore_tui.tui.widgets.panel import Panel, legend_lines
+from makemore_tui.tui.widgets.variants import (
     OFF_SCALE,
     ended_note,
     entries_fit,

@@ -13,9 +13,9 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
-from tui.canvas import Line
-from tui.state import VariantView
-from tui.widgets.palette import Palette
+from makemore_tui.tui.canvas import Line
+from makemore_tui.tui.state import VariantView
+from makemore_tui.tui.widgets.palette import Palette
 
 # Positions in the palette's layer colours (Tableau-10) for variants 0, 1, …: blue, orange, green,
 # purple, teal, yellow, pink, brown; its red (3) is left out, the colour of "bad".

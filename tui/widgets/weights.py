@@ -15,11 +15,11 @@ from collections.abc import Mapping
 import numpy as np
 from textual.reactive import reactive
 
-from core.health import param_names
-from core.values import histogram_edges, is_number
-from tui.canvas import Line, Trace, bar, line_chart, line_labels, line_mark, message_lines
-from tui.widgets.panel import Panel, text_line
-from tui.widgets.variants import set_subtitle
+from makemore_tui.core.health import param_names
+from makemore_tui.core.values import histogram_edges, is_number
+from makemore_tui.tui.canvas import Line, Trace, bar, line_chart, line_labels, line_mark, message_lines
+from makemore_tui.tui.widgets.panel import Panel, text_line
+from makemore_tui.tui.widgets.variants import set_subtitle
 
 # grad:data bars span these decades: 1e-5 … 1e0 covers every healthy and sick run we saw.
 LOG_LOW, LOG_HIGH = -5.0, 0.0
