@@ -1,4 +1,4 @@
-"""The app's actions beyond the first keys: the lecture's other experiments, replay navigation,
+"""The app's actions beyond the first keys: the lecture's experiments (b, g, t, i, o), replay navigation,
 panel modes, and the palette's screenshot and keys panel made to work over SSH.
 
 Mixins of `tui.app.MakemoreApp` (they use its feed, `_send`, `_rerun`, `say` and panels);
@@ -7,7 +7,6 @@ kept here so app.py stays the app's frame.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +18,11 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, HelpPanel, Input, Label
 
-from makemore_tui.core.compare import AXES
 from makemore_tui.core.text import printable
 from makemore_tui.tui.feed import PlaySpeed, Refused, SeekRun
+from makemore_tui.tui.keys import help_tables
 from makemore_tui.tui.panels import GRIDS, PANELS
+from makemore_tui.tui.registry import turned
 from makemore_tui.tui.replay import parse_step
 from makemore_tui.tui.widgets.help import HelpScreen
 from makemore_tui.tui.widgets.history import HistoryPanel
@@ -34,23 +34,32 @@ REPLACED = frozenset({"Keys", "Screenshot"})  # Textual's system commands the ap
 
 
 class ExperimentKeys:
-    """t, i, o: the lecture's other experiments (DESIGN §8), each a rerun with the same seed, like b."""
+    """b, g, t, i, o: one field of the config turned to its next value (tui/registry.py TURNS) and a
+    rerun with the same seed: a clean A/B (the lecture's experiments, DESIGN §8)."""
 
-    def _toggle(self, field: str, value) -> None:
-        config = self.feed.config.replace(**{field: value})
-        self._rerun(config, AXES[field][1](value))
+    def _turn(self, field: str) -> None:
+        value, said = turned(field, self.feed.config)
+        self._rerun(self.feed.config.replace(**{field: value}), said)
+
+    def action_toggle_batchnorm(self) -> None:
+        """Flip BatchNorm and rerun."""
+        self._turn("batchnorm")
+
+    def action_cycle_gain(self) -> None:
+        """Next gain in 5/3, 1, 0.5, 3 and rerun."""
+        self._turn("gain")
 
     def action_toggle_activation(self) -> None:
         """tanh ↔ linear (the lecture's linear sandwich, whose right gain is 1) and rerun."""
-        self._toggle("activation", "linear" if self.feed.config.activation == "tanh" else "tanh")
+        self._turn("activation")
 
     def action_toggle_init(self) -> None:
         """Kaiming (randn/√fan_in·gain) ↔ normal (plain randn, the lecture's first draft) and rerun."""
-        self._toggle("init", "normal" if self.feed.config.init == "kaiming" else "kaiming")
+        self._turn("init")
 
     def action_toggle_output_scale(self) -> None:
         """The output layer's shrink at init, 0.1 ↔ 1 (any other value → 0.1), and rerun."""
-        self._toggle("output_scale", 1.0 if math.isclose(self.feed.config.output_scale, 0.1) else 0.1)
+        self._turn("output_scale")
 
 
 class StepPrompt(ModalScreen[str | None]):
@@ -197,7 +206,7 @@ class PanelKeys:
         """Show the help screen."""
         if not isinstance(self.screen, HelpScreen):
             source = printable(getattr(self.feed, "name", "") or "a run log") if self.feed.recording else ""
-            self.push_screen(HelpScreen(*self.feed.help_keys, PANELS, source))
+            self.push_screen(HelpScreen(help_tables(self.feed.capabilities, self.run_keys()), PANELS, source))
 
     def action_show_panel(self, index: int) -> None:
         """Show panel `index`: alone in page mode, zoomed when all panels fit."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 
 from textual import events
@@ -23,17 +22,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from makemore_tui.core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
-from makemore_tui.core.compare import compared_fields, with_changes
-from makemore_tui.core.config import ConfigError, TrainConfig, format_gain, next_gain
+from makemore_tui.core.compare import with_changes
+from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.health import COMMAND_LINE_FIXES
 from makemore_tui.core.records import EndReason, Event, ExitCode, problem
 from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from makemore_tui.tui.budget import RedrawBudget
 from makemore_tui.tui.compare_keys import CompareActions
-from makemore_tui.tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
-from makemore_tui.tui.keys import BINDINGS, COMPARE_ONLY_ACTIONS, KEY_ACTIONS, PALETTE
+from makemore_tui.tui.feed import Batch, Feed, FeedCommand, LiveFeed, Seek, SeekTo, TogglePause
+from makemore_tui.tui.keys import BINDINGS, KeyRules
 from makemore_tui.tui.lifecycle import Lifecycle
 from makemore_tui.tui.panels import GRIDS, PANELS
+from makemore_tui.tui.registry import Run, find
 from makemore_tui.tui.replay import ReplayFeed
 from makemore_tui.tui.state import STATS, STATUS, ViewState
 from makemore_tui.tui.widgets.pagebar import PageBar
@@ -75,7 +75,7 @@ def layout_for(width: int, height: int) -> str:
     return "pages"
 
 
-class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, PanelKeys, App[int]):
+class MakemoreApp(KeyRules, CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, PanelKeys, App[int]):
     """makemore part 3 on screen: the lecture's plots of a run, live or recorded, driven by keys."""
 
     CSS_PATH = "app.tcss"
@@ -106,6 +106,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         self._message_timer = None
         self._awaiting: str | None = None  # the event that answers the key whose feedback is shown
         self._greeted = False  # the first run_start has been announced (after it, run starts replace messages)
+        self._run_keys: tuple[tuple, Run] | None = None  # (what the Run was made of, the Run the keys read: KeyRules)
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -219,7 +220,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         awaited = event is not None and event == self._awaiting
         if (event not in ANSWER_EVENTS and not awaited) or problem(record) is not None:
             return False
-        keys = self.feed.can("rerun")  # announcements name the keys that rerun
+        keys = self.refusal(find("rerun")) is None  # announcements name the keys that rerun
         if awaited:
             self._awaiting = None
             self._answered(record)
@@ -273,40 +274,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         else:
             self._clear_message()
 
-    def on_key(self, event: events.Key) -> None:
-        # A key the feed cannot act on (training keys in a replay): say why, not nothing.
-        action = KEY_ACTIONS.get(event.key)
-        if action in FEED_ACTIONS and not self.feed.can(action):
-            self.say(self.feed.why_not(action))
-        elif action in COMPARE_ONLY_ACTIONS and not self._comparing():
-            self.say(f"{event.key}: for a compare (c starts one)")
-
     # ---- actions ------------------------------------------------------------------------
-
-    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
-        """Every action (keys, footer, palette) runs here: one that is refused, or fails,
-        says so in the status line and the app goes on; no exception reaches the terminal."""
-        try:
-            return await super().run_action(action, default_namespace, namespaces)
-        except Refused as refusal:
-            self.say(str(refusal))
-        except ConfigError as error:
-            self.say(f"refused: {error}")
-        except Exception as error:  # a bug: keep the app (and the run) alive, and say so
-            name = action.split("(")[0] if isinstance(action, str) else str(action)
-            self.log.error(f"action {name} failed", error)
-            self.notify(f"{name} failed: {error}", severity="error", timeout=10)
-        return True
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_map_layer":
-            return not self.feed.recording  # run logs keep no saturation maps
-        if action == "pause" and parameters and (parameters[0] == "play") != self.feed.recording:
-            return False  # the other feed's space
-        compare = self._compare_check(action)
-        if compare is not None:
-            return compare
-        return self.feed.can(action) if action in FEED_ACTIONS else True
 
     def _send(self, command: FeedCommand, what: str = "") -> None:
         """Hand the feed a command, say its feedback (after `what`), show what it changed at once."""
@@ -317,27 +285,11 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
 
     def _rerun(self, config: TrainConfig, what: str) -> None:
         """Rerun with what `config` changes from the feed's config, applied to every variant of a
-        compare (refused when it is the compared field); a paused run reruns paused."""
+        compare (the registry refuses a key on the compared field); a paused run reruns paused."""
         before = self.feed.config.to_dict()
         changes = {name: value for name, value in config.to_dict().items() if value != before[name]}
-        try:
-            variants = with_changes(self.feed.variants, **changes)
-        except ConfigError:
-            clash = sorted(set(changes) & set(compared_fields(self.feed.variants)))
-            if clash:
-                raise Refused(f"{what} refused: this compare varies {clash[0]} · C leaves it") from None
-            raise  # a config it refuses: said as any ConfigError
+        variants = with_changes(self.feed.variants, **changes)  # a config it refuses: said as any ConfigError
         self._send(Rerun(variants=tuple(variants), paused=self._keep_paused()), what)
-
-    def action_toggle_batchnorm(self) -> None:
-        """Flip BatchNorm and rerun with the same seed."""
-        config = self.feed.config.replace(batchnorm=not self.feed.config.batchnorm)
-        self._rerun(config, "BN on" if config.batchnorm else "BN off")
-
-    def action_cycle_gain(self) -> None:
-        """Next gain in 5/3, 1, 0.5, 3 and rerun."""
-        config = self.feed.config.replace(gain=next_gain(self.feed.config.gain))
-        self._rerun(config, f"gain {format_gain(config.gain)}")
 
     def action_rerun(self) -> None:
         """Start a new run with the current settings."""
@@ -391,10 +343,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         # Textual's Keys and Screenshot are replaced (tui/actions.py ScreenTools says why).
         yield from (command for command in super().get_system_commands(screen) if command.title not in REPLACED)
         yield from self.screen_commands(screen)
-        pause = dict(self.feed.help_keys[1])["space"]
-        for title, help_text, action in [(pause[0].upper() + pause[1:], "space", "pause"), *PALETTE]:
-            if self.check_action(action.split("(")[0], ()):
-                yield SystemCommand(title, help_text, partial(self.run_action, action))
+        yield from self.palette_commands()
 
     # ---- signals ------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ from makemore_tui.core.commands import Rerun
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import ConfigError, TrainConfig
 from makemore_tui.tui.feed import Refused
-from makemore_tui.tui.keys import COMPARE_VIEW_ACTIONS
 from makemore_tui.tui.state import config_tag
 from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.history import HistoryPanel
@@ -29,18 +28,6 @@ class CompareActions:
     def _comparing(self) -> bool:
         """True while the run on screen is a compare."""
         return self.view.current is not None and self.view.current.compare
-
-    def _compare_check(self, action: str) -> bool | None:
-        """check_action for the compare's actions (None: not one of them)."""
-        if action == "next_panel" and self.screen is not self._main:
-            return False  # tab in the picker (or help) moves its focus, not the panels behind it
-        if action == "compare_preset":
-            return self.feed.can("open_compare")
-        if action in COMPARE_VIEW_ACTIONS:
-            return self._comparing()
-        if action == "leave_compare":
-            return self.feed.can(action) and len(self.feed.variants) > 1
-        return None
 
     def _keep_paused(self) -> bool:
         """A rerun of a paused run starts paused too (at step 0, its statistics on screen)."""

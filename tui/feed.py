@@ -1,8 +1,9 @@
 """What feeds the app records, and what the user can do with it: a live trainer or a recorded log.
 
-The app asks its feed for the records since the last tick (`poll`), which of its actions the
-feed can do (`can`), and hands it what a key asks (`send`); it never asks which kind of feed it
-has. `LiveFeed` wraps the trainer thread and its channel; `ReplayFeed` (tui/replay.py) a run log.
+The app asks its feed for the records since the last tick (`poll`) and hands it what a key asks
+(`send`); which keys mean something is the registry's rule over the feed's `capabilities`
+(tui/registry.py). It never asks which kind of feed it has.
+`LiveFeed` wraps the trainer thread and its channel; `ReplayFeed` (tui/replay.py) a run log.
 """
 
 from __future__ import annotations
@@ -16,21 +17,7 @@ from makemore_tui.core.commands import Command, Evaluate, Pause, Quit, Rerun, Re
 from makemore_tui.core.compare import AXES, Variant, compared_fields, single
 from makemore_tui.core.config import TrainConfig, lecture_data_note
 from makemore_tui.core.records import Event, ExitCode, exit_code_for
-
-# Every app action a feed answers; the others (help, zoom, panels, quit) are the app's own.
-FEED_ACTIONS = frozenset(
-    {"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample", "seek", "seek_to"}
-)
-# The lecture's other experiments (DESIGN §8): t, i, o rerun like b.
-EXPERIMENT_ACTIONS = frozenset({"toggle_activation", "toggle_init", "toggle_output_scale"})
-FEED_ACTIONS |= EXPERIMENT_ACTIONS
-# The replay's navigation (tui/replay.py): runs, a step typed at the prompt, the playing speed.
-REPLAY_ACTIONS = frozenset({"seek_run", "go_to_step", "play_speed"})
-FEED_ACTIONS |= REPLAY_ACTIONS
-# A live feed's compare actions: start one (the picker; its presets ask "open_compare" too), leave it,
-# and rerun paused at step 0.
-COMPARE_ACTIONS = frozenset({"open_compare", "leave_compare", "rerun_paused"})
-FEED_ACTIONS = FEED_ACTIONS | COMPARE_ACTIONS
+from makemore_tui.tui.registry import BUILT_IN_FIELDS, LIVE, NO_CURSOR, Capabilities
 
 
 class Refused(Exception):
@@ -96,19 +83,14 @@ class Feed(Protocol):
     recording: bool  # records of a past run (no ETA, nothing announced), not of one training now
     shares_cpu: bool  # records come from a trainer thread in this process: repaints keep to a budget
     greeting: str  # said in the status line when the app opens ("" for nothing)
-    help_keys: tuple[str, list[tuple[str, str]]]  # the help screen's table of this feed's keys
+    capabilities: Capabilities  # what its keys can do: the registry's rules read it (tui/registry.py)
+    model_fields: frozenset[str]  # the config fields its model takes (the keys that turn one are refused for others)
     config: TrainConfig | None  # the config the next rerun trains (None: nothing to rerun); a compare's variant 0
     variants: list[Variant]  # what the next rerun trains: one variant, or a compare's ([]: nothing to rerun)
     log_path: Path | None  # the run log written (live) or read (replay); screenshots go beside it
 
     def poll(self) -> Batch:
         """The records since the last poll, oldest first."""
-
-    def can(self, action: str) -> bool:
-        """True when the app action named `action` (one of FEED_ACTIONS) means something here."""
-
-    def why_not(self, action: str) -> str:
-        """One line for the status line when a key asks for an action the feed cannot do."""
 
     def send(self, command: FeedCommand) -> str:
         """Act on a key; return the feedback to show. Raises Refused (or ConfigError) with why not."""
@@ -123,39 +105,7 @@ class Feed(Protocol):
         """The process exit code for what the app showed last."""
 
 
-class FeedKeys:
-    """What a feed's `can` and `why_not` share: the actions it answers, one line for the rest."""
-
-    ACTIONS: frozenset[str] = frozenset()  # the app actions (of FEED_ACTIONS) it answers
-    REFUSAL = ""  # said when a key asks for one of the others
-
-    def can(self, action: str) -> bool:
-        return action in self.ACTIONS
-
-    def why_not(self, action: str) -> str:
-        return self.REFUSAL
-
-
-LIVE_KEYS = [
-    ("space", "pause / resume training"),
-    ("n", "one step while paused, with its statistics"),
-    ("b", "toggle BatchNorm and rerun (same seed: a clean A/B)"),
-    ("g", "cycle the gain 5/3 → 1 → 0.5 → 3 and rerun"),
-    ("t", "tanh ↔ linear (the lecture's linear sandwich: its right gain is 1) and rerun"),
-    ("i", "init Kaiming (randn/√fan_in·gain) ↔ normal (plain randn: the lecture's first draft) and rerun"),
-    ("o", "output layer's shrink at init 0.1 ↔ 1 (1 with init normal: a confidently wrong loss, ~22 here) and rerun"),
-    ("r", "rerun with the current settings"),
-    ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
-    ("e", "evaluate train/val loss now"),
-    ("s", "sample names from the model now"),
-    ("R", "rerun paused at step 0 (n steps, space runs); b, g, r keep a paused run paused"),
-    ("c", "compare: variants side by side in lockstep (BatchNorm on/off, gains, tanh/linear…)"),
-    ("C", "leave the compare: the variant shown (v) as a single run"),
-    ("v / l", "compare: next variant in map and samples / next layer in the histograms"),
-]
-
-
-class LiveFeed(FeedKeys):
+class LiveFeed:
     """A trainer thread in this process: its records through the channel, keys as commands.
 
     It holds what the next rerun trains (`variants`: one, or a compare's) and watches its own
@@ -168,13 +118,8 @@ class LiveFeed(FeedKeys):
     recording = False
     shares_cpu = True
     greeting = ""
-    help_keys = ("Training keys", LIVE_KEYS)
-    ACTIONS = (
-        frozenset({"pause", "step", "toggle_batchnorm", "cycle_gain", "rerun", "scale_lr", "evaluate", "sample"})
-        | COMPARE_ACTIONS
-        | EXPERIMENT_ACTIONS
-    )
-    REFUSAL = "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
+    capabilities = LIVE
+    model_fields = BUILT_IN_FIELDS
 
     def __init__(self, trainer, channel: RecordChannel):
         self.trainer = trainer  # core.trainer.Trainer (send, close, variants) or a stand-in
@@ -220,7 +165,7 @@ class LiveFeed(FeedKeys):
                 raise Refused("the run is over · r reruns")
             command = Resume() if self.paused else Pause()
         if isinstance(command, (Seek, SeekTo, SeekRun, SeekStep, PlaySpeed)):
-            raise Refused(self.REFUSAL)
+            raise Refused(NO_CURSOR)
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
         variants = self._variants_after(command)  # before sending: a bad config raises ConfigError

@@ -1,110 +1,140 @@
-"""The app's keys: every binding, which action each key runs, and the command palette's entries.
+"""The registry of actions (tui/registry.py) as the screen shows it and the app applies it: the bindings
+(footer, keys panel), which actions each key asks for, the command palette's lines, the `?` help's
+tables, and the app's guard (`KeyRules`: check_action, run_action, on_key).
 
-The feed decides which of the feed actions (tui/feed.py FEED_ACTIONS) mean something; the
-panel keys come from the panel registry.
+Nothing here names an action: everything is read from `ACTIONS`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
+
+from textual import events
+from textual.actions import parse
+from textual.app import SystemCommand
 from textual.binding import Binding
 
-from makemore_tui.tui.panels import PANELS
-from makemore_tui.tui.widgets.picker import palette_entries
+from makemore_tui.core.compare import compared_fields
+from makemore_tui.core.config import ConfigError
+from makemore_tui.tui.feed import Refused
+from makemore_tui.tui.registry import ACTIONS, Action, Capabilities, Refusal, Run, find, refusal
+from makemore_tui.tui.widgets.help import KeyTables
 
-LR_KEYS = Binding.Group("lr ×2 ÷2 ", compact=True)  # the space: compact labels have no margin
-SEEK_KEYS = Binding.Group("move ", compact=True)
-RUN_KEYS = Binding.Group("run ", compact=True)
-SPEED_KEYS = Binding.Group("speed ", compact=True)
-BINDINGS = [
-    Binding("question_mark", "help", "help", key_display="?"),
-    Binding("q", "quit", "quit"),
-    # space pauses training, or plays a replay: one binding each, the feed's shown (MakemoreApp.check_action)
-    Binding("space", "pause('train')", "pause", key_display="space"),
-    Binding("space", "pause('play')", "play", key_display="space"),
-    Binding("n", "step", "step"),
-    Binding("b", "toggle_batchnorm", "BN"),
-    Binding("g", "cycle_gain", "gain"),
-    # The lecture's other experiments (DESIGN §8), each a rerun like b.
-    Binding("t", "toggle_activation", "tanh/lin"),
-    Binding("i", "toggle_init", "init"),
-    Binding("o", "toggle_output_scale", "out"),
-    Binding("r", "rerun", "rerun"),
-    Binding("plus,equals_sign", "scale_lr(2.0)", "lr×2", key_display="+", group=LR_KEYS),
-    Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-", group=LR_KEYS),
-    Binding("e", "evaluate", "eval"),
-    Binding("s", "sample", "sample"),
-    Binding("left", "seek(-1)", "back", key_display="←", group=SEEK_KEYS),
-    Binding("right", "seek(1)", "fwd", key_display="→", group=SEEK_KEYS),
-    Binding("shift+left,pageup", "seek(-10)", "−10", show=False),
-    Binding("shift+right,pagedown", "seek(10)", "+10", show=False),
-    Binding("home", "seek_to('start')", "first", key_display="home"),
-    Binding("end", "seek_to('end')", "last", key_display="end"),
-    # Replay navigation: runs, a step, the playing speed.
-    Binding("left_square_bracket", "seek_run(-1)", "previous run", key_display="[", group=RUN_KEYS),
-    Binding("right_square_bracket", "seek_run(1)", "next run", key_display="]", group=RUN_KEYS),
-    Binding("colon", "go_to_step", "step", key_display=":"),
-    Binding("less_than_sign", "play_speed(0.5)", "slower", key_display="<", group=SPEED_KEYS),
-    Binding("greater_than_sign", "play_speed(2.0)", "faster", key_display=">", group=SPEED_KEYS),
-    Binding("m", "next_map_layer", "map"),
-    # Panel modes: the weight-gradient histograms, the histograms over steps.
-    Binding("w", "cycle_weights_view", "wts"),
-    Binding("h", "cycle_history_kind", "act/grad"),
-    Binding("z", "zoom", "zoom"),
-    Binding("escape", "unzoom", "all panels", show=False),
-    Binding("tab", "next_panel(1)", "next panel", show=False, priority=True),
-    Binding("shift+tab", "next_panel(-1)", "previous panel", show=False, priority=True),
-    *[Binding(spec.key, f"show_panel({i})", spec.label, show=False) for i, spec in enumerate(PANELS)],
-    Binding("ctrl+c", "quit", "quit", show=False, priority=True),
-]
-# ---- compare (DESIGN §7): start or leave one, what its panels show, and reruns paused at step 0 ----
-COMPARE_BINDINGS = [
-    Binding("c", "open_compare", "compare"),
-    Binding("C", "leave_compare", "single run", show=False),  # the panels and the picker say these keys
-    Binding("v", "next_variant", "variant", show=False),
-    Binding("l", "next_hist_layer", "layer", show=False),
-    Binding("R", "rerun_paused", "rerun paused", show=False),
-]
-# Keys that act on what a compare shows: the app refuses them (and says why) outside a compare.
-COMPARE_VIEW_ACTIONS = frozenset({"next_variant", "next_hist_layer"})
-COMPARE_ONLY_ACTIONS = COMPARE_VIEW_ACTIONS | {"leave_compare"}  # said "for a compare" outside one
-BINDINGS += COMPARE_BINDINGS
-# key -> the name of the action it runs, to say why a key the feed cannot act on does nothing
-KEY_ACTIONS = {key: binding.action.split("(")[0] for binding in BINDINGS for key in binding.key.split(",")}
-# (title, help, action) of the command palette's entries; the pause entry is the feed's
-PALETTE = [
-    ("Toggle BatchNorm and rerun", "b: same seed, BatchNorm flipped", "toggle_batchnorm"),
-    ("Cycle gain and rerun", "g: 5/3 → 1 → 0.5 → 3", "cycle_gain"),
-    ("Toggle tanh ↔ linear and rerun", "t: the lecture's linear sandwich (its right gain is 1)", "toggle_activation"),
-    ("Toggle init Kaiming ↔ normal and rerun", "i: randn/√fan_in·gain, or plain randn", "toggle_init"),
-    ("Toggle output scale 0.1 ↔ 1 and rerun", "o: the output layer's shrink at init", "toggle_output_scale"),
-    ("Rerun", "r: a new run with the current settings", "rerun"),
-    ("Step once", "n: one step while paused", "step"),
-    ("Learning rate ×2", "+", "scale_lr(2.0)"),
-    ("Learning rate ÷2", "-", "scale_lr(0.5)"),
-    ("Evaluate now", "e: train/val loss", "evaluate"),
-    ("Sample names", "s", "sample"),
-    ("Previous run", "[: the replay's previous run", "seek_run(-1)"),
-    ("Next run", "]: the replay's next run", "seek_run(1)"),
-    ("Go to step", ":", "go_to_step"),
-    ("Play slower", "<", "play_speed(0.5)"),
-    ("Play faster", ">", "play_speed(2.0)"),
-    ("Saturation map: next layer", "m", "next_map_layer"),
-    ("Weights: table ↔ gradient histograms", "w", "cycle_weights_view"),
-    ("History: activations ↔ gradients", "h", "cycle_history_kind"),
-    (
-        "Runs table",
-        "0: every run so far (a replay: to the cursor)",
-        f"show_panel({len(PANELS) - 1})",
-    ),
-    ("Zoom panel", "z", "zoom"),
-    ("Help", "?: keys and panels", "help"),
-]
-# the compare's entries: the picker, the lecture's comparisons as presets (tui/widgets/picker.py), leaving it
-PALETTE += [
-    ("Compare…", "c: variants side by side in lockstep, a preset or FIELD=V1,V2,…", "open_compare"),
-    *palette_entries(),
-    ("Leave the compare", "C: the variant shown (v) as a single run", "leave_compare"),
-    ("Rerun paused at step 0", "R: the init's statistics on screen; n steps, space runs", "rerun_paused"),
-    ("Next variant", "v: the variant the map and samples show (a compare)", "next_variant"),
-    ("Histograms: next layer", "l: the layer the histograms show (a compare)", "next_hist_layer"),
-]
+_GROUPS = {label: Binding.Group(label, compact=True) for label in dict.fromkeys(a.group for a in ACTIONS if a.group)}
+
+
+def binding(action: Action) -> Binding:
+    """The Textual binding of one registry entry (one with keys)."""
+    return Binding(
+        action.keys,
+        action.action,
+        action.label,
+        show=action.show,
+        key_display=action.key_display,
+        priority=action.priority,
+        id=action.id,
+        group=_GROUPS.get(action.group),
+    )
+
+
+BINDINGS = [binding(action) for action in ACTIONS if action.keys]
+# key -> the actions bound to it, in binding order: to say why a key that none of them may run does nothing
+KEY_ACTIONS: dict[str, list[Action]] = {}
+for _action in ACTIONS:
+    for _key in filter(None, _action.keys.split(",")):
+        KEY_ACTIONS.setdefault(_key, []).append(_action)
+
+
+def palette_line(action: Action) -> str:
+    """The command palette's line under an action's title: its key, then what it does."""
+    if action.keys and action.palette_help:
+        return f"{action.key}: {action.palette_help}"
+    return action.palette_help or action.key
+
+
+def help_tables(caps: Capabilities, run: Run) -> KeyTables:
+    """The `?` help's key tables over a feed that can do `caps`: the feed's keys, then the screen's.
+    A row is an action whose rule allows it in some run (`Run.opened`), with its partners' keys."""
+    opened = run.opened()
+    feed_rows, screen_rows = [], []
+    for action in ACTIONS:
+        if not action.help or refusal(action, caps, opened) is not None:
+            continue
+        text = action.help_log if action.help_log and not caps.trainer else action.help
+        (screen_rows if action.screen else feed_rows).append((action.help_key or action.key, text))
+    return [("Training keys" if caps.control else "Replay keys", feed_rows), ("Screen keys", screen_rows)]
+
+
+class KeyRules:
+    """The registry's rules as the app applies them (a mixin of MakemoreApp, tui/app.py): which bindings
+    Textual may run and show (`check_action`), the one guard every action runs through (`run_action`),
+    why a key that nothing may run does nothing (`on_key`), and the palette's lines."""
+
+    def on_key(self, event: events.Key) -> None:
+        # A key that no action bound to it may run here (training keys in a replay): say why, not nothing.
+        refusals = [self.refusal(action) for action in KEY_ACTIONS.get(event.key, ())]
+        if refusals and all(refusal is not None and refusal.hides for refusal in refusals):
+            self.say(refusals[0].reason)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """Every action (keys, footer, palette) runs here: one that is refused (by the registry's rule,
+        or by the feed), or fails, says so in the status line and the app goes on; no exception reaches
+        the terminal."""
+        try:
+            refused = self._refusal_of(action, default_namespace)
+            if refused is not None and not refused.hides:  # a refusal that hides: check_action says False
+                self.say(refused.reason)
+                return True
+            return await super().run_action(action, default_namespace, namespaces)
+        except Refused as refusal:
+            self.say(str(refusal))
+        except ConfigError as error:
+            self.say(f"refused: {error}")
+        except Exception as error:  # a bug: keep the app (and the run) alive, and say so
+            name = action.split("(")[0] if isinstance(action, str) else str(action)
+            self.log.error(f"action {name} failed", error)
+            self.notify(f"{name} failed: {error}", severity="error", timeout=10)
+        return True
+
+    def _refusal_of(self, action, namespace) -> Refusal | None:
+        """The registry's refusal of an app action asked by its string (None: allowed, or not the app's)."""
+        if not isinstance(action, str) or namespace not in (None, self):
+            return None
+        target, name, arguments = parse(action)
+        entry = find(name, arguments) if target in ("", "app") else None
+        return None if entry is None else self.refusal(entry)
+
+    def run_keys(self) -> Run:
+        """The run the keys act on, as the registry's rules read it (remade when what it reads changes)."""
+        key = (self.feed.variants, self._comparing(), self.feed.model_fields)  # compared by identity
+        if self._run_keys is None or any(old is not new for old, new in zip(self._run_keys[0], key)):
+            variants, shown, fields = key
+            run = Run(
+                shown_compare=shown,
+                compare=len(variants) > 1,
+                compared=frozenset(compared_fields(variants)),
+                fields=fields,
+                config=self.feed.config,
+            )
+            self._run_keys = (key, run)
+        return self._run_keys[1]
+
+    def refusal(self, action: Action) -> Refusal | None:
+        """Whether the registry's `action` may run now: None, or why not."""
+        return refusal(action, self.feed.capabilities, self.run_keys())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        entry = find(action, parameters)
+        if entry is None:
+            return True  # Textual's own
+        if entry.main_screen and self.screen is not self._main:
+            return False  # tab in the picker (or help) moves its focus, not the panels behind it
+        refused = self.refusal(entry)
+        return refused is None or not refused.hides
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The command palette's lines of the registry's actions allowed here."""
+        for entry in ACTIONS:
+            if entry.palette and self.check_action(entry.name, entry.arguments):
+                yield SystemCommand(entry.palette, palette_line(entry), partial(self.run_action, entry.action))

@@ -17,7 +17,6 @@ from makemore_tui.core.runlog import load_run_log
 from makemore_tui.tui.feed import (
     Batch,
     FeedCommand,
-    FeedKeys,
     PlaySpeed,
     Refused,
     Seek,
@@ -26,19 +25,10 @@ from makemore_tui.tui.feed import (
     SeekTo,
     TogglePause,
 )
+from makemore_tui.tui.registry import BUILT_IN_FIELDS, REPLAY, no_control
 
 PLAY_TICKS = 240  # at 1× a replay plays through in about this many UI ticks (a minute at 4 Hz)
 SPEEDS = (Fraction(1, 8), Fraction(64))  # the slowest and fastest playing speed, × the 1× pace
-REPLAY_KEYS = [
-    ("← / →", "previous / next statistics record"),
-    ("pgup / pgdn", "10 records back / forward (also shift+←/→)"),
-    ("home / end", "first / last record"),
-    ("[ / ]", "previous / next run (its end)"),
-    (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
-    ("space", "play / pause the replay"),
-    ("< / >", "play slower / faster (×1/8 … ×64)"),
-    ("v / l", "a compare: the variant the one-variant panels show / the layer of the histograms"),
-]
 
 
 def format_speed(speed: Fraction) -> str:
@@ -46,7 +36,7 @@ def format_speed(speed: Fraction) -> str:
     return f"×{speed.numerator}" if speed.denominator == 1 else f"×{speed.numerator}/{speed.denominator}"
 
 
-class ReplayFeed(FeedKeys):
+class ReplayFeed:
     """Positions are the log's stats ticks (a compare's tick: one stats record per variant, the step
     shown with every variant as the live app shows it); position k shows every record before tick k+1.
 
@@ -57,11 +47,10 @@ class ReplayFeed(FeedKeys):
 
     recording = True
     shares_cpu = False
-    help_keys = ("Replay keys", REPLAY_KEYS)
+    capabilities = REPLAY
+    model_fields = BUILT_IN_FIELDS
     config = None
     variants = ()  # nothing to rerun
-    ACTIONS = frozenset({"pause", "seek", "seek_to", "seek_run", "go_to_step", "play_speed"})
-    REFUSAL = "a replay: training keys are off · ←/→ move, [/] runs, : a step, space plays"
 
     def __init__(self, records: list[dict], name: str = "", skipped: int = 0, path: Path | None = None):
         self.records = records
@@ -164,7 +153,7 @@ class ReplayFeed(FeedKeys):
         elif isinstance(command, SeekStep):
             return self._seek_step(command)
         else:
-            raise Refused(self.REFUSAL)
+            raise Refused(no_control(REPLAY))
         return ""
 
     def _move_to(self, position: int) -> None:

@@ -8,9 +8,7 @@ from makemore_tui.core.commands import Pause, Quit, Rerun, Resume, ScaleLr, Step
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import LECTURE, ConfigError
 from makemore_tui.core.records import Event, ExitCode
-from makemore_tui.tui.feed import FEED_ACTIONS, LiveFeed, Refused, Seek, TogglePause
-from makemore_tui.tui.keys import KEY_ACTIONS
-from makemore_tui.tui.replay import ReplayFeed
+from makemore_tui.tui.feed import LiveFeed, Refused, Seek, TogglePause
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run, run_start_record
 
@@ -112,11 +110,6 @@ def test_the_exit_code_follows_the_last_run_end_seen(end, code):
     feed.send(Quit())
     feed.close()
     assert feed.exit_code() == code and trainer.closed
-
-
-def test_every_feed_action_has_a_key_and_a_feed_that_answers_it():
-    assert LiveFeed.ACTIONS | ReplayFeed.ACTIONS == FEED_ACTIONS
-    assert FEED_ACTIONS <= set(KEY_ACTIONS.values())
 
 
 @run_async

@@ -1,4 +1,5 @@
-"""The `?` help screen: every key, what each panel shows, and what the hints mean."""
+"""The `?` help screen: every key (its rows come from the registry, tui/keys.py help_tables), what each
+panel shows, and what the hints mean."""
 
 from __future__ import annotations
 
@@ -24,29 +25,12 @@ from makemore_tui.core.health import (
     UPDATE_TARGET_LOG10,
     UPDATE_TOLERANCE_DECADES,
 )
-from makemore_tui.tui.widgets.panel import key_span
 
 if TYPE_CHECKING:
     from makemore_tui.tui.panels import PanelSpec
 
 KeyRows = Sequence[tuple[str, str]]  # (key, what it does)
-
-
-def common_keys(panels: Sequence[PanelSpec], live: bool = True) -> KeyRows:
-    """The screen keys, the same whatever feeds the app (the map's layer key only live: logs keep no maps)."""
-    rows = [
-        (key_span(panels, " … "), "show that panel (zoomed when all panels fit)"),
-        ("tab / shift+tab", "next / previous panel"),
-        ("z, escape", "zoom the current panel / all panels again"),
-        ("w", "weights: the gradient table / the weight-gradient histograms"),
-        ("h", "history: activations / gradients over steps"),
-        ("ctrl+p", "command palette: every action, searchable; themes, screenshot (saved beside the run log)"),
-        ("?", "this help (escape closes it)"),
-        ("q, ctrl+c", "quit (the run log ends with run_end)" if live else "quit the replay (the log is only read)"),
-    ]
-    if live:
-        rows.insert(3, ("m", "saturation map: next tanh layer"))
-    return rows
+KeyTables = Sequence[tuple[str, KeyRows]]  # (title, rows): the feed's keys, the screen's (tui/keys.py help_tables)
 
 
 # What the rules of thumb are (core/health.py), in the numbers the rules use.
@@ -83,10 +67,9 @@ class HelpBody(Widget):
 
     COMPONENT_CLASSES = {"help--title", "help--key", "help--panel"}
 
-    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec], source: str = ""):
+    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = ""):
         super().__init__()
-        self.keys_title = keys_title
-        self.keys = keys
+        self.tables = tables
         self.panels = panels
         self.source = source  # a replay's log name ("": a live run)
 
@@ -98,12 +81,10 @@ class HelpBody(Widget):
             f" · the deep tanh MLP of makemore part 3, {what}\n",
         )
         panels = [(f"{spec.key} {spec.label}", spec.help) for spec in self.panels]
+        keys = [part for name, rows in self.tables for part in (_key_table(name, rows, key), Text(""))]
         return Group(
             title,
-            _key_table(self.keys_title, self.keys, key),
-            Text(""),
-            _key_table("Screen keys", common_keys(self.panels, live=not self.source), key),
-            Text(""),
+            *keys,
             _key_table("Panels", panels, self.get_component_rich_style("help--panel", partial=True)),
             Text(""),
             Text(HINTS),
@@ -117,9 +98,9 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "close help"),
     ]
 
-    def __init__(self, keys_title: str, keys: KeyRows, panels: Sequence[PanelSpec], source: str = ""):
+    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = ""):
         super().__init__()
-        self.body = HelpBody(keys_title, keys, panels, source)
+        self.body = HelpBody(tables, panels, source)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):

@@ -6,7 +6,7 @@ app, which reruns them in lockstep; a spec the config refuses is said in the pic
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from textual import events
@@ -158,11 +158,3 @@ class ComparePicker(ModalScreen[Choice | None]):
     def say(self, text: str) -> None:
         """A refusal in the picker (it stays open)."""
         self.query_one("#picker-error", Static).update(text)
-
-
-def palette_entries() -> Sequence[tuple[str, str, str]]:
-    """(title, help, action) of the command palette's compare entries."""
-    return [
-        (f"Compare: {preset.title}", f"c · {' '.join(preset.specs)}: {preset.why}", f"compare_preset('{preset.id}')")
-        for preset in PRESETS
-    ]
