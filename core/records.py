@@ -71,6 +71,7 @@ class ErrorKind(str, Enum):
     """What kind of failure an `error` end was, where the front-end must act on it."""
 
     OUT_OF_MEMORY = "out_of_memory"  # the device ran out of memory: a usage problem (exit 2)
+    MODEL_FILE = "model_file"  # a --model file is wrong (build raised, wrong logits, …): its message says how (exit 2)
 
 
 class ExitCode(IntEnum):
@@ -88,8 +89,8 @@ def exit_code_for(end: Mapping | None) -> ExitCode:
     """The exit code a process reports for the run_end record that closed its (last) run."""
     if not end:
         return ExitCode.FAILURE
-    if end.get("kind") == ErrorKind.OUT_OF_MEMORY:
-        return ExitCode.USAGE  # too big for this device: the message says what to change
+    if end.get("kind") in (ErrorKind.OUT_OF_MEMORY, ErrorKind.MODEL_FILE):
+        return ExitCode.USAGE  # too big for this device, or the user's file: the message says what to change
     return {
         EndReason.FINISHED: ExitCode.OK,
         EndReason.STOPPED: ExitCode.OK,

@@ -66,6 +66,7 @@ def lecture_tables(stats: Mapping) -> list[str]:
         )
     lines.append("weights:")
     for name, param in zip(param_names(len(params)), params):
+        name = printable(param["name"]) if isinstance(param.get("name"), str) else name  # a --model net's own
         lines.append(
             f"  {name:<3s}{_shape(param):>10s} | mean {number(param.get('grad_mean'), '+f')} | std "
             f"{number(param.get('grad_std'), 'e')} | grad:data ratio {number(param.get('grad_to_data'), 'e')} | "
@@ -75,7 +76,9 @@ def lecture_tables(stats: Mapping) -> list[str]:
 
 
 def _layer_label(layer: Mapping, position: int) -> str:
-    index = layer.get("index")
+    index, name, kind = layer.get("index"), layer.get("name"), layer.get("kind")
+    if isinstance(name, str) and isinstance(kind, str):  # a --model net: its own name for the layer, and its kind
+        return f"{layer_name(layer, position)} ({printable(name)}, {printable(kind)})"
     return f"{layer_name(layer, position)} (layer {index if isinstance(index, int) else '?'})"
 
 
