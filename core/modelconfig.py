@@ -111,11 +111,12 @@ MODEL_OUTPUT = "ModelOutput: "  # how a warning record of a --model file's print
 def model_summary(run_start: Mapping, config: Mapping) -> str | None:
     """`mynet.py · batchnorm True · hidden 200 · lr 0.1 · batch 32`: a --model run's file and knobs in one line
     (variant 0's), from its run_start record; None for the built-in net. Text from a log: printable."""
-    model = run_start.get("model")
-    if not isinstance(model, Mapping) or not isinstance(model.get("path"), str):
+    model = run_start.get("model") if isinstance(run_start.get("model"), Mapping) else {}
+    path = model.get("path") or config.get("model")  # a run whose build failed has only its config's
+    if not isinstance(path, str):
         return None
     knobs = model.get("knobs")
     first = knobs[0] if isinstance(knobs, list) and knobs and isinstance(knobs[0], Mapping) else {}
-    parts = [os.path.basename(model["path"])] + [f"{k} {v}" for k, v in first.items()]
+    parts = [os.path.basename(path)] + [f"{k} {v}" for k, v in first.items()]
     parts += [f"lr {config.get('lr')}", f"batch {config.get('batch_size')}"]
     return printable(" · ".join(str(p) for p in parts))

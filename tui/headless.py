@@ -27,7 +27,7 @@ from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
 from makemore_tui.core.modelconfig import MODEL_OUTPUT, model_summary
-from makemore_tui.core.records import Event, ExitCode, exit_code_for, variant_of, variants_of
+from makemore_tui.core.records import ErrorKind, Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
 from makemore_tui.core.text import printable
@@ -193,6 +193,8 @@ class HeadlessPrinter:
         )
         message = printable(str(record.get("message") or ""))
         self.print(line + (f": {message}" if message else ""))
+        if record.get("kind") == ErrorKind.MODEL_FILE:  # the user's --model file: bad input, said on stderr (exit 2)
+            print(f"makemore-tui: {message}", file=sys.stderr)
 
     def _on_error(self, record: dict) -> None:
         message = printable(str(record.get("message")))

@@ -65,10 +65,15 @@ def lecture_tables(stats: Mapping) -> list[str]:
             f"std {number(layer.get('grad_std'), 'e')}"
         )
     lines.append("weights:")
-    for name, param in zip(param_names(len(params)), params):
-        name = printable(param["name"]) if isinstance(param.get("name"), str) else name  # a --model net's own
+    names = [
+        printable(param["name"]) if isinstance(param.get("name"), str) else name  # a --model net's own names
+        for name, param in zip(param_names(len(params)), params)
+    ]
+    named = any(isinstance(param.get("name"), str) for param in params)
+    width = max(map(len, names), default=3) + named  # a --model net's long names keep a space before the shape
+    for name, param in zip(names, params):
         lines.append(
-            f"  {name:<3s}{_shape(param):>10s} | mean {number(param.get('grad_mean'), '+f')} | std "
+            f"  {name:<{width}s}{_shape(param):>10s} | mean {number(param.get('grad_mean'), '+f')} | std "
             f"{number(param.get('grad_std'), 'e')} | grad:data ratio {number(param.get('grad_to_data'), 'e')} | "
             f"update:data log10 {number(param.get('update_to_data_log10'), '+.2f')}"
         )
@@ -150,6 +155,8 @@ def _statistics_rows(stats: Sequence[Mapping | None]) -> list:
     count = max(map(len, param_lists), default=0)
     rows.append(("update:data log10", None))
     for i, name in enumerate(param_names(count)):
+        named = [p[i]["name"] for p in param_lists if i < len(p) and isinstance(p[i].get("name"), str)]
+        name = printable(named[0]) if named else name  # a --model net's own name for the weight
         rows.append((f"  {name}", [_cell(params, i, "update_to_data_log10", "+.2f") for params in param_lists]))
     return rows
 
