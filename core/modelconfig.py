@@ -15,7 +15,7 @@ import itertools
 import os
 from collections.abc import Mapping, Sequence
 
-from makemore_tui.core.compare import AXES, MAX_VARIANTS, Variant, parse_axis
+from makemore_tui.core.compare import AXES, Variant, check_grid, parse_axis
 from makemore_tui.core.config import ConfigError, TrainConfig
 from makemore_tui.core.text import printable
 from makemore_tui.core.usermodel import MODEL_FIELDS, ModelFile, ModelFileError, typed
@@ -66,14 +66,7 @@ def model_compare(specs: Sequence[str], base: TrainConfig, model_file: ModelFile
     `fix softmax`, `gain 5/3`. Raises ConfigError (one line) as core.compare.parse_compare does, and for a
     model field build does not take."""
     axes = [_axis(spec, model_file) for spec in specs]
-    names = [name for name, _ in axes]
-    if len(set(names)) != len(names):
-        raise ConfigError("--compare: a field is given twice; list its values once")
-    count = 1
-    for _, values in axes:
-        count *= len(values)
-    if count > MAX_VARIANTS:
-        raise ConfigError(f"--compare makes {count} variants; at most {MAX_VARIANTS} train side by side")
+    names = check_grid(axes)
     variants = []
     for combo in itertools.product(*(values for _, values in axes)):
         fields = {name: value for name, value in zip(names, combo) if name in AXES}

@@ -37,6 +37,7 @@ import torch
 
 from makemore_tui.core.kinds import ActivationLayout, activation_vector, binned, std_mean, symmetric_range
 from makemore_tui.core.records import LayerStats, ParamStats
+from makemore_tui.core.stats import param_record
 from makemore_tui.core.values import histogram, number
 from makemore_tui.core.walk import MAX_DEPTH, Found, walk
 
@@ -296,22 +297,6 @@ def _layer_record(found: Found, depth: int, layout: ActivationLayout, values: np
 
 
 def _param_record(name: str, index: int, shape: list[int], row, lr: float | None, counts, w_range: float) -> ParamStats:
-    """A ParamStats from (grad mean, grad std, data std, |grad| max, update std)."""
-    gmean, gstd, data_std, _, update_std = (float(v) for v in row)
-    defined = math.isfinite(data_std) and data_std > 0 and math.isfinite(gstd)
-    if lr is not None:
-        update = lr * gstd / data_std if defined else None
-    else:
-        update = update_std / data_std if defined and math.isfinite(update_std) else None
-    stats = ParamStats(
-        index=index,
-        name=name,
-        shape=shape,
-        grad_mean=number(gmean),
-        grad_std=number(gstd),
-        grad_to_data=number(gstd / data_std) if defined else None,
-        update_to_data_log10=number(math.log10(update)) if update else None,
-    )
-    if counts is not None:
-        stats["grad_hist"] = histogram(-w_range, w_range, counts)
-    return stats
+    """A ParamStats from (grad mean, grad std, data std, |grad| max, update std), named."""
+    record = param_record(index, shape, row[:3], lr, counts, w_range, update_std=float(row[4]))
+    return ParamStats(index=index, name=name, **{k: v for k, v in record.items() if k != "index"})
