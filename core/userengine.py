@@ -168,6 +168,13 @@ def make_user_engine(
             ModelNote,
             stacklevel=2,
         )
+    if not nets[0].probe.layers:
+        warnings.warn(
+            f"{model_file.name}: no activation layer found (a functional F.relu or torch.tanh is invisible): make it "
+            "a layer object keeping its .out (class Tanh: ... self.out = torch.tanh(x)) or an nn.Tanh/nn.ReLU module",
+            ModelNote,
+            stacklevel=2,
+        )
     for v, net in enumerate(nets[1:], 1):
         if not torch.equal(net.generator_state, nets[0].generator_state):
             warnings.warn(

@@ -91,3 +91,32 @@ def test_what_the_file_prints_goes_to_stderr_and_its_main_block_does_not_run(tmp
     assert main(["--headless", "--model", str(path), "--steps", "2", "--run-log", str(tmp_path / "r.jsonl")]) == 0
     captured = capsys.readouterr()
     assert "talky.py: hello from the file" in captured.err and "hello" not in captured.out
+
+
+FUNCTIONAL = """\
+import torch
+import torch.nn.functional as F
+
+class Net:
+    def __init__(self, vocab_size, block_size, g):
+        self.C = torch.randn((vocab_size, 8), generator=g)
+        self.W1 = torch.randn((8 * block_size, 64), generator=g) * 0.2
+        self.W2 = torch.randn((64, vocab_size), generator=g) * 0.01
+    def __call__(self, X):
+        return F.relu(self.C[X].flatten(1) @ self.W1) @ self.W2
+    def parameters(self):
+        return [self.C, self.W1, self.W2]
+
+def build(vocab_size, block_size, generator):
+    return Net(vocab_size, block_size, generator)
+"""
+
+
+def test_a_net_whose_activations_the_walk_cannot_see_trains_and_says_how_to_show_them(tmp_path, capsys):
+    path = tmp_path / "functional.py"
+    path.write_text(FUNCTIONAL)
+    log = tmp_path / "r.jsonl"
+    assert main(["--headless", "--model", str(path), "--steps", "20", "--run-log", str(log)]) == 0
+    assert "functional.py: no activation layer found" in capsys.readouterr().out
+    stats = events(_log(log), "stats")
+    assert stats[0]["layers"] == [] and [p["name"] for p in stats[0]["params"]] == ["C", "W1", "W2"]
