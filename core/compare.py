@@ -178,6 +178,10 @@ def describe(config: Mapping, lr: float | None = None) -> str:
     default are left out except BatchNorm, gain and lr, which every lecture experiment varies.
     Values that are not what a config holds (an old or damaged log) are skipped, never shown raw.
     """
+    if isinstance(config.get("model"), str):  # a --model run: its file and its knobs (DESIGN §11)
+        from makemore_tui.core.modelconfig import model_description
+
+        return model_description(config, lr if is_number(lr) else None)
     values = dict(config)
     if is_number(lr):
         values["lr"] = lr

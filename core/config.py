@@ -52,6 +52,7 @@ class TrainConfig:
     data: str = BUILTIN_DATA  # where the words came from (for the record): a path, or BUILTIN_DATA
     model: str | None = None  # --model FILE.py: the learner's own net (core/usermodel.py); None: the built-in MLP
     knobs: tuple = ()  # (name, value) pairs: a --model file's knobs other than model fields (--set NAME=VALUE)
+    model_fields: tuple = ()  # the model fields (gain, hidden, …) a --model file's build takes: their keys work
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first out-of-range field; return self when all is well."""

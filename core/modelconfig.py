@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from makemore_tui.core.compare import AXES, Variant, check_grid, parse_axis
-from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.config import ACTIVATIONS, INITS, ConfigError, TrainConfig
 from makemore_tui.core.text import printable
 from makemore_tui.core.usermodel import MODEL_FIELDS, ModelFile, ModelFileError, typed
 
@@ -43,6 +43,7 @@ def model_config(
     except ModelFileError as error:
         raise ConfigError(str(error)) from None
     changes["knobs"] = tuple(knobs.items())
+    changes["model_fields"] = model_file.fields
     if config.device == "auto" and not model_file.takes_device:
         changes["device"] = "cpu"  # its tensors are made on the CPU
     return config.replace(**changes)
@@ -101,15 +102,41 @@ def _axis(spec: str, model_file: ModelFile) -> tuple[str, list]:
 MODEL_OUTPUT = "ModelOutput: "  # how a warning record of a --model file's printed line begins (core.userengine)
 
 
-def model_summary(run_start: Mapping, config: Mapping) -> str | None:
-    """`mynet.py · batchnorm True · hidden 200 · lr 0.1 · batch 32`: a --model run's file and knobs in one line
-    (variant 0's), from its run_start record; None for the built-in net. Text from a log: printable."""
-    model = run_start.get("model") if isinstance(run_start.get("model"), Mapping) else {}
-    path = model.get("path") or config.get("model")  # a run whose build failed has only its config's
-    if not isinstance(path, str):
+# The values a key cycles through, for the model fields whose key cycles words: a knob holding another word
+# (build(activation="relu")) does not fit the key.
+KEY_CYCLES = {"activation": ACTIVATIONS, "init": INITS}
+
+
+def key_refusal(config: TrainConfig, changes: Mapping[str, object]) -> str | None:
+    """Why a key's `changes` (field -> new value) cannot rerun a --model run, or None (the built-in net, or a
+    knob build takes whose value fits the key): `mynet.py's build() takes no gain`."""
+    if config.model is None:
         return None
-    knobs = model.get("knobs")
-    first = knobs[0] if isinstance(knobs, list) and knobs and isinstance(knobs[0], Mapping) else {}
-    parts = [os.path.basename(path)] + [f"{k} {v}" for k, v in first.items()]
-    parts += [f"lr {config.get('lr')}", f"batch {config.get('batch_size')}"]
-    return printable(" · ".join(str(p) for p in parts))
+    name = os.path.basename(config.model)
+    for field, value in changes.items():
+        if field not in MODEL_FIELDS:
+            continue
+        if field not in config.model_fields:
+            return f"{name}'s build() takes no {field}"
+        current = getattr(config, field)
+        if type(value) is not type(current) and not (isinstance(current, float) and isinstance(value, (int, float))):
+            return f"{name}'s {field} is a {type(current).__name__}: set it with --{field.replace('_', '-')}"
+        if field in KEY_CYCLES and current not in KEY_CYCLES[field]:
+            cycle = " ↔ ".join(KEY_CYCLES[field])
+            return f"the key cycles {cycle}; {name}'s {field} is {current!r}: set it with --{field}"
+    return None
+
+
+def model_description(config: Mapping, lr: float | None = None) -> str:
+    """A --model run's config in one line, `mynet.py · hidden 200 · dropout 0.1 · lr 0.1 · batch 32` (its file,
+    the model fields build takes and its other knobs); values from a log are shown through printable."""
+    parts = [os.path.basename(str(config.get("model")))]
+    fields = config.get("model_fields")
+    fields = fields if isinstance(fields, (list, tuple)) else []
+    parts += [f"{f} {config[f]}" for f in fields if isinstance(f, str) and f in config]  # a caller may leave some out
+    knobs = config.get("knobs")
+    parts += [f"{k} {v}" for k, v in knobs.items()] if isinstance(knobs, Mapping) else []
+    rate = lr if lr is not None else config.get("lr")
+    parts.append(f"lr {rate:.3g}" if isinstance(rate, float) else f"lr {rate}")
+    parts += [f"batch {config['batch_size']}"] if "batch_size" in config else []
+    return printable(" · ".join(parts))

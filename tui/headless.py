@@ -26,7 +26,7 @@ from makemore_tui.core.commands import Quit
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
-from makemore_tui.core.modelconfig import MODEL_OUTPUT, model_summary
+from makemore_tui.core.modelconfig import MODEL_OUTPUT, model_description
 from makemore_tui.core.records import ErrorKind, Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
@@ -144,7 +144,7 @@ class HeadlessPrinter:
         config = variants[0]["config"]
         steps = config.get("steps")
         self.total_steps = steps if isinstance(steps, int) else self.total_steps
-        summary = model_summary(record, config) or _config_summary(config)
+        summary = model_description(config) if isinstance(config.get("model"), str) else _config_summary(config)
         lines = [f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · {summary}"]
         if vocab:  # a run whose setup failed (bad device, say) has no data sizes
             sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
