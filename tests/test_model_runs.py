@@ -11,6 +11,7 @@ import pytest
 from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.records import LayerStats, ParamStats, problem
 from makemore_tui.core.trainer import Trainer
 from makemore_tui.tui.cli import main
 from tests.conftest import events, run_to_end
@@ -34,6 +35,10 @@ def test_the_wavenet_trains_headless_with_its_b_t_c_layers_named(tmp_path, capsy
     assert start["model"]["knobs"] == [{"embd": 24, "hidden": 32, "batchnorm": True}]
     stats = events(records, "stats")
     assert [layer["name"] for layer in stats[0]["layers"]] == ["layers.4", "layers.8", "layers.12"]
+    for record in stats:  # the record contract, every declared field (core/records.py)
+        assert problem(record) is None
+        assert all(set(layer) == set(LayerStats.__annotations__) - {"edges"} for layer in record["layers"])
+        assert all(set(p) | {"grad_hist"} == set(ParamStats.__annotations__) for p in record["params"])
     assert stats[-1]["loss"] < stats[0]["loss"]
     assert events(records, "run_end")[-1]["reason"] == "finished"
 

@@ -31,14 +31,16 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         metavar="FILE.py",
         help="train your own network: FILE.py defines build(vocab_size, block_size, generator, **knobs) returning "
-        "(C, layers) or a model; it runs with your rights (see the README, 'Your own network'; examples/)",
+        "(C, layers) or a model; it runs with your rights (see the README, 'Your own network'; examples/) "
+        "(default: the built-in deep tanh MLP)",
     )
     parser.add_argument(
         "--set",
         action="append",
         dest="set_knobs",
         metavar="NAME=VALUE",
-        help="a knob of the --model file's build() (repeat for more), typed by its default, e.g. --set dropout=0.1",
+        help="a knob of the --model file's build() (repeat for more), typed by its default, e.g. --set dropout=0.1 "
+        "(default: build's own defaults)",
     )
     parser.add_argument(
         "--lr-decay-step",

@@ -70,7 +70,7 @@ def lecture_tables(stats: Mapping) -> list[str]:
         for name, param in zip(param_names(len(params)), params)
     ]
     named = any(isinstance(param.get("name"), str) for param in params)
-    width = max(map(len, names), default=3) + named  # a --model net's long names keep a space before the shape
+    width = max([3, *map(len, names)]) + named  # a --model net's long names keep a space before the shape
     for name, param in zip(names, params):
         lines.append(
             f"  {name:<{width}s}{_shape(param):>10s} | mean {number(param.get('grad_mean'), '+f')} | std "
