@@ -17,7 +17,7 @@ from makemore_tui.core.commands import Command, Evaluate, Pause, Quit, Rerun, Re
 from makemore_tui.core.compare import AXES, Variant, compared_fields, single
 from makemore_tui.core.config import TrainConfig, lecture_data_note
 from makemore_tui.core.records import Event, ExitCode, exit_code_for
-from makemore_tui.tui.registry import BUILT_IN_FIELDS, LIVE, NO_CURSOR, Capabilities
+from makemore_tui.tui.registry import LIVE, NO_CURSOR, Capabilities
 
 
 class Refused(Exception):
@@ -84,7 +84,6 @@ class Feed(Protocol):
     shares_cpu: bool  # records come from a trainer thread in this process: repaints keep to a budget
     greeting: str  # said in the status line when the app opens ("" for nothing)
     capabilities: Capabilities  # what its keys can do: the registry's rules read it (tui/registry.py)
-    model_fields: frozenset[str]  # the config fields its model takes (the keys that turn one are refused for others)
     config: TrainConfig | None  # the config the next rerun trains (None: nothing to rerun); a compare's variant 0
     variants: list[Variant]  # what the next rerun trains: one variant, or a compare's ([]: nothing to rerun)
     log_path: Path | None  # the run log written (live) or read (replay); screenshots go beside it
@@ -119,7 +118,6 @@ class LiveFeed:
     shares_cpu = True
     greeting = ""
     capabilities = LIVE
-    model_fields = BUILT_IN_FIELDS
 
     def __init__(self, trainer, channel: RecordChannel):
         self.trainer = trainer  # core.trainer.Trainer (send, close, variants) or a stand-in

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from makemore_tui.core.compare import compared_fields
 from makemore_tui.core.config import ConfigError
 from makemore_tui.tui.feed import Refused
-from makemore_tui.tui.registry import ACTIONS, Action, Capabilities, Refusal, Run, find, refusal
+from makemore_tui.tui.registry import ACTIONS, Action, Capabilities, Refusal, Run, find, model_fields, refusal
 from makemore_tui.tui.widgets.help import KeyTables
 
 _GROUPS = {label: Binding.Group(label, compact=True) for label in dict.fromkeys(a.group for a in ACTIONS if a.group)}
@@ -107,14 +107,14 @@ class KeyRules:
 
     def run_keys(self) -> Run:
         """The run the keys act on, as the registry's rules read it (remade when what it reads changes)."""
-        key = (self.feed.variants, self._comparing(), self.feed.model_fields)  # compared by identity
+        key = (self.feed.variants, self._comparing())  # the variants compared by identity: a rerun makes new ones
         if self._run_keys is None or any(old is not new for old, new in zip(self._run_keys[0], key)):
-            variants, shown, fields = key
+            variants, shown = key
             run = Run(
                 shown_compare=shown,
                 compare=len(variants) > 1,
                 compared=frozenset(compared_fields(variants)),
-                fields=fields,
+                fields=model_fields(self.feed.config),
                 config=self.feed.config,
             )
             self._run_keys = (key, run)

@@ -22,6 +22,7 @@ from textual.actions import parse
 
 from makemore_tui.core.compare import AXES
 from makemore_tui.core.config import TrainConfig, next_gain
+from makemore_tui.core.modelconfig import key_refusal
 from makemore_tui.tui.panels import PANELS
 from makemore_tui.tui.widgets.panel import key_span
 from makemore_tui.tui.widgets.picker import PRESETS
@@ -43,6 +44,12 @@ FOLLOW = Capabilities()
 FOLLOW_CONTROL = Capabilities(control=True)
 
 BUILT_IN_FIELDS = frozenset({"batchnorm", "gain", "activation", "init", "output_scale"})  # the lecture's net's knobs
+
+
+def model_fields(config: TrainConfig | None) -> frozenset[str]:
+    """The config fields the run's model takes: a --model file's build's (its `model_fields`), else the
+    built-in net's."""
+    return frozenset(config.model_fields) if config is not None and config.model else BUILT_IN_FIELDS
 
 
 @dataclass(frozen=True)
@@ -118,11 +125,13 @@ def turns(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     """A training key that turns one field of the config (`action.field`) and reruns."""
     if not caps.control:
         return Refusal(no_control(caps))
-    field = action.field
-    if field not in run.fields:
-        return Refusal(f"{action.key}: this model has no {field}")
-    if field in run.compared and run.config is not None:
-        said = turned(field, run.config)[1]
+    field, config = action.field, run.config
+    value, said = turned(field, config) if config is not None else (None, "")
+    # a --model file's build decides which knobs it takes and which values fit them
+    model_says = key_refusal(config, {field: value}) if config is not None else None
+    if model_says or field not in run.fields:
+        return Refusal(model_says or f"{action.key}: this model has no {field}")
+    if field in run.compared:
         return Refusal(f"{said} refused: this compare varies {field} · C leaves it", hides=False)
     return None
 

@@ -25,7 +25,7 @@ from makemore_tui.tui.feed import (
     SeekTo,
     TogglePause,
 )
-from makemore_tui.tui.registry import BUILT_IN_FIELDS, REPLAY, no_control
+from makemore_tui.tui.registry import REPLAY, no_control
 
 PLAY_TICKS = 240  # at 1× a replay plays through in about this many UI ticks (a minute at 4 Hz)
 SPEEDS = (Fraction(1, 8), Fraction(64))  # the slowest and fastest playing speed, × the 1× pace
@@ -48,7 +48,6 @@ class ReplayFeed:
     recording = True
     shares_cpu = False
     capabilities = REPLAY
-    model_fields = BUILT_IN_FIELDS
     config = None
     variants = ()  # nothing to rerun
 

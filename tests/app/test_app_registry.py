@@ -23,6 +23,7 @@ from makemore_tui.tui.registry import (
     Refusal,
     Run,
     find,
+    model_fields,
     no_control,
     refusal,
 )
@@ -31,6 +32,7 @@ from tests.fake_trainer import SMALL, recorded_run
 
 # action_* methods no key runs: the palette's Keys and Screenshot call them (tui/actions.py ScreenTools)
 PALETTE_CALLBACKS = frozenset({"keys_panel", "save_screenshot"})
+TAKES_NO_BN = "mynet.py's build() takes no batchnorm"  # core/modelconfig.py key_refusal
 REPLAY_REFUSAL = "a replay: training keys are off · ←/→ move, [/] runs, : a step, space plays"
 
 
@@ -62,6 +64,7 @@ def test_every_key_and_action_method_of_the_app_is_in_the_registry():
 
 
 NO_BN_MODEL = Run(fields=BUILT_IN_FIELDS - {"batchnorm"})  # a user's model without BatchNorm (issue 17)
+MODEL = SMALL.replace(model="mynet.py", model_fields=("gain", "activation", "init", "output_scale"))  # --model
 GAIN_COMPARE = Run(
     shown_compare=True, compare=True, compared=frozenset({"gain"}), config=SMALL.replace(batchnorm=False, gain=0.5)
 )
@@ -74,12 +77,9 @@ GAIN_COMPARE = Run(
         ("toggle_batchnorm", REPLAY, Run(), Refusal(REPLAY_REFUSAL)),
         ("toggle_batchnorm", FOLLOW, Run(), Refusal(no_control(FOLLOW))),
         ("toggle_batchnorm", FOLLOW_CONTROL, Run(), None),  # a followed log whose trainer takes keys
-        (
-            "toggle_batchnorm",
-            LIVE,
-            Run(fields=BUILT_IN_FIELDS - {"batchnorm"}),
-            Refusal("b: this model has no batchnorm"),
-        ),
+        ("toggle_batchnorm", LIVE, NO_BN_MODEL, Refusal("b: this model has no batchnorm")),
+        ("toggle_batchnorm", LIVE, Run(config=MODEL, fields=model_fields(MODEL)), Refusal(TAKES_NO_BN)),
+        ("cycle_gain", LIVE, Run(config=MODEL, fields=model_fields(MODEL)), None),
         # the compared field: refused with the rerun's words, the key kept on the footer
         ("cycle_gain", LIVE, GAIN_COMPARE, Refusal("gain 3 refused: this compare varies gain · C leaves it", False)),
         ("toggle_batchnorm", LIVE, GAIN_COMPARE, None),  # every variant's
@@ -115,16 +115,15 @@ def test_the_help_lists_what_the_feed_can_do():
 
 @run_async
 async def test_a_model_without_a_field_hides_its_key_and_says_why():
-    app, trainer = live_app(respond=False)
-    app.feed.model_fields = BUILT_IN_FIELDS - {"batchnorm"}  # a user's model without BatchNorm (issue 17)
-    async with app.run_test(size=(120, 40)) as pilot:
+    app, trainer = live_app(config=MODEL, respond=False)
+    async with app.run_test(size=(200, 50)) as pilot:  # the status line holds the file's knobs and why
         footer = (await wait_for_text(pilot, app, "? help q quit")).splitlines()[-1]
         assert "n step g gain t tanh/lin" in footer and " b BN " not in footer
         await pilot.press("b")
-        assert "b: this model has no batchnorm" in screen_text(app)
+        assert "mynet.py's build() takes no batchnorm" in screen_text(app)
         assert not [command for command in trainer.commands if isinstance(command, Rerun)]
         await pilot.press("g")
-        assert trainer.commands[-1] == Rerun(variants=(Variant("", SMALL.replace(gain=1.0)),))
+        assert trainer.commands[-1] == Rerun(variants=(Variant("", MODEL.replace(gain=1.0)),))
 
 
 @run_async
