@@ -14,6 +14,7 @@ import torch
 from makemore_tui.core.config import ConfigError, TrainConfig
 from makemore_tui.core.engines import graphed, lecture
 from makemore_tui.core.engines.base import Builder, Engine, EngineRequest
+from makemore_tui.core.userengine import make_user_engine
 
 # `--engine` value -> the builder of its engine
 ENGINES: dict[str, Builder] = {
@@ -23,17 +24,28 @@ ENGINES: dict[str, Builder] = {
 }
 
 
+def user_model(request: EngineRequest) -> Engine:
+    """The autograd engine of a `--model` file's net (core/userengine.py), whatever `--engine` says."""
+    return make_user_engine(request.configs, request.vocab_size, request.Xtr, request.Ytr, request.device)
+
+
+def builder_for(config: TrainConfig) -> Builder | None:
+    """The builder of `config`'s engine: a `--model` file's, else ENGINES' for `--engine` (None: unknown)."""
+    return user_model if config.model is not None else ENGINES.get(config.engine)
+
+
 def make_engine(
     configs: Sequence[TrainConfig], vocab_size: int, Xtr: torch.Tensor, Ytr: torch.Tensor, device: torch.device
 ) -> Engine:
     """The engine training `configs` (one per variant, in order) in lockstep on (Xtr, Ytr), already on `device`.
 
-    Which engine: variant 0's `engine` field (every variant shares it). Raises ConfigError (one line)
-    for no configs, an engine no module builds, or variants that cannot share one minibatch stream.
+    Which engine: `builder_for` variant 0's config (every variant shares `engine` and `model`). Raises
+    ConfigError (one line) for no configs, an engine no module builds, or variants that cannot share one
+    minibatch stream; a `--model` file's problems are ModelFileError (core/usermodel.py).
     """
     if not configs:
         raise ConfigError("make_engine needs at least one config")
-    builder = ENGINES.get(configs[0].engine)
+    builder = builder_for(configs[0])
     if builder is None:
         raise ConfigError(f"--engine must be one of {', '.join(ENGINES)} (got {configs[0].engine!r})")
     return builder(EngineRequest(tuple(configs), vocab_size, Xtr, Ytr, device))
