@@ -18,6 +18,26 @@ from makemore_tui.core.records import ErrorKind
 DIVERGENCE_FACTOR = 10.0
 
 
+@dataclass(frozen=True)
+class NextRun:
+    """What the trainer runs next: the variants (one for a single run), and whether it starts paused."""
+
+    variants: tuple[Variant, ...]
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """Why a run's loop stops before its last step: a rerun the user asked for, or a quit."""
+
+    next_run: NextRun | None  # the rerun's; None: a quit, the trainer thread ends
+
+    @property
+    def quits(self) -> bool:
+        """True when the thread ends after this run (a quit's deadline cuts the final eval)."""
+        return self.next_run is None
+
+
 @dataclass
 class RunState:
     """What changes while one run trains."""
@@ -29,7 +49,7 @@ class RunState:
     paused: bool = False
     single_steps: int = 0  # `n` presses waiting while paused
     lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule, every variant
-    end: object = None  # why the loop must stop early: the next run's (variants, paused), or _QUIT
+    end: RunEnd | None = None  # why the loop must stop early (a rerun or a quit); None: it runs on
     loss_sum: torch.Tensor | None = None  # (V,) losses since the last stats record, summed on the device
     loss_count: int = 0
     last_loss: torch.Tensor | None = None  # (V,)

@@ -27,7 +27,7 @@ from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog
-from makemore_tui.core.runstate import Diverged, RunState, describe_error, divergence, error_fields
+from makemore_tui.core.runstate import Diverged, NextRun, RunEnd, RunState, describe_error, divergence, error_fields
 from makemore_tui.core.stats import step_statistics
 from makemore_tui.data.dataset import Splits, make_splits
 
@@ -35,7 +35,6 @@ PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence chec
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again
 SAMPLE_COUNT = 8  # names sampled at each evaluation
 QUIT_SECONDS = 1.5  # a Quit without a deadline: the stopped run's final eval and samples get this long
-_QUIT = object()  # the run ended because the thread must end
 
 
 class Trainer:
@@ -116,9 +115,9 @@ class Trainer:
 
     # ---- the worker thread --------------------------------------------------------------
     def _main(self) -> None:
-        plan: tuple[list[Variant], bool] | None = (self.variants, self.start_paused)
+        plan: NextRun | None = NextRun(tuple(self.variants), self.start_paused)
         while plan is not None:
-            plan = self._run(*plan)
+            plan = self._run(plan)
 
     def _emit(self, record: dict) -> None:
         if self.run_log is not None:
@@ -130,11 +129,12 @@ class Trainer:
                 self.channel.put({"event": Event.LOG_ERROR, "message": f"the run log stopped: {error}"})
         self.channel.put(record)
 
-    def _run(self, variants: list[Variant], paused: bool):
-        """Train one run to its end; return the next run's (variants, paused), or None to quit."""
+    def _run(self, plan: NextRun) -> NextRun | None:
+        """Train one run to its end; return the next run, or None to quit."""
         self._run_count += 1
-        self.variants, self.config = variants, variants[0].config
-        state = RunState(run=self._run_count, variants=variants, device=torch.device("cpu"))
+        self.variants = list(plan.variants)
+        self.config = self.variants[0].config
+        state = RunState(run=self._run_count, variants=self.variants, device=torch.device("cpu"))
         try:
             engine, splits = self._setup(state)
         except Exception as error:  # a bad device or data must end this run, not the thread
@@ -145,7 +145,7 @@ class Trainer:
         reason, error = EndReason.FINISHED, None
         try:
             state.started = time.perf_counter()
-            if paused:
+            if plan.paused:
                 self._pause_at_start(state, engine)
             self._train(state, engine, splits)
             state.stopped = time.perf_counter()
@@ -165,7 +165,7 @@ class Trainer:
 
     def _final_records(self, state: RunState, engine, splits: Splits) -> list[str]:
         """The end's eval and samples; a quit's only as far as its deadline allows. Returns what was left out."""
-        deadline = self._quit_deadline if state.end is _QUIT else None
+        deadline = self._quit_deadline if state.end is not None and state.end.quits else None
         try:
             self._evaluate(state, engine, deadline)
         except EvalTimeout:
@@ -282,14 +282,14 @@ class Trainer:
         elif isinstance(command, cmd.Sample):
             self._sample(state, engine, splits, command.count, asked=True)
         elif isinstance(command, cmd.Rerun):
-            state.end = self._next_plan(command, state)
+            state.end = RunEnd(self._next_plan(command, state))
         elif isinstance(command, cmd.Quit):
-            state.end = _QUIT
+            state.end = RunEnd(next_run=None)
             self._quit_deadline = command.deadline or time.monotonic() + QUIT_SECONDS
 
     @staticmethod
-    def _next_plan(command: cmd.Rerun, state: RunState) -> tuple[list[Variant], bool]:
-        return command.variants_after(state.variants), command.paused
+    def _next_plan(command: cmd.Rerun, state: RunState) -> NextRun:
+        return NextRun(tuple(command.variants_after(state.variants)), command.paused)
 
     def _end_run(self, state: RunState, reason: EndReason, error=None, engine=None, splits=None, skipped=()):
         """Emit run_end (with what a quit's deadline `skipped`), then decide what comes next: a rerun,
@@ -308,9 +308,9 @@ class Trainer:
         if skipped:
             record["skipped"] = list(skipped)
         self._emit(record)
-        if isinstance(state.end, tuple):
-            return state.end
-        if state.end is _QUIT or self.exit_when_done:
+        if state.end is not None:
+            return state.end.next_run  # a rerun's, or None: a quit
+        if self.exit_when_done:
             return None
         return self._wait_for_next_run(state, engine, splits)
 
