@@ -157,29 +157,17 @@ class RunView:
         """True for a compare run (more than one variant)."""
         return len(self.variants) > 1
 
-    # The single-run view: variant 0 (panels that show one variant read these).
     @property
-    def main(self) -> VariantView:
-        """Variant 0."""
-        return self.variants[0]
-
-    stats = property(lambda self: self.main.stats, doc="variant 0's latest stats record")
-    stats_count = property(lambda self: sum(v.stats_count for v in self.variants), doc="stats records so far")
-    satmap = property(lambda self: self.main.satmap, doc="variant 0's saturation map")
-    samples = property(lambda self: self.main.samples, doc="variant 0's latest samples")
-    samples_step = property(lambda self: self.main.samples_step, doc="their step")
-    evals = property(lambda self: self.main.evals, doc="variant 0's evaluations")
-    loss_series = property(lambda self: self.main.loss_series, doc="variant 0's loss")
-    update_series = property(lambda self: self.main.update_series, doc="variant 0's update:data")
-    saturation_series = property(lambda self: self.main.saturation_series, doc="variant 0's saturation")
-    loss = property(lambda self: self.main.loss, doc="variant 0's latest minibatch loss")
+    def stats_count(self) -> int:
+        """Stats records so far, every variant's: 0 until the first statistics arrive."""
+        return sum(variant.stats_count for variant in self.variants)
 
     @property
     def hints(self) -> list[Hint]:
         """Every variant's hints; in a compare each says which variants it holds for
         (`a gain 0.5, d gain 3: …`), a hint that holds for several said once."""
         if not self.compare:
-            return list(self.main.hints)
+            return list(self.variants[0].hints)
         holders: dict[Hint, list[VariantView]] = {}
         for variant in self.variants:
             for hint in variant.hints:
@@ -240,11 +228,17 @@ class ViewState:
         self.hist_layer: int | None = None  # the layer the histograms' small multiples show (None: the last)
 
     def variant_shown(self) -> VariantView | None:
-        """The current run's variant the one-variant panels show (variant 0 of a single run)."""
+        """The current run's variant a panel shows of it: a single run's only variant; in a compare the
+        one key v chose (the one-variant panels: map, samples, history, weights). None before a run."""
         run = self.current
         if run is None:
             return None
         return run.variants[self.shown_variant % len(run.variants)]
+
+    def previous_shown(self) -> VariantView | None:
+        """The previous run's first variant: the faint A/B reference a single run is drawn against
+        (its loss, saturation bars and samples). None before a rerun."""
+        return self.previous.variants[0] if self.previous is not None else None
 
     def release_asked(self) -> set[str]:
         """Let asked-for samples go once held long enough; the parts that changed (the app calls it each tick)."""

@@ -94,8 +94,9 @@ def config_text(run: RunView) -> tuple[str, int]:
         else head + describe({name: value for name, value in config.items() if name not in STRUCTURE_FIELDS}, lr)
     )
     text = head + describe(config, lr)
-    if run.loss is not None:
-        text += f" · loss {run.loss:.3f}"
+    loss = run.variants[0].loss  # a single run's; a compare's first variant's (the loss panel has every one)
+    if loss is not None:
+        text += f" · loss {loss:.3f}"
     return text, cell_len(essential)
 
 
