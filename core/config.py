@@ -120,14 +120,6 @@ class TrainConfig:
         """Every field, as plain JSON-ready values."""
         return dataclasses.asdict(self)
 
-    def summary(self) -> str:
-        """The config in one short line, for status bars and progress output."""
-        bn = "BN on" if self.batchnorm else "BN off"
-        return (
-            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} {self.activation} "
-            f"· batch {self.batch_size}"
-        )
-
 
 # Whole-number fields and their smallest allowed value; those in _OPTIONAL may also be None.
 _WHOLE_NUMBER_MINIMUMS = {

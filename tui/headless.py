@@ -31,6 +31,7 @@ from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
 from makemore_tui.core.text import printable
 from makemore_tui.core.trainer import Trainer
+from makemore_tui.core.wording import describe
 from makemore_tui.tui.progress import Display, OutputClosed, make_display
 from makemore_tui.tui.tables import compare_tables, lecture_tables, legend, number, quoted_names
 
@@ -145,7 +146,7 @@ class HeadlessPrinter:
         self.total_steps = steps if isinstance(steps, int) else self.total_steps
         lines = [
             f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · "
-            f"{_config_summary(config)}"
+            f"{describe(config)}"
         ]
         if vocab:  # a run whose setup failed (bad device, say) has no data sizes
             sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
@@ -286,13 +287,6 @@ class HeadlessPrinter:
     def _who(self, record: Mapping) -> str:
         """` · gain 0.5` in a compare run (which variant a line is about); nothing in a single run."""
         return f" · {self._label(variant_of(record))}" if self.compare else ""
-
-
-def _config_summary(config: Mapping) -> str:
-    try:
-        return TrainConfig(**config).summary()
-    except TypeError:  # a field this version does not know
-        return ""
 
 
 def _width(out: TextIO) -> int:

@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from makemore_tui.core.config import format_gain
 from makemore_tui.core.health import HealthJudge, Hint, compare_fixes
 from makemore_tui.core.records import Event, problem, variant_of, variants_of
 from makemore_tui.core.summary import RunsTable
@@ -407,33 +406,6 @@ _HANDLERS = {
     Event.VARIANT_END: _on_variant_end,
     Event.RUN_END: _on_run_end,
 }
-
-
-def config_tag(config: dict) -> str:
-    """The A/B-relevant part of a config, short: (BN, g 5/3)."""
-    parts = []
-    if isinstance(config.get("batchnorm"), bool):
-        parts.append("BN" if config["batchnorm"] else "no BN")
-    if is_number(config.get("gain")):
-        parts.append(f"g {format_gain(config['gain'])}")
-    return f"({', '.join(parts)})" if parts else ""
-
-
-def config_line(config: dict, lr: float | None = None) -> str:
-    """The run's config in one line, as the status bar shows it; `lr` is the live rate."""
-    parts = []
-    if isinstance(config.get("batchnorm"), bool):
-        parts.append("BN on" if config["batchnorm"] else "BN off")
-    if is_number(config.get("gain")):
-        parts.append(f"gain {format_gain(config['gain'])}")
-    rate = lr if is_number(lr) else config.get("lr")
-    if is_number(rate):
-        parts.append(f"lr {rate:.3g}")
-    if isinstance(config.get("depth"), int) and isinstance(config.get("hidden"), int):
-        parts.append(f"{config['depth']}×{config['hidden']} tanh")
-    if isinstance(config.get("batch_size"), int):
-        parts.append(f"batch {config['batch_size']}")
-    return " · ".join(parts)
 
 
 def _grow(items: list, size: int, make) -> None:

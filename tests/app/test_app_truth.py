@@ -259,8 +259,10 @@ async def test_t_i_o_rerun_the_lecture_experiments_and_the_status_line_names_the
         for record in recorded_run(config, run=2, upto=0, end=False):  # the trainer's answer
             trainer.channel.put(record)
         second = (await wait_for_text(pilot, app, "run 2 started")).splitlines()[1]
-        assert second.startswith(f" cpu · BN on · gain 5/3 · lr 0.1 · {said} ·")
-        assert second.rstrip().endswith(f"run 2 started (BN, g 5/3) · {said}")
+        gain = "" if change.get("init") == "normal" else "gain 5/3 · "  # plain randn takes no gain: none is shown
+        assert second.startswith(f" cpu · BN on · {gain}lr 0.1 · {said} ·")
+        tag = "(BN)" if change.get("init") == "normal" else "(BN, g 5/3)"
+        assert second.rstrip().endswith(f"run 2 started {tag} · {said}")
         await pilot.press(key)
         assert trainer.commands[-1] == Rerun(variants=(Variant("", SMALL),))  # pressed again: back to the default
 
