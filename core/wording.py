@@ -36,7 +36,7 @@ class Field(NamedTuple):
     brief: Callable[[object], str] | None = None  # the header line's form when shorter than `label` (lr: 3 digits)
     always: bool = False  # the header line shows it even at its default (the lecture's A/B axes)
     tag: Callable[[object], str] | None = None  # its part of a config tag, "(BN, g 5/3)"; None: not in tags
-    ignored: Callable[[Mapping], str | None] | None = None  # why a config ignores it (gain under init normal), else None
+    ignored: Callable[[Mapping], str | None] | None = None  # why a config ignores it (the gain under init normal)
     default: object = None  # its default value (the header line leaves a field at its default out)
 
     @property
