@@ -1,7 +1,8 @@
 """The lecture's rules of thumb, judged on stats records, each only in the regime where its fix works.
 
-DESIGN §9: a hint names a fix and the key that applies it (g gain, b BatchNorm, +/- lr, r rerun;
-soon t activation, i init, o output scale) and fires only where that fix moves the statistic.
+DESIGN §9: a hint names its fixes as data (core/hints.py: the field and where to; the app writes
+each as its key, g gain, b BatchNorm, i init, o output scale, +/- lr, r rerun; headless and replay
+as the flag) and fires only where that fix moves the statistic.
 What the statistics do in each regime decided the rules (bench/bench_hints.py measures it; the
 default net: 5×100 tanh, embd 10, batch 32, the built-in names, 2-core CPU):
 
@@ -38,13 +39,22 @@ across records (the step-0 record, dead-neuron streaks, recent update:data) for 
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from makemore_tui.core.config import format_gain, next_gain
+from makemore_tui.core.hints import (
+    BATCHNORM_ON,
+    KAIMING_INIT,
+    LOWER_LR,
+    OUTPUT_SHRINK,
+    RAISE_LR,
+    RERUN,
+    Fix,
+    Hint,
+    gain_fix,
+)
 from makemore_tui.core.values import is_number
 
 SATURATION_LIMIT_PCT = 5.0  # the lecture's healthy level at init: the saturation panel colours against it
@@ -58,55 +68,6 @@ INITIAL_LOSS_MARGIN = 1.0  # nats above -log(1/vocab) that count as "far above"
 UPDATE_HINT_POINTS = 5  # stats records averaged per weight before judging update:data
 TANH_GAIN = 5 / 3  # Kaiming's gain for tanh: the lecture's choice without BatchNorm
 LINEAR_GAIN = 1.0  # the right gain for the linear sandwich (activation "linear")
-
-
-@dataclass(frozen=True)
-class Hint:
-    """One rule of thumb that fired: what it is about, what to do, and which rule it was."""
-
-    topic: str  # saturation | activations | gradients | update | map | loss: the panel it sits beside
-    text: str  # the full sentence: what is wrong, why it matters, the fix and its key
-    short: str  # one short line for small panels
-    rule: str  # which rule fired (saturation-init, update-high, …): headless prints each once per run
-
-
-# The key each hint names for its fix, by the config field it changes (and `rerun`), as written in hints.
-FIX_KEYS = {
-    "gain": r" \(g(?: ×\d+)?\)",
-    "batchnorm": r" \(b\)",
-    "init": r" \(i\)",
-    "output_scale": r" \(o\)",
-    "lr": r" \([-+]\)",
-    "rerun": r" \(r\)",
-}
-# Headless has no keys: the flags that make the same fix on the next run.
-COMMAND_LINE_FIXES = {
-    "gain": " (--gain)",
-    "batchnorm": " (--batchnorm)",
-    "init": " (--init kaiming)",
-    "output_scale": " (--output-scale 0.1)",
-    "lr": " (--lr)",
-    "rerun": "",
-}
-COMPARED = " (compared here)"  # a key refused in a compare of its field
-
-
-def compare_fixes(configs: Sequence[Mapping]) -> dict[str, str]:
-    """For the variants' config dicts: COMPARED for each fix whose field the compare varies (its key and flag
-    would change every variant, undoing the comparison); {} for a single run."""
-    if len(configs) < 2:
-        return {}
-    varied = {name for name in configs[0] if any(config.get(name) != configs[0][name] for config in configs)}
-    return {name: COMPARED for name in FIX_KEYS if name in varied}
-
-
-def restated(hint: Hint, fixes: Mapping[str, str]) -> Hint:
-    """`hint` with the keys of `fixes`' fields written as `fixes` says (e.g. COMMAND_LINE_FIXES)."""
-    text, short = hint.text, hint.short
-    for field, written in fixes.items():
-        pattern = FIX_KEYS[field]
-        text, short = re.sub(pattern, written, text), re.sub(pattern, written, short)
-    return replace(hint, text=text, short=short)
 
 
 @dataclass(frozen=True)
@@ -172,19 +133,10 @@ def param_names(count: int) -> list[str]:
     return ["C" if i == 0 else f"W{i}" for i in range(count)]
 
 
-# ---- the fixes, as keys ------------------------------------------------------------------------
+# ---- the fixes -------------------------------------------------------------------------------------
 
 
-def gain_fix(gain: float, target: float) -> str:
-    """`gain 5/3 (g ×2)`: the target gain and how many presses of g (5/3 → 1 → 0.5 → 3) reach it."""
-    presses, value = 0, gain
-    while presses < 4 and not math.isclose(value, target):
-        value, presses = next_gain(value), presses + 1
-    key = "g" if presses == 1 else f"g ×{presses}"
-    return f"gain {format_gain(target)} ({key})" if math.isclose(value, target) else f"--gain {format_gain(target)}"
-
-
-def init_fixes(regime: Regime, too_big: bool) -> list[str]:
+def init_fixes(regime: Regime, too_big: bool) -> list[Fix]:
     """The init keys that move a step-0 symptom toward healthy: `too_big` when the pre-activations are too wide.
 
     Kaiming init (i) when plain randn made them too wide; the gain toward 5/3 (tanh) or 1 (linear)
@@ -192,23 +144,19 @@ def init_fixes(regime: Regime, too_big: bool) -> list[str]:
     """
     fixes = []
     if regime.init == "normal" and too_big:
-        fixes.append("Kaiming init (i)")
+        fixes.append(KAIMING_INIT)
     elif (regime.gain > regime.ideal_gain * 1.01) if too_big else (regime.gain < regime.ideal_gain * 0.99):
         fixes.append(gain_fix(regime.gain, regime.ideal_gain))
     if not regime.batchnorm:
-        fixes.append("BatchNorm on (b)")
+        fixes.append(BATCHNORM_ON)
     return fixes
-
-
-def _either(fixes: Sequence[str]) -> str:
-    return " or ".join(fixes)
 
 
 def _listed(named: Sequence[tuple[str, float]], spec: str, unit: str = "") -> str:
     return ", ".join(f"{name} {format(value, spec)}{unit}" for name, value in named)
 
 
-LR_RERUN_FIX = "lower lr (-) and rerun (r)"
+LR_RERUN_FIXES = (LOWER_LR, RERUN)  # dead units do not come back: a lower lr, then a rerun
 
 
 # ---- init rules: the step-0 record --------------------------------------------------------------
@@ -232,9 +180,9 @@ def init_saturation_hints(
     hot = [(name, value) for name, value in values if value > limit]
     text = (
         f"at init {median:.0f}% of the median layer's tanh outputs are saturated ({_listed(hot, '.0f', '%')}); "
-        f"their gradients vanish, they learn slowly (the lecture aims at ~5%): {_either(fixes)}"
+        "their gradients vanish, they learn slowly (the lecture aims at ~5%): "
     )
-    return [Hint("saturation", text, f"init {median:.0f}% saturated → {_either(fixes)}", "saturation-init")]
+    return [Hint("saturation", text, f"init {median:.0f}% saturated → ", "saturation-init", tuple(fixes))]
 
 
 def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
@@ -254,8 +202,8 @@ def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: flo
         return []
     how = "shrink toward zero" if shrinks else "blow up"
     ratio = max(top / bottom, bottom / top)
-    text = f"at init activations {how} with depth: std {first} {top:.2f} → {last} {bottom:.2f}; {_either(fixes)}"
-    return [Hint("activations", text, f"activations {ratio:.0f}× across depth → {_either(fixes)}", "activations-init")]
+    text = f"at init activations {how} with depth: std {first} {top:.2f} → {last} {bottom:.2f}; "
+    return [Hint("activations", text, f"activations {ratio:.0f}× across depth → ", "activations-init", tuple(fixes))]
 
 
 def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
@@ -277,9 +225,9 @@ def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float
     direction = "grows toward the input" if grows else "shrinks toward the input"
     text = (
         f"at init grad std {direction}: {high / low:.1f}× across depth ({first} {at_input:.1e}, {last} "
-        f"{at_output:.1e}); {_either(fixes)}"
+        f"{at_output:.1e}); "
     )
-    return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → {_either(fixes)}", "gradients-init")]
+    return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → ", "gradients-init", tuple(fixes))]
 
 
 def expected_initial_loss(vocab_size: int) -> float:
@@ -304,16 +252,15 @@ def initial_loss_hints(
         return []
     fixes = []
     if regime.output_scale > 0.1 * 1.01:
-        fixes.append("output scale 0.1 (o)")
+        fixes.append(OUTPUT_SHRINK)
     if regime.init == "normal":
-        fixes.append("Kaiming init (i)")
+        fixes.append(KAIMING_INIT)
     if not regime.tanh and regime.gain > LINEAR_GAIN * 1.01:
         fixes.append(gain_fix(regime.gain, LINEAR_GAIN))
-    fix = _either(fixes) if fixes else "no key fixes it: check the output layer's init"
-    text = (
-        f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; {fix}"
-    )
-    return [Hint("loss", text, f"initial loss {loss:.1f} ≫ {expected:.1f} → {fix}", "loss-init")]
+    text = f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; "
+    short = f"initial loss {loss:.1f} ≫ {expected:.1f} → "
+    unfixed = "no key fixes it: check the output layer's init"
+    return [Hint("loss", text, short, "loss-init", tuple(fixes), unfixed=unfixed)]
 
 
 # ---- training rules: the lr's domain -------------------------------------------------------------
@@ -356,18 +303,18 @@ def update_ratio_hints(
         text = (
             f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
             f"{_listed(off, '.1f')}): steps too big for the "
-            f"weights (the lecture aims at ~10^{UPDATE_TARGET_LOG10:.0f}); lower lr (-)"
+            f"weights (the lecture aims at ~10^{UPDATE_TARGET_LOG10:.0f}); "
         )
-        return [Hint("update", text, f"update:data 10^{median:.1f} high → lr ÷2 (-)", "update-high")]
+        return [Hint("update", text, f"update:data 10^{median:.1f} high → ", "update-high", (LOWER_LR,))]
     if median < target - tolerance and not dying:
         off = sorted(((n, v) for n, v in values.items() if v < target - tolerance), key=lambda nv: nv[1])
         planned = f" (~10^{target:.0f} is expected after the schedule's lr/10)" if regime.decayed(step) else ""
         text = (
             f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
             f"{_listed(off, '.1f')}): learning too slowly"
-            f"{planned}; raise lr (+)"
+            f"{planned}; "
         )
-        return [Hint("update", text, f"update:data 10^{median:.1f} low → lr ×2 (+)", "update-low")]
+        return [Hint("update", text, f"update:data 10^{median:.1f} low → ", "update-low", (RAISE_LR,))]
     return []
 
 
@@ -399,9 +346,9 @@ def dead_neuron_hints(
     listed = _listed(dead, "d")
     text = (
         f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {listed}; they never learn again — "
-        f"the lr is far too high: {LR_RERUN_FIX}"
+        "the lr is far too high: "
     )
-    return [Hint("map", text, f"dead neurons {listed} → {LR_RERUN_FIX}", "dead-neurons")]
+    return [Hint("map", text, f"dead neurons {listed} → ", "dead-neurons", LR_RERUN_FIXES, join=" and ")]
 
 
 def training_saturation_hints(
@@ -420,9 +367,10 @@ def training_saturation_hints(
     held = "BatchNorm holds the pre-activations, the gain cannot; " if regime.batchnorm else ""
     text = (
         f"layers {limit:.0f}%+ saturated in training ({_listed(hot, '.0f', '%')}): almost no gradient passes them; "
-        f"{held}the lr is far too high: {LR_RERUN_FIX}"
+        f"{held}the lr is far too high: "
     )
-    return [Hint("saturation", text, f"{len(hot)} layer(s) >{limit:.0f}% saturated → {LR_RERUN_FIX}", "saturation-lr")]
+    short = f"{len(hot)} layer(s) >{limit:.0f}% saturated → "
+    return [Hint("saturation", text, short, "saturation-lr", LR_RERUN_FIXES, join=" and ")]
 
 
 def _with(items: Sequence[Mapping], field: str) -> list[tuple[int, Mapping]]:
@@ -440,11 +388,9 @@ class HealthJudge:
     (the schedule or +/-), so the update rule judges the lr in force.
     """
 
-    def __init__(self, config: Mapping, vocab_size: int | None, fixes: Mapping[str, str] | None = None):
-        """`fixes`: how to write the keys of some fields' fixes (`restated`); None: the app's keys."""
+    def __init__(self, config: Mapping, vocab_size: int | None):
         self.regime = Regime.of(config)
         self.vocab_size = vocab_size
-        self.fixes = dict(fixes or {})
         self.init_hints: list[Hint] = []
         self.dead_streaks: dict = {}
         self.recent_updates: dict[str, deque] = {}
@@ -471,8 +417,7 @@ class HealthJudge:
         # small updates are not the lr's fault (the lecture's first draft: raise lr would teach the wrong fix)
         dying = init_saturated or bool(training or dead)
         updates = update_ratio_hints(recent, self.regime, stats.get("step"), dying=dying)
-        hints = [*self.init_hints, *training, *dead, *updates]
-        self.hints = [restated(hint, self.fixes) for hint in hints] if self.fixes else hints
+        self.hints = [*self.init_hints, *training, *dead, *updates]
         return self.hints
 
     def _judge_init(self, layers: list[Mapping], loss) -> list[Hint]:

@@ -25,7 +25,8 @@ from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.commands import Quit
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
+from makemore_tui.core.health import HealthJudge
+from makemore_tui.core.hints import FLAGS
 from makemore_tui.core.records import Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
@@ -273,13 +274,13 @@ class HeadlessPrinter:
         """Each rule of thumb once per run, when it first fires (naming the variant in a compare), as `hint: …`."""
         if variant not in self._judges:
             config = self._configs[variant] if variant < len(self._configs) else {}
-            # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
-            fixes = COMMAND_LINE_FIXES | compare_fixes([c for c in self._configs if isinstance(c, dict)])
-            self._judges[variant] = HealthJudge(config, self._vocab_size, fixes)
+            self._judges[variant] = HealthJudge(config, self._vocab_size)
+        # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
+        style = FLAGS.for_configs([c for c in self._configs if isinstance(c, dict)])
         for hint in self._judges[variant].observe(record):
             if hint.rule not in self._hinted:
                 self._hinted.add(hint.rule)
-                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.text}")
+                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.written(style).text}")
 
     def _label(self, variant: int) -> str:
         return printable(self._labels[variant]) if variant < len(self._labels) else f"#{variant + 1}"
