@@ -42,18 +42,17 @@ import math
 import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from makemore_tui.core.hints import (
-    BATCHNORM_ON,
-    KAIMING_INIT,
-    LOWER_LR,
-    OUTPUT_SHRINK,
-    RAISE_LR,
-    RERUN,
-    Fix,
-    Hint,
-    gain_fix,
+from makemore_tui.core.hints import KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Hint, gain_fix
+from makemore_tui.core.regime import (  # noqa: F401 (layer_name, param_names: the panels read them here)
+    LINEAR_GAIN,
+    LR_RERUN_FIXES,
+    Regime,
+    init_fixes,
+    layer_name,
+    listed,
+    param_names,
+    with_number,
 )
 from makemore_tui.core.values import is_number
 
@@ -66,99 +65,6 @@ DEPTH_SPREAD_LIMIT = 3.0  # at init: activation std first/last layer, gradient s
 DEAD_TICKS = 3  # consecutive stats records a neuron must stay dead before we say so
 INITIAL_LOSS_MARGIN = 1.0  # nats above -log(1/vocab) that count as "far above"
 UPDATE_HINT_POINTS = 5  # stats records averaged per weight before judging update:data
-TANH_GAIN = 5 / 3  # Kaiming's gain for tanh: the lecture's choice without BatchNorm
-LINEAR_GAIN = 1.0  # the right gain for the linear sandwich (activation "linear")
-
-
-@dataclass(frozen=True)
-class Regime:
-    """What the rules need from a run's config dict (every field optional: older logs lack some)."""
-
-    batchnorm: bool = True  # BatchNorm after every Linear: it pins each layer's pre-activations
-    gain: float = 5 / 3  # init gain on the Linear weights
-    decay_step: int = 150_000  # first step of the schedule's lr/10 (lr_decay_step, else 3/4 of steps)
-    activation: str = "tanh"  # tanh | linear (the lecture's linear sandwich: nothing saturates)
-    init: str = "kaiming"  # kaiming (randn/sqrt(fan_in)·gain) | normal (plain randn, the lecture's first draft)
-    output_scale: float = 0.1  # the output layer's shrink at init (its weight, or with BN its gamma)
-
-    @classmethod
-    def of(cls, config: Mapping) -> Regime:
-        """The regime of a config dict (run_start's `config`, TrainConfig.to_dict()); defaults fill gaps."""
-        base = cls()
-        steps = config.get("steps")
-        decay = config.get("lr_decay_step")
-        if not _is_int(decay):
-            decay = (steps * 3) // 4 if _is_int(steps) else base.decay_step
-        return cls(
-            batchnorm=config["batchnorm"] if isinstance(config.get("batchnorm"), bool) else base.batchnorm,
-            gain=config["gain"] if is_number(config.get("gain")) else base.gain,
-            decay_step=decay,
-            activation=config.get("activation") if config.get("activation") in ("tanh", "linear") else "tanh",
-            init=config.get("init") if config.get("init") in ("kaiming", "normal") else "kaiming",
-            output_scale=config["output_scale"] if is_number(config.get("output_scale")) else base.output_scale,
-        )
-
-    @property
-    def tanh(self) -> bool:
-        """True when the activation saturates (tanh), False for the linear sandwich."""
-        return self.activation == "tanh"
-
-    @property
-    def ideal_gain(self) -> float:
-        """The gain that keeps activations and gradients level across depth: 5/3 for tanh, 1 for linear."""
-        return TANH_GAIN if self.tanh else LINEAR_GAIN
-
-    def decayed(self, step: int | None) -> bool:
-        """True from the schedule's planned lr/10 on."""
-        return _is_int(step) and step >= self.decay_step
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def layer_name(layer: Mapping, position: int | None = None) -> str:
-    """An activation layer by its depth, 1 for the first (the run log also keeps the lecture's list index).
-
-    Records written before `depth` existed are named by their position among the layers.
-    """
-    depth = layer.get("depth")
-    if _is_int(depth):
-        return f"L{depth}"
-    return f"L{position + 1}" if position is not None else "L?"
-
-
-def param_names(count: int) -> list[str]:
-    """Names for the 2-D parameters: C for the embedding (first), then W1, W2, … in order."""
-    return ["C" if i == 0 else f"W{i}" for i in range(count)]
-
-
-# ---- the fixes -------------------------------------------------------------------------------------
-
-
-def init_fixes(regime: Regime, too_big: bool) -> list[Fix]:
-    """The init keys that move a step-0 symptom toward healthy: `too_big` when the pre-activations are too wide.
-
-    Kaiming init (i) when plain randn made them too wide; the gain toward 5/3 (tanh) or 1 (linear)
-    when it is on the wrong side of it; BatchNorm (b) when off (it pins every layer whatever the init).
-    """
-    fixes = []
-    if regime.init == "normal" and too_big:
-        fixes.append(KAIMING_INIT)
-    elif (regime.gain > regime.ideal_gain * 1.01) if too_big else (regime.gain < regime.ideal_gain * 0.99):
-        fixes.append(gain_fix(regime.gain, regime.ideal_gain))
-    if not regime.batchnorm:
-        fixes.append(BATCHNORM_ON)
-    return fixes
-
-
-def _listed(named: Sequence[tuple[str, float]], spec: str, unit: str = "") -> str:
-    return ", ".join(f"{name} {format(value, spec)}{unit}" for name, value in named)
-
-
-LR_RERUN_FIXES = (LOWER_LR, RERUN)  # dead units do not come back: a lower lr, then a rerun
-
-
 # ---- init rules: the step-0 record --------------------------------------------------------------
 
 
@@ -168,18 +74,20 @@ def init_saturation_hints(
     """Step 0, no BatchNorm, tanh: the median layer more than `limit` percent saturated (|t| > 0.97).
 
     The gain sets it (5/3: L1 22%, L2–L5 5–9%; 3: 40–49%) and BatchNorm pins it at ~3%; with
-    BatchNorm on it cannot fire. `layers` are the step-0 record's.
+    BatchNorm on it cannot fire. It fires only when the init is off (a gain or init fix applies):
+    Kaiming at 5/3 is the lecture's own fix, whose first layer (std-1 embeddings in) sits at 20–22%
+    however few layers follow (`--depth 1 --hidden 200`: 21%). `layers` are the step-0 record's.
     """
-    values = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in _with(layers, "saturated_pct")]
+    values = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in with_number(layers, "saturated_pct")]
     if regime.batchnorm or not regime.tanh or not values:
         return []
     median = statistics.median(value for _, value in values)
     fixes = init_fixes(regime, too_big=True)
-    if median <= limit or not fixes:
+    if median <= limit or not any(fix.field in ("gain", "init") for fix in fixes):
         return []
     hot = [(name, value) for name, value in values if value > limit]
     text = (
-        f"at init {median:.0f}% of the median layer's tanh outputs are saturated ({_listed(hot, '.0f', '%')}); "
+        f"at init {median:.0f}% of the median layer's tanh outputs are saturated ({listed(hot, '.0f', '%')}); "
         "their gradients vanish, they learn slowly (the lecture aims at ~5%): "
     )
     return [Hint("saturation", text, f"init {median:.0f}% saturated → ", "saturation-init", tuple(fixes))]
@@ -191,7 +99,7 @@ def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: flo
     A gain below 5/3 shrinks tanh outputs layer by layer (gain 0.5: std 0.42 → 0.02 over five
     layers); BatchNorm re-normalises every layer, so with it on this cannot fire.
     """
-    stds = [(layer_name(layer, i), layer["std"]) for i, layer in _with(layers, "std")]
+    stds = [(layer_name(layer, i), layer["std"]) for i, layer in with_number(layers, "std")]
     if regime.batchnorm or len(stds) < 2 or min(std for _, std in stds) <= 0:
         return []
     (first, top), (last, bottom) = stds[0], stds[-1]
@@ -212,7 +120,7 @@ def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float
     Smaller toward the input means the gain is too low (0.5: 15.7×), larger toward the input too
     high (3: 3.4×, 4: 4.5×); BatchNorm keeps it within 1.6× at every gain, so with it on this cannot fire.
     """
-    stds = [(layer_name(layer, i), layer["grad_std"]) for i, layer in _with(layers, "grad_std")]
+    stds = [(layer_name(layer, i), layer["grad_std"]) for i, layer in with_number(layers, "grad_std")]
     if regime.batchnorm or len(stds) < 2:
         return []
     values = [std for _, std in stds]
@@ -300,22 +208,32 @@ def update_ratio_hints(
     high = UPDATE_TARGET_LOG10 + tolerance
     if median > high:
         off = sorted(((n, v) for n, v in values.items() if v > high), key=lambda nv: -nv[1])
+        far = median - UPDATE_TARGET_LOG10
         text = (
             f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
-            f"{_listed(off, '.1f')}): steps too big for the "
-            f"weights (the lecture aims at ~10^{UPDATE_TARGET_LOG10:.0f}); "
+            f"{listed(off, '.1f')}): steps too big for the weights (the lecture aims at "
+            f"~10^{UPDATE_TARGET_LOG10:.0f}: {far:.1f} decades above); "
         )
-        return [Hint("update", text, f"update:data 10^{median:.1f} high → ", "update-high", (LOWER_LR,))]
+        return [
+            Hint("update", text, f"update:data 10^{median:.1f}, {_decades(far)} high → ", "update-high", (LOWER_LR,))
+        ]
     if median < target - tolerance and not dying:
         off = sorted(((n, v) for n, v in values.items() if v < target - tolerance), key=lambda nv: nv[1])
+        far = target - median
         planned = f" (~10^{target:.0f} is expected after the schedule's lr/10)" if regime.decayed(step) else ""
         text = (
             f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
-            f"{_listed(off, '.1f')}): learning too slowly"
+            f"{listed(off, '.1f')}): learning too slowly, {far:.1f} decades below ~10^{target:.0f}"
             f"{planned}; "
         )
-        return [Hint("update", text, f"update:data 10^{median:.1f} low → ", "update-low", (RAISE_LR,))]
+        return [Hint("update", text, f"update:data 10^{median:.1f}, {_decades(far)} low → ", "update-low", (RAISE_LR,))]
     return []
+
+
+def _decades(log10_ratio: float) -> str:
+    """How far off, in whole decades: `1 decade`, `3 decades`."""
+    count = max(round(log10_ratio), 1)
+    return f"{count} decade" if count == 1 else f"{count} decades"
 
 
 def next_dead_streaks(streaks: Mapping[int, int], layers: Sequence[Mapping]) -> dict[int, int]:
@@ -343,12 +261,12 @@ def dead_neuron_hints(
     ]
     if not dead or not regime.tanh:
         return []
-    listed = _listed(dead, "d")
+    named = listed(dead, "d")
     text = (
-        f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {listed}; they never learn again — "
+        f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {named}; they never learn again — "
         "the lr is far too high: "
     )
-    return [Hint("map", text, f"dead neurons {listed} → ", "dead-neurons", LR_RERUN_FIXES, join=" and ")]
+    return [Hint("map", text, f"dead neurons {named} → ", "dead-neurons", LR_RERUN_FIXES, join=" and ")]
 
 
 def training_saturation_hints(
@@ -360,22 +278,17 @@ def training_saturation_hints(
     (BN: under 25%); a far too high lr reached 95–100% within a few hundred steps. With
     BatchNorm on the gain is no lever (it pins the pre-activations at init), so the text says so.
     """
-    hot = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in _with(layers, "saturated_pct")]
+    hot = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in with_number(layers, "saturated_pct")]
     hot = [(name, value) for name, value in hot if value > limit]
     if not hot or not regime.tanh:
         return []
     held = "BatchNorm holds the pre-activations, the gain cannot; " if regime.batchnorm else ""
     text = (
-        f"layers {limit:.0f}%+ saturated in training ({_listed(hot, '.0f', '%')}): almost no gradient passes them; "
+        f"layers {limit:.0f}%+ saturated in training ({listed(hot, '.0f', '%')}): almost no gradient passes them; "
         f"{held}the lr is far too high: "
     )
     short = f"{len(hot)} layer(s) >{limit:.0f}% saturated → "
     return [Hint("saturation", text, short, "saturation-lr", LR_RERUN_FIXES, join=" and ")]
-
-
-def _with(items: Sequence[Mapping], field: str) -> list[tuple[int, Mapping]]:
-    """(position, item) for the items whose `field` is a number."""
-    return [(i, item) for i, item in enumerate(items) if is_number(item.get(field))]
 
 
 class HealthJudge:

@@ -65,6 +65,19 @@ def test_init_saturation_judges_the_median_layer_without_batchnorm():
     assert "Kaiming init (i)" in normal.text and "(g" not in normal.text
 
 
+def test_the_lectures_kaiming_init_is_not_told_its_gradients_vanish_however_its_first_layer_saturates():
+    """Issue 19 item 14: `--depth 1 --hidden 200 --no-batchnorm` at gain 5/3 saturates its one layer 20–21% at
+    init (the embedding's std-1 inputs, as the lecture's first layer at 22%, which it calls healthy); the init is
+    already the lecture's fix, so no hint may send it to BatchNorm. A gain off 5/3 is still told."""
+    one_wide = [layer(1, 21.0)]
+    assert health.init_saturation_hints(one_wide, Regime(batchnorm=False, gain=5 / 3)) == []
+    assert health.init_saturation_hints([layer(1, 24.0), layer(2, 23.0)], Regime(batchnorm=False)) == []
+    (hot,) = health.init_saturation_hints([layer(1, 41.0)], Regime(batchnorm=False, gain=3.0))
+    assert "gain 5/3 (g) or BatchNorm on (b)" in hot.text
+    (linear_gain,) = health.init_saturation_hints(one_wide, Regime(batchnorm=False, gain=2.5))
+    assert linear_gain.rule == "saturation-init"
+
+
 def test_gradient_std_spread_across_depth_names_the_gain_by_direction():
     shrinking = [layer(1, grad_std=1e-4), layer(2, grad_std=5e-4), layer(3, grad_std=1e-3)]
     (hint,) = health.gradient_depth_hints(shrinking, Regime(batchnorm=False, gain=0.5))
@@ -113,6 +126,15 @@ def test_update_to_data_judges_the_median_weight_against_the_schedule():
     assert high.rule == "update-high" and "the lecture aims at ~10^-3" in high.text
     # a dying net (dead or fully saturated layers) passes no gradient: raising lr is not the fix
     assert health.update_ratio_hints({"W1": -8.0, "W2": -6.0}, dying=True) == []
+
+
+def test_update_to_data_says_how_far_off_it_is_not_one_press():
+    """Issue 19 item 14: at 10^-5.9 the hint said "lr ×2", when the ratio is three decades low."""
+    (low,) = health.update_ratio_hints({"W1": -5.9, "W2": -5.9, "W3": -6.0})
+    assert low.short == "update:data 10^-5.9, 3 decades low → raise lr (+)"
+    assert "learning too slowly, 2.9 decades below ~10^-3" in low.text and "×2" not in low.text
+    (high,) = health.update_ratio_hints({"W1": -1.9, "W2": -1.8})
+    assert high.short == "update:data 10^-1.9, 1 decade high → lower lr (-)" and "1.1 decades above" in high.text
 
 
 def test_dead_neurons_need_several_ticks_in_a_row_and_name_the_lr():
@@ -167,7 +189,7 @@ def test_a_net_saturated_since_init_is_not_told_to_raise_the_lr_when_its_updates
     saturated = [layer(1, 97.0, dead=40), layer(2, 99.0, dead=80), layer(3, 98.0, dead=60)]
     healthy = [layer(1), layer(2), layer(3)]
     for start, verdict in ((saturated, []), (healthy, ["update-low"])):
-        judge = health.HealthJudge({"batchnorm": False, "gain": 5 / 3}, 27)
+        judge = health.HealthJudge({"batchnorm": False, "init": "normal"}, 27)
         judge.observe(stats(0, start))
         for step in range(1, health.UPDATE_HINT_POINTS + 1):  # later ticks look calm, the updates stay tiny
             hints = judge.observe(stats(step * 10, healthy, updates=(-6.0, -6.0, -6.0)))
