@@ -43,7 +43,7 @@ import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from makemore_tui.core.hints import KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Hint, gain_fix
+from makemore_tui.core.hints import FLAGS, KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Fix, Hint, gain_fix
 from makemore_tui.core.regime import (  # noqa: F401 (layer_name, param_names: the panels read them here)
     LINEAR_GAIN,
     LR_RERUN_FIXES,
@@ -158,6 +158,15 @@ def initial_loss_hints(
     expected = expected_initial_loss(vocab_size)
     if loss <= expected + margin:
         return []
+    fixes = initial_loss_fixes(regime)
+    text = f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; "
+    short = f"initial loss {loss:.1f} ≫ {expected:.1f} → "
+    unfixed = "no key fixes it: check the output layer's init"
+    return [Hint("loss", text, short, "loss-init", tuple(fixes), unfixed=unfixed)]
+
+
+def initial_loss_fixes(regime: Regime) -> list[Fix]:
+    """The init keys that bring a confidently wrong initial loss down: the output shrink, Kaiming, gain 1 (linear)."""
     fixes = []
     if regime.output_scale > 0.1 * 1.01:
         fixes.append(OUTPUT_SHRINK)
@@ -165,10 +174,7 @@ def initial_loss_hints(
         fixes.append(KAIMING_INIT)
     if not regime.tanh and regime.gain > LINEAR_GAIN * 1.01:
         fixes.append(gain_fix(regime.gain, LINEAR_GAIN))
-    text = f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; "
-    short = f"initial loss {loss:.1f} ≫ {expected:.1f} → "
-    unfixed = "no key fixes it: check the output layer's init"
-    return [Hint("loss", text, short, "loss-init", tuple(fixes), unfixed=unfixed)]
+    return fixes
 
 
 # ---- training rules: the lr's domain -------------------------------------------------------------
@@ -355,3 +361,35 @@ class HealthJudge:
         """The embedding C (sparse: a batch touches few rows), and the output weight when it was shrunk at init."""
         shrunk = not self.regime.batchnorm and self.regime.output_scale < 1
         return {"C", f"W{count - 1}"} if shrunk and count > 1 else {"C"}
+
+
+# ---- why a run diverged: the lr's doing, or the init's ---------------------------------------------
+
+# BatchNorm rescues a too-high lr only so far: measured (hidden 32, 1,500 steps) without it lr 10, 30
+# and 100 diverge; with it 10 and 30 finish, 100 diverges too
+BATCHNORM_RESCUES_LR_UP_TO = 30.0
+
+
+def finite_statistics(stats: Mapping) -> bool:
+    """False when a stats record's gradients are not finite (None in the record): at step 0 the init's doing."""
+    items = [*(stats.get("layers") or []), *(stats.get("params") or [])]
+    return all(item.get("grad_std") is not None for item in items if isinstance(item, Mapping))
+
+
+def divergence_advice(config: Mapping, lr: float, step: int, init_finite: bool = True) -> str:
+    """What to do about a diverged variant of `config` (a config dict), in flags (the run has ended).
+
+    A loss already far off at step 0, before any update, or gradients already not finite at step 0
+    (`--gain 1e30`: the pre-activations overflow float32), are the init's doing, not the lr's (issue 19:
+    both were told to lower the lr). Otherwise lower the lr `lr` in force, or turn BatchNorm on where
+    it rescues that lr.
+    """
+    regime = Regime.of(config)
+    if step <= 0 or not init_finite:
+        fixes = [*initial_loss_fixes(regime), *init_fixes(regime, too_big=True)]
+        unique = [fix for i, fix in enumerate(fixes) if fix not in fixes[:i]]
+        what = "its gradients were not finite from step 0" if not init_finite else "that was before any update"
+        fix = " or ".join(FLAGS.write(fix) for fix in unique) if unique else "check the init"
+        return f"{what}, so the init did it, not the learning rate: {fix}"
+    advice = f"lower the learning rate (it was {lr:g})"
+    return advice if regime.batchnorm or lr > BATCHNORM_RESCUES_LR_UP_TO else advice + " or turn BatchNorm on"
