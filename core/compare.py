@@ -57,13 +57,8 @@ def parse_axis(spec: str) -> tuple[str, list]:
     return field, values
 
 
-def parse_compare(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
-    """The grid of variants of `--compare` specs over `base` (first spec outermost).
-
-    Raises ConfigError (one line) for an unknown field, a single value, a repeated field, over
-    MAX_VARIANTS variants, or a value the config refuses.
-    """
-    axes = [parse_axis(spec) for spec in specs]
+def check_grid(axes: Sequence[tuple[str, list]]) -> list[str]:
+    """The fields of (field, values) axes; ConfigError for a repeated field or a grid over MAX_VARIANTS."""
     fields = [field for field, _ in axes]
     repeated = {field for field in fields if fields.count(field) > 1}
     if repeated:
@@ -73,6 +68,17 @@ def parse_compare(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
         count *= len(values)
     if count > MAX_VARIANTS:
         raise ConfigError(f"--compare makes {count} variants; at most {MAX_VARIANTS} train side by side")
+    return fields
+
+
+def parse_compare(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
+    """The grid of variants of `--compare` specs over `base` (first spec outermost).
+
+    Raises ConfigError (one line) for an unknown field, a single value, a repeated field, over
+    MAX_VARIANTS variants, or a value the config refuses.
+    """
+    axes = [parse_axis(spec) for spec in specs]
+    fields = check_grid(axes)
     variants = []
     for combo in itertools.product(*(values for _, values in axes)):
         changes = dict(zip(fields, combo))

@@ -44,6 +44,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 
 from makemore_tui.core.hints import FLAGS, KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Fix, Hint, gain_fix
+from makemore_tui.core.kinds import family
 from makemore_tui.core.regime import (  # noqa: F401 (layer_name, param_names: the panels read them here)
     LINEAR_GAIN,
     LR_RERUN_FIXES,
@@ -309,6 +310,7 @@ class HealthJudge:
 
     def __init__(self, config: Mapping, vocab_size: int | None):
         self.regime = Regime.of(config)
+        self.model = isinstance(config.get("model"), str)  # a --model net: its knobs are its file's (DESIGN §11)
         self.vocab_size = vocab_size
         self.init_hints: list[Hint] = []
         self.dead_streaks: dict = {}
@@ -320,7 +322,9 @@ class HealthJudge:
         """Fold one stats record in; return (and keep in `hints`) the hints that hold now."""
         layers = [layer for layer in stats.get("layers") or [] if isinstance(layer, Mapping)]
         params = [param for param in stats.get("params") or [] if isinstance(param, Mapping)]
-        if stats.get("step") == 0:
+        if self.model:  # the rules speak of tanh layers, and the init rules of the built-in net's keys
+            layers = [layer for layer in layers if family(layer.get("kind")) == "tanh"]
+        if stats.get("step") == 0 and not self.model:
             self.init_hints = self._judge_init(layers, stats.get("loss"))
         self._fold_updates(stats.get("lr"), params)
         self.dead_streaks = next_dead_streaks(self.dead_streaks, layers)

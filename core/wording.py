@@ -234,8 +234,13 @@ def describe(config: Mapping, lr: float | None = None) -> str:
 
     `lr` is the live rate when it differs from the config's (after + or -). Fields at their
     default are left out except BatchNorm, gain and lr, which every lecture experiment varies;
-    the gain is left out under `init normal`, which takes none.
+    the gain is left out under `init normal`, which takes none. A `--model` run reads as its file and
+    knobs (core.modelconfig.model_description).
     """
+    if isinstance(config.get("model"), str):  # a --model run: its file and its knobs (DESIGN §11)
+        from makemore_tui.core.modelconfig import model_description
+
+        return model_description(config, lr if is_number(lr) else None)
     values = dict(config)
     if is_number(lr):
         values["lr"] = lr
