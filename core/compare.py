@@ -103,9 +103,15 @@ def compared_fields(variants: Sequence[Variant]) -> list[str]:
 def with_changes(variants: Sequence[Variant], **changes) -> list[Variant]:
     """Every variant with `changes` applied (a key pressed during a compare), labels kept.
 
-    Raises ConfigError when a change would undo a compared field or makes a config invalid.
+    Raises ConfigError when a change would undo a compared field, makes a config invalid, or is one
+    every variant ignores (the gain under init normal: the rerun would train the same net).
     """
     clash = set(changes) & set(compared_fields(variants))
     if clash:
         raise ConfigError(f"{sorted(clash)[0]} is what this compare varies; leave the compare to change it")
-    return [Variant(v.label, v.config.replace(**changes)) for v in variants]
+    changed = [Variant(v.label, v.config.replace(**changes)) for v in variants]
+    for name in changes:
+        reasons = [why_ignored(name, variant.config.to_dict()) for variant in changed]
+        if all(reasons):
+            raise ConfigError(f"{reasons[0]}: the rerun would train the same net")
+    return changed

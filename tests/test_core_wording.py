@@ -100,3 +100,14 @@ def test_a_compare_of_the_gain_under_normal_init_is_refused_saying_why():
         parse_compare(["gain=0.5,1"], TrainConfig(init="normal"))
     variants = parse_compare(["init=kaiming,normal"], TrainConfig())
     assert [v.label for v in variants] == ["init kaiming", "init normal"]
+
+
+def test_a_key_changing_a_field_every_variant_ignores_is_refused_saying_why():
+    """Issue 19 item 13: `g` under `--init normal` reran identical nets under new labels."""
+    from makemore_tui.core.compare import single, with_changes
+
+    with pytest.raises(ConfigError, match=r"^init normal takes no gain \(plain randn weights\): the rerun would"):
+        with_changes(single(TrainConfig(init="normal")), gain=1.0)
+    assert with_changes(single(TrainConfig()), gain=1.0)[0].config.gain == 1.0
+    mixed = parse_compare(["init=kaiming,normal"], TrainConfig())
+    assert [v.config.gain for v in with_changes(mixed, gain=1.0)] == [1.0, 1.0]  # the Kaiming variant takes it

@@ -268,6 +268,18 @@ async def test_t_i_o_rerun_the_lecture_experiments_and_the_status_line_names_the
 
 
 @run_async
+async def test_g_under_init_normal_is_refused_saying_why():
+    """Issue 19 item 13: plain randn takes no gain, so g reran identical nets under new labels."""
+    app, trainer = live_app(config=SMALL.replace(init="normal"), respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "gain" not in status_lines(app)[1]  # no label shows a gain the net does not take
+        await pilot.press("g")
+        said = await wait_for_text(pilot, app, "init normal takes no gain")
+        assert "refused: init normal takes no gain (plain randn weights)" in said and trainer.commands == []
+
+
+@run_async
 async def test_the_experiments_are_palette_commands_and_a_replay_refuses_them():
     app, _ = live_app(respond=False)
     async with app.run_test(size=(120, 40)):
