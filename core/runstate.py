@@ -11,6 +11,7 @@ import torch
 
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.health import divergence_advice
 from makemore_tui.core.records import ErrorKind
 
 # A run whose average loss climbs past this many times the loss of guessing uniformly,
@@ -63,6 +64,7 @@ class RunState:
     sample_generators: list[torch.Generator] = field(default_factory=list)  # per variant, across the run
     progress_time: float = field(default_factory=time.perf_counter)
     progress_step: int = 0
+    init_not_finite: set[int] = field(default_factory=set)  # variants whose step-0 gradients were not finite
 
     @property
     def config(self) -> TrainConfig:
@@ -104,8 +106,8 @@ class Diverged(Exception):
 
 
 def divergence(loss: float, window: float, index: int, state: RunState, v: int) -> str | None:
-    """Why variant v has diverged, or None."""
-    advice = _advice(state, v)
+    """Why variant v has diverged, or None; what to do (core.health.divergence_advice)."""
+    advice = _advice(state, v, index)
     if not math.isfinite(loss):
         return f"the loss became {loss} at step {index}: training diverged; {advice}"
     if window > DIVERGENCE_FACTOR * state.uniform_loss:
@@ -116,16 +118,10 @@ def divergence(loss: float, window: float, index: int, state: RunState, v: int) 
     return None
 
 
-# BatchNorm rescues a too-high lr only so far: measured (hidden 32, 1,500 steps) without it lr 10, 30
-# and 100 diverge; with it 10 and 30 finish, 100 diverges too
-BATCHNORM_RESCUES_LR_UP_TO = 30.0
-
-
-def _advice(state: RunState, v: int) -> str:
+def _advice(state: RunState, v: int, index: int) -> str:
     config = state.variants[v].config
     lr = config.lr_at(state.step) * state.lr_scale
-    advice = f"lower the learning rate (it was {lr:g})"
-    return advice if config.batchnorm or lr > BATCHNORM_RESCUES_LR_UP_TO else advice + " or turn BatchNorm on"
+    return divergence_advice(config.to_dict(), lr, index, v not in state.init_not_finite)
 
 
 def error_fields(error: BaseException, with_traceback: bool) -> dict:

@@ -25,6 +25,7 @@ from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.devices import resolve_device, use_training_threads
 from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
+from makemore_tui.core.health import finite_statistics
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.runstate import Diverged, NextRun, RunEnd, RunState, describe_error, divergence, error_fields
@@ -341,6 +342,8 @@ class Trainer:
         windows = (state.loss_sum / max(state.loss_count, 1)).tolist() if count_loss else losses
         state.loss_sum.zero_()
         state.loss_count = 0
+        if index == 0:  # gradients not finite before any update: a later divergence is the init's doing
+            state.init_not_finite = {v for v in state.live() if not finite_statistics(by_variant[v])}
         for v in state.live():
             record = {
                 "event": Event.STATS,

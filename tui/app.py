@@ -25,7 +25,7 @@ from textual.widgets import Footer, Static
 from makemore_tui.core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
 from makemore_tui.core.compare import compared_fields, with_changes
 from makemore_tui.core.config import ConfigError, TrainConfig, format_gain, next_gain
-from makemore_tui.core.health import COMMAND_LINE_FIXES
+from makemore_tui.core.hints import FLAGS, KEYS
 from makemore_tui.core.modelconfig import key_refusal
 from makemore_tui.core.records import EndReason, Event, ExitCode, problem
 from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
@@ -101,7 +101,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         self.budget = budget or RedrawBudget()
         self.lifecycle = lifecycle  # the process's signals and quit deadlines (tui/lifecycle.py); None in tests
         # a replay has no training keys: its hints name the flags that make each fix on a new run
-        self.view = ViewState(key_fixes=COMMAND_LINE_FIXES if feed.recording else None)
+        self.view = ViewState(fix_style=FLAGS if feed.recording else KEYS)
         self.ticks = 0
         self._main: Screen | None = None
         self._message_timer = None

@@ -25,13 +25,15 @@ from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.commands import Quit
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
-from makemore_tui.core.modelconfig import MODEL_OUTPUT, model_description
+from makemore_tui.core.health import HealthJudge
+from makemore_tui.core.hints import FLAGS
+from makemore_tui.core.modelconfig import MODEL_OUTPUT
 from makemore_tui.core.records import ErrorKind, Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
 from makemore_tui.core.text import printable
 from makemore_tui.core.trainer import Trainer
+from makemore_tui.core.wording import describe
 from makemore_tui.tui.progress import Display, OutputClosed, make_display
 from makemore_tui.tui.tables import compare_tables, lecture_tables, legend, number, quoted_names
 
@@ -144,8 +146,8 @@ class HeadlessPrinter:
         config = variants[0]["config"]
         steps = config.get("steps")
         self.total_steps = steps if isinstance(steps, int) else self.total_steps
-        summary = model_description(config) if isinstance(config.get("model"), str) else _config_summary(config)
-        lines = [f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · {summary}"]
+        engine = record.get("engine", "?")
+        lines = [f"run {record.get('run')} · {record.get('device')} · {engine} engine · {describe(config)}"]
         if vocab:  # a run whose setup failed (bad device, say) has no data sizes
             sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
             lines.append(f"  {len(vocab)} characters · {sizes} · {self.total_steps} steps")
@@ -277,13 +279,13 @@ class HeadlessPrinter:
         """Each rule of thumb once per run, when it first fires (naming the variant in a compare), as `hint: …`."""
         if variant not in self._judges:
             config = self._configs[variant] if variant < len(self._configs) else {}
-            # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
-            fixes = COMMAND_LINE_FIXES | compare_fixes([c for c in self._configs if isinstance(c, dict)])
-            self._judges[variant] = HealthJudge(config, self._vocab_size, fixes)
+            self._judges[variant] = HealthJudge(config, self._vocab_size)
+        # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
+        style = FLAGS.for_configs([c for c in self._configs if isinstance(c, dict)])
         for hint in self._judges[variant].observe(record):
             if hint.rule not in self._hinted:
                 self._hinted.add(hint.rule)
-                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.text}")
+                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.written(style).text}")
 
     def _label(self, variant: int) -> str:
         return printable(self._labels[variant]) if variant < len(self._labels) else f"#{variant + 1}"
@@ -291,13 +293,6 @@ class HeadlessPrinter:
     def _who(self, record: Mapping) -> str:
         """` · gain 0.5` in a compare run (which variant a line is about); nothing in a single run."""
         return f" · {self._label(variant_of(record))}" if self.compare else ""
-
-
-def _config_summary(config: Mapping) -> str:
-    try:
-        return TrainConfig(**config).summary()
-    except TypeError:  # a field this version does not know
-        return ""
 
 
 def _width(out: TextIO) -> int:

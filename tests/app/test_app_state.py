@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from makemore_tui.tui.state import LOSS, MAX_POINTS, SAMPLES, SATMAP, STATS, STATUS, Series, ViewState, config_line
+from makemore_tui.core.wording import describe
+from makemore_tui.tui.state import LOSS, MAX_POINTS, SAMPLES, SATMAP, STATS, STATUS, Series, ViewState
 from tests.fake_trainer import SMALL, compare_run, recorded_run, stats_record
 
 
@@ -55,7 +56,7 @@ def test_state_records_pause_and_eta():
     assert view.current.eta_seconds() == (1000 - 500) / 812.5
     view.apply([{"event": "state", "run": 1, "step": 500, "paused": True, "lr": 0.05}])
     assert view.current.paused and view.current.eta_seconds() is None
-    assert "lr 0.05" in config_line(view.current.config, view.current.lr)
+    assert "lr 0.05" in describe(view.current.config, view.current.lr)
 
 
 def test_a_long_run_stays_small():

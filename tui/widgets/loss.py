@@ -9,7 +9,7 @@ import math
 import numpy as np
 from rich.style import Style
 
-from makemore_tui.core.compare import difference
+from makemore_tui.core.wording import difference
 from makemore_tui.tui.canvas import Line, Trace, fitted_range, format_steps, line_chart, message_lines
 from makemore_tui.tui.state import LOSS, RunView, VariantView
 from makemore_tui.tui.widgets.panel import Panel, legend_line, legend_lines, text_line
