@@ -8,9 +8,10 @@ import difflib
 import os
 
 from makemore_tui import __version__
-from makemore_tui.core.compare import AXES, MAX_VARIANTS, parse_axis
-from makemore_tui.core.config import ACTIVATIONS, BUILTIN_DATA, INITS, PRESETS, ConfigError, TrainConfig, parse_gain
+from makemore_tui.core.compare import AXES, MAX_VARIANTS
+from makemore_tui.core.config import BUILTIN_DATA, PRESETS, ConfigError, TrainConfig, parse_gain
 from makemore_tui.core.text import printable
+from makemore_tui.tui.model_args import add_model_arguments
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 USAGE = """\
@@ -109,12 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--activation",
-        choices=ACTIVATIONS,
         help="the activation layers: tanh, or linear (identity: the lecture's linear sandwich) (default tanh)",
     )
     parser.add_argument(
         "--init",
-        choices=INITS,
         help="kaiming: randn/sqrt(fan_in)·gain (the lecture's deep net); normal: plain randn, its first draft "
         "(default kaiming)",
     )
@@ -178,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="headless: the lecture's tables at step 0, each eval and the end (evals), every stats record, or none "
         "(default evals)",
     )
+    add_model_arguments(parser)
     parser.add_argument(
         "--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)"
     )
@@ -272,7 +272,7 @@ def _replay_extra(extra: list[str]) -> str:
 
 # flag name -> TrainConfig field, for flags that map one to one
 _FIELDS = ("steps", "batchnorm", "lr", "seed", "embd", "hidden", "depth", "block_size", "batch_size", "stats_every")
-_FIELDS += ("eval_every", "device", "engine", "activation", "init", "output_scale")
+_FIELDS += ("eval_every", "device", "engine", "activation", "init", "output_scale", "lr_decay_step", "model")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -288,8 +288,8 @@ def check_compare_flags(args: argparse.Namespace) -> None:
     """Raise ConfigError when a flag sets a field `--compare` varies (`--compare batchnorm=on,off --no-batchnorm`):
     the compare would silently override it."""
     for spec in args.compare or ():
-        field, _ = parse_axis(spec)
-        given = getattr(args, field, None)
+        field = spec.partition("=")[0].strip().replace("-", "_")  # the compare parses the spec itself
+        given = getattr(args, field, None) if field in _FIELDS or field == "gain" else None
         if given is None:
             continue
         flag = f"--{'no-' if given is False else ''}{field.replace('_', '-')}"

@@ -25,6 +25,7 @@ from makemore_tui.tui.args import (
     parse_command_line,
 )
 from makemore_tui.tui.lifecycle import Lifecycle, say
+from makemore_tui.tui.model_args import model_variants
 from makemore_tui.tui.terminal import app_refusal, ascii_fallback, stdout_on_the_terminal
 
 __all__ = ["build_parser", "config_from_args", "entry_point", "main", "parse_command_line"]
@@ -57,7 +58,8 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
 
     config = config_from_args(args)
     check_compare_flags(args)
-    variants = parse_compare(args.compare, config) if args.compare else single(config)
+    variants = model_variants(args, config) or (parse_compare(args.compare, config) if args.compare else single(config))
+    config = variants[0].config
     if args.paused and args.headless:
         raise ConfigError("--paused is for the app: headless has no keys to resume it (leave out --paused)")
     if config.device == "cuda":
@@ -70,7 +72,8 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
     except WordsError as error:
         print(f"makemore-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
-    check_fits([v.config for v in variants], Vocabulary.from_words(words).size, resolve_device(config))
+    if config.model is None:  # a --model net's size is its file's
+        check_fits([v.config for v in variants], Vocabulary.from_words(words).size, resolve_device(config))
     if lifecycle.signalled:
         return ExitCode.INTERRUPTED  # before any run: no log to leave behind
     # Opened last: a bad flag or words file leaves no empty log behind. Sealable: however the process
