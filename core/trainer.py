@@ -27,7 +27,7 @@ from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
 from makemore_tui.core.health import finite_statistics
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
-from makemore_tui.core.runlog import RunLog
+from makemore_tui.core.runlog import RunLog, log_stopped
 from makemore_tui.core.runstate import Diverged, NextRun, RunEnd, RunState, describe_error, divergence, error_fields
 from makemore_tui.core.stats import step_statistics
 from makemore_tui.data.dataset import Splits, make_splits
@@ -67,7 +67,8 @@ class Trainer:
         self._words = words
         self._splits: dict[int, Splits] = {}  # by block size: reruns reuse the dataset
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._run_count = 0
+        # runs are numbered on from the log's last one (RunLog.last_run): runs appended to one log never share a number
+        self._run_count = getattr(run_log, "last_run", 0)
         self._quit_deadline: float | None = None  # time.monotonic() by which a quit's run_end is due
         self._thread = threading.Thread(target=self._main, name="trainer", daemon=True)
 
@@ -127,7 +128,7 @@ class Trainer:
             except (OSError, ValueError) as error:
                 # The log broke mid-run (disk full, say): tell the viewer once, keep training.
                 self.run_log = None
-                self.channel.put({"event": Event.LOG_ERROR, "message": f"the run log stopped: {error}"})
+                self.channel.put(log_stopped(record, error))
         self.channel.put(record)
 
     def _run(self, plan: NextRun) -> NextRun | None:

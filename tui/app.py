@@ -28,6 +28,7 @@ from makemore_tui.core.config import ConfigError, TrainConfig, format_gain, next
 from makemore_tui.core.hints import FLAGS, KEYS
 from makemore_tui.core.modelconfig import key_refusal
 from makemore_tui.core.records import EndReason, Event, ExitCode, problem
+from makemore_tui.core.text import printable
 from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from makemore_tui.tui.budget import RedrawBudget
 from makemore_tui.tui.compare_keys import CompareActions
@@ -450,10 +451,10 @@ def run_replay(path: str | Path, lifecycle: Lifecycle | None = None) -> int:
     try:
         feed = ReplayFeed.load(path)
     except OSError as error:
-        print(f"makemore-tui: cannot read run log {path}: {error.strerror or error}", file=sys.stderr)
+        print(f"makemore-tui: cannot read run log {printable(str(path))}: {error.strerror or error}", file=sys.stderr)
         return ExitCode.USAGE
     if not feed.records:
         skipped = f" ({feed.skipped} malformed line{'s' if feed.skipped > 1 else ''} skipped)" if feed.skipped else ""
-        print(f"makemore-tui: {path} holds no run-log records{skipped}", file=sys.stderr)
+        print(f"makemore-tui: {printable(str(path))} holds no run-log records{skipped}", file=sys.stderr)
         return ExitCode.USAGE
     return run_app(feed, lifecycle)

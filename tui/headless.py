@@ -63,6 +63,7 @@ class HeadlessPrinter:
         width: int | None = None,
         display: Display | None = None,
         clock: Callable[[], float] = time.monotonic,
+        err: TextIO | None = None,
     ):
         if tables not in TABLE_CHOICES:
             raise ValueError(f"tables must be one of {', '.join(TABLE_CHOICES)} (got {tables!r})")
@@ -71,6 +72,7 @@ class HeadlessPrinter:
         self.display = display or make_display(out, clock)
         self.width = width or _width(out)
         self.closed = False  # the reader of `out` has gone
+        self.err = err or sys.stderr  # where warnings about the run log go
         self.runs = RunsTable()
         self._handlers = {
             Event.RUN_START: self._on_run_start,
@@ -82,7 +84,7 @@ class HeadlessPrinter:
             Event.VARIANT_END: self._on_variant_end,
             Event.RUN_END: self._on_run_end,
             Event.ERROR: self._on_error,
-            Event.LOG_ERROR: self._on_error,
+            Event.LOG_ERROR: self._on_log_error,
             "warning": self._on_error,  # a library warning as a record (Event.WARNING, on main since 83c52d4)
         }
         self._new_run([""], [{}])
@@ -205,6 +207,11 @@ class HeadlessPrinter:
             return
         self.print(f"warning: {message}")
 
+    def _on_log_error(self, record: dict) -> None:
+        """The run log stopped (a full disk): a warning on stderr, where a redirected stdout (the disk that
+        filled up, perhaps) cannot swallow it; training goes on. The end says it again (tui/cli.py)."""
+        print(f"makemore-tui: warning: {printable(str(record.get('message')))}", file=self.err, flush=True)
+
     # ---- tables -----------------------------------------------------------------------------
     def _joins_group(self, record: Mapping) -> bool:
         first = self._group[0]
@@ -324,7 +331,8 @@ def run_headless(
 ) -> int:
     """Train one run (or the `variants` of a compare) with no UI; return the process exit code.
 
-    Exit codes: the run's (core.records.exit_code_for: 0 finished, 1 error, 3 diverged),
+    Exit codes: the run's (core.records.exit_code_for: 0 finished, 1 error, 3 diverged; the caller makes
+    0 and 3 into 4 when the run log stopped early, tui/cli.py),
     130 when a signal (ctrl+c, SIGTERM, SIGHUP) stopped it, ExitCode.OUTPUT_CLOSED (141) when `out`
     closed (its reader went away) and the run was stopped for it. The run log ends with run_end
     in every case the trainer can still reach.
