@@ -99,7 +99,7 @@ def _axis(spec: str, model_file: ModelFile) -> tuple[str, list]:
     return name, values
 
 
-MODEL_OUTPUT = "ModelOutput: "  # how a warning record of a --model file's printed line begins (core.userengine)
+MODEL_OUTPUT = "ModelOutput: "  # how a warning record of a --model file's printed line begins (core.engines.user)
 
 
 # The values a key cycles through, for the model fields whose key cycles words: a knob holding another word

@@ -335,7 +335,7 @@ class Trainer:
         ticks = index // state.config.stats_every
         weight_hists = state.paused or index in (0, state.config.steps - 1) or ticks % WEIGHT_HIST_EVERY == 0
         bins = state.config.hist_bins
-        if hasattr(engine, "step_statistics"):  # an engine of nets of any shape (core/userengine.py)
+        if hasattr(engine, "step_statistics"):  # an engine of nets of any shape (core/engines/user.py)
             by_variant = engine.step_statistics(lrs, bins, weight_hists)
         else:
             by_variant = step_statistics(engine.statistics_tensors(), lrs, bins, weight_hists)
