@@ -238,6 +238,7 @@ class ViewState:
         # What the user chose to look at in a compare (keys v and l); panels key their drawing on these.
         self.shown_variant = 0  # the variant the one-variant panels (map, samples) show
         self.hist_layer: int | None = None  # the layer the histograms' small multiples show (None: the last)
+        self.hist_shared_y = False  # the small multiples share one y scale (key y), else each has its own
 
     def variant_shown(self) -> VariantView | None:
         """The current run's variant the one-variant panels show (variant 0 of a single run)."""
