@@ -28,6 +28,7 @@ class RunState:
     step: int = 0  # steps completed
     paused: bool = False
     single_steps: int = 0  # `n` presses waiting while paused
+    previewed: int | None = None  # the step whose preview record (paused: no update yet) is written
     lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule, every variant
     end: object = None  # why the loop must stop early: the next run's (variants, paused), or _QUIT
     loss_sum: torch.Tensor | None = None  # (V,) losses since the last stats record, summed on the device
