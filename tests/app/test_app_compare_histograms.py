@@ -8,9 +8,11 @@ import re
 from makemore_tui.tui.widgets.histogram import HistogramPanel
 from tests.app.helpers import compare_app, run_async, screen_text
 from tests.app.test_app_compare import panel_lines, started
+from tests.fake_trainer import SMALL
 
 BRAILLE = re.compile("[\u2801-\u28ff]")
 LETTERS = "abcd"
+HEADER = re.compile(r"(?:^|\s)([a-h]) (?=\S)")  # a variant's header: its letter, a space, its label
 
 
 def multiples(app, panel_id: str) -> list[list[str]]:
@@ -19,13 +21,12 @@ def multiples(app, panel_id: str) -> list[list[str]]:
     text = ["".join(segment.text for segment in line) for line in panel_lines(app, panel_id)]
     found = []
     for row, line in enumerate(text):
-        starts = [m.start() for m in re.finditer(r"(?:^| )([a-d]) gain", line)]
+        starts = [m.start(1) for m in HEADER.finditer(line)]
         if not starts or "⚠" in line:
             continue
-        starts = [s + (1 if line[s] == " " else 0) for s in starts]
         below = []
         for chart in text[row + 1 :]:
-            if re.search(r"(?:^| )[a-d] gain|⚠", chart) or not chart.strip():
+            if HEADER.search(chart) or "⚠" in chart or not chart.strip():
                 break
             below.append(chart)
         for k, start in enumerate(starts):
@@ -68,3 +69,20 @@ async def test_y_in_a_single_run_says_it_is_for_a_compare():
         await wait_for_text(pilot, app, "step 600")
         await pilot.press("y")
         assert "y: for a compare (c starts one)" in screen_text(app)
+
+
+LINEAR = [
+    (f"gain {name}", SMALL.replace(batchnorm=False, activation="linear", gain=gain))
+    for name, gain in [("0.5", 0.5), ("1", 1.0), ("5/3", 5 / 3)]
+]
+
+
+@run_async
+async def test_three_linear_variants_keep_their_sigma_in_every_header_at_160x50():
+    app, _ = compare_app(LINEAR)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await started(pilot, app)
+        for panel_id in ("activations", "gradients"):
+            headers = [m[0].strip() for m in multiples(app, panel_id)]
+            assert [h.split()[0] for h in headers] == ["a", "b", "c"], headers
+            assert all("σ" in header for header in headers), (panel_id, headers)  # `a 0.5 σ0.03` where room is short

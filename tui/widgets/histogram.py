@@ -23,6 +23,8 @@ from makemore_tui.tui.widgets.variants import (
     off_scale,
     scale_setters,
     set_subtitle,
+    shared_words,
+    short_label,
     side_by_side,
     split_widths,
     variant_style,
@@ -152,6 +154,7 @@ class HistogramPanel(Panel):
         tops = {k: shared_top if shared else float(np.max(ys)) for k, (_, ys) in shown.items()}
         off = {k for k, (edges, ys) in shown.items() if off_scale(edges, -span, span) or off_scale(ys, 0.0, tops[k])}
         count = len(run.variants)
+        words = shared_words([v.label for v in run.variants])
         per_row = count if (width - count + 1) // count >= MIN_MULTIPLE else max(1, (count + 1) // 2)
         rows = [run.variants[k : k + per_row] for k in range(0, count, per_row)]
         chart_height = max(height // len(rows) - 1, 3)
@@ -160,7 +163,7 @@ class HistogramPanel(Panel):
             widths = split_widths(width, per_row)
             headers, charts = [], []
             for k, variant in enumerate(row):
-                headers.append(self._header(variant, position, widths[k], variant.index in off))
+                headers.append(self._header(variant, position, widths[k], variant.index in off, words))
                 found_k = found[variant.index]
                 top = tops.get(variant.index, shared_top)
                 labelled = k == 0 or not shared  # own scales: each multiple labels its own y axis
@@ -180,15 +183,18 @@ class HistogramPanel(Panel):
         edges, counts = found
         return edges, density(edges, counts)
 
-    def _header(self, variant: VariantView, position: int, width: int, off: bool) -> Line:
+    def _header(self, variant: VariantView, position: int, width: int, off: bool, shared: str = "") -> Line:
         """`a gain 0.5 σ0.61` (`d gain 3 ✖ @401 σ0.73` once ended, `off scale` when drawn clipped to the
-        others' range), shortened to `width`: σ goes first."""
+        others' range), shortened to `width`: first the words every label shares (`a 0.5 σ0.61`), then σ."""
         layers = (variant.stats or {}).get("layers") or []
         std = layers[position].get(self.std_key) if position < len(layers) else None
         ended = ended_note(variant, short=True)
         clipped = OFF_SCALE if off else ""
+        short = short_label(variant, shared)
         for parts in (
             [variant.name, ended, clipped, f"σ{compact(std)}"],
+            [short, ended, clipped, f"σ{compact(std)}"],
+            [short, ended[:1], clipped, f"σ{compact(std)}"],
             [variant.name, ended, clipped],
             [variant.name, ended[:1], clipped],
             [variant.key, ended[:1], clipped],  # `d ✖ off scale`: the letter names it in the legends
