@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from makemore_tui.core.compare import AXES, Variant, describe, parse_compare, single
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.tui.state import VARIANT_KEYS
 
 LEAVE = "single"  # the option id that leaves the compare
 
@@ -71,7 +72,7 @@ def what_runs(variants: Sequence[Variant], fixed: Mapping[str, object] | None = 
     shared = [part for part in parts[0] if all(part in others for others in parts[1:])]
     if len(variants) == 1:
         return f"runs the variant shown as a single run: {' · '.join(shared)}"
-    labels = " · ".join(f"{chr(ord('a') + k)} {variant.label}" for k, variant in enumerate(variants))
+    labels = " · ".join(f"{key} {variant.label}" for key, variant in zip(VARIANT_KEYS, variants))
     lines = [f"runs {labels}", f"each: {' · '.join(shared)}"]
     lecture = set(describe(TrainConfig().replace(**(fixed or {})).to_dict()).split(" · "))
     kept = [part for part in shared if part not in lecture]
