@@ -50,6 +50,9 @@ class TrainConfig:
     hist_bins: int = 32  # histogram bins, shared by all layers (32: smooth in a panel, compact in the log)
     preset: str = "default"  # which preset the run started from (for the record)
     data: str = BUILTIN_DATA  # where the words came from (for the record): a path, or BUILTIN_DATA
+    model: str | None = None  # --model FILE.py: the learner's own net (core/usermodel.py); None: the built-in MLP
+    knobs: tuple = ()  # (name, value) pairs: a --model file's knobs other than model fields (--set NAME=VALUE)
+    model_fields: tuple = ()  # the model fields (gain, hidden, …) a --model file's build takes: their keys work
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first out-of-range field; return self when all is well."""
@@ -69,7 +72,8 @@ class TrainConfig:
             raise ConfigError(f"--lr must be a finite number above 0 (got {self.lr!r})")
         if not _finite_positive(self.gain):
             raise ConfigError(f"--gain must be a finite number above 0 (got {self.gain!r})")
-        self._validate_experiments()
+        if self.model is None:  # a --model file checks its own knobs (typed by build's defaults)
+            self._validate_experiments()
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"--device must be auto, cpu or cuda (got {self.device!r})")
         if self.engine not in ("auto", "lecture", "fused"):
@@ -117,8 +121,8 @@ class TrainConfig:
         return dataclasses.replace(self, **changes).validate()
 
     def to_dict(self) -> dict:
-        """Every field, as plain JSON-ready values."""
-        return dataclasses.asdict(self)
+        """Every field, as plain JSON-ready values (`knobs` as a {name: value} object)."""
+        return dataclasses.asdict(self) | {"knobs": dict(self.knobs)}
 
     def summary(self) -> str:
         """The config in one short line, for status bars and progress output."""

@@ -241,6 +241,10 @@ def make_engine(
     `auto` take the stacked fused step, captured in a CUDA graph on a GPU (a failed capture
     falls back to the eager step with a warning). Raises ConfigError as `build_variants` does.
     """
+    if configs and configs[0].model is not None:  # --model FILE.py: the learner's own net on autograd
+        from makemore_tui.core.userengine import make_user_engine
+
+        return make_user_engine(configs, vocab_size, Xtr, Ytr, device)
     models, generator = build_variants(configs, vocab_size)
     first = configs[0]
     if first.engine == "lecture":
