@@ -17,6 +17,8 @@ BUILTIN_DATA = "built-in"
 # The activation layers and weight inits the lecture tries (DESIGN §8).
 ACTIVATIONS = ("tanh", "linear")
 INITS = ("kaiming", "normal")
+# `--engine`'s choices: core/engines/factory.py's ENGINES builds each (a test checks they agree).
+ENGINE_NAMES = ("auto", "lecture", "fused")
 # Gains the app's `g` key cycles through, in order (DESIGN §4).
 GAIN_CYCLE = (5 / 3, 1.0, 0.5, 3.0)
 
@@ -76,8 +78,9 @@ class TrainConfig:
             self._validate_experiments()
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"--device must be auto, cpu or cuda (got {self.device!r})")
-        if self.engine not in ("auto", "lecture", "fused"):
-            raise ConfigError(f"--engine must be auto, lecture or fused (got {self.engine!r})")
+        if self.engine not in ENGINE_NAMES:
+            names = f"{', '.join(ENGINE_NAMES[:-1])} or {ENGINE_NAMES[-1]}"
+            raise ConfigError(f"--engine must be {names} (got {self.engine!r})")
         if self.hist_bins > 1000:
             raise ConfigError(f"hist_bins must be at most 1000 (got {self.hist_bins!r})")
         return self

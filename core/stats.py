@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from makemore_tui.core.engine import StatsTensors
+from makemore_tui.core.engines.base import StatsTensors
 from makemore_tui.core.records import LayerStats, ParamStats
 from makemore_tui.core.values import histogram, number
 

@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from makemore_tui.core.config import ConfigError, TrainConfig
-from makemore_tui.core.engine import StatsTensors, VariantEngine
+from makemore_tui.core.engines.base import StatsTensors
+from makemore_tui.core.engines.variants import VariantEngine
 from makemore_tui.core.probe import HostCopy
 from makemore_tui.core.usermodel import ModelFile, ModelFileError, file_error, load
 from makemore_tui.core.usernet import UserNet, build_net, check_logits, knob_values
@@ -41,7 +42,7 @@ SHARED_FIELDS = ("model", "block_size", "batch_size")
 
 
 class UserEngine(VariantEngine):
-    """V ≥ 1 variants of a `--model` net stepped one after another on one minibatch per step (core.engine.Engine)."""
+    """V ≥ 1 variants of a `--model` net stepped one after another on one minibatch per step (an Engine)."""
 
     name = "autograd"
 
@@ -66,7 +67,7 @@ class UserEngine(VariantEngine):
         return self._step(lrs, keep_stats, update=True)
 
     def preview(self, lrs: Sequence[float]) -> torch.Tensor:
-        """The next step without its update; buffers and the generator put back (see core.engine.Engine)."""
+        """The next step without its update; buffers and the generator put back (see core.engines.base.Engine)."""
         generator_state = self.generator.get_state()
         saved = [(owner, name, t.clone()) for net in self.nets for owner, name, t in net.buffers()]
         losses = self._step(lrs, True, update=False)
