@@ -213,24 +213,19 @@ class Trainer:
         """Start paused: step 0's statistics on screen, no update applied (`n` takes the step)."""
         state.set_paused(True)
         self._emit_state(state)
-        state.loss_sum = torch.zeros(len(state.variants), device=state.device)
         self._preview(state, engine)
 
     def _preview(self, state: RunState, engine) -> None:
-        """Paused: step `state.step`'s forward and backward at the parameters after the updates so far, no
-        update (its minibatch, buffers and generator put back). Its stats record, marked `preview`, is that
-        step's one record, and its loss counts as the step's: the step, once taken, writes and counts neither."""
+        """Paused: step `state.step`'s forward and backward at the parameters after the updates so far, no update.
+        Its record (`preview`) and loss are that step's: the step, once taken, writes and counts neither."""
         state.last_loss = engine.preview(state.lrs())
-        state.loss_sum += state.last_loss
-        state.loss_count += 1
+        state.count_loss(state.last_loss)
         self._emit_stats(state, engine, state.lrs(), state.step, preview=True)
         state.previewed = state.step
 
     def _train(self, state: RunState, engine, splits: Splits) -> None:
         config = state.config
         last = config.steps - 1
-        if state.loss_sum is None:
-            state.loss_sum = torch.zeros(len(state.variants), device=state.device)
         while state.step < config.steps:
             # commands: a cheap look every step; a paused run waits here for one
             if state.paused or not self._commands.empty():
@@ -248,8 +243,7 @@ class Trainer:
             # the step: minibatch, forward, backward, update (every variant, one minibatch)
             losses = engine.step(lrs, keep_stats)
             if not previewed:
-                state.loss_sum += losses
-                state.loss_count += 1
+                state.count_loss(losses)
             state.last_loss = losses
             state.step += 1
             if keep_stats:
@@ -352,9 +346,7 @@ class Trainer:
         else:
             by_variant = step_statistics(engine.statistics_tensors(), lrs, bins, weight_hists)
         losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
-        windows = (state.loss_sum / max(state.loss_count, 1)).tolist()
-        state.loss_sum.zero_()
-        state.loss_count = 0
+        windows = state.take_window()
         for v in state.live():
             record = {
                 "event": Event.STATS,
@@ -365,9 +357,8 @@ class Trainer:
                 "loss": _finite_or_none(losses[v]),
                 "loss_window": _finite_or_none(windows[v]),
                 **by_variant[v],
+                **({"preview": True} if preview else {}),  # paused, before this step's update (_preview)
             }
-            if preview:  # written while paused, before any update of this step (Trainer._preview)
-                record["preview"] = True
             self._emit(record)
         self._check_divergence(state, engine, losses, windows, index)
 
@@ -413,11 +404,7 @@ class Trainer:
         self._check_divergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
 
     def _emit_state(self, state: RunState) -> None:
-        lrs = state.lrs()
-        record = {"event": Event.STATE, "run": state.run, "step": state.step, "paused": state.paused, "lr": lrs[0]}
-        if len(lrs) > 1:
-            record["lrs"] = lrs
-        self._emit(record)
+        self._emit(state.state_record())
 
     def _evaluate(self, state: RunState, engine, deadline: float | None = None) -> None:
         """One eval record per live variant; EvalTimeout when they cannot be done by `deadline` (time.monotonic())."""
