@@ -102,8 +102,8 @@ class TrainConfig:
 
     @property
     def decay_step(self) -> int:
-        """The first step that trains at lr/10."""
-        return self.lr_decay_step if self.lr_decay_step is not None else (self.steps * 3) // 4
+        """The first step that trains at lr/10 (by default 3/4 of the steps, never step 0: `--steps 1` trains at lr)."""
+        return self.lr_decay_step if self.lr_decay_step is not None else max((self.steps * 3) // 4, 1)
 
     @property
     def eval_interval(self) -> int:

@@ -186,6 +186,8 @@ class Stats(TypedDict, total=False):
     loss_window: float | None  # mean minibatch loss since the previous stats record (float32)
     input_std: float | None  # std of the first layer's input (embcat): layer 1's forward gain is std / this
     grad_range: float  # the layers' grad_hist bins span [−grad_range, grad_range] (shared bins, stated once)
+    preview: bool  # true: written while paused, before that step's update (its forward and backward at the
+    # parameters after `step` updates; left out otherwise); that step's one record all the same
     layers: list[LayerStats]
     params: list[ParamStats]
 
@@ -272,6 +274,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "loss_window": _OPT_NUM,
         "input_std": _OPT_NUM,
         "grad_range": _OPT_NUM,
+        "preview": _BOOL,
         "layers": _LIST,
         "params": _LIST,
     },

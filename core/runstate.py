@@ -12,7 +12,7 @@ import torch
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.health import divergence_advice
-from makemore_tui.core.records import ErrorKind
+from makemore_tui.core.records import ErrorKind, Event
 
 # A run whose average loss climbs past this many times the loss of guessing uniformly,
 # -log(1/vocab), has diverged even while float32 keeps it finite (e.g. --lr 1000).
@@ -49,6 +49,7 @@ class RunState:
     step: int = 0  # steps completed
     paused: bool = False
     single_steps: int = 0  # `n` presses waiting while paused
+    previewed: int | None = None  # the step whose preview record (paused: no update yet) is written
     lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule, every variant
     end: RunEnd | None = None  # why the loop must stop early (a rerun or a quit); None: it runs on
     loss_sum: torch.Tensor | None = None  # (V,) losses since the last stats record, summed on the device
@@ -81,6 +82,23 @@ class RunState:
             0.0 if v in self.ended else variant.config.lr_at(self.step) * self.lr_scale
             for v, variant in enumerate(self.variants)
         ]
+
+    def count_loss(self, losses: torch.Tensor) -> None:
+        """Add one step's losses (V,) to the window the next stats record averages (no host sync)."""
+        self.loss_sum = losses.detach().clone() if self.loss_sum is None else self.loss_sum + losses
+        self.loss_count += 1
+
+    def take_window(self) -> list[float]:
+        """Each variant's mean loss since the last stats record (a sync point); the next window starts empty."""
+        windows = (self.loss_sum / max(self.loss_count, 1)).tolist() if self.loss_sum is not None else []
+        self.loss_sum, self.loss_count = None, 0
+        return windows
+
+    def state_record(self) -> dict:
+        """The `state` record: paused or not, and the lr of the next step (every variant's in a compare)."""
+        lrs = self.lrs()
+        record = {"event": Event.STATE, "run": self.run, "step": self.step, "paused": self.paused, "lr": lrs[0]}
+        return record | ({"lrs": lrs} if len(lrs) > 1 else {})
 
     def active_seconds(self) -> float:
         """Wall time spent training, pauses and the final evaluation excluded."""

@@ -165,7 +165,8 @@ def format_runs_table(rows: Sequence[RunRow], width: int = TABLE_WIDTH) -> list[
     Numbers that are undefined (no eval yet, a diverged loss) show as `–`; update:data is log10.
     The `what differs` column takes the room the others leave and cuts its text with `…`.
     """
-    cells = [_cells(row) for row in rows]
+    compared = {row.run for row in rows if row.variant > 0}  # a compare's rows carry their variant's letter
+    cells = [_cells(row, row.run in compared) for row in rows]
     widths = [max([len(head)] + [len(line[i]) for line in cells]) for i, head in enumerate(_HEADS)]
     others = sum(w for i, w in enumerate(widths) if i != 1) + 2 * (len(_HEADS) - 1)
     widths[1] = max(len(_HEADS[1]), min(widths[1], width - others))
@@ -176,10 +177,11 @@ def format_runs_table(rows: Sequence[RunRow], width: int = TABLE_WIDTH) -> list[
     return [line[:width].rstrip() for line in lines]
 
 
-def _cells(row: RunRow) -> list[str]:
+def _cells(row: RunRow, lettered: bool) -> list[str]:
+    letter = f"{chr(ord('a') + row.variant)} " if lettered else ""  # `a gain 0.5 · BN on`: a cut keeps the letter
     return [
         str(row.run),
-        printable(row.differs),
+        letter + printable(row.differs),
         str(row.steps),
         _num(row.train, ".4f"),
         _num(row.val, ".4f"),

@@ -215,14 +215,19 @@ class Trainer:
         """Start paused: step 0's statistics on screen, no update applied (`n` takes the step)."""
         state.set_paused(True)
         self._emit_state(state)
-        state.loss_sum = torch.zeros(len(state.variants), device=state.device)
+        self._preview(state, engine)
+
+    def _preview(self, state: RunState, engine) -> None:
+        """Paused: step `state.step`'s forward and backward at the parameters after the updates so far, no update.
+        Its record (`preview`) and loss are that step's: the step, once taken, writes and counts neither."""
         state.last_loss = engine.preview(state.lrs())
-        self._emit_stats(state, engine, state.lrs(), 0, count_loss=False)
+        state.count_loss(state.last_loss)
+        self._emit_stats(state, engine, state.lrs(), state.step, preview=True)
+        state.previewed = state.step
 
     def _train(self, state: RunState, engine, splits: Splits) -> None:
         config = state.config
         last = config.steps - 1
-        state.loss_sum = torch.zeros(len(state.variants), device=state.device)
         while state.step < config.steps:
             # commands: a cheap look every step; a paused run waits here for one
             if state.paused or not self._commands.empty():
@@ -235,15 +240,18 @@ class Trainer:
                 state.single_steps -= 1
             i = state.step
             lrs = state.lrs()
-            keep_stats = state.paused or i % config.stats_every == 0 or i == last
+            previewed = state.previewed == i  # its record and loss are written already (the same numbers)
+            keep_stats = not previewed and (i % config.stats_every == 0 or i == last)
             # the step: minibatch, forward, backward, update (every variant, one minibatch)
             losses = engine.step(lrs, keep_stats)
-            state.loss_sum += losses
-            state.loss_count += 1
+            if not previewed:
+                state.count_loss(losses)
             state.last_loss = losses
             state.step += 1
             if keep_stats:
                 self._emit_stats(state, engine, lrs, i)  # sync point: one host transfer
+            if state.paused and state.step < config.steps:  # n: the panels show the state after this update
+                self._preview(state, engine)
             # progress every PROGRESS_INTERVAL, and after each step taken while paused (n): steps done, at once
             if state.paused or time.perf_counter() - state.progress_time >= PROGRESS_INTERVAL:
                 self._emit_progress(state, engine)  # sync point: reads the last losses
@@ -331,7 +339,7 @@ class Trainer:
                     self._emit({"event": Event.ERROR, "run": state.run, "message": describe_error(error)})
 
     # ---- records -----------------------------------------------------------------------
-    def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
+    def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, preview: bool = False) -> None:
         ticks = index // state.config.stats_every
         weight_hists = state.paused or index in (0, state.config.steps - 1) or ticks % WEIGHT_HIST_EVERY == 0
         bins = state.config.hist_bins
@@ -340,9 +348,7 @@ class Trainer:
         else:
             by_variant = step_statistics(engine.statistics_tensors(), lrs, bins, weight_hists)
         losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
-        windows = (state.loss_sum / max(state.loss_count, 1)).tolist() if count_loss else losses
-        state.loss_sum.zero_()
-        state.loss_count = 0
+        windows = state.take_window()
         if index == 0:  # gradients not finite before any update: a later divergence is the init's doing
             state.init_not_finite = {v for v in state.live() if not finite_statistics(by_variant[v])}
         for v in state.live():
@@ -355,6 +361,7 @@ class Trainer:
                 "loss": _finite_or_none(losses[v]),
                 "loss_window": _finite_or_none(windows[v]),
                 **by_variant[v],
+                **({"preview": True} if preview else {}),  # paused, before this step's update (_preview)
             }
             self._emit(record)
         self._check_divergence(state, engine, losses, windows, index)
@@ -401,11 +408,7 @@ class Trainer:
         self._check_divergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
 
     def _emit_state(self, state: RunState) -> None:
-        lrs = state.lrs()
-        record = {"event": Event.STATE, "run": state.run, "step": state.step, "paused": state.paused, "lr": lrs[0]}
-        if len(lrs) > 1:
-            record["lrs"] = lrs
-        self._emit(record)
+        self._emit(state.state_record())
 
     def _evaluate(self, state: RunState, engine, deadline: float | None = None) -> None:
         """One eval record per live variant; EvalTimeout when they cannot be done by `deadline` (time.monotonic())."""

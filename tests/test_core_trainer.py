@@ -54,8 +54,9 @@ def test_pause_step_resume_and_lr_change(small_words):
         trainer.send(cmd.Pause())
         paused = wait_for(channel, seen, lambda r: r["event"] == "state" and r["paused"])
         trainer.send(cmd.StepOnce())
-        stepped = wait_for(channel, seen, lambda r: r["event"] == "stats")
-        assert stepped["step"] == paused["step"]  # the next step (index = steps done when paused), with statistics
+        stepped = wait_for(channel, seen, lambda r: r["event"] == "stats" and r.get("preview"))
+        # the step taken (index = steps done when paused), then the state after its update: the next step's preview
+        assert stepped["step"] == paused["step"] + 1
         time.sleep(0.3)
         assert [r for r in channel.drain() if r["event"] == "stats"] == []  # still paused
         trainer.send(cmd.ScaleLr(0.5))

@@ -113,3 +113,11 @@ class CompareActions:
         for panel in panels:
             panel.refresh()
         self.say(f"histograms: L{self.view.hist_layer + 1}/{count}")
+
+    def action_toggle_hist_scale(self) -> None:
+        """The histograms' small multiples: each its own y scale (the default), or one shared by all."""
+        self.view.hist_shared_y = not self.view.hist_shared_y
+        for panel in self.query(HistogramPanel):
+            panel.refresh()
+        shared = self.view.hist_shared_y
+        self.say("histograms: " + ("one y scale for all variants" if shared else "each its own y scale"))

@@ -6,8 +6,9 @@ What is printed (DESIGN §2, §7):
 - the lecture's tables (activations, gradients, weights) at step 0, at each eval and at the end
   (`--tables evals`), at every stats record (`every`) or never (`none`); a compare run's as
   layer rows × variant columns (tui/tables.py);
-- each eval, each rule of thumb once (`hint: …`), sampled names quoted and escaped, the end,
-  and at last the runs table (core/summary.py).
+- each eval, each rule of thumb once (`hint: …`), the end, and at last the runs table (core/summary.py);
+- sampled names, quoted and escaped: per variant those of the first evaluation, of the middle one and
+  of the end (a 200k-step compare would print 160 lines), every one with `--tables every`.
 A closed stdout (`| head -1`) stops the run quietly: the run log still ends with its run_end.
 """
 
@@ -99,6 +100,9 @@ class HeadlessPrinter:
         self._pending_evals: list[dict] | None = None  # a compare's evals, waiting to be rows of those tables
         self._judges: dict[int, HealthJudge] = {}
         self._hinted: set[str] = set()  # rules already printed this run (whichever variant fired them)
+        self._eval_steps: list[int] = []  # the steps evaluated so far (an eval comes before its step's samples)
+        self._samples_shown: dict[int, set[int]] = {}  # variant -> the steps whose samples were printed
+        self._samples_held: dict[int, dict] = {}  # variant -> its latest samples not printed: the end's, at last
 
     @property
     def compare(self) -> bool:
@@ -122,6 +126,7 @@ class HeadlessPrinter:
     def finish(self) -> None:
         """The end of headless: print what is still held, take the progress line away, print the runs table."""
         self._flush_group()
+        self._print_held_samples()
         self.close()
         if self.runs.rows:
             self.print("runs:", *format_runs_table(self.runs.rows, self.width))
@@ -165,12 +170,35 @@ class HeadlessPrinter:
         self._flush_group_when_whole()
 
     def _on_eval(self, record: dict) -> None:
+        if isinstance(record.get("step"), int) and record["step"] not in self._eval_steps:
+            self._eval_steps.append(record["step"])
         self._group.append(record)
         self._flush_group_when_whole()
 
     def _on_samples(self, record: dict) -> None:
+        """Print the samples of the first and the middle evaluation; hold the others (the latest prints at the end)."""
+        variant, step = variant_of(record), record.get("step")
+        evals = self._eval_steps
+        middle = next((s for s in evals if s >= self.total_steps / 2), None)
+        if self.tables == "every" or record.get("asked") or (evals and step in (evals[0], middle)):
+            self._print_samples(record)
+        else:
+            self._samples_held[variant] = record
+
+    def _print_samples(self, record: dict) -> None:
+        variant = variant_of(record)
+        shown = self._samples_shown.setdefault(variant, set())
+        if record.get("step") in shown and not record.get("asked"):
+            return
+        shown.add(record.get("step"))
+        self._samples_held.pop(variant, None)
         names = record.get("names") if isinstance(record.get("names"), list) else []
         self.print(f"samples at step {record.get('step')}{self._who(record)}: {quoted_names(names, record.get('cut'))}")
+
+    def _print_held_samples(self) -> None:
+        """Each variant's latest samples not printed yet (the end's), in variant order."""
+        for variant in sorted(self._samples_held):
+            self._print_samples(self._samples_held[variant])
 
     def _on_state(self, record: dict) -> None:
         state = "paused" if record.get("paused") else "running"
@@ -188,6 +216,7 @@ class HeadlessPrinter:
 
     def _on_run_end(self, record: dict) -> None:
         self._flush_group()
+        self._print_held_samples()
         if self.tables != "none" and self._latest and (self._pending_evals or self._stats_step() != self._tables_step):
             self._print_stats_tables()  # the end's: after the final eval, or the last stats of a diverged run
         seconds, speed = number(record.get("seconds"), ".1f"), number(record.get("steps_per_sec"), ",.0f")

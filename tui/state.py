@@ -230,6 +230,7 @@ class ViewState:
         # What the user chose to look at in a compare (keys v and l); panels key their drawing on these.
         self.shown_variant = 0  # the variant the one-variant panels (map, samples) show
         self.hist_layer: int | None = None  # the layer the histograms' small multiples show (None: the last)
+        self.hist_shared_y = False  # the small multiples share one y scale (key y), else each has its own
 
     def variant_shown(self) -> VariantView | None:
         """The current run's variant a panel shows of it: a single run's only variant; in a compare the

@@ -5,6 +5,7 @@ their evaluations."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from rich.style import Style
@@ -30,9 +31,21 @@ MIN_CHART = 24  # cells the chart keeps beside the eval table; narrower, the tab
 LABEL_CELLS = 10  # a variant's label in the eval table, at most
 
 
-def _loss_label(log_value: float) -> str:
+def _loss_label(log_value: float, digits: int = 3) -> str:
     # The axis is log10(loss); labels read in loss units, as the lecture's plot is read.
-    return f"{10**log_value:.3g}"
+    return f"{10**log_value:.{digits}g}"
+
+
+def loss_labels(y_range: tuple[float, float] | None) -> Callable[[float], str]:
+    """The loss axis's label format: 3 significant digits, more (up to 6) where the range is so narrow
+    that its top, middle and bottom would read alike (3.3141 … 3.3145 at 3 digits: `3.31` three times)."""
+    if y_range is None:
+        return _loss_label
+    lo, hi = y_range
+    for digits in range(3, 7):
+        if len({_loss_label(y, digits) for y in (lo, (lo + hi) / 2, hi)}) == 3:
+            break
+    return lambda y: _loss_label(y, digits)
 
 
 def eval_points(evals, x_end: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
@@ -73,6 +86,7 @@ class LossPanel(Panel):
     def _chart(
         self, traces: list[Trace], x_end: float, width: int, height: int, y_range: tuple[float, float] | None = None
     ) -> list[Line]:
+        y_range = y_range or fitted_range(traces)
         return line_chart(
             traces,
             width,
@@ -80,7 +94,7 @@ class LossPanel(Panel):
             x_range=(0.0, x_end),
             y_range=y_range,
             x_format=format_steps,
-            y_format=_loss_label,
+            y_format=loss_labels(y_range),
             axis=self.palette.axis,
         )
 
