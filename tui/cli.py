@@ -26,6 +26,7 @@ from makemore_tui.core.records import ExitCode
 from makemore_tui.core.runlog import RunLog, RunLogError, default_path
 from makemore_tui.core.sealing import SealableLog
 from makemore_tui.core.text import printable
+from makemore_tui.tui.follow import run_follow
 from makemore_tui.tui.lifecycle import Lifecycle, say
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -208,6 +209,7 @@ def build_replay_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     replay.add_argument("log", metavar="RUN.jsonl", help="a run log written by makemore-tui (default under ./runs/)")
+    replay.add_argument("--follow", action="store_true", help="follow a log still being written, live (see README)")
     return replay
 
 
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None, lifecycle: Lifecycle | None = None) -> i
         args = parse_command_line(sys.argv[1:] if argv is None else list(argv))
         try:
             if args.command == "replay":
-                return _replay(args.log, life)
+                return run_follow(args.log, life) if args.follow else _replay(args.log, life)
             if args.command == "plot":
                 from makemore_tui.plot.cli import run_plot
 
