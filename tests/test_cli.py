@@ -26,6 +26,31 @@ def test_flags_override_the_preset():
     assert (parse().activation, parse().init, parse().output_scale) == ("tanh", "kaiming", 0.1)
 
 
+# Each flag that sets one config field, with a value no preset has (a flag left out of the CLI's field list
+# would be parsed and then silently dropped).
+ONE_FIELD_FLAGS = [
+    ("--eval-every", "7", "eval_every", 7),
+    ("--engine", "fused", "engine", "fused"),
+    ("--engine", "auto", "engine", "auto"),  # the lecture preset's is "lecture"
+    ("--stats-every", "3", "stats_every", 3),
+    ("--seed", "99", "seed", 99),
+    ("--embd", "5", "embd", 5),
+    ("--hidden", "33", "hidden", 33),
+    ("--depth", "2", "depth", 2),
+    ("--batch-size", "17", "batch_size", 17),
+    ("--lr", "0.05", "lr", 0.05),
+    ("--device", "cpu", "device", "cpu"),
+]
+
+
+@pytest.mark.parametrize(("flag", "value", "field", "expected"), ONE_FIELD_FLAGS, ids=lambda v: str(v))
+def test_each_flag_reaches_the_config(flag, value, field, expected):
+    presets = [preset for preset in ("default", "lecture") if getattr(parse("--preset", preset), field) != expected]
+    assert presets  # some preset differs: the flag, not the preset, sets the field
+    for preset in presets:
+        assert getattr(parse("--preset", preset, flag, value), field) == expected
+
+
 BAD_FLAGS = [
     ["--steps", "0"],
     ["--steps", "-3"],

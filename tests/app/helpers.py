@@ -52,12 +52,17 @@ def screen_text(app: MakemoreApp) -> str:
 
 
 async def wait_for_text(pilot, app: MakemoreApp, text: str, timeout: float = 3.0) -> str:
-    """Pause until `text` is on the screen (records arrive on a timer); return the screen."""
+    """Pause until `text` is on the screen (records arrive on a timer); return the screen.
+
+    Raises AssertionError, quoting the screen, when `text` has not appeared within `timeout` seconds.
+    """
     waited = 0.0
     while True:
         screen = screen_text(app)
-        if text in screen or waited >= timeout:
+        if text in screen:
             return screen
+        if waited >= timeout:
+            raise AssertionError(f"{text!r} not on the screen after {timeout:g} s; the screen shows:\n{screen}")
         await pilot.pause(0.1)
         waited += 0.1
 

@@ -32,11 +32,11 @@ async def test_space_pauses_and_resumes_and_the_screen_says_so():
         await pilot.press("space")
         assert sent(trainer, Pause) == [Pause()]
         # this fake answers at once: its state record replaces "pausing…" with what to do next
-        assert "⏸ paused" in await wait_for_text(pilot, app, "⏸ paused")
+        await wait_for_text(pilot, app, "⏸ paused")
         assert "paused · n steps once, space resumes" in screen_text(app)
         await pilot.press("space")
         assert sent(trainer, Resume) == [Resume()]
-        assert "▶ training" in await wait_for_text(pilot, app, "▶ training")
+        await wait_for_text(pilot, app, "▶ training")
 
 
 @run_async
@@ -51,7 +51,7 @@ async def test_n_steps_once_only_while_paused():
         assert "move through a recorded run: makemore-tui replay RUN.jsonl" in screen_text(app)
         await pilot.press("space", "n")
         assert sent(trainer, StepOnce) == [StepOnce()]
-        assert "step 601/1,000" in await wait_for_text(pilot, app, "step 601/1,000")
+        await wait_for_text(pilot, app, "step 601/1,000")
 
 
 @pytest.mark.parametrize(
