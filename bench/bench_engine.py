@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 from makemore_tui.core.channel import RecordChannel  # noqa: E402
 from makemore_tui.core.config import TrainConfig  # noqa: E402
 from makemore_tui.core.devices import cuda_available  # noqa: E402
-from makemore_tui.core.engine import build_variants, make_engine  # noqa: E402
+from makemore_tui.core.engines.factory import make_engine  # noqa: E402
+from makemore_tui.core.engines.variants import build_variants  # noqa: E402
 from makemore_tui.core.trainer import Trainer  # noqa: E402
 from makemore_tui.data import load_words, make_splits  # noqa: E402
 from tests.lecture_reference import build_network, train_step  # noqa: E402

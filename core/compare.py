@@ -105,13 +105,8 @@ def parse_axis(spec: str) -> tuple[str, list]:
     return field, values
 
 
-def parse_compare(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
-    """The grid of variants of `--compare` specs over `base` (first spec outermost).
-
-    Raises ConfigError (one line) for an unknown field, a single value, a repeated field, over
-    MAX_VARIANTS variants, or a value the config refuses.
-    """
-    axes = [parse_axis(spec) for spec in specs]
+def check_grid(axes: Sequence[tuple[str, list]]) -> list[str]:
+    """The fields of (field, values) axes; ConfigError for a repeated field or a grid over MAX_VARIANTS."""
     fields = [field for field, _ in axes]
     repeated = {field for field in fields if fields.count(field) > 1}
     if repeated:
@@ -121,6 +116,17 @@ def parse_compare(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
         count *= len(values)
     if count > MAX_VARIANTS:
         raise ConfigError(f"--compare makes {count} variants; at most {MAX_VARIANTS} train side by side")
+    return fields
+
+
+def parse_compare(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
+    """The grid of variants of `--compare` specs over `base` (first spec outermost).
+
+    Raises ConfigError (one line) for an unknown field, a single value, a repeated field, over
+    MAX_VARIANTS variants, or a value the config refuses.
+    """
+    axes = [parse_axis(spec) for spec in specs]
+    fields = check_grid(axes)
     variants = []
     for combo in itertools.product(*(values for _, values in axes)):
         changes = dict(zip(fields, combo))
@@ -172,6 +178,10 @@ def describe(config: Mapping, lr: float | None = None) -> str:
     default are left out except BatchNorm, gain and lr, which every lecture experiment varies.
     Values that are not what a config holds (an old or damaged log) are skipped, never shown raw.
     """
+    if isinstance(config.get("model"), str):  # a --model run: its file and its knobs (DESIGN §11)
+        from makemore_tui.core.modelconfig import model_description
+
+        return model_description(config, lr if is_number(lr) else None)
     values = dict(config)
     if is_number(lr):
         values["lr"] = lr

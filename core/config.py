@@ -17,6 +17,8 @@ BUILTIN_DATA = "built-in"
 # The activation layers and weight inits the lecture tries (DESIGN §8).
 ACTIVATIONS = ("tanh", "linear")
 INITS = ("kaiming", "normal")
+# `--engine`'s choices: core/engines/factory.py's ENGINES builds each (a test checks they agree).
+ENGINE_NAMES = ("auto", "lecture", "fused")
 # Gains the app's `g` key cycles through, in order (DESIGN §4).
 GAIN_CYCLE = (5 / 3, 1.0, 0.5, 3.0)
 
@@ -50,6 +52,9 @@ class TrainConfig:
     hist_bins: int = 32  # histogram bins, shared by all layers (32: smooth in a panel, compact in the log)
     preset: str = "default"  # which preset the run started from (for the record)
     data: str = BUILTIN_DATA  # where the words came from (for the record): a path, or BUILTIN_DATA
+    model: str | None = None  # --model FILE.py: the learner's own net (core/usermodel.py); None: the built-in MLP
+    knobs: tuple = ()  # (name, value) pairs: a --model file's knobs other than model fields (--set NAME=VALUE)
+    model_fields: tuple = ()  # the model fields (gain, hidden, …) a --model file's build takes: their keys work
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first out-of-range field; return self when all is well."""
@@ -69,11 +74,13 @@ class TrainConfig:
             raise ConfigError(f"--lr must be a finite number above 0 (got {self.lr!r})")
         if not _finite_positive(self.gain):
             raise ConfigError(f"--gain must be a finite number above 0 (got {self.gain!r})")
-        self._validate_experiments()
+        if self.model is None:  # a --model file checks its own knobs (typed by build's defaults)
+            self._validate_experiments()
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"--device must be auto, cpu or cuda (got {self.device!r})")
-        if self.engine not in ("auto", "lecture", "fused"):
-            raise ConfigError(f"--engine must be auto, lecture or fused (got {self.engine!r})")
+        if self.engine not in ENGINE_NAMES:
+            names = f"{', '.join(ENGINE_NAMES[:-1])} or {ENGINE_NAMES[-1]}"
+            raise ConfigError(f"--engine must be {names} (got {self.engine!r})")
         if self.hist_bins > 1000:
             raise ConfigError(f"hist_bins must be at most 1000 (got {self.hist_bins!r})")
         return self
@@ -117,8 +124,8 @@ class TrainConfig:
         return dataclasses.replace(self, **changes).validate()
 
     def to_dict(self) -> dict:
-        """Every field, as plain JSON-ready values."""
-        return dataclasses.asdict(self)
+        """Every field, as plain JSON-ready values (`knobs` as a {name: value} object)."""
+        return dataclasses.asdict(self) | {"knobs": dict(self.knobs)}
 
     def summary(self) -> str:
         """The config in one short line, for status bars and progress output."""

@@ -96,7 +96,7 @@ def sample_names(
     name reached `sample_cap(longest_word)` characters without the model ending it. An empty
     list when the model's distribution is not finite (a diverged model).
     """
-    device = model.C.device
+    device = model.device if hasattr(model, "device") else model.C.device  # a --model net's, or the MLP's
     cap = sample_cap(longest_word)
     model.set_training(False)
     try:

@@ -34,7 +34,7 @@ Private torch API used here (undocumented, may change between torch versions; pi
 
 Sync points (host waits for the device): none in a step and none in `statistics_tensors()`.
 Learning rates and freezes are device writes. The eager GPU fallback's minibatch move is
-marked in core/lockstep.py; a stats tick's one host transfer is core/stats.py's.
+marked in core/engines/variants.py; a stats tick's one host transfer is core/stats.py's.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from collections.abc import Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
-from makemore_tui.core.engine import StatsTensors
+from makemore_tui.core.engines.base import StatsTensors
 from makemore_tui.core.layers import BatchNorm1d, Linear, Tanh
 from makemore_tui.core.model import ACTIVATION_LAYERS, MLP
 

@@ -45,6 +45,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from makemore_tui.core.config import format_gain, next_gain
+from makemore_tui.core.kinds import family
 from makemore_tui.core.values import is_number
 
 SATURATION_LIMIT_PCT = 5.0  # the lecture's healthy level at init: the saturation panel colours against it
@@ -443,6 +444,7 @@ class HealthJudge:
     def __init__(self, config: Mapping, vocab_size: int | None, fixes: Mapping[str, str] | None = None):
         """`fixes`: how to write the keys of some fields' fixes (`restated`); None: the app's keys."""
         self.regime = Regime.of(config)
+        self.model = isinstance(config.get("model"), str)  # a --model net: its knobs are its file's (DESIGN §11)
         self.vocab_size = vocab_size
         self.fixes = dict(fixes or {})
         self.init_hints: list[Hint] = []
@@ -455,7 +457,9 @@ class HealthJudge:
         """Fold one stats record in; return (and keep in `hints`) the hints that hold now."""
         layers = [layer for layer in stats.get("layers") or [] if isinstance(layer, Mapping)]
         params = [param for param in stats.get("params") or [] if isinstance(param, Mapping)]
-        if stats.get("step") == 0:
+        if self.model:  # the rules speak of tanh layers, and the init rules of the built-in net's keys
+            layers = [layer for layer in layers if family(layer.get("kind")) == "tanh"]
+        if stats.get("step") == 0 and not self.model:
             self.init_hints = self._judge_init(layers, stats.get("loss"))
         self._fold_updates(stats.get("lr"), params)
         self.dead_streaks = next_dead_streaks(self.dead_streaks, layers)

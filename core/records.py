@@ -71,6 +71,7 @@ class ErrorKind(str, Enum):
     """What kind of failure an `error` end was, where the front-end must act on it."""
 
     OUT_OF_MEMORY = "out_of_memory"  # the device ran out of memory: a usage problem (exit 2)
+    MODEL_FILE = "model_file"  # a --model file is wrong (build raised, wrong logits, …): its message says how (exit 2)
 
 
 class ExitCode(IntEnum):
@@ -88,8 +89,8 @@ def exit_code_for(end: Mapping | None) -> ExitCode:
     """The exit code a process reports for the run_end record that closed its (last) run."""
     if not end:
         return ExitCode.FAILURE
-    if end.get("kind") == ErrorKind.OUT_OF_MEMORY:
-        return ExitCode.USAGE  # too big for this device: the message says what to change
+    if end.get("kind") in (ErrorKind.OUT_OF_MEMORY, ErrorKind.MODEL_FILE):
+        return ExitCode.USAGE  # too big for this device, or the user's file: the message says what to change
     return {
         EndReason.FINISHED: ExitCode.OK,
         EndReason.STOPPED: ExitCode.OK,
@@ -137,14 +138,20 @@ class Histogram(TypedDict, total=False):
 
 
 class LayerStats(TypedDict, total=False):
-    """One activation layer (the tanh, or identity in the linear sandwich) of one step."""
+    """One activation layer (the tanh, or identity in the linear sandwich, or any kind of a `--model` net) of one step.
+
+    `kind` and `name` come with `--model` nets and the probe (core/probe.py); a record without them (the
+    built-in net, logs before them) is a tanh layer (identity in a linear run) named by its `index`.
+    """
 
     index: int  # position in the lecture's layer list: 2,5,8,11,14 with BatchNorm; 1,3,5,7,9 without
     depth: int  # 1 for the first activation layer, 2 for the next, …: how the screen names layers
+    kind: str  # core.kinds: tanh, sigmoid, relu, gelu, …; its family says what saturated_pct counts
+    name: str  # the layer's path in the user's net: `layers.4`, `blocks.0.act` (untrusted text: core.text.printable)
     mean: float  # mean of the layer's output t over the batch and neurons
     std: float
-    saturated_pct: float  # percent of |t| > 0.97 (SATURATION_THRESHOLD)
-    dead: int  # neurons with |t| > 0.99 for every example of the batch
+    saturated_pct: float  # percent of |t| > 0.97 (tanh; per kind: core.kinds.SATURATION_WORDS, relu t ≤ 0)
+    dead: int  # neurons with |t| > 0.99 (relu: t ≤ 0) for every example of the batch (every row but the last dim)
     grad_mean: float  # of d loss / d t
     grad_std: float
     hist: Histogram  # of t, on [-1, 1] for tanh (wider when a linear activation leaves it)
@@ -152,9 +159,10 @@ class LayerStats(TypedDict, total=False):
 
 
 class ParamStats(TypedDict, total=False):
-    """One 2-D parameter (the embedding C, then each Linear's weight) of one step."""
+    """One 2-D parameter (the embedding C, then each Linear's weight; any 2+-D one of a `--model` net) of one step."""
 
     index: int  # position in the parameter list (C is 0)
+    name: str  # `--model` nets: its path (`C`, `layers.0.weight`, `blocks.0.fc.weight`); absent: C, W1, W2, …
     shape: list[int]
     grad_mean: float
     grad_std: float
@@ -336,9 +344,17 @@ def problem(record: Any) -> str | None:
             return f"{event} with a wrong {name} ({type(record[name]).__name__})"
     if event == Event.STATS:
         for key in ("layers", "params"):
-            if not all(isinstance(entry, dict) for entry in record.get(key) or []):
+            entries = record.get(key) or []
+            if not all(isinstance(entry, dict) for entry in entries):
                 return f"stats with a {key} entry that is not an object"
+            for name in _ENTRY_TEXT[key]:
+                if any(name in entry and not isinstance(entry[name], str) for entry in entries):
+                    return f"stats with a {key} entry whose {name} is not text"
     return None
+
+
+# Text fields of stats entries, optional (older logs and the built-in net have none) but text when present.
+_ENTRY_TEXT = {"layers": ("kind", "name"), "params": ("name",)}
 
 
 def variant_of(record: Mapping) -> int:

@@ -113,6 +113,8 @@ def error_fields(error: BaseException, with_traceback: bool) -> dict:
     fields = {"message": describe_error(error)}
     if isinstance(error, torch.cuda.OutOfMemoryError):
         fields["kind"] = ErrorKind.OUT_OF_MEMORY
+    if isinstance(getattr(error, "kind", None), ErrorKind):  # e.g. core.usermodel.ModelFileError
+        fields["kind"] = error.kind
     if with_traceback:
         fields["traceback"] = "".join(traceback.format_exception(error))
     return fields
@@ -120,8 +122,8 @@ def error_fields(error: BaseException, with_traceback: bool) -> dict:
 
 def describe_error(error: BaseException) -> str:
     """One line for the user about an error that ended a run (or an eval after it)."""
-    if isinstance(error, Diverged):
-        return str(error)
+    if isinstance(error, Diverged) or isinstance(getattr(error, "kind", None), ErrorKind):
+        return str(error)  # already one line for the user
     if isinstance(error, torch.cuda.OutOfMemoryError):
         first_line = str(error).splitlines()[0] if str(error) else ""
         return f"out of GPU memory ({first_line}): use a smaller --batch-size or --hidden, or --device cpu"

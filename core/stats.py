@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from makemore_tui.core.engine import StatsTensors
+from makemore_tui.core.engines.base import StatsTensors
 from makemore_tui.core.records import LayerStats, ParamStats
 from makemore_tui.core.values import histogram, number
 
@@ -172,7 +172,7 @@ def _unpack(
             for j in range(L)
         ]
         params = [
-            _param_stats(
+            param_record(
                 index, shape_, p_rows[j, :, k], lrs[variant], param_counts[j, k] if weight_hists else None, w_range[k]
             )
             for j, (index, shape_) in enumerate(zip(weight_index, weight_shapes))
@@ -203,10 +203,18 @@ def _layer_stats(values, index: int, depth: int, act_counts, grad_counts, a_rang
     )
 
 
-def _param_stats(index: int, shape: list[int], row, lr: float, counts, w_range: float) -> ParamStats:
+def param_record(
+    index: int, shape: list[int], row, lr: float | None, counts, w_range: float, update_std: float | None = None
+) -> ParamStats:
+    """A ParamStats from (grad mean, grad std, data std): update:data from plain SGD's `lr` (lr·grad), or from
+    `update_std`, the std of the change an optimizer made (lr None); None when neither is known."""
     gmean, gstd, data_std = (float(v) for v in row)
     defined = math.isfinite(data_std) and data_std > 0 and math.isfinite(gstd)
-    update = lr * gstd / data_std if defined else None
+    if lr is not None:
+        update = lr * gstd / data_std if defined else None
+    else:
+        known = update_std is not None and math.isfinite(update_std)
+        update = update_std / data_std if defined and known else None
     stats = ParamStats(
         index=index,
         shape=shape,

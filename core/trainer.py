@@ -23,7 +23,7 @@ from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.devices import resolve_device, use_training_threads
-from makemore_tui.core.engine import make_engine
+from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog
@@ -206,6 +206,7 @@ class Trainer:
                 "n_test": int(splits.test[0].shape[0]),
                 "time": time.time(),
             }
+            record |= getattr(engine, "run_start_fields", {})  # a --model run: its file, sha256 and knobs
         return record
 
     def _pause_at_start(self, state: RunState, engine) -> None:
@@ -331,7 +332,11 @@ class Trainer:
     def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
         ticks = index // state.config.stats_every
         weight_hists = state.paused or index in (0, state.config.steps - 1) or ticks % WEIGHT_HIST_EVERY == 0
-        by_variant = step_statistics(engine.statistics_tensors(), lrs, state.config.hist_bins, weight_hists)
+        bins = state.config.hist_bins
+        if hasattr(engine, "step_statistics"):  # an engine of nets of any shape (core/userengine.py)
+            by_variant = engine.step_statistics(lrs, bins, weight_hists)
+        else:
+            by_variant = step_statistics(engine.statistics_tensors(), lrs, bins, weight_hists)
         losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
         windows = (state.loss_sum / max(state.loss_count, 1)).tolist() if count_loss else losses
         state.loss_sum.zero_()

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.engine import build_variants, make_engine
-from makemore_tui.core.graphed import GraphedEngine
-from makemore_tui.core.lockstep import LockstepEngine
+from makemore_tui.core.engines.factory import make_engine
+from makemore_tui.core.engines.graphed import GraphedEngine
+from makemore_tui.core.engines.lockstep import LockstepEngine
+from makemore_tui.core.engines.variants import build_variants
 from makemore_tui.data import make_splits
 from tests.conftest import events, run_to_end
 

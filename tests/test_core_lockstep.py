@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from makemore_tui.core.config import ConfigError, TrainConfig
-from makemore_tui.core.engine import build_variants, make_engine
+from makemore_tui.core.engines.factory import make_engine
+from makemore_tui.core.engines.lockstep import LockstepEngine
+from makemore_tui.core.engines.variants import build_variants
 from makemore_tui.core.evaluate import split_loss
-from makemore_tui.core.lockstep import LockstepEngine
 from makemore_tui.data import make_splits
 
 CPU = torch.device("cpu")
@@ -168,7 +169,7 @@ def test_variant_model_evaluates_like_the_single_runs_model(splits):
 
 
 def test_the_graph_safe_step_equals_the_eager_step_on_the_cpu(splits):
-    """The body core/graphed.py captures (device draw, lr tensor, masks always on) computes the eager step."""
+    """The body core/engines/graphed.py captures (device draw, lr tensor, masks always on) computes the eager step."""
     configs = [BASE, BASE.replace(batchnorm=False), BASE.replace(gain=0.5)]
     engines = []
     for static in (False, True):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from makemore_tui.core.config import ConfigError, TrainConfig
-from makemore_tui.core.engine import make_engine
+from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.layers import Identity, Linear, Tanh
 from makemore_tui.core.model import MLP
 from makemore_tui.data import make_splits

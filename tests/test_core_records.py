@@ -66,11 +66,12 @@ def test_every_record_of_a_real_run_log_follows_the_contract(run_log_records):
     for stats in all_stats:
         assert stats["variant"] == 0
         for layer in stats["layers"]:
-            assert set(layer) == set(LayerStats.__annotations__) - {"edges"}
+            # kind and name come with --model nets (tests/test_model_runs.py checks those records whole)
+            assert set(layer) == set(LayerStats.__annotations__) - {"edges", "kind", "name"}
             assert sum(layer["hist"]["counts"]) == TINY.batch_size * TINY.hidden
             assert all(isinstance(count, int) for count in layer["hist"]["counts"])
         for param in stats["params"]:
-            assert set(param) | {"grad_hist"} == set(ParamStats.__annotations__)
+            assert set(param) | {"grad_hist", "name"} == set(ParamStats.__annotations__)
     # weight-gradient histograms: at step 0, the last step and paused steps, not on every record
     with_weight_hists = {(s["run"], s["step"]) for s in all_stats if "grad_hist" in s["params"][0]}
     assert (1, 0) in with_weight_hists and (1, TINY.steps - 1) in with_weight_hists

@@ -130,13 +130,12 @@ def test_a_diverging_run_ends_diverged_and_a_rerun_still_works(small_words):
 
 
 def test_an_error_inside_the_trainer_is_recorded_and_does_not_hang(small_words, monkeypatch):
-    from makemore_tui.core import engine
+    from makemore_tui.core.engines.lecture import LectureEngine
 
     def broken_step(self, lr, keep_grads):
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(engine.LectureEngine, "step", broken_step)
-    monkeypatch.setattr(engine, "FusedEngine", None, raising=False)
+    monkeypatch.setattr(LectureEngine, "step", broken_step)
     trainer, channel, seen = start(TINY.replace(engine="lecture"), small_words)
     try:
         ended = wait_for(channel, seen, lambda r: r["event"] == "run_end")

@@ -82,7 +82,7 @@ def test_kill_9_leaves_every_line_but_the_last_whole(tmp_path):
 
 
 def test_error_inside_the_trainer_ends_headless_with_exit_1(tmp_path, small_words, monkeypatch, capsys):
-    from makemore_tui.core import lockstep
+    from makemore_tui.core.engines import lockstep
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("injected fault")

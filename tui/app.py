@@ -26,6 +26,7 @@ from makemore_tui.core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, S
 from makemore_tui.core.compare import compared_fields, with_changes
 from makemore_tui.core.config import ConfigError, TrainConfig, format_gain, next_gain
 from makemore_tui.core.health import COMMAND_LINE_FIXES
+from makemore_tui.core.modelconfig import key_refusal
 from makemore_tui.core.records import EndReason, Event, ExitCode, problem
 from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from makemore_tui.tui.budget import RedrawBudget
@@ -320,6 +321,8 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         compare (refused when it is the compared field); a paused run reruns paused."""
         before = self.feed.config.to_dict()
         changes = {name: value for name, value in config.to_dict().items() if value != before[name]}
+        if refusal := key_refusal(self.feed.config, changes):  # a --model file's build decides which keys apply
+            raise Refused(refusal)  # short: the status line keeps the config's essential part beside it
         try:
             variants = with_changes(self.feed.variants, **changes)
         except ConfigError:

@@ -12,9 +12,7 @@ import traceback
 from makemore_tui import __version__
 from makemore_tui.core.compare import AXES, MAX_VARIANTS, Variant, parse_compare, single
 from makemore_tui.core.config import (
-    ACTIVATIONS,
     BUILTIN_DATA,
-    INITS,
     PRESETS,
     ConfigError,
     TrainConfig,
@@ -28,6 +26,7 @@ from makemore_tui.core.sealing import SealableLog
 from makemore_tui.core.text import printable
 from makemore_tui.tui.follow import run_follow
 from makemore_tui.tui.lifecycle import Lifecycle, say
+from makemore_tui.tui.model_args import add_model_arguments, model_variants
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 USAGE = """\
@@ -125,12 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--activation",
-        choices=ACTIVATIONS,
         help="the activation layers: tanh, or linear (identity: the lecture's linear sandwich) (default tanh)",
     )
     parser.add_argument(
         "--init",
-        choices=INITS,
         help="kaiming: randn/sqrt(fan_in)·gain (the lecture's deep net); normal: plain randn, its first draft "
         "(default kaiming)",
     )
@@ -194,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="headless: the lecture's tables at step 0, each eval and the end (evals), every stats record, or none "
         "(default evals)",
     )
+    add_model_arguments(parser)
     parser.add_argument(
         "--run-log", metavar="PATH", help="where to append the JSON Lines run log (default runs/run-<time>-<pid>.jsonl)"
     )
@@ -305,6 +303,8 @@ _FIELDS = (
     "activation",
     "init",
     "output_scale",
+    "lr_decay_step",
+    "model",
 )
 
 
@@ -342,7 +342,8 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
     from makemore_tui.data import Vocabulary, WordsError, load_words
 
     config = config_from_args(args)
-    variants = parse_compare(args.compare, config) if args.compare else single(config)
+    variants = model_variants(args, config) or (parse_compare(args.compare, config) if args.compare else single(config))
+    config = variants[0].config
     if args.paused and args.headless:
         raise ConfigError("--paused is for the app: headless has no keys to resume it (leave out --paused)")
     if config.device == "cuda":
@@ -352,7 +353,8 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
     except WordsError as error:
         print(f"makemore-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
-    check_fits([v.config for v in variants], Vocabulary.from_words(words).size, resolve_device(config))
+    if config.model is None:  # a --model net's size is its file's
+        check_fits([v.config for v in variants], Vocabulary.from_words(words).size, resolve_device(config))
     if lifecycle.signalled:
         return ExitCode.INTERRUPTED  # before any run: no log to leave behind
     # Opened last: a bad flag or words file leaves no empty log behind. Sealable: however the process

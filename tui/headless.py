@@ -27,7 +27,8 @@ from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.control import Refused, serve
 from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
-from makemore_tui.core.records import Event, ExitCode, exit_code_for, variant_of, variants_of
+from makemore_tui.core.modelconfig import MODEL_OUTPUT, model_description
+from makemore_tui.core.records import ErrorKind, Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
 from makemore_tui.core.text import printable
@@ -144,10 +145,8 @@ class HeadlessPrinter:
         config = variants[0]["config"]
         steps = config.get("steps")
         self.total_steps = steps if isinstance(steps, int) else self.total_steps
-        lines = [
-            f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · "
-            f"{_config_summary(config)}"
-        ]
+        summary = model_description(config) if isinstance(config.get("model"), str) else _config_summary(config)
+        lines = [f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · {summary}"]
         if vocab:  # a run whose setup failed (bad device, say) has no data sizes
             sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
             lines.append(f"  {len(vocab)} characters · {sizes} · {self.total_steps} steps")
@@ -195,9 +194,15 @@ class HeadlessPrinter:
         )
         message = printable(str(record.get("message") or ""))
         self.print(line + (f": {message}" if message else ""))
+        if record.get("kind") == ErrorKind.MODEL_FILE:  # the user's --model file: bad input, said on stderr (exit 2)
+            print(f"makemore-tui: {message}", file=sys.stderr)
 
     def _on_error(self, record: dict) -> None:
-        self.print(f"warning: {printable(str(record.get('message')))}")
+        message = printable(str(record.get("message")))
+        if message.startswith(MODEL_OUTPUT):  # what a --model file printed: stderr, as its prints at load
+            print(message.removeprefix(MODEL_OUTPUT), file=sys.stderr)
+            return
+        self.print(f"warning: {message}")
 
     # ---- tables -----------------------------------------------------------------------------
     def _joins_group(self, record: Mapping) -> bool:

@@ -65,9 +65,15 @@ def lecture_tables(stats: Mapping) -> list[str]:
             f"std {number(layer.get('grad_std'), 'e')}"
         )
     lines.append("weights:")
-    for name, param in zip(param_names(len(params)), params):
+    names = [
+        printable(param["name"]) if isinstance(param.get("name"), str) else name  # a --model net's own names
+        for name, param in zip(param_names(len(params)), params)
+    ]
+    named = any(isinstance(param.get("name"), str) for param in params)
+    width = max([3, *map(len, names)]) + named  # a --model net's long names keep a space before the shape
+    for name, param in zip(names, params):
         lines.append(
-            f"  {name:<3s}{_shape(param):>10s} | mean {number(param.get('grad_mean'), '+f')} | std "
+            f"  {name:<{width}s}{_shape(param):>10s} | mean {number(param.get('grad_mean'), '+f')} | std "
             f"{number(param.get('grad_std'), 'e')} | grad:data ratio {number(param.get('grad_to_data'), 'e')} | "
             f"update:data log10 {number(param.get('update_to_data_log10'), '+.2f')}"
         )
@@ -75,7 +81,9 @@ def lecture_tables(stats: Mapping) -> list[str]:
 
 
 def _layer_label(layer: Mapping, position: int) -> str:
-    index = layer.get("index")
+    index, name, kind = layer.get("index"), layer.get("name"), layer.get("kind")
+    if isinstance(name, str) and isinstance(kind, str):  # a --model net: its own name for the layer, and its kind
+        return f"{layer_name(layer, position)} ({printable(name)}, {printable(kind)})"
     return f"{layer_name(layer, position)} (layer {index if isinstance(index, int) else '?'})"
 
 
@@ -147,6 +155,8 @@ def _statistics_rows(stats: Sequence[Mapping | None]) -> list:
     count = max(map(len, param_lists), default=0)
     rows.append(("update:data log10", None))
     for i, name in enumerate(param_names(count)):
+        named = [p[i]["name"] for p in param_lists if i < len(p) and isinstance(p[i].get("name"), str)]
+        name = printable(named[0]) if named else name  # a --model net's own name for the weight
         rows.append((f"  {name}", [_cell(params, i, "update_to_data_log10", "+.2f") for params in param_lists]))
     return rows
 

@@ -11,18 +11,35 @@ Statistics read the graph's static tensors after a replay. Host syncs per step: 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import torch
 
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.lockstep import LockstepEngine
+from makemore_tui.core.engines import lockstep
+from makemore_tui.core.engines.base import EngineRequest
+from makemore_tui.core.engines.variants import build_variants
 from makemore_tui.core.model import MLP
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture, as torch's docs require
 
 
-class GraphedEngine(LockstepEngine):
+def build(request: EngineRequest) -> lockstep.LockstepEngine:
+    """The fused engine for `request` (see core.engines.base.Builder): its step captured in a CUDA graph on
+    a GPU; on the CPU, or when the capture fails (a warning says so), the eager lockstep step."""
+    if request.device.type == "cuda":
+        models, _ = build_variants(request.configs, request.vocab_size)
+        try:
+            return GraphedEngine(
+                models, request.configs, request.Xtr, request.Ytr, request.first.batch_size, seed=request.first.seed
+            )
+        except RuntimeError as error:  # a GPU or driver that cannot capture: eager still trains
+            warnings.warn(f"CUDA graph capture failed ({error}); training eagerly on the GPU", stacklevel=2)
+    return lockstep.build(request)  # fresh models: a failed capture bound the old ones
+
+
+class GraphedEngine(lockstep.LockstepEngine):
     """LockstepEngine whose step is a CUDA graph replay."""
 
     name = "fused+cudagraph"

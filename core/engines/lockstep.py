@@ -12,14 +12,21 @@ from collections.abc import Sequence
 
 import torch
 
-from makemore_tui.core.engine import StatsTensors, VariantEngine
+from makemore_tui.core.engines.base import EngineRequest, StatsTensors
+from makemore_tui.core.engines.variants import VariantEngine, build_variants
 from makemore_tui.core.fused import FusedNet
+
+
+def build(request: EngineRequest) -> LockstepEngine:
+    """The eager lockstep engine for `request` (see core.engines.base.Builder): the fused step, no CUDA graph."""
+    models, generator = build_variants(request.configs, request.vocab_size)
+    return LockstepEngine(models, request.configs, request.Xtr, request.Ytr, request.first.batch_size, generator)
 
 
 class LockstepEngine(VariantEngine):
     """V variants in stacked fused nets, one per structure, on a shared minibatch.
 
-    `static=True` is the CUDA-graph-safe form of the step (core/graphed.py captures it): the
+    `static=True` is the CUDA-graph-safe form of the step (core/engines/graphed.py captures it): the
     minibatch is drawn on the device, every learning rate read from a device tensor, and the
     frozen-variant masks always applied when there are several variants. On the CPU, with
     the CPU generator, it computes exactly what the eager step computes (a test checks).
@@ -64,7 +71,7 @@ class LockstepEngine(VariantEngine):
         return self._step()
 
     def preview(self, lrs: Sequence[float]) -> torch.Tensor:
-        """The next step's losses and statistics without its update (see core.engine.Engine).
+        """The next step's losses and statistics without its update (see core.engines.base.Engine).
 
         Takes the step, then puts parameters, BatchNorm buffers and the CPU generator back. On a
         GPU the device generator draws inside the graph and moves on: the next step's batch is

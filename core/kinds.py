@@ -1,0 +1,175 @@
+"""Activation kinds: what "saturated" means for each, and the per-layer statistics of one kind.
+
+The lecture reads a tanh layer's output t: percent saturated (|t| > 0.97), a histogram on [-1, 1],
+and a saturation map (|t| > 0.99). Other activations saturate differently (DESIGN §11):
+
+    family     kinds                                  saturated (%)        map / "dead"      histogram
+    tanh       tanh, hardtanh                         |t| > 0.97           |t| > 0.99        [-1, 1]
+    sigmoid    sigmoid, hardsigmoid                   t < 0.03 or > 0.97   t < 0.01 or > 0.99 [0, 1]
+    relu       relu, relu6, leaky_relu, gelu, silu,   t <= 0 (inactive)    t <= 0            the data's [min, max]
+               elu, selu, celu, mish, softplus, hardswish
+    identity   identity (the lecture's linear sandwich) |t| > 0.97         |t| > 0.99        ±max(1, the data's)
+
+A layer's output may have any shape: (B, C), part 5's (B, T, C), …; percentages and histograms
+count every element, and the map (and the dead count: neurons mapped for every row) takes the
+last dimension as neurons and every other as rows. Everything here stays on the tensors' device.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+SATURATION_THRESHOLD = 0.97  # the lecture's "saturated" tanh output
+DEAD_THRESHOLD = 0.99  # the lecture's saturation picture: |t| > 0.99
+SATMAP_ROWS = 32  # the saturation map keeps at most this many rows (a screen's worth)
+SATMAP_NEURONS = 256  # … and this many neurons (the last dimension)
+GRAD_RANGE_STDS = 5.0  # symmetric gradient bins span at most this many of the largest std (one outlier)
+
+# Activation classes by class name, from-scratch (the notebook's `class Tanh`) or torch.nn alike.
+ACTIVATION_CLASSES: dict[str, str] = {
+    "Tanh": "tanh",
+    "Hardtanh": "hardtanh",
+    "Sigmoid": "sigmoid",
+    "Hardsigmoid": "hardsigmoid",
+    "ReLU": "relu",
+    "ReLU6": "relu6",
+    "LeakyReLU": "leaky_relu",
+    "GELU": "gelu",
+    "SiLU": "silu",
+    "ELU": "elu",
+    "SELU": "selu",
+    "CELU": "celu",
+    "Mish": "mish",
+    "Softplus": "softplus",
+    "Hardswish": "hardswish",
+}
+# From-scratch only: the lecture's linear sandwich. (torch.nn.Identity is a placeholder, not an activation.)
+SCRATCH_ONLY_CLASSES: dict[str, str] = {"Identity": "identity"}
+
+_FAMILIES = {
+    "tanh": ("tanh", "hardtanh"),
+    "sigmoid": ("sigmoid", "hardsigmoid"),
+    "relu": ("relu", "relu6", "leaky_relu", "gelu", "silu", "elu", "selu", "celu", "mish", "softplus", "hardswish"),
+    "identity": ("identity",),
+}
+FAMILY_OF = {kind: family for family, kinds in _FAMILIES.items() for kind in kinds}
+# How panels and hints say what a family's saturated percent counts.
+SATURATION_WORDS = {
+    "tanh": "|t|>0.97",
+    "sigmoid": "t<0.03 or t>0.97",
+    "relu": "t≤0 (inactive)",
+    "identity": "|x|>0.97 (no saturation)",
+}
+
+
+def family(kind: object) -> str:
+    """The family (tanh | sigmoid | relu | identity) of a record's layer `kind`; a missing or unknown kind
+    (logs written before kinds, the built-in net) is tanh."""
+    return FAMILY_OF.get(kind, "tanh") if isinstance(kind, str) else "tanh"
+
+
+def kind_of(layer: object, scratch: bool) -> str | None:
+    """The kind of an activation layer object by its class name, or None when it is not one.
+
+    `scratch`: the object is a from-scratch layer (read through `.out`), where `Identity` counts too."""
+    name = type(layer).__name__
+    return ACTIVATION_CLASSES.get(name) or (SCRATCH_ONLY_CLASSES.get(name) if scratch else None)
+
+
+def saturated(t: torch.Tensor, family_name: str) -> torch.Tensor:
+    """Bool mask of the saturated (relu: inactive) elements of t."""
+    if family_name == "sigmoid":
+        return (t < 1 - SATURATION_THRESHOLD) | (t > SATURATION_THRESHOLD)
+    if family_name == "relu":
+        return t <= 0
+    return t.abs() > SATURATION_THRESHOLD
+
+
+def mapped(t: torch.Tensor, family_name: str) -> torch.Tensor:
+    """Bool mask the saturation map shows (and a neuron mapped in every row is dead)."""
+    if family_name == "sigmoid":
+        return (t < 1 - DEAD_THRESHOLD) | (t > DEAD_THRESHOLD)
+    if family_name == "relu":
+        return t <= 0
+    return t.abs() > DEAD_THRESHOLD
+
+
+def std_mean(x: torch.Tensor, dim: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(std, mean) over `dim` (all elements when None); the std of a single value is NaN (undefined),
+    without torch's warning."""
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    if x.shape[dim] < 2:
+        mean = x.mean(dim)
+        return torch.full_like(mean, math.nan), mean
+    return torch.std_mean(x, dim=dim)
+
+
+def symmetric_range(peaks: torch.Tensor, stds: torch.Tensor) -> torch.Tensor:
+    """max(peaks), capped at GRAD_RANGE_STDS × max(stds) when that is above 0: shared symmetric bins."""
+    peak = peaks.max()
+    cap = GRAD_RANGE_STDS * torch.nan_to_num(stds, nan=0.0).max()
+    return torch.where(cap > 0, torch.minimum(peak, cap), peak)
+
+
+def binned(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, bins: int) -> torch.Tensor:
+    """Counts (bins,) of x over equal bins on [lo, hi]; values outside land in the end bins."""
+    width = (hi - lo).clamp_min(1e-30)
+    idx = ((x - lo) / width * bins).floor().long().clamp_(0, bins - 1)
+    return torch.bincount(idx.reshape(-1), minlength=bins)
+
+
+def histogram_range(x: torch.Tensor, family_name: str, std: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(lo, hi) of a layer's histogram: fixed for tanh [-1, 1] and sigmoid [0, 1]; relu its data's
+    [min, max]; identity ±max(1, its data's, capped at GRAD_RANGE_STDS stds), as the built-in linear net."""
+    one = torch.ones((), device=x.device)
+    if family_name == "tanh":
+        return -one, one
+    if family_name == "sigmoid":
+        return 0 * one, one
+    if family_name == "relu":
+        lo, hi = x.min(), x.max()
+        return lo, torch.where(hi > lo, hi, lo + 1)
+    r = symmetric_range(x.abs().max().reshape(1), std.reshape(1)).clamp_min(1.0)
+    return -r, r
+
+
+@dataclass(frozen=True)
+class ActivationLayout:
+    """Where each number lies in `activation_vector`'s output, for a layer of output `shape`."""
+
+    shape: tuple[int, ...]
+    bins: int
+
+    @property
+    def map_shape(self) -> tuple[int, int]:
+        """(rows, neurons) of the saturation map kept."""
+        neurons = self.shape[-1] if self.shape else 1
+        rows = math.prod(self.shape[:-1]) if len(self.shape) > 1 else 1
+        return min(rows, SATMAP_ROWS), min(neurons, SATMAP_NEURONS)
+
+    @property
+    def size(self) -> int:
+        rows, neurons = self.map_shape
+        return 6 + self.bins + rows * neurons
+
+
+def activation_vector(t: torch.Tensor, kind: str, bins: int) -> tuple[torch.Tensor, ActivationLayout]:
+    """One layer's output statistics as a float vector on t's device (no host sync):
+    mean, std, saturated %, dead neurons, histogram lo, hi, then `bins` counts, then the map (rows × neurons)."""
+    t = t.detach()
+    fam = family(kind)
+    x = t.float().reshape(-1)
+    std, mean = std_mean(x)
+    sat = saturated(x, fam).float().mean() * 100
+    rows = t.reshape(-1, t.shape[-1]) if t.ndim > 1 else x.reshape(1, -1)
+    mask = mapped(rows, fam)
+    dead = mask.all(dim=0).sum().float()
+    lo, hi = histogram_range(x, fam, std)
+    layout = ActivationLayout(tuple(t.shape), bins)
+    r, n = layout.map_shape
+    head = torch.stack([mean, std, sat, dead, lo.float(), hi.float()])
+    return torch.cat([head, binned(x, lo, hi, bins).float(), mask[:r, :n].reshape(-1).float()]), layout

@@ -1,0 +1,211 @@
+"""`--model FILE.py`: load the learner's own network and build it (DESIGN §11).
+
+The file is the user's own Python, run in-process with the user's rights: loaded with
+`runpy.run_path(FILE, run_name="__makemore_model__")` (its `if __name__ == "__main__":` block does
+not run), its folder on sys.path for its own imports. Every run loads it again (a learner edits and
+reruns); a run log only names it and its sha256, nothing is ever executed from a log. It defines
+
+    def build(vocab_size, block_size, generator, *, knob=default, …):
+        return C, layers            # the part 3 notebook's embedding table and layer list, or
+        return model                # callable on X (B, block_size) int64 → logits (B, vocab_size), with parameters()
+
+Keyword parameters after the first three are knobs (`ModelFile.knobs`): model-field names (MODEL_FIELDS)
+take that flag's value, typed by the knob's default; `device` takes the run's device; any other is set
+with `--set NAME=VALUE`. What the file prints while it loads or builds is passed to `say`, line by line.
+Every problem with the file is a ModelFileError, one line naming the file (and its line where known).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import runpy
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from makemore_tui.core.records import ErrorKind
+
+# Knobs named like these config fields take the flag's value (and its key, and its compare axis).
+MODEL_FIELDS = ("batchnorm", "gain", "activation", "init", "output_scale", "embd", "hidden", "depth")
+# The training loop owns these: a knob so named is refused.
+LOOP_FIELDS = ("lr", "steps", "seed", "batch_size")
+DEVICE_KNOB = "device"  # a `device` keyword receives the run's torch.device
+RUN_NAME = "__makemore_model__"
+KNOB_TYPES = (bool, int, float, str)  # a --set knob is typed by its default, one of these
+
+
+class ModelFileError(ValueError):
+    """A `--model` file is wrong; str() is one line naming the file and what to change (exit 2)."""
+
+    kind = ErrorKind.MODEL_FILE
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A loaded `--model` file: its `build` and the knobs `build` takes."""
+
+    path: str  # as given
+    sha256: str  # of the bytes loaded
+    build: Callable  # the file's build(vocab_size, block_size, generator, **knobs)
+    knobs: dict  # knob name -> its default, in signature order (model fields, --set knobs; not `device`)
+    takes_device: bool  # build has a `device` keyword
+
+    @property
+    def name(self) -> str:
+        """The file's name, as messages name it (`mynet.py`)."""
+        return os.path.basename(self.path)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The model fields (MODEL_FIELDS) build takes, in signature order."""
+        return tuple(k for k in self.knobs if k in MODEL_FIELDS)
+
+    def refuse(self, field: str) -> ModelFileError:
+        """The one line for a flag, key or compare axis of a model field build does not take."""
+        return ModelFileError(f"{self.name}'s build() takes no {field}")
+
+
+class _LineSink:
+    """sys.stdout while the file loads or builds: that thread's writes go to `say` line by line, others pass."""
+
+    def __init__(self, original, say: Callable[[str], None]):
+        self.original, self.say, self.thread = original, say, threading.get_ident()
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() != self.thread:
+            return self.original.write(text)
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.say(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if threading.get_ident() != self.thread:
+            self.original.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.original, name)
+
+
+def captured(say: Callable[[str], None], action: Callable):
+    """Run `action()` with the file's prints going to `say`."""
+    sink = _LineSink(sys.stdout, say)
+    saved, sys.stdout = sys.stdout, sink
+    try:
+        return action()
+    finally:
+        sys.stdout = saved
+        if sink.pending:
+            say(sink.pending)
+
+
+def user_line(error: BaseException, path: str) -> int | None:
+    """The line of the user's file deepest in `error`'s traceback, or None."""
+    target = os.path.realpath(path)
+    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if os.path.realpath(f.filename) == target]
+    return lines[-1] if lines else None
+
+
+def file_error(path: str, what: str, error: BaseException) -> ModelFileError:
+    """`mynet.py:12: build() raised ValueError: …`, one line."""
+    line = user_line(error, path)
+    where = os.path.basename(path) + (f":{line}" if line else "")
+    message = " ".join(str(error).split()) or "(no message)"
+    return ModelFileError(f"{where}: {what} {type(error).__name__}: {message}")
+
+
+def load(path: str, say: Callable[[str], None] = lambda line: None) -> ModelFile:
+    """Load a `--model` file: run it, find `build` and its knobs. Raises ModelFileError (one line)."""
+    name = os.path.basename(path)
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except FileNotFoundError:
+        raise ModelFileError(f"--model {path}: no such file") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"--model {path}: is a folder, not a Python file") from None
+    except OSError as error:
+        raise ModelFileError(f"--model {path}: cannot read it ({error.strerror or error})") from None
+    try:
+        compile(source, path, "exec")
+    except SyntaxError as error:
+        raise ModelFileError(f"{name}:{error.lineno}: SyntaxError: {error.msg}") from None
+    except ValueError as error:  # null bytes: not Python at all
+        raise ModelFileError(f"--model {path}: not a Python file ({error})") from None
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # the file's own imports (helpers beside it)
+    try:
+        namespace = captured(say, lambda: runpy.run_path(path, run_name=RUN_NAME))
+    except ImportError as error:
+        raise file_error(path, "a missing import:", error) from None
+    except Exception as error:
+        raise file_error(path, "loading it raised", error) from None
+    except SystemExit as error:
+        raise ModelFileError(f"{name}: loading it called exit({error.code})") from None
+    build = namespace.get("build")
+    if not callable(build):
+        raise ModelFileError(f"{name} defines no build(vocab_size, block_size, generator, ...) function")
+    knobs, takes_device = _knobs(name, build)
+    return ModelFile(path, hashlib.sha256(source).hexdigest(), build, knobs, takes_device)
+
+
+def _knobs(name: str, build: Callable) -> tuple[dict, bool]:
+    """build's knobs (name -> default) and whether it takes `device`; ModelFileError for a bad signature."""
+    try:
+        parameters = list(inspect.signature(build).parameters.values())
+    except (TypeError, ValueError):
+        raise ModelFileError(f"{name}: build's parameters cannot be read") from None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) < 3 and not any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        raise ModelFileError(f"{name}: build must take (vocab_size, block_size, generator, ...)")
+    knobs, takes_device = {}, False
+    for p in positional[3:] + [p for p in parameters if p.kind == p.KEYWORD_ONLY]:
+        if p.name == DEVICE_KNOB:
+            takes_device = True
+            continue
+        if p.name in LOOP_FIELDS:
+            raise ModelFileError(
+                f"{name}: build's knob {p.name!r} is the training loop's (--{p.name.replace('_', '-')})"
+            )
+        if p.default is p.empty:
+            raise ModelFileError(f"{name}: build's knob {p.name!r} has no default; give it one ({p.name}=...)")
+        if not isinstance(p.default, KNOB_TYPES):
+            kind = type(p.default).__name__
+            raise ModelFileError(f"{name}: build's knob {p.name!r} defaults to a {kind}; use a bool, int, float or str")
+        knobs[p.name] = p.default
+    return knobs, takes_device
+
+
+def typed(value: object, default: object, knob: str, name: str) -> object:
+    """`value` (text or a number) as the type of the knob's `default`; ModelFileError when it is not one."""
+    kind = type(default)
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("on", "true", "yes", "1"):
+                return True
+            if text in ("off", "false", "no", "0"):
+                return False
+            raise ValueError
+        if kind is int:
+            number = float(value) if not isinstance(value, int) else value
+            if isinstance(number, bool) or number != int(number):
+                raise ValueError
+            return int(number)
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        return str(value)
+    except (ValueError, TypeError, OverflowError):
+        words = {bool: "on or off", int: "a whole number", float: "a number"}[kind]
+        raise ModelFileError(f"{name}'s build() takes {knob} as {words} (default {default!r}), got {value!r}") from None

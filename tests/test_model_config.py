@@ -1,0 +1,68 @@
+"""A --model run's config: knobs from flags and --set, keys that fit the file's build, its one-line description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from makemore_tui.core.compare import describe
+from makemore_tui.core.config import LECTURE, ConfigError, TrainConfig
+from makemore_tui.core.modelconfig import key_refusal, model_compare, model_config
+from makemore_tui.core.usermodel import load
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def nn_file():
+    return load(str(EXAMPLES / "torch_nn.py"))
+
+
+DEFAULT = TrainConfig()
+
+
+def _config(model_file, base=DEFAULT, explicit=(), sets=()):
+    return model_config(base.replace(model=model_file.path), model_file, explicit, sets)
+
+
+def test_model_fields_take_the_files_defaults_unless_a_flag_was_given(nn_file):
+    config = _config(nn_file, LECTURE)  # the preset's hidden is 100 too, its gain and BN are not the file's
+    assert config.model_fields == ("embd", "hidden", "depth", "activation")
+    assert (config.activation, config.depth) == ("relu", 4)
+    assert dict(config.knobs) == {"dropout": 0.0}
+    given = _config(nn_file, LECTURE.replace(model=nn_file.path, activation="gelu"), explicit=["activation"])
+    assert given.activation == "gelu"
+    with pytest.raises(ConfigError, match="torch_nn.py's build\\(\\) takes no gain"):
+        _config(nn_file, LECTURE, explicit=["gain"])
+    assert dict(_config(nn_file, sets=["dropout=0.25"]).knobs) == {"dropout": 0.25}
+
+
+def test_keys_rerun_only_knobs_the_file_takes_and_whose_values_fit_the_key(nn_file):
+    config = _config(nn_file)
+    assert key_refusal(config, {"gain": 1.0}) == "torch_nn.py's build() takes no gain"
+    assert key_refusal(config, {"batchnorm": False}) == "torch_nn.py's build() takes no batchnorm"
+    assert "'relu'" in key_refusal(config, {"activation": "tanh"})  # t cycles tanh ↔ linear: not a relu knob
+    assert key_refusal(config, {"hidden": 50}) is None
+    assert key_refusal(TrainConfig(), {"gain": 1.0}) is None  # the built-in net takes every key
+    deep = load(str(EXAMPLES / "deep_net.py"))
+    assert key_refusal(_config(deep), {"gain": 5 / 3, "batchnorm": False}) is None
+
+
+def test_a_knob_compare_labels_its_variants_and_refuses_a_field_the_file_does_not_take(nn_file):
+    variants = model_compare(["activation=relu,gelu", "dropout=0,0.1"], _config(nn_file), nn_file)
+    assert [v.label for v in variants] == [
+        "relu · dropout 0.0",  # a model field's label as the built-in compare writes it
+        "relu · dropout 0.1",
+        "gelu · dropout 0.0",
+        "gelu · dropout 0.1",
+    ]
+    assert variants[3].config.activation == "gelu" and dict(variants[3].config.knobs) == {"dropout": 0.1}
+    with pytest.raises(ConfigError, match="takes no gain"):
+        model_compare(["gain=1,2"], _config(nn_file), nn_file)
+    assert [v.config.lr for v in model_compare(["lr=0.1,0.2"], _config(nn_file), nn_file)] == [0.1, 0.2]
+
+
+def test_the_header_names_the_file_and_its_knobs(nn_file):
+    text = describe(_config(nn_file, sets=["dropout=0.1"]).to_dict())
+    assert text == "torch_nn.py · embd 10 · hidden 100 · depth 4 · activation relu · dropout 0.1 · lr 0.1 · batch 32"
