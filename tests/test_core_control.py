@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -138,8 +141,7 @@ def test_a_path_too_long_for_a_socket_goes_under_the_runtime_dir_or_is_refused(t
     deep.mkdir(parents=True)
     log = deep / "run.jsonl"
     log.write_text("")
-    runtime = tmp_path / "rt"
-    runtime.mkdir()
+    runtime = Path(tempfile.mkdtemp(prefix="rt"))  # short, as $XDG_RUNTIME_DIR is (/run/user/1000)
     path = socket_path_for(log, str(runtime))
     assert path.parent == runtime / "makemore-tui" and len(os.fsencode(path)) <= 107
     server = ControlServer(log, Loop().handle, runtime_dir=str(runtime))
@@ -150,6 +152,7 @@ def test_a_path_too_long_for_a_socket_goes_under_the_runtime_dir_or_is_refused(t
         server.close()
     with pytest.raises(ControlError, match="XDG_RUNTIME_DIR"):
         socket_path_for(log, "")
+    shutil.rmtree(runtime)
 
 
 def test_a_viewer_attached_when_the_writer_ends_learns_it_at_its_next_command(log):
