@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from makemore_tui.core.control import ControlServer
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.tui.app import MakemoreApp
@@ -104,50 +106,48 @@ class Writer:
         self.log.close()
 
 
-@run_async
-async def test_space_n_space_pause_step_once_and_resume_the_writer_and_q_leaves_it_alone(tmp_path):
-    path = tmp_path / "run.jsonl"
-    writer = Writer(path)
-    app = MakemoreApp(FollowFeed(path), refresh_hz=FAST_HZ)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            text = await wait_for_text(pilot, app, "step 200/1,000")
-            assert "control" in text and "read-only" not in text
-            await pilot.press("n")
-            assert "press space first" in screen_text(app) and writer.commands == []
-            await pilot.press("space")
-            assert "paused" in await wait_for_text(pilot, app, "⏸ paused")
-            await pilot.press("n")
-            assert "step 300/1,000" in await wait_for_text(pilot, app, "step 300/1,000")
-            await pilot.press("space")
-            await wait_for_text(pilot, app, "▶ training")
-            assert writer.commands == ["pause", "step", "resume"]
-            await pilot.press("q")
-        assert writer.commands == ["pause", "step", "resume"]  # quitting sends nothing: no stop
-        assert os.path.exists(writer.server.path)  # and deletes nothing
-    finally:
-        writer.close()
+@pytest.fixture
+def writer(tmp_path):
+    """A writer serving control on tmp_path/run.jsonl, and the app following that log."""
+    writer = Writer(tmp_path / "run.jsonl")
+    yield writer, MakemoreApp(FollowFeed(writer.log.path), refresh_hz=FAST_HZ)
+    writer.close()
 
 
 @run_async
-async def test_quitting_the_viewer_while_paused_resumes_the_training(tmp_path):
-    path = tmp_path / "run.jsonl"
-    writer = Writer(path)
-    app = MakemoreApp(FollowFeed(path), refresh_hz=FAST_HZ)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for_text(pilot, app, "step 200/1,000")
-            await pilot.press("space")
-            await wait_for_text(pilot, app, "⏸ paused")
-            await pilot.press("q")
-        app.feed.close()  # run_app closes the feed after the app
-        for _ in range(50):
-            if writer.commands[-1:] == ["resume"]:
-                break
-            await __import__("asyncio").sleep(0.1)
-        assert writer.commands == ["pause", "resume"]
-    finally:
-        writer.close()
+async def test_space_n_space_pause_step_once_and_resume_the_writer_and_q_leaves_it_alone(writer):
+    writer, app = writer
+    async with app.run_test(size=(120, 40)) as pilot:
+        text = await wait_for_text(pilot, app, "step 200/1,000")
+        assert "control" in text and "read-only" not in text
+        await pilot.press("n")
+        assert "press space first" in screen_text(app) and writer.commands == []
+        await pilot.press("space")
+        assert "paused" in await wait_for_text(pilot, app, "⏸ paused")
+        await pilot.press("n")
+        assert "step 300/1,000" in await wait_for_text(pilot, app, "step 300/1,000")
+        await pilot.press("space")
+        await wait_for_text(pilot, app, "▶ training")
+        assert writer.commands == ["pause", "step", "resume"]
+        await pilot.press("q")
+    assert writer.commands == ["pause", "step", "resume"]  # quitting sends nothing: no stop
+    assert os.path.exists(writer.server.path)  # and deletes nothing
+
+
+@run_async
+async def test_quitting_the_viewer_while_paused_resumes_the_training(writer):
+    writer, app = writer
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "step 200/1,000")
+        await pilot.press("space")
+        await wait_for_text(pilot, app, "⏸ paused")
+        await pilot.press("q")
+    app.feed.close()  # run_app closes the feed after the app
+    for _ in range(50):
+        if writer.commands[-1:] == ["resume"]:
+            break
+        await __import__("asyncio").sleep(0.1)
+    assert writer.commands == ["pause", "resume"]
 
 
 def test_follow_refuses_a_path_that_is_not_a_regular_file_in_one_line(tmp_path, capsys):
