@@ -126,6 +126,7 @@ class RunStart(TypedDict, total=False):
     n_val: int
     n_test: int
     time: float  # Unix time the run started
+    control: str  # the writer's control socket (core/control.py), where it serves one: replay --follow attaches
 
 
 class Histogram(TypedDict, total=False):
@@ -264,7 +265,7 @@ _INT, _NUM, _OPT_NUM, _STR, _BOOL, _LIST, _DICT = "int", "num", "num?", "str", "
 # Per event: field -> kind, for the fields a reader relies on. A field that is present must
 # have its kind; `_REQUIRED` fields must be present.
 _FIELDS: dict[str, dict[str, str]] = {
-    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR},
+    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR, "control": _STR},
     Event.STATS: {
         "run": _INT,
         "variant": _INT,

@@ -23,9 +23,10 @@ from functools import partial
 from typing import TextIO
 
 from makemore_tui.core.channel import RecordChannel
-from makemore_tui.core.commands import Quit
+from makemore_tui.core.commands import Pause, Quit, Resume, StepOnce
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.control import Refused, serve
 from makemore_tui.core.health import HealthJudge
 from makemore_tui.core.hints import FLAGS
 from makemore_tui.core.modelconfig import MODEL_OUTPUT
@@ -368,7 +369,8 @@ def run_headless(
     """
     out = out or sys.stdout
     channel = RecordChannel(maxsize=256)
-    trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True, variants=variants)
+    trainer = Trainer(config, words, channel=channel, exit_when_done=True, variants=variants)
+    control, trainer.run_log = serve(run_log, partial(_control, trainer))  # replay --follow may pause it
     printer = HeadlessPrinter(out, config.steps, tables=tables, display=display)
     printer.print(f"makemore-tui headless · run log {printable(str(run_log.path))}")
     previous: dict = {}
@@ -386,11 +388,28 @@ def run_headless(
             signal.signal(sig, handler)
         printer.close()
         trainer.close(timeout=STOP_GRACE_SECONDS)
+        if control is not None:
+            control.close()
     if interrupted:
         return ExitCode.INTERRUPTED
     if printer.closed:
         return ExitCode.OUTPUT_CLOSED
     return exit_code_for(end)
+
+
+CONTROL = {"pause": (Pause, "pausing…"), "resume": (Resume, "resuming…"), "step": (StepOnce, "one step…")}
+
+
+def _control(trainer: Trainer, command: str) -> str:
+    """A command from a viewer's control socket (core/control.py), as the trainer's command."""
+    if command == "stop":
+        trainer.send(Quit())  # the run ends stopped, with its eval, samples and run_end
+        return "stopping…"
+    if command == "stats":
+        raise Refused("a headless run records statistics every --stats-every steps, and at each n while paused")
+    kind, feedback = CONTROL[command]
+    trainer.send(kind())
+    return feedback
 
 
 def _drain(trainer: Trainer, channel: RecordChannel, printer: HeadlessPrinter) -> tuple[dict, bool]:

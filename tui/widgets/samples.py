@@ -93,6 +93,8 @@ class SamplesPanel(Panel):
 
     def _waiting(self, run: RunView, variant: VariantView) -> str:
         """When the first names will come: the trainer samples every few thousand steps, and at the end."""
+        if run.engine == "monitor":  # a user's loop (core/monitor.py): no vocabulary, nothing to sample
+            return "no samples: a loop watched by Monitor has no vocabulary to sample from"
         interval = sample_interval(variant.config or run.config)
         total = run.total_steps
         ask = "" if getattr(self.app, "feed", None) is None or self.app.feed.recording else " · s samples now"

@@ -117,6 +117,8 @@ class StatusBar(Themed):
         first: Line = text_line((f" {state} ", state_style))
         if run is not None:
             first += self._progress(run, width - sum(segment.cell_length for segment in first))
+        elif self.position:  # no run yet: what the feed says (a followed log not there yet: waiting for it)
+            first += text_line((self.position, palette.message))
         return [first, self._second(run, width)]
 
     def _second(self, run: RunView | None, width: int) -> Line:
