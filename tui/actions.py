@@ -222,8 +222,9 @@ class PanelKeys:
         self.panel = panel
 
     def action_zoom(self) -> None:
-        """Zoom the current panel to the whole screen, or back."""
-        self.zoomed = not self.zoomed
+        """Zoom the current panel to the whole screen (escape goes back). Not a toggle: in a grid a panel's key
+        zooms it already, and `2` then `z` must leave panel 2 zoomed, not go back to the grid."""
+        self.zoomed = True
 
     def action_unzoom(self) -> None:
         """Back to all panels (first, close the keys panel if ctrl+p → Keys opened it)."""

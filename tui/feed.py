@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+from makemore_tui.core import wording
 from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.commands import Command, Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
-from makemore_tui.core.compare import AXES, Variant, compared_fields, single
+from makemore_tui.core.compare import Variant, compared_fields, single
 from makemore_tui.core.config import TrainConfig, lecture_data_note
 from makemore_tui.core.records import Event, ExitCode, exit_code_for
 from makemore_tui.tui.registry import LIVE, NO_CURSOR, Capabilities
@@ -222,7 +223,7 @@ def scaled_lr(variants: list[Variant], factor: float) -> list[Variant]:
         config = variant.config.replace(lr=variant.config.lr * factor)
         label = variant.label
         if relabel:
-            old, new = AXES["lr"][1](variant.config.lr), AXES["lr"][1](config.lr)
+            old, new = wording.label("lr", variant.config.lr), wording.label("lr", config.lr)
             label = label.replace(old, new)
         scaled.append(Variant(label, config))
     return scaled

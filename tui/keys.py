@@ -61,9 +61,10 @@ def help_tables(caps: Capabilities, run: Run) -> KeyTables:
     for action in ACTIONS:
         if not action.help or refusal(action, caps, opened) is not None:
             continue
-        text = action.help_log if action.help_log and not caps.trainer else action.help
+        text = dict(action.help_on).get(caps, action.help)
         (screen_rows if action.screen else feed_rows).append((action.help_key or action.key, text))
-    return [("Training keys" if caps.control else "Replay keys", feed_rows), ("Screen keys", screen_rows)]
+    title = "Training keys" if caps.trainer else "Follow keys" if caps.control else "Replay keys"
+    return [(title, feed_rows), ("Screen keys", screen_rows)]
 
 
 class KeyRules:

@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 from textual.actions import parse
 
-from makemore_tui.core.compare import AXES
 from makemore_tui.core.config import TrainConfig, next_gain
 from makemore_tui.core.modelconfig import key_refusal
+from makemore_tui.core.wording import label
 from makemore_tui.tui.panels import PANELS
 from makemore_tui.tui.widgets.panel import key_span
 from makemore_tui.tui.widgets.picker import PRESETS
@@ -30,18 +30,18 @@ from makemore_tui.tui.widgets.picker import PRESETS
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a feed can do. Live: `LIVE`; a replay of a finished log: `REPLAY`; a followed log
-    (`replay --follow`): `FOLLOW`, or `FOLLOW_CONTROL` when its keys reach the trainer writing it."""
+    """What a feed can do: `LIVE` (a trainer in this process), `REPLAY` (a finished log), `FOLLOW` (a log
+    being written, `replay --follow`: its space and n reach the writer's training where it serves control,
+    and say "read-only" where it does not)."""
 
-    trainer: bool = False  # a trainer runs in this process: saturation maps arrive (logs keep none), q ends its log
-    control: bool = False  # commands reach a trainer: pause, step, reruns, lr, eval, sample, compares
-    cursor: bool = False  # a cursor moves through recorded records and plays them
+    trainer: bool = False  # a trainer runs in this process: reruns, lr, eval, sample, compares; saturation maps
+    control: bool = False  # space pauses and resumes the training, n steps it
+    cursor: bool = False  # a cursor moves through recorded records (and plays them, where space does not pause)
 
 
 LIVE = Capabilities(trainer=True, control=True)
 REPLAY = Capabilities(cursor=True)
-FOLLOW = Capabilities()
-FOLLOW_CONTROL = Capabilities(control=True)
+FOLLOW = Capabilities(control=True, cursor=True)
 
 BUILT_IN_FIELDS = frozenset({"batchnorm", "gain", "activation", "init", "output_scale"})  # the lecture's net's knobs
 
@@ -84,10 +84,8 @@ NO_CURSOR = "←/→ and home/end move through a recorded run: makemore-tui repl
 
 
 def no_control(caps: Capabilities) -> str:
-    """Why a training key does nothing on a feed whose keys reach no trainer."""
-    if caps.cursor:
-        return "a replay: training keys are off · ←/→ move, [/] runs, : a step, space plays"
-    return "following a log: training keys are off (its trainer takes no keys from here)"
+    """Why a training key does nothing on a feed without a trainer in this process."""
+    return "a replay: training keys are off · ←/→ move, [/] runs, : a step, space plays"
 
 
 def always(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
@@ -95,13 +93,25 @@ def always(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
 
 
 def trains(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
-    """A key that reaches a trainer."""
+    """A key that asks a trainer in this process (reruns, lr, eval, sample, compares)."""
+    return None if caps.trainer else Refusal(no_control(caps))
+
+
+def controls(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
+    """space and n: pause, resume or step the training."""
     return None if caps.control else Refusal(no_control(caps))
 
 
 def seeks(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
-    """A key that moves (or plays) a cursor through recorded records."""
+    """A key that moves a cursor through recorded records."""
     return None if caps.cursor else Refusal(NO_CURSOR)
+
+
+def plays(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
+    """space playing a replay: where space pauses the training, that is space's other binding."""
+    if caps.control:
+        return Refusal("space pauses the training here")
+    return seeks(action, caps, run)
 
 
 def maps(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
@@ -116,14 +126,14 @@ def views_compare(action: Action, caps: Capabilities, run: Run) -> Refusal | Non
 
 def leaves_compare(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     """A training key that leaves the compare the trainer runs."""
-    if not caps.control:
+    if not caps.trainer:
         return Refusal(no_control(caps))
     return None if run.compare else Refusal(f"{action.key}: for a compare (c starts one)")
 
 
 def turns(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     """A training key that turns one field of the config (`action.field`) and reruns."""
-    if not caps.control:
+    if not caps.trainer:
         return Refusal(no_control(caps))
     field, config = action.field, run.config
     value, said = turned(field, config) if config is not None else (None, "")
@@ -149,7 +159,7 @@ TURNS: dict[str, Callable[[object], object]] = {
 def turned(field: str, config: TrainConfig) -> tuple[object, str]:
     """The value `field`'s key turns `config`'s value to, and its words ("gain 3", "BN off")."""
     value = TURNS[field](getattr(config, field))
-    return value, AXES[field][1](value)
+    return value, label(field, value)
 
 
 @dataclass(frozen=True)
@@ -169,7 +179,7 @@ class Action:
     palette: str = ""  # the command palette's title ("": not in the palette)
     palette_help: str = ""  # the palette's line under the title, after the key
     help: str = ""  # the `?` help's row ("": none, or the row of the action before says it too)
-    help_log: str = ""  # the row where no trainer runs here (a log replayed), when it says otherwise
+    help_on: tuple[tuple[Capabilities, str], ...] = ()  # the row over a feed of those capabilities, where it differs
     help_key: str = ""  # the row's keys, when it names more than this action's ("+ / -")
     screen: bool = False  # a key of the screen, not of the feed (the help's "Screen keys")
     field: str = ""  # the config field the key turns (TURNS) before a rerun (b, g, t, i, o)
@@ -239,14 +249,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "help", "question_mark", "help", key_display="?", screen=True, palette="Help",
            palette_help="keys and panels", help="this help (escape closes it)"),
     Action("quit", "quit", "q", "quit", screen=True, help="quit (the run log ends with run_end)",
-           help_log="quit the replay (the log is only read)", help_key="q, ctrl+c"),
+           help_key="q, ctrl+c", help_on=((REPLAY, "quit the replay (the log is only read)"),
+                                             (FOLLOW, "quit the viewer: the training goes on"))),
     # space pauses training, or plays a replay: one binding each, the feed's shown
-    Action("pause", "pause('train')", "space", "pause", trains, key_display="space",
-           palette="Pause / resume training", help="pause / resume training"),
-    Action("play", "pause('play')", "space", "play", seeks, key_display="space",
+    Action("pause", "pause('train')", "space", "pause", controls, key_display="space",
+           palette="Pause / resume training", help="pause / resume training",
+           help_on=((FOLLOW, "pause / resume the training, where its writer offers control (else: read-only)"),)),
+    Action("play", "pause('play')", "space", "play", plays, key_display="space",
            palette="Play / pause the replay", help="play / pause the replay"),
-    Action("step", "step", "n", "step", trains, palette="Step once", palette_help="one step while paused",
-           help="one step while paused, with its statistics"),
+    Action("step", "step", "n", "step", controls, palette="Step once", palette_help="one step while paused",
+           help="one step while paused, with its statistics",
+           help_on=((FOLLOW, "one training step while paused (control only)"),)),
     _turn("toggle_batchnorm", "b", "BN", "batchnorm", "Toggle BatchNorm and rerun", "same seed, BatchNorm flipped",
           "toggle BatchNorm and rerun (same seed: a clean A/B)"),
     _turn("cycle_gain", "g", "gain", "gain", "Cycle gain and rerun", "5/3 → 1 → 0.5 → 3",
@@ -260,7 +273,7 @@ ACTIONS: tuple[Action, ...] = (
           "init Kaiming (randn/√fan_in·gain) ↔ normal (plain randn: the lecture's first draft) and rerun"),
     _turn("toggle_output_scale", "o", "out", "output_scale", "Toggle output scale 0.1 ↔ 1 and rerun",
           "the output layer's shrink at init",
-          "output layer's shrink at init 0.1 ↔ 1 (1 with init normal: a confidently wrong loss, ~22 here) and rerun"),
+          "output layer's shrink at init 0.1 ↔ 1 (init normal and 1: loss 22.1 here, 19.5 on names.txt) and rerun"),
     Action("rerun", "rerun", "r", "rerun", trains, palette="Rerun", palette_help="a new run with the current settings",
            help="rerun with the current settings"),
     Action("lr_up", "scale_lr(2.0)", "plus,equals_sign", "lr×2", trains, key_display="+", group=LR,
@@ -277,7 +290,8 @@ ACTIONS: tuple[Action, ...] = (
            help="10 records back / forward (also shift+←/→)", help_key="pgup / pgdn"),
     Action("forward_10", "seek(10)", "shift+right,pagedown", "+10", seeks, show=False),
     Action("first", "seek_to('start')", "home", "first", seeks, key_display="home", help="first / last record",
-           help_key="home / end"),
+           help_key="home / end",
+           help_on=((FOLLOW, "the first record / back to live: the newest record, following the log as it grows"),)),
     Action("last", "seek_to('end')", "end", "last", seeks, key_display="end"),
     Action("previous_run", "seek_run(-1)", "left_square_bracket", "previous run", seeks, key_display="[",
            group=RUNS, palette="Previous run", palette_help="the replay's previous run",
@@ -285,7 +299,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("next_run", "seek_run(1)", "right_square_bracket", "next run", seeks, key_display="]", group=RUNS,
            palette="Next run", palette_help="the replay's next run"),
     Action("go_to_step", "go_to_step", "colon", "step", seeks, key_display=":", palette="Go to step",
-           help="go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
+           help="go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's run 2)"),
     Action("slower", "play_speed(0.5)", "less_than_sign", "slower", seeks, key_display="<", group=SPEED,
            palette="Play slower", help="play slower / faster (×1/8 … ×64)", help_key="< / >"),
     Action("faster", "play_speed(2.0)", "greater_than_sign", "faster", seeks, key_display=">", group=SPEED,
@@ -326,6 +340,9 @@ ACTIONS: tuple[Action, ...] = (
            help="a compare: the variant the one-variant panels show / the layer of the histograms"),
     Action("next_hist_layer", "next_hist_layer", "l", "layer", views_compare, show=False,
            palette="Histograms: next layer", palette_help="the layer the histograms show (a compare)"),
+    Action("toggle_hist_scale", "toggle_hist_scale", "y", "y scale", views_compare, show=False,
+           palette="Histograms: own ↔ shared y scale",
+           palette_help="each variant's y scale, or one for all (a compare)"),
 )
 # fmt: on
 

@@ -16,7 +16,6 @@ from makemore_tui.tui.registry import (
     ACTIONS,
     BUILT_IN_FIELDS,
     FOLLOW,
-    FOLLOW_CONTROL,
     LIVE,
     NO_CURSOR,
     REPLAY,
@@ -24,7 +23,6 @@ from makemore_tui.tui.registry import (
     Run,
     find,
     model_fields,
-    no_control,
     refusal,
 )
 from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
@@ -75,8 +73,9 @@ GAIN_COMPARE = Run(
     [
         ("toggle_batchnorm", LIVE, Run(), None),
         ("toggle_batchnorm", REPLAY, Run(), Refusal(REPLAY_REFUSAL)),
-        ("toggle_batchnorm", FOLLOW, Run(), Refusal(no_control(FOLLOW))),
-        ("toggle_batchnorm", FOLLOW_CONTROL, Run(), None),  # a followed log whose trainer takes keys
+        ("toggle_batchnorm", FOLLOW, Run(), Refusal(REPLAY_REFUSAL)),  # a followed log: space and n only
+        ("step", FOLLOW, Run(), None),
+        ("step", REPLAY, Run(), Refusal(REPLAY_REFUSAL)),
         ("toggle_batchnorm", LIVE, NO_BN_MODEL, Refusal("b: this model has no batchnorm")),
         ("toggle_batchnorm", LIVE, Run(config=MODEL, fields=model_fields(MODEL)), Refusal(TAKES_NO_BN)),
         ("cycle_gain", LIVE, Run(config=MODEL, fields=model_fields(MODEL)), None),
@@ -84,10 +83,10 @@ GAIN_COMPARE = Run(
         ("cycle_gain", LIVE, GAIN_COMPARE, Refusal("gain 3 refused: this compare varies gain · C leaves it", False)),
         ("toggle_batchnorm", LIVE, GAIN_COMPARE, None),  # every variant's
         ("seek", LIVE, Run(), Refusal(NO_CURSOR)),
-        ("seek", FOLLOW_CONTROL, Run(), Refusal(NO_CURSOR)),
+        ("seek", FOLLOW, Run(), None),  # look back
         ("seek", REPLAY, Run(), None),
         ("next_map_layer", REPLAY, Run(), Refusal("m: maps are live only (run logs keep none)")),
-        ("next_map_layer", FOLLOW_CONTROL, Run(), Refusal("m: maps are live only (run logs keep none)")),
+        ("next_map_layer", FOLLOW, Run(), Refusal("m: maps are live only (run logs keep none)")),
         ("next_variant", LIVE, Run(), Refusal("v: for a compare (c starts one)")),
         ("next_variant", REPLAY, GAIN_COMPARE, None),  # a replayed compare
         ("leave_compare", LIVE, Run(), Refusal("C: for a compare (c starts one)")),
@@ -106,10 +105,11 @@ def test_the_help_lists_what_the_feed_can_do():
         run = run or Run()
         return [[key for key, _ in rows] for _, rows in help_tables(caps, run)]
 
-    live, replay, followed = keys(LIVE), keys(REPLAY), keys(FOLLOW_CONTROL)
+    live, replay, followed = keys(LIVE), keys(REPLAY), keys(FOLLOW)
     assert "b" in live[0] and "v / l" in live[0] and "← / →" not in live[0] and "m" in live[1]
     assert "b" not in replay[0] and "← / →" in replay[0] and "m" not in replay[1]
-    assert "b" in followed[0] and "space" in followed[0] and "m" not in followed[1]  # no maps in a log
+    assert "b" not in followed[0] and "space" in followed[0] and "n" in followed[0] and "← / →" in followed[0]
+    assert "m" not in followed[1]  # no maps in a log
     assert "b" not in keys(LIVE, NO_BN_MODEL)[0] and "g" in keys(LIVE, NO_BN_MODEL)[0]
 
 
