@@ -18,7 +18,7 @@ from makemore_tui.core.commands import Command, Evaluate, Pause, Quit, Rerun, Re
 from makemore_tui.core.compare import Variant, compared_fields, single
 from makemore_tui.core.config import TrainConfig, lecture_data_note
 from makemore_tui.core.records import Event, ExitCode, exit_code_for
-from makemore_tui.tui.registry import LIVE, NO_CURSOR, Capabilities
+from makemore_tui.tui.capabilities import LIVE, NO_CURSOR, Capabilities
 
 
 class Refused(Exception):

@@ -21,8 +21,8 @@ from makemore_tui.core.control import Refused as ControlRefused
 from makemore_tui.core.records import Event, ExitCode
 from makemore_tui.core.tail import LogTailer, Tail, TailError
 from makemore_tui.core.text import printable
+from makemore_tui.tui.capabilities import FOLLOW
 from makemore_tui.tui.feed import Batch, FeedCommand, Refused, TogglePause
-from makemore_tui.tui.registry import FOLLOW
 from makemore_tui.tui.replay import ReplayFeed
 
 NOTE_SECONDS = 10.0  # how long what happened to the file (replaced, truncated) stays in the status line

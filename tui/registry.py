@@ -23,25 +23,10 @@ from textual.actions import parse
 from makemore_tui.core.config import TrainConfig, next_gain
 from makemore_tui.core.modelconfig import key_refusal
 from makemore_tui.core.wording import label
+from makemore_tui.tui.capabilities import FOLLOW, NO_CURSOR, REPLAY, Capabilities, no_control
 from makemore_tui.tui.panels import PANELS
 from makemore_tui.tui.widgets.panel import key_span
 from makemore_tui.tui.widgets.picker import PRESETS
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What a feed can do: `LIVE` (a trainer in this process), `REPLAY` (a finished log), `FOLLOW` (a log
-    being written, `replay --follow`: its space and n reach the writer's training where it serves control,
-    and say "read-only" where it does not)."""
-
-    trainer: bool = False  # a trainer runs in this process: reruns, lr, eval, sample, compares; saturation maps
-    control: bool = False  # space pauses and resumes the training, n steps it
-    cursor: bool = False  # a cursor moves through recorded records (and plays them, where space does not pause)
-
-
-LIVE = Capabilities(trainer=True, control=True)
-REPLAY = Capabilities(cursor=True)
-FOLLOW = Capabilities(control=True, cursor=True)
 
 BUILT_IN_FIELDS = frozenset({"batchnorm", "gain", "activation", "init", "output_scale"})  # the lecture's net's knobs
 
@@ -79,13 +64,6 @@ class Refusal(NamedTuple):
 Rule = Callable[["Action", Capabilities, Run], "Refusal | None"]
 
 # ---- the rules: each reads the action's own data (its key, its field) and returns None or a Refusal ----
-
-NO_CURSOR = "←/→ and home/end move through a recorded run: makemore-tui replay RUN.jsonl"
-
-
-def no_control(caps: Capabilities) -> str:
-    """Why a training key does nothing on a feed without a trainer in this process."""
-    return "a replay: training keys are off · ←/→ move, [/] runs, : a step, space plays"
 
 
 def always(action: Action, caps: Capabilities, run: Run) -> Refusal | None:

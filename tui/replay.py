@@ -14,6 +14,7 @@ from pathlib import Path
 from makemore_tui.core.commands import Quit
 from makemore_tui.core.records import Event, ExitCode
 from makemore_tui.core.runlog import load_run_log
+from makemore_tui.tui.capabilities import REPLAY, no_control
 from makemore_tui.tui.feed import (
     Batch,
     FeedCommand,
@@ -25,7 +26,6 @@ from makemore_tui.tui.feed import (
     SeekTo,
     TogglePause,
 )
-from makemore_tui.tui.registry import REPLAY, no_control
 
 PLAY_TICKS = 240  # at 1× a replay plays through in about this many UI ticks (a minute at 4 Hz)
 SPEEDS = (Fraction(1, 8), Fraction(64))  # the slowest and fastest playing speed, × the 1× pace

@@ -11,20 +11,9 @@ from textual.app import App
 from makemore_tui.core.commands import Rerun
 from makemore_tui.core.compare import Variant
 from makemore_tui.tui.app import MakemoreApp
+from makemore_tui.tui.capabilities import FOLLOW, LIVE, NO_CURSOR, REPLAY
 from makemore_tui.tui.keys import BINDINGS, help_tables
-from makemore_tui.tui.registry import (
-    ACTIONS,
-    BUILT_IN_FIELDS,
-    FOLLOW,
-    LIVE,
-    NO_CURSOR,
-    REPLAY,
-    Refusal,
-    Run,
-    find,
-    model_fields,
-    refusal,
-)
+from makemore_tui.tui.registry import ACTIONS, BUILT_IN_FIELDS, Refusal, Run, find, model_fields, refusal
 from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
 
