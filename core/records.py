@@ -126,6 +126,7 @@ class RunStart(TypedDict, total=False):
     n_val: int
     n_test: int
     time: float  # Unix time the run started
+    control: str  # the writer's control socket (core/control.py), where it serves one: replay --follow attaches
 
 
 class Histogram(TypedDict, total=False):
@@ -186,6 +187,8 @@ class Stats(TypedDict, total=False):
     loss_window: float | None  # mean minibatch loss since the previous stats record (float32)
     input_std: float | None  # std of the first layer's input (embcat): layer 1's forward gain is std / this
     grad_range: float  # the layers' grad_hist bins span [−grad_range, grad_range] (shared bins, stated once)
+    preview: bool  # true: written while paused, before that step's update (its forward and backward at the
+    # parameters after `step` updates; left out otherwise); that step's one record all the same
     layers: list[LayerStats]
     params: list[ParamStats]
 
@@ -262,7 +265,7 @@ _INT, _NUM, _OPT_NUM, _STR, _BOOL, _LIST, _DICT = "int", "num", "num?", "str", "
 # Per event: field -> kind, for the fields a reader relies on. A field that is present must
 # have its kind; `_REQUIRED` fields must be present.
 _FIELDS: dict[str, dict[str, str]] = {
-    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR},
+    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR, "control": _STR},
     Event.STATS: {
         "run": _INT,
         "variant": _INT,
@@ -272,6 +275,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "loss_window": _OPT_NUM,
         "input_std": _OPT_NUM,
         "grad_range": _OPT_NUM,
+        "preview": _BOOL,
         "layers": _LIST,
         "params": _LIST,
     },

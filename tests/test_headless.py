@@ -195,3 +195,10 @@ def test_errors_and_warnings_are_warning_lines_escaped():
 def test_the_printer_refuses_an_unknown_tables_choice():
     with pytest.raises(ValueError, match="evals, every, none"):
         HeadlessPrinter(io.StringIO(), tables="sometimes")
+
+
+def test_the_banner_names_every_experiment_and_no_gain_under_normal_init():
+    """Issue 19 item 13: `--init normal --output-scale 1` trained under a banner that said neither (and a gain)."""
+    config = SMALL.replace(init="normal", output_scale=1.0, activation="linear")
+    banner = printed([run_start_record(config)]).splitlines()[0]
+    assert banner == "run 1 · cpu · lecture engine · BN on · lr 0.1 · linear · init normal · out ×1 · 5×100 · batch 32"

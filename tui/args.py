@@ -193,6 +193,7 @@ def build_replay_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     replay.add_argument("log", metavar="RUN.jsonl", help="a run log written by makemore-tui (default under ./runs/)")
+    replay.add_argument("--follow", action="store_true", help="follow a log still being written, live (see README)")
     return replay
 
 

@@ -24,6 +24,7 @@ from makemore_tui.tui.args import (
     config_from_args,
     parse_command_line,
 )
+from makemore_tui.tui.follow import run_follow
 from makemore_tui.tui.lifecycle import Lifecycle, say
 from makemore_tui.tui.model_args import model_variants
 from makemore_tui.tui.terminal import app_refusal, ascii_fallback, stdout_on_the_terminal
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None, lifecycle: Lifecycle | None = None) -> i
         args = parse_command_line(sys.argv[1:] if argv is None else list(argv))
         try:
             if args.command == "replay":
-                return _replay(args.log, life)
+                return run_follow(args.log, life) if args.follow else _replay(args.log, life)
             if args.command == "plot":
                 from makemore_tui.plot.cli import run_plot
 
