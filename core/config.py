@@ -127,14 +127,6 @@ class TrainConfig:
         """Every field, as plain JSON-ready values (`knobs` as a {name: value} object)."""
         return dataclasses.asdict(self) | {"knobs": dict(self.knobs)}
 
-    def summary(self) -> str:
-        """The config in one short line, for status bars and progress output."""
-        bn = "BN on" if self.batchnorm else "BN off"
-        return (
-            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} {self.activation} "
-            f"· batch {self.batch_size}"
-        )
-
 
 # Whole-number fields and their smallest allowed value; those in _OPTIONAL may also be None.
 _WHOLE_NUMBER_MINIMUMS = {

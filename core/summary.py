@@ -21,34 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from makemore_tui.core.compare import AXES
 from makemore_tui.core.config import PRESETS, TrainConfig
 from makemore_tui.core.records import EndReason, Event, variant_of, variants_of
 from makemore_tui.core.text import printable
 from makemore_tui.core.values import is_number
+from makemore_tui.core.wording import config_difference
 
 TABLE_WIDTH = 120  # columns the runs table fits in when the caller gives no width
-# Config fields a difference never names: bookkeeping, not a property of the trained network.
-UNCOMPARED_FIELDS = frozenset({"device"})
 
 # ---- what differs ---------------------------------------------------------------------------------
-
-
-def config_difference(config: Mapping, reference: Mapping) -> list[str]:
-    """The fields of `config` whose values differ from `reference`, each as a short phrase.
-
-    Compare axes read as their labels do (`BN off`, `gain 5/3`, `lr 0.05`); other fields as
-    `flag value` (`steps 3000`, `block-size 4`). Fields missing on either side are skipped.
-    """
-    phrases = []
-    for name, value in config.items():
-        if name in UNCOMPARED_FIELDS or name not in reference or reference[name] == value:
-            continue
-        if name in AXES:
-            phrases.append(AXES[name][1](value))
-        else:
-            phrases.append(f"{name.replace('_', '-')} {value}")
-    return phrases
 
 
 def _reference_config(config: Mapping) -> dict:

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from makemore_tui.core.compare import describe
 from makemore_tui.core.health import param_names
 from makemore_tui.core.records import Event, variant_of
 from makemore_tui.core.values import layer_histogram, number
+from makemore_tui.core.wording import describe
 from makemore_tui.plot.series import (
     UPDATE_TO_DATA_TARGET,
     Curve,

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.summary import RunsTable, config_difference, format_runs_table, printable
+from makemore_tui.core.summary import RunsTable, format_runs_table, printable
+from makemore_tui.core.wording import config_difference
 from tests.fake_trainer import SMALL, compare_run, recorded_run
 
 GAINS = [

@@ -10,15 +10,14 @@ from __future__ import annotations
 from makemore_tui.core.commands import Rerun
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.wording import config_tag, experiments
 from makemore_tui.tui.feed import Refused
 from makemore_tui.tui.keys import COMPARE_VIEW_ACTIONS
-from makemore_tui.tui.state import config_tag
 from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.history import HistoryPanel
 from makemore_tui.tui.widgets.picker import PRESET_IDS, Choice, ComparePicker, preset_variants
 from makemore_tui.tui.widgets.samples import SamplesPanel
 from makemore_tui.tui.widgets.satmap import SatMapPanel
-from makemore_tui.tui.widgets.status import experiments
 from makemore_tui.tui.widgets.variants import labels_line
 from makemore_tui.tui.widgets.weights import WeightsPanel
 

@@ -23,16 +23,19 @@ from functools import partial
 from typing import TextIO
 
 from makemore_tui.core.channel import RecordChannel
-from makemore_tui.core.commands import Quit
+from makemore_tui.core.commands import Pause, Quit, Resume, StepOnce
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
-from makemore_tui.core.modelconfig import MODEL_OUTPUT, model_description
+from makemore_tui.core.control import Refused, serve
+from makemore_tui.core.health import HealthJudge
+from makemore_tui.core.hints import FLAGS
+from makemore_tui.core.modelconfig import MODEL_OUTPUT
 from makemore_tui.core.records import ErrorKind, Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
 from makemore_tui.core.text import printable
 from makemore_tui.core.trainer import Trainer
+from makemore_tui.core.wording import describe
 from makemore_tui.tui.progress import Display, OutputClosed, make_display
 from makemore_tui.tui.tables import compare_tables, lecture_tables, legend, number, quoted_names
 
@@ -62,6 +65,7 @@ class HeadlessPrinter:
         width: int | None = None,
         display: Display | None = None,
         clock: Callable[[], float] = time.monotonic,
+        err: TextIO | None = None,
     ):
         if tables not in TABLE_CHOICES:
             raise ValueError(f"tables must be one of {', '.join(TABLE_CHOICES)} (got {tables!r})")
@@ -70,6 +74,7 @@ class HeadlessPrinter:
         self.display = display or make_display(out, clock)
         self.width = width or _width(out)
         self.closed = False  # the reader of `out` has gone
+        self.err = err or sys.stderr  # where warnings about the run log go
         self.runs = RunsTable()
         self._handlers = {
             Event.RUN_START: self._on_run_start,
@@ -81,7 +86,7 @@ class HeadlessPrinter:
             Event.VARIANT_END: self._on_variant_end,
             Event.RUN_END: self._on_run_end,
             Event.ERROR: self._on_error,
-            Event.LOG_ERROR: self._on_error,
+            Event.LOG_ERROR: self._on_log_error,
             "warning": self._on_error,  # a library warning as a record (Event.WARNING, on main since 83c52d4)
         }
         self._new_run([""], [{}])
@@ -149,8 +154,8 @@ class HeadlessPrinter:
         config = variants[0]["config"]
         steps = config.get("steps")
         self.total_steps = steps if isinstance(steps, int) else self.total_steps
-        summary = model_description(config) if isinstance(config.get("model"), str) else _config_summary(config)
-        lines = [f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · {summary}"]
+        engine = record.get("engine", "?")
+        lines = [f"run {record.get('run')} · {record.get('device')} · {engine} engine · {describe(config)}"]
         if vocab:  # a run whose setup failed (bad device, say) has no data sizes
             sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
             lines.append(f"  {len(vocab)} characters · {sizes} · {self.total_steps} steps")
@@ -232,6 +237,11 @@ class HeadlessPrinter:
             return
         self.print(f"warning: {message}")
 
+    def _on_log_error(self, record: dict) -> None:
+        """The run log stopped (a full disk): a warning on stderr, where a redirected stdout (the disk that
+        filled up, perhaps) cannot swallow it; training goes on. The end says it again (tui/cli.py)."""
+        print(f"makemore-tui: warning: {printable(str(record.get('message')))}", file=self.err, flush=True)
+
     # ---- tables -----------------------------------------------------------------------------
     def _joins_group(self, record: Mapping) -> bool:
         first = self._group[0]
@@ -306,13 +316,13 @@ class HeadlessPrinter:
         """Each rule of thumb once per run, when it first fires (naming the variant in a compare), as `hint: …`."""
         if variant not in self._judges:
             config = self._configs[variant] if variant < len(self._configs) else {}
-            # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
-            fixes = COMMAND_LINE_FIXES | compare_fixes([c for c in self._configs if isinstance(c, dict)])
-            self._judges[variant] = HealthJudge(config, self._vocab_size, fixes)
+            self._judges[variant] = HealthJudge(config, self._vocab_size)
+        # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
+        style = FLAGS.for_configs([c for c in self._configs if isinstance(c, dict)])
         for hint in self._judges[variant].observe(record):
             if hint.rule not in self._hinted:
                 self._hinted.add(hint.rule)
-                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.text}")
+                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.written(style).text}")
 
     def _label(self, variant: int) -> str:
         return printable(self._labels[variant]) if variant < len(self._labels) else f"#{variant + 1}"
@@ -320,13 +330,6 @@ class HeadlessPrinter:
     def _who(self, record: Mapping) -> str:
         """` · gain 0.5` in a compare run (which variant a line is about); nothing in a single run."""
         return f" · {self._label(variant_of(record))}" if self.compare else ""
-
-
-def _config_summary(config: Mapping) -> str:
-    try:
-        return TrainConfig(**config).summary()
-    except TypeError:  # a field this version does not know
-        return ""
 
 
 def _width(out: TextIO) -> int:
@@ -358,14 +361,16 @@ def run_headless(
 ) -> int:
     """Train one run (or the `variants` of a compare) with no UI; return the process exit code.
 
-    Exit codes: the run's (core.records.exit_code_for: 0 finished, 1 error, 3 diverged),
+    Exit codes: the run's (core.records.exit_code_for: 0 finished, 1 error, 3 diverged; the caller makes
+    0 and 3 into 4 when the run log stopped early, tui/cli.py),
     130 when a signal (ctrl+c, SIGTERM, SIGHUP) stopped it, ExitCode.OUTPUT_CLOSED (141) when `out`
     closed (its reader went away) and the run was stopped for it. The run log ends with run_end
     in every case the trainer can still reach.
     """
     out = out or sys.stdout
     channel = RecordChannel(maxsize=256)
-    trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True, variants=variants)
+    trainer = Trainer(config, words, channel=channel, exit_when_done=True, variants=variants)
+    control, trainer.run_log = serve(run_log, partial(_control, trainer))  # replay --follow may pause it
     printer = HeadlessPrinter(out, config.steps, tables=tables, display=display)
     printer.print(f"makemore-tui headless · run log {printable(str(run_log.path))}")
     previous: dict = {}
@@ -383,11 +388,28 @@ def run_headless(
             signal.signal(sig, handler)
         printer.close()
         trainer.close(timeout=STOP_GRACE_SECONDS)
+        if control is not None:
+            control.close()
     if interrupted:
         return ExitCode.INTERRUPTED
     if printer.closed:
         return ExitCode.OUTPUT_CLOSED
     return exit_code_for(end)
+
+
+CONTROL = {"pause": (Pause, "pausing…"), "resume": (Resume, "resuming…"), "step": (StepOnce, "one step…")}
+
+
+def _control(trainer: Trainer, command: str) -> str:
+    """A command from a viewer's control socket (core/control.py), as the trainer's command."""
+    if command == "stop":
+        trainer.send(Quit())  # the run ends stopped, with its eval, samples and run_end
+        return "stopping…"
+    if command == "stats":
+        raise Refused("a headless run records statistics every --stats-every steps, and at each n while paused")
+    kind, feedback = CONTROL[command]
+    trainer.send(kind())
+    return feedback
 
 
 def _drain(trainer: Trainer, channel: RecordChannel, printer: HeadlessPrinter) -> tuple[dict, bool]:

@@ -91,12 +91,12 @@ class HistogramPanel(Panel):
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
-        if run is None or run.stats is None:
+        if run is None or not run.stats_count:
             return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
         if run.compare:
             return self._compare(run, width, height)
         set_subtitle(self, "")
-        return self._single(run.stats, width, height)
+        return self._single(self.view.variant_shown().stats, width, height)
 
     def _single(self, stats: Mapping, width: int, height: int) -> list[Line]:
         palette = self.palette

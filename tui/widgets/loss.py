@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 from rich.style import Style
 
-from makemore_tui.core.compare import difference
+from makemore_tui.core.wording import difference
 from makemore_tui.tui.canvas import Line, Trace, fitted_range, format_steps, line_chart, message_lines
 from makemore_tui.tui.state import LOSS, RunView, VariantView
 from makemore_tui.tui.widgets.panel import Panel, legend_line, legend_lines, text_line
@@ -77,10 +77,11 @@ class LossPanel(Panel):
             return message_lines("waiting for the run to start…", width, height, palette.dim)
         if run.compare:
             return self._compare(run, width, height)
-        xs, ys = run.loss_series.points()
+        shown = self.view.variant_shown()
+        xs, ys = shown.loss_series.points()
         if xs.size == 0:
             return message_lines("waiting for the first loss…", width, height, palette.dim)
-        return self._single(run, xs, ys, width, height)
+        return self._single(run, shown, width, height)
 
     def _chart(
         self, traces: list[Trace], x_end: float, width: int, height: int, y_range: tuple[float, float] | None = None
@@ -99,8 +100,9 @@ class LossPanel(Panel):
 
     # ---- one run, and the previous one faint -------------------------------------------------
 
-    def _single(self, run: RunView, xs: np.ndarray, ys: np.ndarray, width: int, height: int) -> list[Line]:
+    def _single(self, run: RunView, shown: VariantView, width: int, height: int) -> list[Line]:
         palette = self.palette
+        xs, ys = shown.loss_series.points()
         loss_style, train_style, val_style = (
             palette.layer(LOSS_SERIES),
             palette.layer(TRAIN_SERIES) + BOLD,
@@ -112,14 +114,14 @@ class LossPanel(Panel):
         other = previous.config if previous is not None else None
         if previous is not None:
             # The previous run over the same steps as this one: "BN on vs off" at a glance.
-            pxs, pys = previous.loss_series.points()
+            pxs, pys = self.view.previous_shown().loss_series.points()
             keep = pxs <= x_end
             if keep.any():
                 traces.append(Trace(pxs[keep], pys[keep], palette.ghost))
                 legend.append(("━", f"run {previous.run} ({difference(previous.config, run.config)})", palette.ghost))
         traces.append(Trace(xs, ys, loss_style))
         legend.insert(0, ("━", f"run {run.run} ({difference(run.config, other)})", loss_style))  # the axis reads it
-        train, val = eval_points(run.evals, x_end)
+        train, val = eval_points(shown.evals, x_end)
         if train:
             traces.append(marker_trace(train, train_style, "●"))
             legend.append(("●", f"train {10 ** train[-1][1]:.3f}", train_style))

@@ -19,8 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from makemore_tui.core.compare import AXES, Variant, describe, parse_compare, single
+from makemore_tui.core.compare import Variant, parse_compare, single
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.wording import AXES, describe
 from makemore_tui.tui.state import VARIANT_KEYS
 
 LEAVE = "single"  # the option id that leaves the compare
