@@ -11,7 +11,7 @@ import torch
 
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.health import divergence_advice
+from makemore_tui.core.health import divergence_advice, finite_statistics
 from makemore_tui.core.records import ErrorKind, Event
 
 # A run whose average loss climbs past this many times the loss of guessing uniformly,
@@ -87,6 +87,12 @@ class RunState:
         """Add one step's losses (V,) to the window the next stats record averages (no host sync)."""
         self.loss_sum = losses.detach().clone() if self.loss_sum is None else self.loss_sum + losses
         self.loss_count += 1
+
+    def note_init(self, index: int, statistics: list[dict]) -> None:
+        """At step `index` 0, note the variants whose gradients (`statistics`: their stats records' fields) were
+        not finite before any update (`init_not_finite`): a later divergence is the init's doing."""
+        if index == 0:
+            self.init_not_finite = {v for v in self.live() if not finite_statistics(statistics[v])}
 
     def take_window(self) -> list[float]:
         """Each variant's mean loss since the last stats record (a sync point); the next window starts empty."""

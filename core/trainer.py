@@ -25,7 +25,6 @@ from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.devices import resolve_device, use_training_threads
 from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
-from makemore_tui.core.health import finite_statistics
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog, log_stopped
 from makemore_tui.core.runstate import Diverged, NextRun, RunEnd, RunState, describe_error, divergence, error_fields
@@ -302,8 +301,7 @@ class Trainer:
         return NextRun(tuple(command.variants_after(state.variants)), command.paused)
 
     def _end_run(self, state: RunState, reason: EndReason, error=None, engine=None, splits=None, skipped=()):
-        """Emit run_end (with what a quit's deadline `skipped`), then decide what comes next: a rerun,
-        waiting, or the end of the thread."""
+        """Emit run_end (with what a quit's deadline `skipped`); then a rerun, waiting, or the thread's end."""
         seconds = state.active_seconds()
         record = {
             "event": Event.RUN_END,
@@ -349,8 +347,7 @@ class Trainer:
             by_variant = step_statistics(engine.statistics_tensors(), lrs, bins, weight_hists)
         losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
         windows = state.take_window()
-        if index == 0:  # gradients not finite before any update: a later divergence is the init's doing
-            state.init_not_finite = {v for v in state.live() if not finite_statistics(by_variant[v])}
+        state.note_init(index, by_variant)  # gradients not finite at step 0: a divergence is the init's doing
         for v in state.live():
             record = {
                 "event": Event.STATS,
