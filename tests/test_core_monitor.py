@@ -219,3 +219,18 @@ def _wait(predicate, timeout: float = 10.0) -> None:
             return
         event.wait(0.02)
     raise AssertionError("timed out")
+
+
+def test_statistics_now_records_the_next_step_whatever_every_says(tmp_path):
+    model, path = net(), tmp_path / "s.jsonl"
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with Monitor(model, run_log=path, every=1000, control=True) as monitor:
+        train(model, monitor, 3, optimizer)
+        viewer = ControlClient(monitor.server.path)
+        viewer.send("stats")
+        _wait(lambda: not monitor._commands.empty())
+        train(model, monitor, 3, optimizer)  # steps 3, 4, 5: the command is read at step 3's call
+        viewer.close()
+    stats = [r for r in read_run_log(path) if r["event"] == "stats"]
+    assert [r["step"] for r in stats] == [0, 4]
+    assert [layer["kind"] for layer in stats[1]["layers"]] == ["tanh", "relu"]  # the hooks were armed for it

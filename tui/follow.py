@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from makemore_tui.core.commands import Quit, StepOnce
+from makemore_tui.core.commands import Evaluate, Quit, StepOnce
 from makemore_tui.core.control import ControlClient, ControlError
 from makemore_tui.core.control import Refused as ControlRefused
 from makemore_tui.core.records import Event, ExitCode
@@ -29,6 +29,7 @@ NO_CONTROL = "its writer offers no control (Monitor(control=True) and --headless
 FOLLOW_KEYS = [
     ("space", "pause / resume the training, where its writer offers control (else: read-only)"),
     ("n", "one training step while paused (control only)"),
+    ("e", "statistics at the training's next step (control only)"),
     ("end", "back to live: the newest record, following the log as it grows"),
     *[(key, what) for key, what in REPLAY_KEYS if key not in ("space", "< / >", "home / end")],
     ("home", "the first record"),
@@ -41,7 +42,7 @@ class FollowFeed(ReplayFeed):
 
     recording = False  # a training now: paused and training show as such, not "replay"
     help_keys = ("Follow keys", FOLLOW_KEYS)
-    ACTIONS = ReplayFeed.ACTIONS | {"step"}
+    ACTIONS = ReplayFeed.ACTIONS | {"step", "evaluate"}
 
     def __init__(self, path: str | Path, tailer: LogTailer | None = None):
         super().__init__([], name=Path(path).name, path=Path(path))
@@ -125,17 +126,18 @@ class FollowFeed(ReplayFeed):
         if isinstance(command, Quit):
             self._disconnect("the viewer quit")  # the training goes on; one this viewer paused resumes
             return ""
-        if isinstance(command, (TogglePause, StepOnce)):
+        if isinstance(command, (TogglePause, StepOnce, Evaluate)):
             return self._control(command)
         return super().send(command)
 
     def _control(self, command: FeedCommand) -> str:
-        """space and n, sent to the writer: one line of feedback, or Refused with why not."""
+        """space, n and e, sent to the writer: one line of feedback, or Refused with why not."""
         if self.control is None:
             raise Refused(f"read-only: {self.read_only} · ←/→ look back, end returns to live")
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
-        name = "step" if isinstance(command, StepOnce) else "resume" if self.paused else "pause"
+        name = "step" if isinstance(command, StepOnce) else "stats" if isinstance(command, Evaluate) else None
+        name = name or ("resume" if self.paused else "pause")
         try:
             feedback = self.control.send(name)
         except ControlRefused as refusal:
@@ -143,9 +145,10 @@ class FollowFeed(ReplayFeed):
         except ControlError as error:
             self._disconnect(printable(str(error)))
             raise Refused(f"read-only now: {self.read_only}") from None
-        if name != "step":
+        if name in ("pause", "resume"):
             self.paused = name == "pause"
-        return printable(feedback) or {"pause": "pausing…", "resume": "resuming…", "step": "one step…"}[name]
+        said = {"pause": "pausing…", "resume": "resuming…", "step": "one step…", "stats": "statistics next step…"}
+        return printable(feedback) or said[name]
 
     def describe(self) -> str:
         parts = [self.problem] if self.problem else []
