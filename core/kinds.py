@@ -63,6 +63,28 @@ SATURATION_WORDS = {
     "relu": "t≤0 (inactive)",
     "identity": "|x|>0.97 (no saturation)",
 }
+MAP_WORDS = {"tanh": "|t|>0.99", "sigmoid": "t<0.01 or t>0.99", "relu": "t≤0", "identity": "|x|>0.99"}
+
+
+def record_kinds(stats: object) -> list[str]:
+    """The kinds of a stats record's layers, each once, in order ([] when it names none: the built-in net)."""
+    layers = stats.get("layers") if isinstance(stats, dict) else None
+    kinds = [layer.get("kind") for layer in layers or [] if isinstance(layer, dict)]
+    return list(dict.fromkeys(k for k in kinds if isinstance(k, str) and k in FAMILY_OF))
+
+
+def kind_heading(heading: str, kinds: list[str]) -> str:
+    """A panel heading written for tanh, rewritten for a --model net's layer `kinds` (`relu`, `tanh/gelu`):
+    `tanh` names them, and when they share a family its saturation rule replaces tanh's (|t|>0.97, |t|>0.99)."""
+    if not kinds:
+        return heading
+    heading = heading.replace("tanh", "/".join(kinds))
+    families = {family(k) for k in kinds}
+    if len(families) == 1 and (only := families.pop()) != "tanh":
+        heading = heading.replace("|t|>0.97", SATURATION_WORDS[only]).replace("|t|>0.99", MAP_WORDS[only])
+        if "saturation map" not in heading:  # panel 1 (`1 saturation · relu layers`): say what its percent counts
+            heading = heading.replace("saturation ·", f"saturation {SATURATION_WORDS[only]} ·", 1)
+    return heading
 
 
 def family(kind: object) -> str:

@@ -239,3 +239,14 @@ def test_records_with_or_without_kinds_and_names_are_accepted_and_wrong_types_ar
     assert problem(old) is None and problem(new) is None
     assert problem({**new, "layers": [{"kind": 3}]}) is not None
     assert problem({**new, "params": [{"name": ["x"]}]}) is not None
+
+
+def test_panel_headings_name_a_model_nets_kinds_and_their_saturation_rule():
+    from makemore_tui.core.kinds import kind_heading, record_kinds
+
+    relu = {"layers": [{"kind": "relu"}, {"kind": "gelu"}]}
+    assert record_kinds(relu) == ["relu", "gelu"] and record_kinds({"layers": [{"index": 2}]}) == []
+    assert kind_heading("saturation · tanh layers", ["relu"]) == "saturation t≤0 (inactive) · relu layers"
+    assert kind_heading("saturation map · |t|>0.99", ["relu", "gelu"]) == "saturation map · t≤0"
+    assert kind_heading("saturation map · |t|>0.99", ["tanh", "relu"]) == "saturation map · |t|>0.99"  # mixed
+    assert kind_heading("activation histograms · tanh output t", []) == "activation histograms · tanh output t"

@@ -34,7 +34,7 @@ REPLAY_KEYS = [
     ("pgup / pgdn", "10 records back / forward (also shift+←/→)"),
     ("home / end", "first / last record"),
     ("[ / ]", "previous / next run (its end)"),
-    (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
+    (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's run 2)"),
     ("space", "play / pause the replay"),
     ("< / >", "play slower / faster (×1/8 … ×64)"),
     ("v / l", "a compare: the variant the one-variant panels show / the layer of the histograms"),
@@ -244,8 +244,8 @@ class ReplayFeed(FeedKeys):
 
 def parse_step(text: str) -> SeekStep:
     """What the `:` prompt typed, as the command that goes there: `1200`, `1,200`, `12k`, `50%` (of the
-    steps the run recorded), `2:500` (the log's second run). Raises ValueError with one line saying what
-    is wrong."""
+    steps the run recorded), `2:500` (the log's run 2: runs are numbered in the order they were written, across
+    processes, so the n-th run_start is run n). Raises ValueError with one line saying what is wrong."""
     text = text.strip().lower().replace(",", "").replace("_", "")
     run = None
     if ":" in text:

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 import torch
 
 from makemore_tui.core.config import ConfigError, TrainConfig
-from makemore_tui.core.engines import graphed, lecture
+from makemore_tui.core.engines import graphed, lecture, user
 from makemore_tui.core.engines.base import Builder, Engine, EngineRequest
-from makemore_tui.core.userengine import make_user_engine
 
 # `--engine` value -> the builder of its engine
 ENGINES: dict[str, Builder] = {
@@ -24,14 +23,9 @@ ENGINES: dict[str, Builder] = {
 }
 
 
-def user_model(request: EngineRequest) -> Engine:
-    """The autograd engine of a `--model` file's net (core/userengine.py), whatever `--engine` says."""
-    return make_user_engine(request.configs, request.vocab_size, request.Xtr, request.Ytr, request.device)
-
-
 def builder_for(config: TrainConfig) -> Builder | None:
     """The builder of `config`'s engine: a `--model` file's, else ENGINES' for `--engine` (None: unknown)."""
-    return user_model if config.model is not None else ENGINES.get(config.engine)
+    return user.build if config.model is not None else ENGINES.get(config.engine)  # --model: autograd on the file's net
 
 
 def make_engine(

@@ -21,6 +21,11 @@ def test_a_torch_nn_file_trains_in_the_app_and_refuses_a_key_its_build_does_not_
         pid = wait_until(lambda: python_pid(f"--run-log {log}"), 20, "the app to start")
         frame = lambda shown: shown if "torch_nn.py" in shown and "L4 " in shown else None  # noqa: E731
         wait_until(lambda: frame(screen(session)), 40, "a frame naming the file and its four layers")
+        titled = lambda shown: "saturation t≤0 (inactive) · relu layers" in shown and "saturation map · t≤0" in shown  # noqa: E731
+        try:
+            wait_until(lambda: titled(screen(session)), 10, "titles naming relu layers and their rule")
+        except AssertionError:
+            raise AssertionError(f"titles; the screen:\n{screen(session)}") from None
         tmux("send-keys", "-t", session, "g")
         try:
             wait_until(lambda: "takes no gain" in screen(session), 10, "g refused in the status line")

@@ -13,7 +13,8 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
-from makemore_tui.core.health import Hint
+from makemore_tui.core.hints import Hint
+from makemore_tui.core.kinds import kind_heading, record_kinds
 from makemore_tui.tui.canvas import Line, blank_lines, cut_line
 from makemore_tui.tui.state import STATS, RunView, ViewState
 from makemore_tui.tui.widgets.palette import Themed
@@ -120,7 +121,10 @@ class Panel(Themed):
         """The border title; its `tanh` names the activation the run on screen uses (`linear`,
         `tanh/linear` in a compare of both)."""
         heading = self.spec.heading_for(self.live)
-        word = activation_word(self.view.current)
+        run = self.view.current
+        if run is not None and isinstance(run.config.get("model"), str):  # a --model net: its layers' kinds
+            return kind_heading(heading, record_kinds(run.variants[0].stats if run.variants else None))
+        word = activation_word(run)
         return heading.replace("tanh", word) if word != "tanh" else heading
 
     @property

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from makemore_tui.core.config import ConfigError, TrainConfig
-from makemore_tui.core.engines.base import StatsTensors
+from makemore_tui.core.config import ConfigError
+from makemore_tui.core.engines.base import EngineRequest, StatsTensors
 from makemore_tui.core.engines.variants import VariantEngine
 from makemore_tui.core.probe import HostCopy
 from makemore_tui.core.usermodel import ModelFile, ModelFileError, file_error, load
@@ -147,11 +147,11 @@ def _say(path: str):
     return lambda line: warnings.warn(f"{name}: {line}", ModelOutput, stacklevel=2)
 
 
-def make_user_engine(
-    configs: Sequence[TrainConfig], vocab_size: int, Xtr: torch.Tensor, Ytr: torch.Tensor, device: torch.device
-) -> UserEngine:
-    """Load the file again (a rerun trains the file as it is now), build every variant, check their draws."""
-    first = configs[0]
+def build(request: EngineRequest) -> UserEngine:
+    """The engine of a `--model` run, whatever `--engine` says: load the file again (a rerun trains the file as
+    it is now), build every variant, check their draws. Raises ModelFileError / ConfigError (one line)."""
+    configs, vocab_size, device = request.configs, request.vocab_size, request.device
+    first = request.first
     for field in SHARED_FIELDS:
         if len({getattr(c, field) for c in configs}) > 1:
             raise ConfigError(f"compared variants must share --{field.replace('_', '-')}")
@@ -191,7 +191,7 @@ def make_user_engine(
             ModelNote,
             stacklevel=2,
         )
-    engine = UserEngine(nets, configs, Xtr, Ytr, first.batch_size, built[0][1], model_file)
+    engine = UserEngine(nets, configs, request.Xtr, request.Ytr, first.batch_size, built[0][1], model_file)
     engine.vocab_size = vocab_size
     return engine
 

@@ -1,0 +1,32 @@
+"""The compare picker in a real terminal (tmux): what is typed shows in the spec box, and before enter the
+picker says what would run, with the lr the variant on screen carries into it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.app.test_app_terminal import screen, start_in_tmux, tmux, wait_until
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+
+def test_the_picker_shows_the_typed_spec_and_what_enter_runs(tmp_path: Path):
+    log = tmp_path / "run.jsonl"
+    session = start_in_tmux(f"--lr 0.001 --steps 1000000 --hidden 32 --run-log {log}")
+    try:
+        wait_until(lambda: "L5 " in screen(session), 30, "the first frame")
+        tmux("send-keys", "-t", session, "c")
+        wait_until(lambda: "BatchNorm on / off" in screen(session), 10, "the picker")
+        shown = wait_until(lambda: (s := screen(session)) and "runs a BN on · b BN off" in s and s, 10, "a preview")
+        assert "kept from the variant shown (not the lecture's default): lr 0.001" in shown
+        tmux("send-keys", "-t", session, "-l", "gain=0.5,3")
+        shown = wait_until(lambda: (s := screen(session)) and "runs a gain 0.5 · b gain 3" in s and s, 10, "the spec")
+        assert "gain=0.5,3" in shown  # the box shows what was typed
+        tmux("send-keys", "-t", session, "Enter")
+        wait_until(lambda: "compare gain 0.5 · 3" in screen(session), 30, "the compare")
+        assert "lr 0.001" in screen(session).splitlines()[1]  # what the preview said ran
+    finally:
+        tmux("kill-session", "-t", session)
