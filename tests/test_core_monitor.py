@@ -155,8 +155,9 @@ def test_control_pauses_steps_once_resumes_and_stop_is_for_the_loop_to_honour(tm
     model, path = net(), tmp_path / "c.jsonl"
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     monitor = Monitor(model, run_log=path, every=1000, control=True)
+    _wait(lambda: path.stat().st_size > 0)  # the log is written by a thread of its own
     start = read_run_log(path)[0]
-    assert os.path.exists(start["control"])
+    assert start["control"] == str(monitor.server.path) and os.path.exists(start["control"])
     done = threading.Event()
 
     def loop():

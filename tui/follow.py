@@ -23,6 +23,7 @@ from makemore_tui.core.tail import LogTailer, Tail, TailError
 from makemore_tui.core.text import printable
 from makemore_tui.tui.feed import Batch, FeedCommand, Refused, TogglePause
 from makemore_tui.tui.replay import REPLAY_KEYS, ReplayFeed
+from makemore_tui.tui.terminal import app_refusal, stdout_on_the_terminal
 
 NOTE_SECONDS = 10.0  # how long what happened to the file (replaced, truncated) stays in the status line
 NO_CONTROL = "its writer offers no control (Monitor(control=True) and --headless runs do)"
@@ -112,7 +113,7 @@ class FollowFeed(ReplayFeed):
         if not isinstance(path, str) or not path:
             return
         try:
-            self.control = ControlClient(path, timeout=1.0)
+            self.control = ControlClient(path, timeout=3.0)
         except ControlError as error:
             self.read_only = printable(str(error))
 
@@ -186,7 +187,9 @@ def run_follow(path: str, lifecycle=None) -> int:
         problem = f"{path} is not a regular file: --follow reads a run log being written"
     elif os.path.exists(path) and not os.access(path, os.R_OK):
         problem = f"cannot read {path}: permission denied"
+    problem = problem or app_refusal("a log being written can be read with: tail -f") or ""
     if problem:
         print(f"makemore-tui: replay --follow: {printable(problem)}", file=sys.stderr)
         return ExitCode.USAGE
-    return run_app(FollowFeed(path), lifecycle)
+    with stdout_on_the_terminal():
+        return run_app(FollowFeed(path), lifecycle)
