@@ -35,6 +35,7 @@ from makemore_tui.core.channel import RecordChannel  # noqa: E402
 from makemore_tui.core.config import TrainConfig, parse_gain  # noqa: E402
 from makemore_tui.core.health import UPDATE_HINT_POINTS, HealthJudge  # noqa: E402
 from makemore_tui.core.trainer import Trainer  # noqa: E402
+from makemore_tui.core.wording import describe  # noqa: E402
 from makemore_tui.data import load_words  # noqa: E402
 
 # The regimes the lecture visits (and the ones users reached with the keys): config changes.
@@ -102,7 +103,9 @@ def row(record: dict, judge: HealthJudge) -> str:
 
 def measure(name: str, config: TrainConfig, words: list[str], every: int) -> None:
     """Train `config`, print a row every `every` stats ticks (and the first and last), and the rules that fired."""
-    print(f"== {name}: {config.summary()} · {config.steps} steps · stats every {config.stats_every}", flush=True)
+    print(
+        f"== {name}: {describe(config.to_dict())} · {config.steps} steps · stats every {config.stats_every}", flush=True
+    )
     judge, fired, tick, start = None, {}, 0, time.monotonic()
     last, extremes = None, Extremes(config.decay_step, config.batchnorm)
     for record in train(config, words):

@@ -102,8 +102,8 @@ class TrainConfig:
 
     @property
     def decay_step(self) -> int:
-        """The first step that trains at lr/10."""
-        return self.lr_decay_step if self.lr_decay_step is not None else (self.steps * 3) // 4
+        """The first step that trains at lr/10 (by default 3/4 of the steps, never step 0: `--steps 1` trains at lr)."""
+        return self.lr_decay_step if self.lr_decay_step is not None else max((self.steps * 3) // 4, 1)
 
     @property
     def eval_interval(self) -> int:
@@ -126,14 +126,6 @@ class TrainConfig:
     def to_dict(self) -> dict:
         """Every field, as plain JSON-ready values (`knobs` as a {name: value} object)."""
         return dataclasses.asdict(self) | {"knobs": dict(self.knobs)}
-
-    def summary(self) -> str:
-        """The config in one short line, for status bars and progress output."""
-        bn = "BN on" if self.batchnorm else "BN off"
-        return (
-            f"{bn} · gain {format_gain(self.gain)} · lr {self.lr:g} · {self.depth}×{self.hidden} {self.activation} "
-            f"· batch {self.batch_size}"
-        )
 
 
 # Whole-number fields and their smallest allowed value; those in _OPTIONAL may also be None.

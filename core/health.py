@@ -1,7 +1,8 @@
 """The lecture's rules of thumb, judged on stats records, each only in the regime where its fix works.
 
-DESIGN §9: a hint names a fix and the key that applies it (g gain, b BatchNorm, +/- lr, r rerun;
-soon t activation, i init, o output scale) and fires only where that fix moves the statistic.
+DESIGN §9: a hint names its fixes as data (core/hints.py: the field and where to; the app writes
+each as its key, g gain, b BatchNorm, i init, o output scale, +/- lr, r rerun; headless and replay
+as the flag) and fires only where that fix moves the statistic.
 What the statistics do in each regime decided the rules (bench/bench_hints.py measures it; the
 default net: 5×100 tanh, embd 10, batch 32, the built-in names, 2-core CPU):
 
@@ -38,14 +39,22 @@ across records (the step-0 record, dead-neuron streaks, recent update:data) for 
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 
-from makemore_tui.core.config import format_gain, next_gain
+from makemore_tui.core.hints import FLAGS, KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Fix, Hint, gain_fix
 from makemore_tui.core.kinds import family
+from makemore_tui.core.regime import (  # noqa: F401 (layer_name, param_names: the panels read them here)
+    LINEAR_GAIN,
+    LR_RERUN_FIXES,
+    Regime,
+    init_fixes,
+    layer_name,
+    listed,
+    param_names,
+    with_number,
+)
 from makemore_tui.core.values import is_number
 
 SATURATION_LIMIT_PCT = 5.0  # the lecture's healthy level at init: the saturation panel colours against it
@@ -57,161 +66,6 @@ DEPTH_SPREAD_LIMIT = 3.0  # at init: activation std first/last layer, gradient s
 DEAD_TICKS = 3  # consecutive stats records a neuron must stay dead before we say so
 INITIAL_LOSS_MARGIN = 1.0  # nats above -log(1/vocab) that count as "far above"
 UPDATE_HINT_POINTS = 5  # stats records averaged per weight before judging update:data
-TANH_GAIN = 5 / 3  # Kaiming's gain for tanh: the lecture's choice without BatchNorm
-LINEAR_GAIN = 1.0  # the right gain for the linear sandwich (activation "linear")
-
-
-@dataclass(frozen=True)
-class Hint:
-    """One rule of thumb that fired: what it is about, what to do, and which rule it was."""
-
-    topic: str  # saturation | activations | gradients | update | map | loss: the panel it sits beside
-    text: str  # the full sentence: what is wrong, why it matters, the fix and its key
-    short: str  # one short line for small panels
-    rule: str  # which rule fired (saturation-init, update-high, …): headless prints each once per run
-
-
-# The key each hint names for its fix, by the config field it changes (and `rerun`), as written in hints.
-FIX_KEYS = {
-    "gain": r" \(g(?: ×\d+)?\)",
-    "batchnorm": r" \(b\)",
-    "init": r" \(i\)",
-    "output_scale": r" \(o\)",
-    "lr": r" \([-+]\)",
-    "rerun": r" \(r\)",
-}
-# Headless has no keys: the flags that make the same fix on the next run.
-COMMAND_LINE_FIXES = {
-    "gain": " (--gain)",
-    "batchnorm": " (--batchnorm)",
-    "init": " (--init kaiming)",
-    "output_scale": " (--output-scale 0.1)",
-    "lr": " (--lr)",
-    "rerun": "",
-}
-COMPARED = " (compared here)"  # a key refused in a compare of its field
-
-
-def compare_fixes(configs: Sequence[Mapping]) -> dict[str, str]:
-    """For the variants' config dicts: COMPARED for each fix whose field the compare varies (its key and flag
-    would change every variant, undoing the comparison); {} for a single run."""
-    if len(configs) < 2:
-        return {}
-    varied = {name for name in configs[0] if any(config.get(name) != configs[0][name] for config in configs)}
-    return {name: COMPARED for name in FIX_KEYS if name in varied}
-
-
-def restated(hint: Hint, fixes: Mapping[str, str]) -> Hint:
-    """`hint` with the keys of `fixes`' fields written as `fixes` says (e.g. COMMAND_LINE_FIXES)."""
-    text, short = hint.text, hint.short
-    for field, written in fixes.items():
-        pattern = FIX_KEYS[field]
-        text, short = re.sub(pattern, written, text), re.sub(pattern, written, short)
-    return replace(hint, text=text, short=short)
-
-
-@dataclass(frozen=True)
-class Regime:
-    """What the rules need from a run's config dict (every field optional: older logs lack some)."""
-
-    batchnorm: bool = True  # BatchNorm after every Linear: it pins each layer's pre-activations
-    gain: float = 5 / 3  # init gain on the Linear weights
-    decay_step: int = 150_000  # first step of the schedule's lr/10 (lr_decay_step, else 3/4 of steps)
-    activation: str = "tanh"  # tanh | linear (the lecture's linear sandwich: nothing saturates)
-    init: str = "kaiming"  # kaiming (randn/sqrt(fan_in)·gain) | normal (plain randn, the lecture's first draft)
-    output_scale: float = 0.1  # the output layer's shrink at init (its weight, or with BN its gamma)
-
-    @classmethod
-    def of(cls, config: Mapping) -> Regime:
-        """The regime of a config dict (run_start's `config`, TrainConfig.to_dict()); defaults fill gaps."""
-        base = cls()
-        steps = config.get("steps")
-        decay = config.get("lr_decay_step")
-        if not _is_int(decay):
-            decay = (steps * 3) // 4 if _is_int(steps) else base.decay_step
-        return cls(
-            batchnorm=config["batchnorm"] if isinstance(config.get("batchnorm"), bool) else base.batchnorm,
-            gain=config["gain"] if is_number(config.get("gain")) else base.gain,
-            decay_step=decay,
-            activation=config.get("activation") if config.get("activation") in ("tanh", "linear") else "tanh",
-            init=config.get("init") if config.get("init") in ("kaiming", "normal") else "kaiming",
-            output_scale=config["output_scale"] if is_number(config.get("output_scale")) else base.output_scale,
-        )
-
-    @property
-    def tanh(self) -> bool:
-        """True when the activation saturates (tanh), False for the linear sandwich."""
-        return self.activation == "tanh"
-
-    @property
-    def ideal_gain(self) -> float:
-        """The gain that keeps activations and gradients level across depth: 5/3 for tanh, 1 for linear."""
-        return TANH_GAIN if self.tanh else LINEAR_GAIN
-
-    def decayed(self, step: int | None) -> bool:
-        """True from the schedule's planned lr/10 on."""
-        return _is_int(step) and step >= self.decay_step
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def layer_name(layer: Mapping, position: int | None = None) -> str:
-    """An activation layer by its depth, 1 for the first (the run log also keeps the lecture's list index).
-
-    Records written before `depth` existed are named by their position among the layers.
-    """
-    depth = layer.get("depth")
-    if _is_int(depth):
-        return f"L{depth}"
-    return f"L{position + 1}" if position is not None else "L?"
-
-
-def param_names(count: int) -> list[str]:
-    """Names for the 2-D parameters: C for the embedding (first), then W1, W2, … in order."""
-    return ["C" if i == 0 else f"W{i}" for i in range(count)]
-
-
-# ---- the fixes, as keys ------------------------------------------------------------------------
-
-
-def gain_fix(gain: float, target: float) -> str:
-    """`gain 5/3 (g ×2)`: the target gain and how many presses of g (5/3 → 1 → 0.5 → 3) reach it."""
-    presses, value = 0, gain
-    while presses < 4 and not math.isclose(value, target):
-        value, presses = next_gain(value), presses + 1
-    key = "g" if presses == 1 else f"g ×{presses}"
-    return f"gain {format_gain(target)} ({key})" if math.isclose(value, target) else f"--gain {format_gain(target)}"
-
-
-def init_fixes(regime: Regime, too_big: bool) -> list[str]:
-    """The init keys that move a step-0 symptom toward healthy: `too_big` when the pre-activations are too wide.
-
-    Kaiming init (i) when plain randn made them too wide; the gain toward 5/3 (tanh) or 1 (linear)
-    when it is on the wrong side of it; BatchNorm (b) when off (it pins every layer whatever the init).
-    """
-    fixes = []
-    if regime.init == "normal" and too_big:
-        fixes.append("Kaiming init (i)")
-    elif (regime.gain > regime.ideal_gain * 1.01) if too_big else (regime.gain < regime.ideal_gain * 0.99):
-        fixes.append(gain_fix(regime.gain, regime.ideal_gain))
-    if not regime.batchnorm:
-        fixes.append("BatchNorm on (b)")
-    return fixes
-
-
-def _either(fixes: Sequence[str]) -> str:
-    return " or ".join(fixes)
-
-
-def _listed(named: Sequence[tuple[str, float]], spec: str, unit: str = "") -> str:
-    return ", ".join(f"{name} {format(value, spec)}{unit}" for name, value in named)
-
-
-LR_RERUN_FIX = "lower lr (-) and rerun (r)"
-
-
 # ---- init rules: the step-0 record --------------------------------------------------------------
 
 
@@ -221,21 +75,23 @@ def init_saturation_hints(
     """Step 0, no BatchNorm, tanh: the median layer more than `limit` percent saturated (|t| > 0.97).
 
     The gain sets it (5/3: L1 22%, L2–L5 5–9%; 3: 40–49%) and BatchNorm pins it at ~3%; with
-    BatchNorm on it cannot fire. `layers` are the step-0 record's.
+    BatchNorm on it cannot fire. It fires only when the init is off (a gain or init fix applies):
+    Kaiming at 5/3 is the lecture's own fix, whose first layer (std-1 embeddings in) sits at 20–22%
+    however few layers follow (`--depth 1 --hidden 200`: 21%). `layers` are the step-0 record's.
     """
-    values = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in _with(layers, "saturated_pct")]
+    values = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in with_number(layers, "saturated_pct")]
     if regime.batchnorm or not regime.tanh or not values:
         return []
     median = statistics.median(value for _, value in values)
     fixes = init_fixes(regime, too_big=True)
-    if median <= limit or not fixes:
+    if median <= limit or not any(fix.field in ("gain", "init") for fix in fixes):
         return []
     hot = [(name, value) for name, value in values if value > limit]
     text = (
-        f"at init {median:.0f}% of the median layer's tanh outputs are saturated ({_listed(hot, '.0f', '%')}); "
-        f"their gradients vanish, they learn slowly (the lecture aims at ~5%): {_either(fixes)}"
+        f"at init {median:.0f}% of the median layer's tanh outputs are saturated ({listed(hot, '.0f', '%')}); "
+        "their gradients vanish, they learn slowly (the lecture aims at ~5%): "
     )
-    return [Hint("saturation", text, f"init {median:.0f}% saturated → {_either(fixes)}", "saturation-init")]
+    return [Hint("saturation", text, f"init {median:.0f}% saturated → ", "saturation-init", tuple(fixes))]
 
 
 def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
@@ -244,7 +100,7 @@ def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: flo
     A gain below 5/3 shrinks tanh outputs layer by layer (gain 0.5: std 0.42 → 0.02 over five
     layers); BatchNorm re-normalises every layer, so with it on this cannot fire.
     """
-    stds = [(layer_name(layer, i), layer["std"]) for i, layer in _with(layers, "std")]
+    stds = [(layer_name(layer, i), layer["std"]) for i, layer in with_number(layers, "std")]
     if regime.batchnorm or len(stds) < 2 or min(std for _, std in stds) <= 0:
         return []
     (first, top), (last, bottom) = stds[0], stds[-1]
@@ -255,8 +111,8 @@ def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: flo
         return []
     how = "shrink toward zero" if shrinks else "blow up"
     ratio = max(top / bottom, bottom / top)
-    text = f"at init activations {how} with depth: std {first} {top:.2f} → {last} {bottom:.2f}; {_either(fixes)}"
-    return [Hint("activations", text, f"activations {ratio:.0f}× across depth → {_either(fixes)}", "activations-init")]
+    text = f"at init activations {how} with depth: std {first} {top:.2f} → {last} {bottom:.2f}; "
+    return [Hint("activations", text, f"activations {ratio:.0f}× across depth → ", "activations-init", tuple(fixes))]
 
 
 def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
@@ -265,7 +121,7 @@ def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float
     Smaller toward the input means the gain is too low (0.5: 15.7×), larger toward the input too
     high (3: 3.4×, 4: 4.5×); BatchNorm keeps it within 1.6× at every gain, so with it on this cannot fire.
     """
-    stds = [(layer_name(layer, i), layer["grad_std"]) for i, layer in _with(layers, "grad_std")]
+    stds = [(layer_name(layer, i), layer["grad_std"]) for i, layer in with_number(layers, "grad_std")]
     if regime.batchnorm or len(stds) < 2:
         return []
     values = [std for _, std in stds]
@@ -278,9 +134,9 @@ def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float
     direction = "grows toward the input" if grows else "shrinks toward the input"
     text = (
         f"at init grad std {direction}: {high / low:.1f}× across depth ({first} {at_input:.1e}, {last} "
-        f"{at_output:.1e}); {_either(fixes)}"
+        f"{at_output:.1e}); "
     )
-    return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → {_either(fixes)}", "gradients-init")]
+    return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → ", "gradients-init", tuple(fixes))]
 
 
 def expected_initial_loss(vocab_size: int) -> float:
@@ -303,18 +159,23 @@ def initial_loss_hints(
     expected = expected_initial_loss(vocab_size)
     if loss <= expected + margin:
         return []
+    fixes = initial_loss_fixes(regime)
+    text = f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; "
+    short = f"initial loss {loss:.1f} ≫ {expected:.1f} → "
+    unfixed = "no key fixes it: check the output layer's init"
+    return [Hint("loss", text, short, "loss-init", tuple(fixes), unfixed=unfixed)]
+
+
+def initial_loss_fixes(regime: Regime) -> list[Fix]:
+    """The init keys that bring a confidently wrong initial loss down: the output shrink, Kaiming, gain 1 (linear)."""
     fixes = []
     if regime.output_scale > 0.1 * 1.01:
-        fixes.append("output scale 0.1 (o)")
+        fixes.append(OUTPUT_SHRINK)
     if regime.init == "normal":
-        fixes.append("Kaiming init (i)")
+        fixes.append(KAIMING_INIT)
     if not regime.tanh and regime.gain > LINEAR_GAIN * 1.01:
         fixes.append(gain_fix(regime.gain, LINEAR_GAIN))
-    fix = _either(fixes) if fixes else "no key fixes it: check the output layer's init"
-    text = (
-        f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; {fix}"
-    )
-    return [Hint("loss", text, f"initial loss {loss:.1f} ≫ {expected:.1f} → {fix}", "loss-init")]
+    return fixes
 
 
 # ---- training rules: the lr's domain -------------------------------------------------------------
@@ -354,22 +215,32 @@ def update_ratio_hints(
     high = UPDATE_TARGET_LOG10 + tolerance
     if median > high:
         off = sorted(((n, v) for n, v in values.items() if v > high), key=lambda nv: -nv[1])
+        far = median - UPDATE_TARGET_LOG10
         text = (
             f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
-            f"{_listed(off, '.1f')}): steps too big for the "
-            f"weights (the lecture aims at ~10^{UPDATE_TARGET_LOG10:.0f}); lower lr (-)"
+            f"{listed(off, '.1f')}): steps too big for the weights (the lecture aims at "
+            f"~10^{UPDATE_TARGET_LOG10:.0f}: {far:.1f} decades above); "
         )
-        return [Hint("update", text, f"update:data 10^{median:.1f} high → lr ÷2 (-)", "update-high")]
+        return [
+            Hint("update", text, f"update:data 10^{median:.1f}, {_decades(far)} high → ", "update-high", (LOWER_LR,))
+        ]
     if median < target - tolerance and not dying:
         off = sorted(((n, v) for n, v in values.items() if v < target - tolerance), key=lambda nv: nv[1])
+        far = target - median
         planned = f" (~10^{target:.0f} is expected after the schedule's lr/10)" if regime.decayed(step) else ""
         text = (
             f"update:data 10^{median:.1f} in the median weight (last {UPDATE_HINT_POINTS} stats: "
-            f"{_listed(off, '.1f')}): learning too slowly"
-            f"{planned}; raise lr (+)"
+            f"{listed(off, '.1f')}): learning too slowly, {far:.1f} decades below ~10^{target:.0f}"
+            f"{planned}; "
         )
-        return [Hint("update", text, f"update:data 10^{median:.1f} low → lr ×2 (+)", "update-low")]
+        return [Hint("update", text, f"update:data 10^{median:.1f}, {_decades(far)} low → ", "update-low", (RAISE_LR,))]
     return []
+
+
+def _decades(log10_ratio: float) -> str:
+    """How far off, in whole decades: `1 decade`, `3 decades`."""
+    count = max(round(log10_ratio), 1)
+    return f"{count} decade" if count == 1 else f"{count} decades"
 
 
 def next_dead_streaks(streaks: Mapping[int, int], layers: Sequence[Mapping]) -> dict[int, int]:
@@ -397,12 +268,12 @@ def dead_neuron_hints(
     ]
     if not dead or not regime.tanh:
         return []
-    listed = _listed(dead, "d")
+    named = listed(dead, "d")
     text = (
-        f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {listed}; they never learn again — "
-        f"the lr is far too high: {LR_RERUN_FIX}"
+        f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {named}; they never learn again — "
+        "the lr is far too high: "
     )
-    return [Hint("map", text, f"dead neurons {listed} → {LR_RERUN_FIX}", "dead-neurons")]
+    return [Hint("map", text, f"dead neurons {named} → ", "dead-neurons", LR_RERUN_FIXES, join=" and ")]
 
 
 def training_saturation_hints(
@@ -414,21 +285,17 @@ def training_saturation_hints(
     (BN: under 25%); a far too high lr reached 95–100% within a few hundred steps. With
     BatchNorm on the gain is no lever (it pins the pre-activations at init), so the text says so.
     """
-    hot = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in _with(layers, "saturated_pct")]
+    hot = [(layer_name(layer, i), layer["saturated_pct"]) for i, layer in with_number(layers, "saturated_pct")]
     hot = [(name, value) for name, value in hot if value > limit]
     if not hot or not regime.tanh:
         return []
     held = "BatchNorm holds the pre-activations, the gain cannot; " if regime.batchnorm else ""
     text = (
-        f"layers {limit:.0f}%+ saturated in training ({_listed(hot, '.0f', '%')}): almost no gradient passes them; "
-        f"{held}the lr is far too high: {LR_RERUN_FIX}"
+        f"layers {limit:.0f}%+ saturated in training ({listed(hot, '.0f', '%')}): almost no gradient passes them; "
+        f"{held}the lr is far too high: "
     )
-    return [Hint("saturation", text, f"{len(hot)} layer(s) >{limit:.0f}% saturated → {LR_RERUN_FIX}", "saturation-lr")]
-
-
-def _with(items: Sequence[Mapping], field: str) -> list[tuple[int, Mapping]]:
-    """(position, item) for the items whose `field` is a number."""
-    return [(i, item) for i, item in enumerate(items) if is_number(item.get(field))]
+    short = f"{len(hot)} layer(s) >{limit:.0f}% saturated → "
+    return [Hint("saturation", text, short, "saturation-lr", LR_RERUN_FIXES, join=" and ")]
 
 
 class HealthJudge:
@@ -441,12 +308,10 @@ class HealthJudge:
     (the schedule or +/-), so the update rule judges the lr in force.
     """
 
-    def __init__(self, config: Mapping, vocab_size: int | None, fixes: Mapping[str, str] | None = None):
-        """`fixes`: how to write the keys of some fields' fixes (`restated`); None: the app's keys."""
+    def __init__(self, config: Mapping, vocab_size: int | None):
         self.regime = Regime.of(config)
         self.model = isinstance(config.get("model"), str)  # a --model net: its knobs are its file's (DESIGN §11)
         self.vocab_size = vocab_size
-        self.fixes = dict(fixes or {})
         self.init_hints: list[Hint] = []
         self.dead_streaks: dict = {}
         self.recent_updates: dict[str, deque] = {}
@@ -475,8 +340,7 @@ class HealthJudge:
         # small updates are not the lr's fault (the lecture's first draft: raise lr would teach the wrong fix)
         dying = init_saturated or bool(training or dead)
         updates = update_ratio_hints(recent, self.regime, stats.get("step"), dying=dying)
-        hints = [*self.init_hints, *training, *dead, *updates]
-        self.hints = [restated(hint, self.fixes) for hint in hints] if self.fixes else hints
+        self.hints = [*self.init_hints, *training, *dead, *updates]
         return self.hints
 
     def _judge_init(self, layers: list[Mapping], loss) -> list[Hint]:
@@ -501,3 +365,35 @@ class HealthJudge:
         """The embedding C (sparse: a batch touches few rows), and the output weight when it was shrunk at init."""
         shrunk = not self.regime.batchnorm and self.regime.output_scale < 1
         return {"C", f"W{count - 1}"} if shrunk and count > 1 else {"C"}
+
+
+# ---- why a run diverged: the lr's doing, or the init's ---------------------------------------------
+
+# BatchNorm rescues a too-high lr only so far: measured (hidden 32, 1,500 steps) without it lr 10, 30
+# and 100 diverge; with it 10 and 30 finish, 100 diverges too
+BATCHNORM_RESCUES_LR_UP_TO = 30.0
+
+
+def finite_statistics(stats: Mapping) -> bool:
+    """False when a stats record's gradients are not finite (None in the record): at step 0 the init's doing."""
+    items = [*(stats.get("layers") or []), *(stats.get("params") or [])]
+    return all(item.get("grad_std") is not None for item in items if isinstance(item, Mapping))
+
+
+def divergence_advice(config: Mapping, lr: float, step: int, init_finite: bool = True) -> str:
+    """What to do about a diverged variant of `config` (a config dict), in flags (the run has ended).
+
+    A loss already far off at step 0, before any update, or gradients already not finite at step 0
+    (`--gain 1e30`: the pre-activations overflow float32), are the init's doing, not the lr's (issue 19:
+    both were told to lower the lr). Otherwise lower the lr `lr` in force, or turn BatchNorm on where
+    it rescues that lr.
+    """
+    regime = Regime.of(config)
+    if step <= 0 or not init_finite:
+        fixes = [*initial_loss_fixes(regime), *init_fixes(regime, too_big=True)]
+        unique = [fix for i, fix in enumerate(fixes) if fix not in fixes[:i]]
+        what = "its gradients were not finite from step 0" if not init_finite else "that was before any update"
+        fix = " or ".join(FLAGS.write(fix) for fix in unique) if unique else "check the init"
+        return f"{what}, so the init did it, not the learning rate: {fix}"
+    advice = f"lower the learning rate (it was {lr:g})"
+    return advice if regime.batchnorm or lr > BATCHNORM_RESCUES_LR_UP_TO else advice + " or turn BatchNorm on"

@@ -72,7 +72,7 @@ def model_compare(specs: Sequence[str], base: TrainConfig, model_file: ModelFile
     for combo in itertools.product(*(values for _, values in axes)):
         fields = {name: value for name, value in zip(names, combo) if name in AXES}
         knobs = dict(base.knobs) | {name: value for name, value in zip(names, combo) if name not in AXES}
-        label = " · ".join(AXES[n][1](v) if n in AXES else f"{n} {v}" for n, v in zip(names, combo))
+        label = " · ".join(AXES[n].label(v) if n in AXES else f"{n} {v}" for n, v in zip(names, combo))
         try:
             variants.append(Variant(label, base.replace(**fields, knobs=tuple(knobs.items()))))
         except ConfigError as error:

@@ -9,6 +9,10 @@ headless printer, replay, `plot` and the tests read them through the names below
         └─────▶ RecordChannel (latest stats win) ──▶ app / headless
 
 Conventions (DESIGN §2):
+- `run` numbers the runs of a log 1, 2, 3, … in the order they were written, across processes:
+  a process appending to a log numbers its runs after the log's last run (core/runlog.py
+  `RunLog.last_run`), so replay's `2:500` and plot's `--run 2` name one run. Logs written before
+  2026-12 may repeat a number (each process counted from 1): readers split runs at each `run_start`.
 - `step` in a `stats` record is the index of the step measured (0-based); elsewhere it is the
   number of steps done.
 - Compare runs train several variants in lockstep. `run_start` lists them (`variants`, a single
@@ -81,6 +85,7 @@ class ExitCode(IntEnum):
     FAILURE = 1  # unexpected failure (a bug, or the run ended in error)
     USAGE = 2  # bad input or usage: one line on stderr says what to do
     DIVERGED = 3  # the run diverged
+    LOG_INCOMPLETE = 4  # finished (or diverged), but the run log is incomplete: a write failed (disk full)
     INTERRUPTED = 130  # headless: ctrl+c, SIGTERM or SIGHUP
     OUTPUT_CLOSED = 141  # headless: its stdout closed (`| head`); 128 + SIGPIPE, as `yes | head -1` reports
 
@@ -121,6 +126,7 @@ class RunStart(TypedDict, total=False):
     n_val: int
     n_test: int
     time: float  # Unix time the run started
+    control: str  # the writer's control socket (core/control.py), where it serves one: replay --follow attaches
 
 
 class Histogram(TypedDict, total=False):
@@ -181,6 +187,8 @@ class Stats(TypedDict, total=False):
     loss_window: float | None  # mean minibatch loss since the previous stats record (float32)
     input_std: float | None  # std of the first layer's input (embcat): layer 1's forward gain is std / this
     grad_range: float  # the layers' grad_hist bins span [−grad_range, grad_range] (shared bins, stated once)
+    preview: bool  # true: written while paused, before that step's update (its forward and backward at the
+    # parameters after `step` updates; left out otherwise); that step's one record all the same
     layers: list[LayerStats]
     params: list[ParamStats]
 
@@ -257,7 +265,7 @@ _INT, _NUM, _OPT_NUM, _STR, _BOOL, _LIST, _DICT = "int", "num", "num?", "str", "
 # Per event: field -> kind, for the fields a reader relies on. A field that is present must
 # have its kind; `_REQUIRED` fields must be present.
 _FIELDS: dict[str, dict[str, str]] = {
-    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR},
+    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR, "control": _STR},
     Event.STATS: {
         "run": _INT,
         "variant": _INT,
@@ -267,6 +275,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "loss_window": _OPT_NUM,
         "input_std": _OPT_NUM,
         "grad_range": _OPT_NUM,
+        "preview": _BOOL,
         "layers": _LIST,
         "params": _LIST,
     },
@@ -285,7 +294,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "skipped": _LIST,
     },
     Event.ERROR: {"run": _INT, "message": _STR},
-    Event.LOG_ERROR: {"message": _STR},
+    Event.LOG_ERROR: {"run": _INT, "step": _INT, "message": _STR},
     Event.WARNING: {"run": _INT, "message": _STR},
 }
 _REQUIRED: dict[str, tuple[str, ...]] = {

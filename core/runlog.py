@@ -11,12 +11,17 @@ import stat
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from makemore_tui.core.records import Event, problem
+from makemore_tui.core.text import printable
 from makemore_tui.core.values import float32, rounded
 
 DEFAULT_DIR = Path("runs")
 FIRST_LINE_LIMIT = 1 << 20  # bytes read to find a log's first line: a run_start record is a few KB
+MIN_FREE_BYTES = 1 << 20  # a disk with less free space is full: a run's first records alone take tens of KB
+CHOOSE = "(choose another path with --run-log)"
+TAIL_CHUNK = 1 << 16  # bytes read at a time, backwards from the end, to find the log's last run number
 
 
 def for_log(record: Mapping) -> dict:
@@ -68,20 +73,49 @@ def default_path(now: datetime | None = None) -> Path:
     return DEFAULT_DIR / f"run-{stamp}-{os.getpid()}.jsonl"
 
 
-def _open_for_append(path: Path) -> int:
+def _open_for_append(path: Path, shown: str) -> int:
     """An unbuffered append-only descriptor: each record reaches the OS in one write(), so a kill -9 tears at most
     the last line. Non-blocking while opening, so a FIFO nobody reads fails at once instead of hanging."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
     except OSError as error:
-        reason = "it is a FIFO that no process reads" if error.errno == errno.ENXIO else error.strerror or str(error)
-        raise RunLogError(f"cannot write the run log {path}: {reason} (choose another path with --run-log)") from None
+        raise RunLogError(f"cannot write the run log {shown}: {_reason(path, error)} {CHOOSE}") from None
     os.set_blocking(fd, True)  # writes wait for a slow reader rather than fail
     return fd
 
 
-def _lock(fd: int, path: Path) -> None:
+def _reason(path: Path, error: OSError) -> str:
+    """What is wrong with `path` as a place for the run log, in words (not "File exists")."""
+    if error.errno == errno.ENXIO:
+        return "it is a FIFO that no process reads"
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return f"{printable(str(blocker))} is a file, not a folder"
+    return printable(error.strerror or str(error))
+
+
+def _check_space(fd: int, shown: str) -> None:
+    """Refuse a log nothing can be written to: a full disk (under MIN_FREE_BYTES free), or a device
+    that fails every write (/dev/full). A write of no bytes reaches the device's driver and adds nothing."""
+    try:
+        os.write(fd, b"")
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            disk = os.fstatvfs(fd)
+            free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * disk.f_frsize
+            if free < MIN_FREE_BYTES:
+                raise OSError(errno.ENOSPC, f"{free:,} bytes free")
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise RunLogError(f"cannot write the run log {shown}: {printable(error.strerror)} {CHOOSE}") from None
+        raise RunLogError(
+            f"cannot write the run log {shown}: the disk is full ({printable(error.strerror)}); "
+            "free some space, or choose another path with --run-log"
+        ) from None
+
+
+def _lock(fd: int, shown: str) -> None:
     """Take the exclusive flock on `fd` without waiting, or raise a RunLogError naming the holder."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -89,12 +123,12 @@ def _lock(fd: int, path: Path) -> None:
         pid = lock_holder(fd)
         holder = f"another process (PID {pid})" if pid else "another process"
         raise RunLogError(
-            f"the run log {path} is in use by {holder}; two runs never share a log: wait for it to end, "
+            f"the run log {shown} is in use by {holder}; two runs never share a log: wait for it to end, "
             "or choose another path with --run-log"
         ) from None
     except OSError as error:  # a file system without flock (some network mounts)
         raise RunLogError(
-            f"cannot lock the run log {path}: {error.strerror or error} (choose another path with --run-log)"
+            f"cannot lock the run log {shown}: {printable(error.strerror or str(error))} {CHOOSE}"
         ) from None
 
 
@@ -121,27 +155,80 @@ def lock_holder(fd: int, locks: str = "/proc/locks") -> int | None:
     return None
 
 
-def _check_is_run_log(path: Path) -> None:
-    """Raise a RunLogError unless the file is empty or its first line is a `run_start` record."""
+def _last_run(file: BinaryIO) -> tuple[int, bool]:
+    """(the `run` of the log's last record that has one, 0 if none; True if the log ends mid-line).
+
+    Reads backwards from the end in TAIL_CHUNK pieces: every record of a run carries its `run`,
+    so the last whole line that parses says which run the log ended in. A line cut short (a kill -9
+    or a full disk mid-write) does not parse and is passed over.
+    """
+    at = file.seek(0, os.SEEK_END)
+    if at == 0:
+        return 0, False
+    file.seek(at - 1)
+    torn = file.read(1) != b"\n"
+    carry = b""  # the start of a line whose beginning lies in the next piece back
+    while at > 0:
+        start = max(at - TAIL_CHUNK, 0)
+        file.seek(start)
+        lines = (file.read(at - start) + carry).split(b"\n")
+        at = start
+        carry = lines.pop(0) if at > 0 else b""
+        for raw in reversed(lines):
+            run = _run_of(raw)
+            if run is not None:
+                return run, torn
+    return 0, torn
+
+
+def _run_of(raw: bytes) -> int | None:
+    """The `run` of one log line, or None if it is not a record that carries one."""
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    run = record.get("run") if isinstance(record, dict) else None
+    return run if isinstance(run, int) and not isinstance(run, bool) and run > 0 else None
+
+
+def _inspect(path: Path, shown: str) -> tuple[int, bool]:
+    """(the log's last run number, True if its last line is torn) of an existing log (_last_run).
+
+    Raises a RunLogError unless the file is empty or its first line is a `run_start` record.
+    """
     try:
         with open(path, "rb") as file:
             first = file.readline(FIRST_LINE_LIMIT)
+            tail = _last_run(file)
     except OSError as error:
         raise RunLogError(
-            f"cannot read the run log {path} to check it is one: {error.strerror or error} "
-            "(choose another path with --run-log)"
+            f"cannot read the run log {shown} to check it is one: {printable(error.strerror or str(error))} {CHOOSE}"
         ) from None
-    if not first:
-        return
+    if first:
+        _check_first_line(first, shown)
+    return tail
+
+
+def _check_first_line(first: bytes, shown: str) -> None:
     try:
         record = json.loads(first)
     except (UnicodeDecodeError, json.JSONDecodeError):
         record = None
     if not (isinstance(record, dict) and record.get("event") == "run_start"):
         raise RunLogError(
-            f"{path} is not a run log (its first line is not a run_start record), so it was left untouched; "
+            f"{shown} is not a run log (its first line is not a run_start record), so it was left untouched; "
             "choose a new or empty file, or an existing run log, with --run-log"
         )
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte: a short write (the disk filled up mid-record) is followed by one that raises its OSError."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 class RunLog:
@@ -159,20 +246,30 @@ class RunLog:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        fd = _open_for_append(self.path)
+        self.last_run = 0  # the run number the log ended with when opened: this process numbers its runs after it
+        shown = printable(str(self.path))
+        fd = _open_for_append(self.path, shown)
         try:
             if stat.S_ISREG(os.fstat(fd).st_mode):
-                _lock(fd, self.path)
-                _check_is_run_log(self.path)
+                _lock(fd, shown)
+                self.last_run, torn = _inspect(self.path, shown)
+                if torn:  # a killed run's cut line: the next record starts a line of its own
+                    _write_all(fd, b"\n")
+            _check_space(fd, shown)
             self._file = open(fd, "ab", buffering=0)
+        except OSError as error:
+            os.close(fd)
+            if isinstance(error, RunLogError):
+                raise
+            raise RunLogError(f"cannot write the run log {shown}: {_reason(self.path, error)} {CHOOSE}") from None
         except BaseException:
             os.close(fd)
             raise
 
     def write(self, record: dict) -> None:
-        """Write one record as one line, as `core.records.for_log` encodes it."""
+        """Write one record as one line, as `core.records.for_log` encodes it; OSError when the disk is full."""
         line = json.dumps(for_log(record), separators=(",", ":"), allow_nan=False) + "\n"
-        self._file.write(line.encode("utf-8"))
+        _write_all(self._file.fileno(), line.encode("utf-8"))
 
     def close(self) -> None:
         """Close the file; later writes are an error."""
@@ -183,6 +280,19 @@ class RunLog:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def log_stopped(record: Mapping, error: Exception) -> dict:
+    """The `log_error` record for a write of `record` that failed (a full disk): the viewer's warning.
+
+    Carries the lost record's `run` and `step` when it had them (a stats record's step is the step measured).
+    """
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    step = record.get("step")
+    where = f" at step {step:,}" if isinstance(step, int) else ""
+    out = {"event": Event.LOG_ERROR, "message": f"the run log stopped{where} ({reason}); training goes on, unrecorded"}
+    out |= {key: record[key] for key in ("run", "step") if isinstance(record.get(key), int)}
+    return out
 
 
 def read_run_log(path: str | os.PathLike) -> list[dict]:

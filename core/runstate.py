@@ -11,11 +11,32 @@ import torch
 
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.records import ErrorKind
+from makemore_tui.core.health import divergence_advice, finite_statistics
+from makemore_tui.core.records import ErrorKind, Event
 
 # A run whose average loss climbs past this many times the loss of guessing uniformly,
 # -log(1/vocab), has diverged even while float32 keeps it finite (e.g. --lr 1000).
 DIVERGENCE_FACTOR = 10.0
+
+
+@dataclass(frozen=True)
+class NextRun:
+    """What the trainer runs next: the variants (one for a single run), and whether it starts paused."""
+
+    variants: tuple[Variant, ...]
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """Why a run's loop stops before its last step: a rerun the user asked for, or a quit."""
+
+    next_run: NextRun | None  # the rerun's; None: a quit, the trainer thread ends
+
+    @property
+    def quits(self) -> bool:
+        """True when the thread ends after this run (a quit's deadline cuts the final eval)."""
+        return self.next_run is None
 
 
 @dataclass
@@ -28,8 +49,9 @@ class RunState:
     step: int = 0  # steps completed
     paused: bool = False
     single_steps: int = 0  # `n` presses waiting while paused
+    previewed: int | None = None  # the step whose preview record (paused: no update yet) is written
     lr_scale: float = 1.0  # live lr changes (`+`/`-`), on top of the schedule, every variant
-    end: object = None  # why the loop must stop early: the next run's (variants, paused), or _QUIT
+    end: RunEnd | None = None  # why the loop must stop early (a rerun or a quit); None: it runs on
     loss_sum: torch.Tensor | None = None  # (V,) losses since the last stats record, summed on the device
     loss_count: int = 0
     last_loss: torch.Tensor | None = None  # (V,)
@@ -43,6 +65,7 @@ class RunState:
     sample_generators: list[torch.Generator] = field(default_factory=list)  # per variant, across the run
     progress_time: float = field(default_factory=time.perf_counter)
     progress_step: int = 0
+    init_not_finite: set[int] = field(default_factory=set)  # variants whose step-0 gradients were not finite
 
     @property
     def config(self) -> TrainConfig:
@@ -59,6 +82,29 @@ class RunState:
             0.0 if v in self.ended else variant.config.lr_at(self.step) * self.lr_scale
             for v, variant in enumerate(self.variants)
         ]
+
+    def count_loss(self, losses: torch.Tensor) -> None:
+        """Add one step's losses (V,) to the window the next stats record averages (no host sync)."""
+        self.loss_sum = losses.detach().clone() if self.loss_sum is None else self.loss_sum + losses
+        self.loss_count += 1
+
+    def note_init(self, index: int, statistics: list[dict]) -> None:
+        """At step `index` 0, note the variants whose gradients (`statistics`: their stats records' fields) were
+        not finite before any update (`init_not_finite`): a later divergence is the init's doing."""
+        if index == 0:
+            self.init_not_finite = {v for v in self.live() if not finite_statistics(statistics[v])}
+
+    def take_window(self) -> list[float]:
+        """Each variant's mean loss since the last stats record (a sync point); the next window starts empty."""
+        windows = (self.loss_sum / max(self.loss_count, 1)).tolist() if self.loss_sum is not None else []
+        self.loss_sum, self.loss_count = None, 0
+        return windows
+
+    def state_record(self) -> dict:
+        """The `state` record: paused or not, and the lr of the next step (every variant's in a compare)."""
+        lrs = self.lrs()
+        record = {"event": Event.STATE, "run": self.run, "step": self.step, "paused": self.paused, "lr": lrs[0]}
+        return record | ({"lrs": lrs} if len(lrs) > 1 else {})
 
     def active_seconds(self) -> float:
         """Wall time spent training, pauses and the final evaluation excluded."""
@@ -84,8 +130,8 @@ class Diverged(Exception):
 
 
 def divergence(loss: float, window: float, index: int, state: RunState, v: int) -> str | None:
-    """Why variant v has diverged, or None."""
-    advice = _advice(state, v)
+    """Why variant v has diverged, or None; what to do (core.health.divergence_advice)."""
+    advice = _advice(state, v, index)
     if not math.isfinite(loss):
         return f"the loss became {loss} at step {index}: training diverged; {advice}"
     if window > DIVERGENCE_FACTOR * state.uniform_loss:
@@ -96,16 +142,10 @@ def divergence(loss: float, window: float, index: int, state: RunState, v: int) 
     return None
 
 
-# BatchNorm rescues a too-high lr only so far: measured (hidden 32, 1,500 steps) without it lr 10, 30
-# and 100 diverge; with it 10 and 30 finish, 100 diverges too
-BATCHNORM_RESCUES_LR_UP_TO = 30.0
-
-
-def _advice(state: RunState, v: int) -> str:
+def _advice(state: RunState, v: int, index: int) -> str:
     config = state.variants[v].config
     lr = config.lr_at(state.step) * state.lr_scale
-    advice = f"lower the learning rate (it was {lr:g})"
-    return advice if config.batchnorm or lr > BATCHNORM_RESCUES_LR_UP_TO else advice + " or turn BatchNorm on"
+    return divergence_advice(config.to_dict(), lr, index, v not in state.init_not_finite)
 
 
 def error_fields(error: BaseException, with_traceback: bool) -> dict:

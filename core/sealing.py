@@ -9,11 +9,25 @@ later write, so nothing lands after it however late the trainer comes back.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from makemore_tui.core.records import EndReason, Event
 from makemore_tui.core.runlog import RunLog
 
 SEALED_MESSAGE = "the run log was sealed: the trainer did not stop within the quit's time limit"
+
+
+@dataclass(frozen=True)
+class LogStop:
+    """Where a run log stopped because a write failed (a full disk): it holds everything before that record."""
+
+    run: int  # the run the lost record belonged to
+    step: int  # that record's step (a stats record's: the step measured)
+    reason: str  # the OS's words, e.g. "No space left on device"
+
+    def describe(self) -> str:
+        """`it stopped at step 1200 of run 1 (No space left on device)`"""
+        return f"it stopped at step {self.step:,} of run {self.run} ({self.reason})"
 
 
 class SealableLog:
@@ -26,7 +40,9 @@ class SealableLog:
     def __init__(self, run_log: RunLog):
         self.run_log = run_log
         self.path = run_log.path
+        self.last_run = run_log.last_run  # the log's last run number when opened (RunLog.last_run)
         self.sealed = False  # no record is written any more
+        self.stopped: LogStop | None = None  # set when a write failed (disk full): the log is incomplete
         self._lock = threading.Lock()
         self._open: dict | None = None  # {"run", "step"} of a run_start not yet closed by its run_end
 
@@ -35,13 +51,29 @@ class SealableLog:
         with self._lock:
             if self.sealed:
                 raise ValueError("the run log is sealed")
-            self.run_log.write(record)
+            try:
+                self.run_log.write(record)
+            except OSError as error:
+                self._stop(record, error)
+                raise
             self._follow(record)
 
     @property
     def run_open(self) -> bool:
         """True while a run_start has been written and its run_end not yet."""
         return self._open is not None
+
+    def _stop(self, record: dict, error: OSError) -> None:
+        """The log is cut (its last line may be torn): remember where, and write nothing more, not even a seal."""
+        run = record.get("run") if isinstance(record.get("run"), int) else self.last_run
+        step = record.get("step") if isinstance(record.get("step"), int) else (self._open or {}).get("step", 0)
+        self.stopped = LogStop(run, step, error.strerror or str(error))
+        self.sealed = True
+        self._open = None
+        try:
+            self.run_log.close()
+        except OSError:
+            pass  # the close's flush met the same full disk: nothing more to save
 
     def _follow(self, record: dict) -> None:
         event, step = record.get("event"), record.get("step")
@@ -63,7 +95,7 @@ class SealableLog:
             return False
         try:
             if self.sealed:
-                return True
+                return True  # sealed before, or stopped by a failed write (closed then)
             self.sealed = True
             if self._open is not None:
                 self.run_log.write(

@@ -21,34 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from makemore_tui.core.compare import AXES
 from makemore_tui.core.config import PRESETS, TrainConfig
 from makemore_tui.core.records import EndReason, Event, variant_of, variants_of
 from makemore_tui.core.text import printable
 from makemore_tui.core.values import is_number
+from makemore_tui.core.wording import config_difference
 
 TABLE_WIDTH = 120  # columns the runs table fits in when the caller gives no width
-# Config fields a difference never names: bookkeeping, not a property of the trained network.
-UNCOMPARED_FIELDS = frozenset({"device"})
 
 # ---- what differs ---------------------------------------------------------------------------------
-
-
-def config_difference(config: Mapping, reference: Mapping) -> list[str]:
-    """The fields of `config` whose values differ from `reference`, each as a short phrase.
-
-    Compare axes read as their labels do (`BN off`, `gain 5/3`, `lr 0.05`); other fields as
-    `flag value` (`steps 3000`, `block-size 4`). Fields missing on either side are skipped.
-    """
-    phrases = []
-    for name, value in config.items():
-        if name in UNCOMPARED_FIELDS or name not in reference or reference[name] == value:
-            continue
-        if name in AXES:
-            phrases.append(AXES[name][1](value))
-        else:
-            phrases.append(f"{name.replace('_', '-')} {value}")
-    return phrases
 
 
 def _reference_config(config: Mapping) -> dict:
@@ -184,7 +165,8 @@ def format_runs_table(rows: Sequence[RunRow], width: int = TABLE_WIDTH) -> list[
     Numbers that are undefined (no eval yet, a diverged loss) show as `–`; update:data is log10.
     The `what differs` column takes the room the others leave and cuts its text with `…`.
     """
-    cells = [_cells(row) for row in rows]
+    compared = {row.run for row in rows if row.variant > 0}  # a compare's rows carry their variant's letter
+    cells = [_cells(row, row.run in compared) for row in rows]
     widths = [max([len(head)] + [len(line[i]) for line in cells]) for i, head in enumerate(_HEADS)]
     others = sum(w for i, w in enumerate(widths) if i != 1) + 2 * (len(_HEADS) - 1)
     widths[1] = max(len(_HEADS[1]), min(widths[1], width - others))
@@ -195,10 +177,11 @@ def format_runs_table(rows: Sequence[RunRow], width: int = TABLE_WIDTH) -> list[
     return [line[:width].rstrip() for line in lines]
 
 
-def _cells(row: RunRow) -> list[str]:
+def _cells(row: RunRow, lettered: bool) -> list[str]:
+    letter = f"{chr(ord('a') + row.variant)} " if lettered else ""  # `a gain 0.5 · BN on`: a cut keeps the letter
     return [
         str(row.run),
-        printable(row.differs),
+        letter + printable(row.differs),
         str(row.steps),
         _num(row.train, ".4f"),
         _num(row.val, ".4f"),

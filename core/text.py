@@ -18,6 +18,8 @@ UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 # Format characters real spellings need: the zero-width non-joiner and joiner (U+200C, U+200D)
 # shape Indic and Persian words. Combining marks (Mn, Mc) are not in UNSAFE_CATEGORIES at all.
 SAFE_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
+COMBINING_CATEGORIES = frozenset({"Mn", "Mc", "Me"})  # marks drawn on the character before them
+MARK_BASE = "\u25cc"  # ◌ DOTTED CIRCLE: what a combining mark is shown on when nothing precedes it
 
 _CATEGORY_NAMES = {
     "Cc": "control character",
@@ -55,12 +57,17 @@ def printable(text: str) -> str:
 
     The one function front-ends use before text from a data file or a run log reaches a
     terminal. Backslashes are left alone, so the result is for showing, not for parsing back.
-    Linear in len(text); text without unsafe characters comes back as the same string.
+    A text that starts with a combining mark (a sampled name can: NFD data or a Devanagari vowel
+    sign) gets a dotted circle U+25CC before it, as Unicode shows a mark alone: else the terminal
+    draws the mark on the cell before (a quote, a space, the previous name).
+    Linear in len(text); text without unsafe characters or a leading mark comes back as the same string.
     """
     unsafe = {ch for ch in set(text) if is_unsafe(ch)}
-    if not unsafe:
-        return text
-    return "".join(escape(ch) if ch in unsafe else ch for ch in text)
+    if unsafe:
+        text = "".join(escape(ch) if ch in unsafe else ch for ch in text)
+    if text and unicodedata.category(text[0]) in COMBINING_CATEGORIES:
+        text = MARK_BASE + text
+    return text
 
 
 def describe(ch: str) -> str:

@@ -26,8 +26,8 @@ from makemore_tui.core.devices import resolve_device, use_training_threads
 from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
-from makemore_tui.core.runlog import RunLog
-from makemore_tui.core.runstate import Diverged, RunState, describe_error, divergence, error_fields
+from makemore_tui.core.runlog import RunLog, log_stopped
+from makemore_tui.core.runstate import Diverged, NextRun, RunEnd, RunState, describe_error, divergence, error_fields
 from makemore_tui.core.stats import step_statistics
 from makemore_tui.data.dataset import Splits, make_splits
 
@@ -35,7 +35,6 @@ PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence chec
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again
 SAMPLE_COUNT = 8  # names sampled at each evaluation
 QUIT_SECONDS = 1.5  # a Quit without a deadline: the stopped run's final eval and samples get this long
-_QUIT = object()  # the run ended because the thread must end
 
 
 class Trainer:
@@ -67,7 +66,8 @@ class Trainer:
         self._words = words
         self._splits: dict[int, Splits] = {}  # by block size: reruns reuse the dataset
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._run_count = 0
+        # runs are numbered on from the log's last one (RunLog.last_run): runs appended to one log never share a number
+        self._run_count = getattr(run_log, "last_run", 0)
         self._quit_deadline: float | None = None  # time.monotonic() by which a quit's run_end is due
         self._thread = threading.Thread(target=self._main, name="trainer", daemon=True)
 
@@ -116,9 +116,9 @@ class Trainer:
 
     # ---- the worker thread --------------------------------------------------------------
     def _main(self) -> None:
-        plan: tuple[list[Variant], bool] | None = (self.variants, self.start_paused)
+        plan: NextRun | None = NextRun(tuple(self.variants), self.start_paused)
         while plan is not None:
-            plan = self._run(*plan)
+            plan = self._run(plan)
 
     def _emit(self, record: dict) -> None:
         if self.run_log is not None:
@@ -127,14 +127,15 @@ class Trainer:
             except (OSError, ValueError) as error:
                 # The log broke mid-run (disk full, say): tell the viewer once, keep training.
                 self.run_log = None
-                self.channel.put({"event": Event.LOG_ERROR, "message": f"the run log stopped: {error}"})
+                self.channel.put(log_stopped(record, error))
         self.channel.put(record)
 
-    def _run(self, variants: list[Variant], paused: bool):
-        """Train one run to its end; return the next run's (variants, paused), or None to quit."""
+    def _run(self, plan: NextRun) -> NextRun | None:
+        """Train one run to its end; return the next run, or None to quit."""
         self._run_count += 1
-        self.variants, self.config = variants, variants[0].config
-        state = RunState(run=self._run_count, variants=variants, device=torch.device("cpu"))
+        self.variants = list(plan.variants)
+        self.config = self.variants[0].config
+        state = RunState(run=self._run_count, variants=self.variants, device=torch.device("cpu"))
         try:
             engine, splits = self._setup(state)
         except Exception as error:  # a bad device or data must end this run, not the thread
@@ -145,7 +146,7 @@ class Trainer:
         reason, error = EndReason.FINISHED, None
         try:
             state.started = time.perf_counter()
-            if paused:
+            if plan.paused:
                 self._pause_at_start(state, engine)
             self._train(state, engine, splits)
             state.stopped = time.perf_counter()
@@ -165,7 +166,7 @@ class Trainer:
 
     def _final_records(self, state: RunState, engine, splits: Splits) -> list[str]:
         """The end's eval and samples; a quit's only as far as its deadline allows. Returns what was left out."""
-        deadline = self._quit_deadline if state.end is _QUIT else None
+        deadline = self._quit_deadline if state.end is not None and state.end.quits else None
         try:
             self._evaluate(state, engine, deadline)
         except EvalTimeout:
@@ -213,14 +214,19 @@ class Trainer:
         """Start paused: step 0's statistics on screen, no update applied (`n` takes the step)."""
         state.set_paused(True)
         self._emit_state(state)
-        state.loss_sum = torch.zeros(len(state.variants), device=state.device)
+        self._preview(state, engine)
+
+    def _preview(self, state: RunState, engine) -> None:
+        """Paused: step `state.step`'s forward and backward at the parameters after the updates so far, no update.
+        Its record (`preview`) and loss are that step's: the step, once taken, writes and counts neither."""
         state.last_loss = engine.preview(state.lrs())
-        self._emit_stats(state, engine, state.lrs(), 0, count_loss=False)
+        state.count_loss(state.last_loss)
+        self._emit_stats(state, engine, state.lrs(), state.step, preview=True)
+        state.previewed = state.step
 
     def _train(self, state: RunState, engine, splits: Splits) -> None:
         config = state.config
         last = config.steps - 1
-        state.loss_sum = torch.zeros(len(state.variants), device=state.device)
         while state.step < config.steps:
             # commands: a cheap look every step; a paused run waits here for one
             if state.paused or not self._commands.empty():
@@ -233,15 +239,18 @@ class Trainer:
                 state.single_steps -= 1
             i = state.step
             lrs = state.lrs()
-            keep_stats = state.paused or i % config.stats_every == 0 or i == last
+            previewed = state.previewed == i  # its record and loss are written already (the same numbers)
+            keep_stats = not previewed and (i % config.stats_every == 0 or i == last)
             # the step: minibatch, forward, backward, update (every variant, one minibatch)
             losses = engine.step(lrs, keep_stats)
-            state.loss_sum += losses
-            state.loss_count += 1
+            if not previewed:
+                state.count_loss(losses)
             state.last_loss = losses
             state.step += 1
             if keep_stats:
                 self._emit_stats(state, engine, lrs, i)  # sync point: one host transfer
+            if state.paused and state.step < config.steps:  # n: the panels show the state after this update
+                self._preview(state, engine)
             # progress every PROGRESS_INTERVAL, and after each step taken while paused (n): steps done, at once
             if state.paused or time.perf_counter() - state.progress_time >= PROGRESS_INTERVAL:
                 self._emit_progress(state, engine)  # sync point: reads the last losses
@@ -282,18 +291,17 @@ class Trainer:
         elif isinstance(command, cmd.Sample):
             self._sample(state, engine, splits, command.count, asked=True)
         elif isinstance(command, cmd.Rerun):
-            state.end = self._next_plan(command, state)
+            state.end = RunEnd(self._next_plan(command, state))
         elif isinstance(command, cmd.Quit):
-            state.end = _QUIT
+            state.end = RunEnd(next_run=None)
             self._quit_deadline = command.deadline or time.monotonic() + QUIT_SECONDS
 
     @staticmethod
-    def _next_plan(command: cmd.Rerun, state: RunState) -> tuple[list[Variant], bool]:
-        return command.variants_after(state.variants), command.paused
+    def _next_plan(command: cmd.Rerun, state: RunState) -> NextRun:
+        return NextRun(tuple(command.variants_after(state.variants)), command.paused)
 
     def _end_run(self, state: RunState, reason: EndReason, error=None, engine=None, splits=None, skipped=()):
-        """Emit run_end (with what a quit's deadline `skipped`), then decide what comes next: a rerun,
-        waiting, or the end of the thread."""
+        """Emit run_end (with what a quit's deadline `skipped`); then a rerun, waiting, or the thread's end."""
         seconds = state.active_seconds()
         record = {
             "event": Event.RUN_END,
@@ -308,9 +316,9 @@ class Trainer:
         if skipped:
             record["skipped"] = list(skipped)
         self._emit(record)
-        if isinstance(state.end, tuple):
-            return state.end
-        if state.end is _QUIT or self.exit_when_done:
+        if state.end is not None:
+            return state.end.next_run  # a rerun's, or None: a quit
+        if self.exit_when_done:
             return None
         return self._wait_for_next_run(state, engine, splits)
 
@@ -329,7 +337,7 @@ class Trainer:
                     self._emit({"event": Event.ERROR, "run": state.run, "message": describe_error(error)})
 
     # ---- records -----------------------------------------------------------------------
-    def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, count_loss: bool = True) -> None:
+    def _emit_stats(self, state: RunState, engine, lrs: list[float], index: int, preview: bool = False) -> None:
         ticks = index // state.config.stats_every
         weight_hists = state.paused or index in (0, state.config.steps - 1) or ticks % WEIGHT_HIST_EVERY == 0
         bins = state.config.hist_bins
@@ -338,9 +346,8 @@ class Trainer:
         else:
             by_variant = step_statistics(engine.statistics_tensors(), lrs, bins, weight_hists)
         losses = state.last_loss.tolist()  # sync point (the statistics' transfer already waited)
-        windows = (state.loss_sum / max(state.loss_count, 1)).tolist() if count_loss else losses
-        state.loss_sum.zero_()
-        state.loss_count = 0
+        windows = state.take_window()
+        state.note_init(index, by_variant)  # gradients not finite at step 0: a divergence is the init's doing
         for v in state.live():
             record = {
                 "event": Event.STATS,
@@ -351,6 +358,7 @@ class Trainer:
                 "loss": _finite_or_none(losses[v]),
                 "loss_window": _finite_or_none(windows[v]),
                 **by_variant[v],
+                **({"preview": True} if preview else {}),  # paused, before this step's update (_preview)
             }
             self._emit(record)
         self._check_divergence(state, engine, losses, windows, index)
@@ -397,11 +405,7 @@ class Trainer:
         self._check_divergence(state, engine, losses, [0.0] * len(losses), state.step - 1)
 
     def _emit_state(self, state: RunState) -> None:
-        lrs = state.lrs()
-        record = {"event": Event.STATE, "run": state.run, "step": state.step, "paused": state.paused, "lr": lrs[0]}
-        if len(lrs) > 1:
-            record["lrs"] = lrs
-        self._emit(record)
+        self._emit(state.state_record())
 
     def _evaluate(self, state: RunState, engine, deadline: float | None = None) -> None:
         """One eval record per live variant; EvalTimeout when they cannot be done by `deadline` (time.monotonic())."""

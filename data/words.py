@@ -7,6 +7,7 @@ import os
 import select
 import stat
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,6 +175,27 @@ def _check_characters(numbered: list[tuple[int, str]], shown: str) -> None:
             )
 
 
+def _normalise(
+    numbered: list[tuple[int, str]], shown: str, notice: Callable[[str], None] | None
+) -> list[tuple[int, str]]:
+    """The words in Unicode NFC, said once through `notice` when any changed.
+
+    A letter can be one code point (NFC: "é" U+00E9) or a base and a combining mark (NFD: "e" + U+0301,
+    as macOS file names and some exports write it). Left as they are, the two spellings of one letter
+    are different tokens of the vocabulary, and the mark a token of its own that no word starts with.
+    """
+    changed = [line for line, word in numbered if not unicodedata.is_normalized("NFC", word)]
+    if not changed:
+        return numbered
+    if notice is not None:
+        words = f"{len(changed)} word{'s' if len(changed) > 1 else ''}"
+        notice(
+            f"words file {shown}: {words} (first on line {changed[0]}) normalised to Unicode NFC: a letter "
+            "written as a base and a combining mark becomes one character, so each letter is one token"
+        )
+    return [(line, unicodedata.normalize("NFC", word)) for line, word in numbered]
+
+
 def _check(numbered: list[tuple[int, str]], shown: str) -> list[str]:
     """Return the words, or raise a WordsError if they are unsafe or cannot make a train/val/test split."""
     if not numbered:
@@ -197,9 +219,10 @@ def load_words(path: str | os.PathLike | None, *, notice: Callable[[str], None] 
     terminal, binary (a NUL byte), over MAX_BYTES, not UTF-8, silent for IDLE_TIMEOUT s (a
     pipe or FIFO), holding a character unsafe for a terminal (core.text.is_unsafe: controls,
     bidi and other format characters, separators, private use, unassigned), or with fewer
-    than MIN_WORDS words. `notice` hears one line if a pipe or FIFO keeps loading waiting.
+    than MIN_WORDS words. Words come back in Unicode NFC (`_normalise`). `notice` hears one line if a pipe or
+    FIFO keeps loading waiting, and one if any word was normalised.
     """
     file = BUILTIN_NAMES_PATH if path is None else Path(path)
     shown = _show(os.fsdecode(file), 200)
     text = _decode(_read_bytes(file, shown, notice), shown)
-    return _check(split_words(text), shown)
+    return _check(_normalise(split_words(text), shown, notice), shown)

@@ -21,7 +21,7 @@ if not (_HERE / "core").is_dir() and (_HERE.parent / "core" / "__init__.py").is_
     __path__.append(str(_HERE.parent))  # noqa: F821 (a package's __path__)
 
 # public name -> the module that defines it, imported on first use
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {"Monitor": "makemore_tui.core.monitor", "MonitorError": "makemore_tui.core.monitor_parts"}
 
 __all__ = ["__version__", *_LAZY]
 

@@ -8,12 +8,14 @@ here imports matplotlib at module level: the app and headless never pay for it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from makemore_tui.core.records import ExitCode
 from makemore_tui.core.runlog import load_run_log
+from makemore_tui.core.text import printable
 from makemore_tui.plot.figures import draw, require_matplotlib, save
 from makemore_tui.plot.series import PlotError, pick_run, split_runs
 from makemore_tui.plot.specs import figure_specs
@@ -73,10 +75,10 @@ def run_plot(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     try:
         paths, skipped = plot_log(Path(args.log), args.run, args.step, Path(args.out) if args.out else None)
     except (PlotError, ImportError) as error:
-        print(f"makemore-tui plot: {error}", file=err)
+        print(f"makemore-tui plot: {printable(str(error))}", file=err)  # messages name paths: escaped
         return ExitCode.USAGE
     for path in paths:
-        print(path, file=out)
+        print(printable(str(path)), file=out)
     for title in skipped:
         print(f"skipped the {title}: the log holds nothing to draw it from", file=out)
     return ExitCode.OK
@@ -91,14 +93,16 @@ def plot_log(
     Raises PlotError (one line) for bad input, MatplotlibMissing without matplotlib.
     """
     require_matplotlib()
-    run = pick_run(split_runs(_read(log)), run_number, log.name)
+    # the log's name for titles: its bytes as UTF-8 (a C locale hands argv over as surrogates), escaped
+    name = printable(os.fsencode(log.name).decode("utf-8", "replace"))
+    run = pick_run(split_runs(_read(log)), run_number, name)
     directory = directory or default_out(log)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PlotError(f"cannot create {directory}: {error.strerror or error} (choose another --out)") from None
     paths, skipped = [], []
-    for spec in figure_specs(run, step, log.name):
+    for spec in figure_specs(run, step, name):
         if not spec.curve_count:
             skipped.append(spec.title)
             continue

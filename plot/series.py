@@ -179,15 +179,39 @@ def fmt(value, spec: str) -> str:
     return format(value, spec) if is_number(value) else "–"
 
 
-def layer_label(layer: Mapping, position: int, activation: str = "Tanh") -> str:
+@dataclass(frozen=True)
+class Name:
+    """How a layer or weight is called: its key across variants, the lecture's list index, and the rest.
+
+    A compare keys its panels by depth (`L3`, `W2`): BatchNorm on and off put one depth at different
+    list indexes (L3 is the lecture's layer 8 with BatchNorm, layer 5 without).
+    """
+
+    key: str  # the app's depth name, shared by every variant: L1…, C, W1…
+    lecture: str  # the lecture's name by list index: "layer 5", "param 7"
+    rest: str  # what follows it: "(Tanh) · L3", "(W3) torch.Size([100, 27])"
+
+    @property
+    def label(self) -> str:
+        return f"{self.lecture} {self.rest}"
+
+
+def titled(names: Sequence[Name]) -> str:
+    """One title for the names of one depth across variants: `layer 8 / layer 5 (Tanh) · L3` when they differ."""
+    return f"{' / '.join(dict.fromkeys(n.lecture for n in names))} {' / '.join(dict.fromkeys(n.rest for n in names))}"
+
+
+def layer_label(layer: Mapping, position: int, activation: str = "Tanh") -> Name:
     """The lecture's name of an activation layer, `layer 2 (Tanh)` by list index, and the app's `L1`."""
-    return f"layer {layer.get('index', '?')} ({activation}) · {layer_name(layer, position)}"
+    key = layer_name(layer, position)
+    return Name(key, f"layer {layer.get('index', '?')}", f"({activation}) · {key}")
 
 
-def param_label(param: Mapping, position: int, names: Sequence[str]) -> str:
-    """The lecture's `param 0` (index in the parameter list) and the app's name, C, W1, …."""
-    name = names[position] if position < len(names) else "?"
-    return f"param {param.get('index', position)} ({name})"
+def param_label(param: Mapping, position: int, names: Sequence[str], shape: bool = False) -> Name:
+    """The lecture's `param 0` (index in the parameter list) and the app's name, C, W1, … (and its torch.Size)."""
+    key = names[position] if position < len(names) else "?"
+    size = f" {torch_size(param.get('shape'))}" if shape else ""
+    return Name(key, f"param {param.get('index', position)}", f"({key}){size}")
 
 
 def torch_size(shape) -> str:

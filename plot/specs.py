@@ -13,14 +13,15 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from makemore_tui.core.compare import describe
 from makemore_tui.core.health import param_names
 from makemore_tui.core.records import Event, variant_of
 from makemore_tui.core.values import layer_histogram, number
+from makemore_tui.core.wording import describe
 from makemore_tui.plot.series import (
     UPDATE_TO_DATA_TARGET,
     Curve,
     FigureSpec,
+    Name,
     Panel,
     Run,
     activation_name,
@@ -31,11 +32,11 @@ from makemore_tui.plot.series import (
     nearest_stats,
     param_histogram,
     param_label,
-    torch_size,
+    titled,
 )
 
-# An item of a histogram figure: (panel key, label, histogram record, the lecture's printed stats).
-Item = tuple[int, str, Mapping, str]
+# An item of a histogram figure: (its name, histogram record, the lecture's printed stats).
+Item = tuple[Name, Mapping, str]
 
 
 def figure_specs(run: Run, step: int | None, log_name: str) -> list[FigureSpec]:
@@ -76,7 +77,7 @@ def _layers(hist: str, stats: Callable[[Mapping], str]) -> Callable[[Mapping, Ma
         name = activation_name(config)
         layers = record.get("layers") or []
         return [
-            (layer.get("index", i), layer_label(layer, i, name), layer_histogram(record, layer, hist), stats(layer))
+            (layer_label(layer, i, name), layer_histogram(record, layer, hist), stats(layer))
             for i, layer in enumerate(layers)
         ]
 
@@ -101,8 +102,7 @@ def _weights(record: Mapping, config: Mapping) -> list[Item]:
     names = param_names(len(params))
     return [
         (
-            param.get("index", i),
-            f"{param_label(param, i, names)} {torch_size(param.get('shape'))}",
+            param_label(param, i, names, shape=True),
             param_histogram(param),
             f"std {fmt(param.get('grad_std'), '.2e')}, grad:data {fmt(param.get('grad_to_data'), '.2e')}",
         )
@@ -119,22 +119,33 @@ def _histograms(
     note: str,
     items: Callable[[Mapping, Mapping], list[Item]],
 ) -> FigureSpec:
-    """One histogram figure: the lecture's overlay in a single run, a panel per layer in a compare."""
+    """One histogram figure: the lecture's overlay in a single run, a panel per depth in a compare."""
     labels = run.labels
-    panels: dict[int, Panel] = {}
+    if len(labels) == 1:
+        curves = []
+        for _, record in chosen.items():
+            for item, hist, stats in items(record, run.config(0)):
+                if (curve := density(hist)) is not None:
+                    curves.append(Curve(f"{item.label}: {stats}", *curve))
+        return FigureSpec(name, title, [Panel("", curves)] if curves else [], "value", "density", note=note)
+    panels: dict[str, list[tuple[Name, Curve]]] = {}
     for variant, record in chosen.items():
         late = f" (step {record['step']})" if record["step"] != target else ""
-        for key, label, hist, stats in items(record, run.config(variant)):
-            curve = density(hist)
-            if curve is None:
-                continue
-            if len(labels) == 1:
-                panel = panels.setdefault(0, Panel("", []))
-                panel.curves.append(Curve(f"{label}: {stats}", *curve))
-            else:
-                panel = panels.setdefault(key, Panel(label, []))
-                panel.curves.append(Curve(f"{labels[variant]}{late}: {stats}", *curve, color=variant))
-    return FigureSpec(name, title, list(panels.values()), "value", "density", note=note)
+        for item, hist, stats in items(record, run.config(variant)):
+            if (curve := density(hist)) is not None:
+                line = Curve(f"{labels[variant]}{late}: {stats}", *curve, color=variant)
+                panels.setdefault(item.key, []).append((item, line))
+    return FigureSpec(name, title, [_by_depth(named) for named in panels.values()], "value", "density", note=note)
+
+
+def _by_depth(named: list[tuple[Name, Curve]]) -> Panel:
+    """A compare's panel of one depth; where the variants' list indexes differ, each legend entry says its own."""
+    names = [name for name, _ in named]
+    if len({name.lecture for name in names}) > 1:
+        for name, curve in named:
+            head, colon, tail = curve.label.partition(":")
+            curve.label = f"{head} · {name.lecture}{colon}{tail}"
+    return Panel(titled(names), [curve for _, curve in named])
 
 
 def _series(records: list[dict], value: Callable[[Mapping], object]) -> tuple[np.ndarray, np.ndarray]:
@@ -147,23 +158,23 @@ def _series(records: list[dict], value: Callable[[Mapping], object]) -> tuple[np
 def _update_to_data(run: Run, name: str, note: str) -> FigureSpec:
     """update:data ratio (log10) over steps, one line per 2-D parameter, and the lecture's −3 line."""
     labels = run.labels
-    panels: dict[int, Panel] = {}
+    single: list[Curve] = []
+    panels: dict[str, list[tuple[Name, Curve]]] = {}
     for variant in range(len(labels)):
         records = run.of(Event.STATS, variant)
         params = (records[-1].get("params") or []) if records else []
         names = param_names(len(params))
         for i, param in enumerate(params):
-            key = param.get("index", i)
+            item = param_label(param, i, names)
             steps, ratios = _series(records, lambda r, i=i: _param_at(r, i).get("update_to_data_log10"))
             if len(labels) == 1:
-                panels.setdefault(0, Panel("", [])).curves.append(Curve(param_label(param, i, names), steps, ratios))
+                single.append(Curve(item.label, steps, ratios))
             else:
-                panel = panels.setdefault(key, Panel(param_label(param, i, names), []))
-                panel.curves.append(Curve(labels[variant], steps, ratios, color=variant))
+                panels.setdefault(item.key, []).append((item, Curve(labels[variant], steps, ratios, color=variant)))
     return FigureSpec(
         name,
         "update:data ratio (log10)",
-        list(panels.values()),
+        [Panel("", single)] if single else [_by_depth(named) for named in panels.values()],
         "step",
         "log10(update std / data std)",
         note=note,

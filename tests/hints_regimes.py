@@ -12,7 +12,8 @@ import statistics
 from dataclasses import dataclass
 
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.health import HealthJudge, Hint
+from makemore_tui.core.health import HealthJudge
+from makemore_tui.core.hints import Hint
 from tests.conftest import events, run_to_end
 
 SMALL_NET = {"hidden": 32, "depth": 4, "embd": 10, "steps": 300, "stats_every": 10, "eval_every": 10**6}

@@ -210,3 +210,19 @@ def _write(tmp_path, words) -> str:
     path = tmp_path / "w.txt"
     path.write_text("\n".join(words), encoding="utf-8")
     return str(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--compare", "batchnorm=on,off", "--no-batchnorm"], "--no-batchnorm"),
+        (["--compare", "batchnorm=on,off", "--batchnorm"], "--batchnorm"),
+        (["--compare", "gain=0.5,1", "--gain", "5/3"], "--gain"),
+        (["--compare", "output-scale=1,0.1", "--output-scale", "1"], "--output-scale"),
+    ],
+)
+def test_a_flag_contradicting_the_compared_field_is_refused(argv, flag, capsys, tmp_path):
+    assert main(["--headless", *argv, "--steps", "3", "--run-log", str(tmp_path / "run.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{flag} contradicts --compare" in err and f"leave out {flag}" in err
+    assert not (tmp_path / "run.jsonl").exists()

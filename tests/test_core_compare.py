@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from makemore_tui.core.compare import MAX_VARIANTS, compared_fields, describe, difference, parse_compare, with_changes
+from makemore_tui.core.compare import MAX_VARIANTS, compared_fields, parse_compare, with_changes
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.wording import describe, difference
 
 BASE = TrainConfig()
 

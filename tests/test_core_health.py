@@ -37,10 +37,17 @@ def test_regime_reads_the_config_with_defaults():
 
 
 def test_gain_fix_counts_presses_of_g_along_the_cycle():
-    assert health.gain_fix(3.0, 5 / 3) == "gain 5/3 (g)"
-    assert health.gain_fix(0.5, 5 / 3) == "gain 5/3 (g ×2)"  # 0.5 → 3 → 5/3
-    assert health.gain_fix(5 / 3, 1.0) == "gain 1 (g)"
-    assert health.gain_fix(2.5, 5 / 3) == "gain 5/3 (g)"  # a gain off the cycle: g starts it at 5/3
+    from makemore_tui.core.hints import KEYS, gain_fix
+
+    assert [gain_fix(*gains).presses for gains in [(3.0, 5 / 3), (0.5, 5 / 3), (5 / 3, 1.0), (2.5, 5 / 3)]] == [
+        1,
+        2,  # 0.5 → 3 → 5/3
+        1,
+        1,  # a gain off the cycle: g starts it at 5/3
+    ]
+    assert KEYS.write(gain_fix(0.5, 5 / 3)) == "gain 5/3 (g ×2)" and KEYS.write(gain_fix(5 / 3, 1.0)) == "gain 1 (g)"
+    assert gain_fix(0.5, 5 / 3).target == 5 / 3 and gain_fix(0.5, 5 / 3).field == "gain"
+    assert KEYS.write(gain_fix(1.0, 0.7)) == "gain 0.7 (--gain)"  # no press reaches it: the flag
 
 
 def test_init_saturation_judges_the_median_layer_without_batchnorm():
@@ -56,6 +63,19 @@ def test_init_saturation_judges_the_median_layer_without_batchnorm():
     assert health.init_saturation_hints(layers, Regime(batchnorm=False, activation="linear")) == []
     (normal,) = health.init_saturation_hints(layers, Regime(batchnorm=False, init="normal"))
     assert "Kaiming init (i)" in normal.text and "(g" not in normal.text
+
+
+def test_the_lectures_kaiming_init_is_not_told_its_gradients_vanish_however_its_first_layer_saturates():
+    """Issue 19 item 14: `--depth 1 --hidden 200 --no-batchnorm` at gain 5/3 saturates its one layer 20–21% at
+    init (the embedding's std-1 inputs, as the lecture's first layer at 22%, which it calls healthy); the init is
+    already the lecture's fix, so no hint may send it to BatchNorm. A gain off 5/3 is still told."""
+    one_wide = [layer(1, 21.0)]
+    assert health.init_saturation_hints(one_wide, Regime(batchnorm=False, gain=5 / 3)) == []
+    assert health.init_saturation_hints([layer(1, 24.0), layer(2, 23.0)], Regime(batchnorm=False)) == []
+    (hot,) = health.init_saturation_hints([layer(1, 41.0)], Regime(batchnorm=False, gain=3.0))
+    assert "gain 5/3 (g) or BatchNorm on (b)" in hot.text
+    (linear_gain,) = health.init_saturation_hints(one_wide, Regime(batchnorm=False, gain=2.5))
+    assert linear_gain.rule == "saturation-init"
 
 
 def test_gradient_std_spread_across_depth_names_the_gain_by_direction():
@@ -106,6 +126,15 @@ def test_update_to_data_judges_the_median_weight_against_the_schedule():
     assert high.rule == "update-high" and "the lecture aims at ~10^-3" in high.text
     # a dying net (dead or fully saturated layers) passes no gradient: raising lr is not the fix
     assert health.update_ratio_hints({"W1": -8.0, "W2": -6.0}, dying=True) == []
+
+
+def test_update_to_data_says_how_far_off_it_is_not_one_press():
+    """Issue 19 item 14: at 10^-5.9 the hint said "lr ×2", when the ratio is three decades low."""
+    (low,) = health.update_ratio_hints({"W1": -5.9, "W2": -5.9, "W3": -6.0})
+    assert low.short == "update:data 10^-5.9, 3 decades low → raise lr (+)"
+    assert "learning too slowly, 2.9 decades below ~10^-3" in low.text and "×2" not in low.text
+    (high,) = health.update_ratio_hints({"W1": -1.9, "W2": -1.8})
+    assert high.short == "update:data 10^-1.9, 1 decade high → lower lr (-)" and "1.1 decades above" in high.text
 
 
 def test_dead_neurons_need_several_ticks_in_a_row_and_name_the_lr():
@@ -160,7 +189,7 @@ def test_a_net_saturated_since_init_is_not_told_to_raise_the_lr_when_its_updates
     saturated = [layer(1, 97.0, dead=40), layer(2, 99.0, dead=80), layer(3, 98.0, dead=60)]
     healthy = [layer(1), layer(2), layer(3)]
     for start, verdict in ((saturated, []), (healthy, ["update-low"])):
-        judge = health.HealthJudge({"batchnorm": False, "gain": 5 / 3}, 27)
+        judge = health.HealthJudge({"batchnorm": False, "init": "normal"}, 27)
         judge.observe(stats(0, start))
         for step in range(1, health.UPDATE_HINT_POINTS + 1):  # later ticks look calm, the updates stay tiny
             hints = judge.observe(stats(step * 10, healthy, updates=(-6.0, -6.0, -6.0)))
@@ -179,18 +208,36 @@ def test_judge_leaves_out_the_output_layer_shrunk_without_batchnorm():
     assert with_bn.hints[0].rule == "update-high" and no_bn.hints == []
 
 
-def test_restated_hints_write_each_fields_key_as_told_and_leave_the_others():
-    from makemore_tui.core.health import COMMAND_LINE_FIXES, COMPARED, Hint, restated
+def test_a_hint_carries_its_fixes_as_data_and_each_edge_writes_them():
+    """The app writes a fix as its key, headless and replay as its flag, a compare of its field as
+    "compared here"; the hint's own words never change."""
+    from makemore_tui.core.hints import FLAGS, KEYS, LOWER_LR, RERUN, Hint
 
-    hint = Hint(
-        "saturation",
-        "init 41% saturated → gain 5/3 (g ×2) or BatchNorm on (b); lower lr (-) and rerun (r)",
-        "41% → gain 5/3 (g)",
-        "saturation-init",
+    layers = [layer(1, 46.0), layer(2, 44.0), layer(3, 12.0)]
+    (hint,) = health.init_saturation_hints(layers, Regime(batchnorm=False, gain=3.0))
+    assert [(fix.field, fix.target) for fix in hint.fixes] == [("gain", 5 / 3), ("batchnorm", True)]
+    assert hint.text.endswith("(the lecture aims at ~5%): gain 5/3 (g) or BatchNorm on (b)")
+    assert hint.written(KEYS) == hint and hint.written(FLAGS).short == (
+        "init 44% saturated → gain 5/3 (--gain) or BatchNorm on (--batchnorm)"
     )
-    assert restated(hint, COMMAND_LINE_FIXES).text == (
-        "init 41% saturated → gain 5/3 (--gain) or BatchNorm on (--batchnorm); lower lr (--lr) and rerun"
+    compared = hint.written(FLAGS.comparing(["gain"]))
+    assert compared.text.endswith(": gain 5/3 (compared here) or BatchNorm on (--batchnorm)")
+    assert (
+        hint.written(KEYS.comparing(["gain"])).short
+        == "init 44% saturated → gain 5/3 (compared here) or BatchNorm on (b)"
     )
-    compared = restated(hint, {"gain": COMPARED})
-    assert compared.text.startswith("init 41% saturated → gain 5/3" + COMPARED + " or BatchNorm on (b)")
-    assert compared.short == "41% → gain 5/3" + COMPARED and compared.rule == hint.rule
+    assert compared.rule == hint.rule and compared == hint  # the same hint, written for another edge
+    both = Hint("map", "dead: ", "dead → ", "dead-neurons", (LOWER_LR, RERUN), join=" and ")
+    assert (
+        both.text == "dead: lower lr (-) and rerun (r)"
+        and both.written(FLAGS).text == "dead: lower lr (--lr) and rerun"
+    )
+    assert both.held_by("a gain 0.5").written(FLAGS.comparing(["lr"])).short == (
+        "a gain 0.5: dead → lower lr (compared here) and rerun"
+    )
+    (normal,) = health.initial_loss_hints(27.0, 27, Regime(output_scale=1.0, init="normal"))
+    assert normal.written(FLAGS).short.endswith(
+        "→ output scale 0.1 (--output-scale 0.1) or Kaiming init (--init kaiming)"
+    )
+    assert FLAGS.for_configs([{"gain": 0.5, "lr": 0.1}, {"gain": 1.0, "lr": 0.1}]).compared == {"gain"}
+    assert FLAGS.for_configs([{"gain": 0.5}]).compared == frozenset()

@@ -1,7 +1,7 @@
 """Training hints in real training: the lr's rules fire in their regime, and the lr they name moves the statistic.
 
 Tiny nets (4×32 tanh, the lecture's seed, the built-in names' first 400), 300 steps, stats every
-10. "lr ÷2 (-)" is a press of -: one press is lr/2, n presses lr/2^n (reruns keep it).
+10. "lower lr (-)" names a press of -: one press is lr/2, n presses lr/2^n (reruns keep it).
 """
 
 from __future__ import annotations

@@ -118,6 +118,7 @@ class BlockedLog:
     """A run log whose write never returns until released (a FIFO nobody reads)."""
 
     path = "blocked.jsonl"
+    last_run = 0  # a new log (RunLog.last_run)
 
     def __init__(self):
         self.release = threading.Event()

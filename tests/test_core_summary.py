@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.summary import RunsTable, config_difference, format_runs_table, printable
+from makemore_tui.core.summary import RunsTable, format_runs_table, printable
+from makemore_tui.core.wording import config_difference
 from tests.fake_trainer import SMALL, compare_run, recorded_run
 
 GAINS = [
@@ -79,7 +80,19 @@ def test_the_table_prints_within_its_width_with_undefined_numbers_as_a_dash():
     ]
     assert all(len(line) <= 80 for line in lines)
     assert "…" in lines[1]  # the long label is cut, the numbers stay
-    assert lines[2].split()[3:5] == ["–", "–"] and lines[2].endswith("diverged at 1")
+    assert lines[2].split()[4:6] == ["–", "–"] and lines[2].endswith("diverged at 1")
+
+
+def test_an_8_variant_tables_cut_rows_keep_their_variant_letter():
+    grid = [
+        (f"gain {g} · BN {bn} · lr 0.1 · a long tail", SMALL) for g in ("0.5", "1", "5/3", "3") for bn in ("on", "off")
+    ]
+    lines = format_runs_table(folded(compare_run(grid)).rows, width=80)
+    whats = [line.split(None, 1)[1].split("  ")[0] for line in lines[1:]]
+    assert [what.split()[0] for what in whats] == list("abcdefgh")
+    assert len(set(whats)) == 8, whats  # no two rows read the same
+    single = format_runs_table(folded(recorded_run(SMALL)).rows, width=80)
+    assert single[1].split()[1] != "a"  # a single run has no letter
 
 
 def test_config_difference_reads_like_the_compare_labels():

@@ -54,8 +54,9 @@ def test_pause_step_resume_and_lr_change(small_words):
         trainer.send(cmd.Pause())
         paused = wait_for(channel, seen, lambda r: r["event"] == "state" and r["paused"])
         trainer.send(cmd.StepOnce())
-        stepped = wait_for(channel, seen, lambda r: r["event"] == "stats")
-        assert stepped["step"] == paused["step"]  # the next step (index = steps done when paused), with statistics
+        stepped = wait_for(channel, seen, lambda r: r["event"] == "stats" and r.get("preview"))
+        # the step taken (index = steps done when paused), then the state after its update: the next step's preview
+        assert stepped["step"] == paused["step"] + 1
         time.sleep(0.3)
         assert [r for r in channel.drain() if r["event"] == "stats"] == []  # still paused
         trainer.send(cmd.ScaleLr(0.5))
@@ -214,3 +215,19 @@ def test_the_speed_after_a_pause_is_measured_from_the_resume_not_across_the_paus
     state.step = 600
     state.set_paused(False)  # no change: the window goes on
     assert state.progress_step == 501
+
+
+def test_a_rerun_or_a_quit_ends_the_run_with_a_typed_end(small_words):
+    """RunState.end is a RunEnd: a rerun's carries the next run (variants, paused), a quit's none."""
+    import torch
+
+    from makemore_tui.core.compare import Variant
+    from makemore_tui.core.runstate import NextRun, RunEnd, RunState
+
+    trainer = Trainer(TINY, small_words, channel=RecordChannel(maxsize=8))  # not started: commands applied by hand
+    state = RunState(run=1, variants=[Variant("", TINY)], device=torch.device("cpu"))
+    trainer._apply(cmd.Rerun(config=TINY.replace(gain=3.0), paused=True), state, None, None)
+    assert state.end == RunEnd(NextRun((Variant("", TINY.replace(gain=3.0)),), paused=True))
+    assert not state.end.quits
+    trainer._apply(cmd.Quit(), state, None, None)
+    assert state.end == RunEnd(next_run=None) and state.end.quits

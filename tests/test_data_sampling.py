@@ -76,6 +76,7 @@ def test_names_that_end_are_not_cut_and_dot_is_sampled_as_a_character():
 
 
 def test_shown_samples_mark_cut_names_and_escape_replayed_text():
+    assert shown_samples(["\u093fab", "a\u093fb"]) == ["\u25cc\u093fab", "a\u093fb"]  # a lone leading mark on ◌
     assert shown_samples(["ann", "bo\x1b]0;x\x07b"], [False, True]) == ["ann", "bo\\x1b]0;x\\x07b" + CUT_MARK]
     assert shown_samples(["ann", "bob"]) == ["ann", "bob"]  # an older log without "cut"
     assert shown_samples(["", "ann", ""], [False, False, True]) == ['""', "ann", '""' + CUT_MARK]  # never a blank

@@ -255,7 +255,9 @@ REAL_NAMES = [
 
 def test_real_names_with_combining_marks_and_joiners_load(tmp_path):
     words = REAL_NAMES + TEN
-    assert load_words(_write(tmp_path, "\n".join(words).encode("utf-8"))) == words
+    loaded = load_words(_write(tmp_path, "\n".join(words).encode("utf-8")))
+    # NFC composes the decomposed Vietnamese letter (ê + ̃ → ễ); every other spelling stays as written
+    assert loaded == [word.replace("e\u0302\u0303", "\u1ec5") for word in words]
 
 
 # ---- reading: bounded, never hanging (issue 9, item 4) ---------------------------------------
@@ -351,3 +353,19 @@ def test_a_terminal_is_refused():
         os.close(leader)
         os.close(follower)
     assert "terminal" in error
+
+
+def test_nfd_words_are_normalised_to_nfc_and_said_once(tmp_path):
+    nfc, nfd = "ren\u00e9e", "rene\u0301e"  # one letter é, two spellings
+    path = _write(tmp_path, "\n".join([nfc, nfd, "jose\u0301", *TEN]).encode())
+    said: list[str] = []
+    words = load_words(path, notice=said.append)
+    assert words[:3] == [nfc, nfc, "jos\u00e9"]  # one token for é, none for the mark alone
+    assert "\u0301" not in "".join(words)
+    assert len(said) == 1 and "2 words (first on line 2) normalised to Unicode NFC" in said[0]
+
+
+def test_nfc_words_are_not_mentioned(tmp_path):
+    said: list[str] = []
+    load_words(_write(tmp_path, "\n".join(["ren\u00e9e", *TEN]).encode()), notice=said.append)
+    assert said == []

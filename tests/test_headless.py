@@ -132,6 +132,12 @@ def test_sample_names_are_quoted_escaped_and_marked_when_cut():
     assert "\x1b" not in text and "\u202e" not in text
 
 
+def test_a_name_starting_with_a_combining_mark_is_shown_on_a_dotted_circle():
+    record = {"event": "samples", "run": 1, "variant": 0, "step": 40, "names": ["\u0301ab", "ann"]}
+    line = next(line for line in printed([run_start_record(SMALL), record]).splitlines() if line.startswith("samples"))
+    assert line == 'samples at step 40: "\u25cc\u0301ab" "ann"'  # the accent on ◌, not on the opening quote
+
+
 def test_undefined_numbers_show_as_a_dash():
     stats = stats_record(1, 0, SMALL, satmap=False) | {"loss": None, "lr": None}
     stats["layers"][0] |= {"std": None, "saturated_pct": None, "grad_std": None}
@@ -169,20 +175,30 @@ def test_each_hint_once_and_the_runs_table_last():
 
 def test_errors_and_warnings_are_warning_lines_escaped():
     records = [
-        {"event": "log_error", "message": "the run log stopped: [Errno 28] No space left on device"},
+        {"event": "log_error", "message": "the run log stopped at step 7 (No space left on device)\x1b[31m"},
         {"event": "warning", "run": 1, "message": "UserWarning: odd\x1b[31m"},
         {"event": "run_start", "run": 2, "config": SMALL.to_dict(), "device": "cuda"},  # setup failed: no data
         {"event": "run_end", "run": 2, "step": 0, "reason": "error", "message": "no CUDA device\r\nfake line"},
     ]
-    lines = printed(records).splitlines()
-    assert lines[:2] == [
-        "warning: the run log stopped: [Errno 28] No space left on device",
-        "warning: UserWarning: odd\\x1b[31m",
-    ]
-    assert lines[2].startswith("run 2 · cuda · ? engine · BN on") and lines[3].startswith("run 2 error after 0 steps")
-    assert lines[3].endswith(": no CUDA device\\r\\nfake line")
+    err = io.StringIO()
+    lines = printed(records, err=err).splitlines()
+    assert lines[0] == "warning: UserWarning: odd\\x1b[31m"
+    assert lines[1].startswith("run 2 · cuda · ? engine · BN on") and lines[2].startswith("run 2 error after 0 steps")
+    assert lines[2].endswith(": no CUDA device\\r\\nfake line")
+    # the run log stopping is a warning on stderr, not a line among the tables (a redirected stdout may be the
+    # file on the disk that filled up)
+    assert err.getvalue() == (
+        "makemore-tui: warning: the run log stopped at step 7 (No space left on device)\\x1b[31m\n"
+    )
 
 
 def test_the_printer_refuses_an_unknown_tables_choice():
     with pytest.raises(ValueError, match="evals, every, none"):
         HeadlessPrinter(io.StringIO(), tables="sometimes")
+
+
+def test_the_banner_names_every_experiment_and_no_gain_under_normal_init():
+    """Issue 19 item 13: `--init normal --output-scale 1` trained under a banner that said neither (and a gain)."""
+    config = SMALL.replace(init="normal", output_scale=1.0, activation="linear")
+    banner = printed([run_start_record(config)]).splitlines()[0]
+    assert banner == "run 1 · cpu · lecture engine · BN on · lr 0.1 · linear · init normal · out ×1 · 5×100 · batch 32"

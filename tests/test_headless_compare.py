@@ -92,7 +92,7 @@ def test_a_diverged_variant_says_so_shows_dashes_and_ends_the_runs_table_with_it
     lines = text.splitlines()
     runs = lines[lines.index("runs:") + 2 :]
     assert [line.split()[-1] for line in runs] == ["finished", "finished", "finished", "301"]
-    assert runs[3].split()[:6] == ["1", "gain", "3", "301", "–", "–"] and runs[3].endswith("diverged at 301")
+    assert runs[3].split()[:7] == ["1", "d", "gain", "3", "301", "–", "–"] and runs[3].endswith("diverged at 301")
 
 
 def test_no_tables_still_shows_every_variants_losses_at_each_eval():

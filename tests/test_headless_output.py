@@ -213,3 +213,25 @@ def test_a_one_unit_net_prints_no_library_warning_and_shows_undefined_as_a_dash(
     one_by_one = [p for r in records if r["event"] == "stats" for p in r["params"] if p["shape"] == [1, 1]]
     assert len(one_by_one) == 4 * 4  # W2..W5 at steps 0, 25, 50, 59
     assert all(p["update_to_data_log10"] is None and p["grad_to_data"] is None for p in one_by_one)
+
+
+def test_speed_and_eta_hold_through_an_evaluation():
+    """Issue 19 item 14: the trainer's rate covers the last ~0.5 s, and the interval that held an evaluation read
+    "148 steps/s · ETA 0:04:30" at 2,400 steps/s. The speed shown is the median of the recent records."""
+    out = io.StringIO()
+    display = PipedDisplay(out, every=0.0, clock=lambda: 0.0)  # a line for every record
+    total, step = 1_000_000, 0
+    for tick in range(30):
+        step += 1200
+        rate = 148.0 if tick % 10 == 9 else 2400.0  # every tenth interval held an evaluation
+        display.progress({"event": "progress", "step": step, "steps_per_sec": rate, "loss": 2.5}, total)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 30 and all("· 2,400 steps/s ·" in line for line in lines[1:]), lines
+    assert lines[-1].startswith("step 36000/1000000 (4%)") and "ETA 0:06:42" in lines[-1]  # 964,000 steps at 2,400/s
+    display.progress({"event": "progress", "step": 500, "steps_per_sec": 90.0}, total)  # a new run: measured anew
+    assert "· 90 steps/s ·" in out.getvalue().splitlines()[-1]
+    plain = io.StringIO()
+    line = CarriageReturnDisplay(plain, width=200)
+    for tick in range(10):
+        line.progress({"step": 1200 * (tick + 1), "steps_per_sec": 148.0 if tick == 9 else 2400.0}, total)
+    assert "2,400 steps/s" in plain.getvalue().rsplit("\r", 1)[-1]

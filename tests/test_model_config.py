@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from makemore_tui.core.compare import describe
 from makemore_tui.core.config import LECTURE, ConfigError, TrainConfig
 from makemore_tui.core.modelconfig import key_refusal, model_compare, model_config
 from makemore_tui.core.usermodel import load
+from makemore_tui.core.wording import describe
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

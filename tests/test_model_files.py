@@ -145,7 +145,9 @@ def test_a_build_that_never_returns_still_lets_ctrl_c_end_headless(tmp_path):
     from pathlib import Path
 
     path = tmp_path / "hang.py"
-    path.write_text("def build(vocab_size, block_size, generator):\n    print('building')\n    while True:\n        pass\n")
+    path.write_text(  # fmt: skip
+        "def build(vocab_size, block_size, generator):\n    print('building')\n    while True:\n        pass\n"
+    )
     argv = [sys.executable, "-m", "makemore_tui", "--headless", "--model", str(path), "--run-log", str(tmp_path / "r")]
     root = Path(__file__).resolve().parents[1]
     process = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

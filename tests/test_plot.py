@@ -61,6 +61,17 @@ def compare_log(tmp_path_factory, small_words):
     return write_log(tmp_path_factory.mktemp("compare") / "compare.jsonl", [start, *body, *end])
 
 
+@pytest.fixture(scope="module")
+def batchnorm_log(tmp_path_factory, small_words):
+    """A compare log of BatchNorm on and off: the variants' tanh layers and weights sit at different list indexes."""
+    configs = {"BatchNorm on": TINY, "BatchNorm off": TINY.replace(batchnorm=False)}
+    runs = [run_to_end(config, small_words) for config in configs.values()]
+    start = dict(runs[0][0], variants=[{"label": k, "config": c.to_dict()} for k, c in configs.items()])
+    body = [dict(r, variant=k) for k, records in enumerate(runs) for r in records if r["event"] == "stats"]
+    end = [r for r in runs[0] if r["event"] == Event.RUN_END]
+    return write_log(tmp_path_factory.mktemp("bn") / "bn.jsonl", [start, *body, *end])
+
+
 def the_run(path, number=None):
     return pick_run(split_runs(read_run_log(path)), number, path.name)
 
@@ -328,6 +339,33 @@ def test_a_compare_shows_the_gains_effect_at_the_first_layer(compare_log):
     low, high = panel.curves
     edge = np.abs(low.x) > 0.9
     assert high.y[edge].sum() > 2 * low.y[edge].sum()
+
+
+def test_a_mixed_compare_keys_its_panels_by_depth_and_names_both_list_indexes(batchnorm_log):
+    # BatchNorm on puts L1..L3 at list index 2, 5, 8 and W1..W4 at 1, 4, 7, 10; off at 1, 3, 5 and 1, 3, 5, 7:
+    # a panel holds one depth of both variants, and says each variant's lecture index
+    specs = specs_of(batchnorm_log)
+    activations = specs["activations"].panels
+    assert [p.title for p in activations] == [
+        "layer 2 / layer 1 (Tanh) · L1",
+        "layer 5 / layer 3 (Tanh) · L2",
+        "layer 8 / layer 5 (Tanh) · L3",
+    ]
+    for depth, panel in enumerate(activations):
+        on, off = (curve.label.split(":")[0] for curve in panel.curves)
+        assert on == f"BatchNorm on · layer {3 * depth + 2}" and off == f"BatchNorm off · layer {2 * depth + 1}"
+    weights = [p.title for p in specs["weight-gradients"].panels]
+    assert [t.split(" torch")[0] for t in weights] == [
+        "param 0 (C)",
+        "param 1 (W1)",
+        "param 4 / param 3 (W2)",
+        "param 7 / param 5 (W3)",
+        "param 10 / param 7 (W4)",
+    ]
+    update = specs["update-data"].panels
+    assert [p.title for p in update][-1] == "param 10 / param 7 (W4)"
+    assert [c.label for c in update[-1].curves] == ["BatchNorm on · param 10", "BatchNorm off · param 7"]
+    assert all(len(p.curves) == 2 for p in [*activations, *specs["weight-gradients"].panels, *update])
 
 
 # ---- the command: files, messages, exit codes -------------------------------------------------------

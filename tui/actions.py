@@ -19,8 +19,8 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, HelpPanel, Input, Label
 
-from makemore_tui.core.compare import AXES
 from makemore_tui.core.text import printable
+from makemore_tui.core.wording import label
 from makemore_tui.tui.feed import PlaySpeed, Refused, SeekRun
 from makemore_tui.tui.panels import GRIDS, PANELS
 from makemore_tui.tui.replay import parse_step
@@ -38,7 +38,7 @@ class ExperimentKeys:
 
     def _toggle(self, field: str, value) -> None:
         config = self.feed.config.replace(**{field: value})
-        self._rerun(config, AXES[field][1](value))
+        self._rerun(config, label(field, value))
 
     def action_toggle_activation(self) -> None:
         """tanh ↔ linear (the lecture's linear sandwich, whose right gain is 1) and rerun."""
@@ -213,8 +213,9 @@ class PanelKeys:
         self.panel = panel
 
     def action_zoom(self) -> None:
-        """Zoom the current panel to the whole screen, or back."""
-        self.zoomed = not self.zoomed
+        """Zoom the current panel to the whole screen (escape goes back). Not a toggle: in a grid a panel's key
+        zooms it already, and `2` then `z` must leave panel 2 zoomed, not go back to the grid."""
+        self.zoomed = True
 
     def action_unzoom(self) -> None:
         """Back to all panels (first, close the keys panel if ctrl+p → Keys opened it)."""

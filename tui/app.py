@@ -25,16 +25,17 @@ from textual.widgets import Footer, Static
 from makemore_tui.core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, StepOnce
 from makemore_tui.core.compare import compared_fields, with_changes
 from makemore_tui.core.config import ConfigError, TrainConfig, format_gain, next_gain
-from makemore_tui.core.health import COMMAND_LINE_FIXES
+from makemore_tui.core.hints import FLAGS, KEYS
 from makemore_tui.core.modelconfig import key_refusal
 from makemore_tui.core.records import EndReason, Event, ExitCode, problem
+from makemore_tui.core.text import printable
 from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from makemore_tui.tui.budget import RedrawBudget
 from makemore_tui.tui.compare_keys import CompareActions
 from makemore_tui.tui.feed import FEED_ACTIONS, Batch, Feed, FeedCommand, LiveFeed, Refused, Seek, SeekTo, TogglePause
 from makemore_tui.tui.keys import BINDINGS, COMPARE_ONLY_ACTIONS, KEY_ACTIONS, PALETTE
 from makemore_tui.tui.lifecycle import Lifecycle
-from makemore_tui.tui.panels import GRIDS, PANELS
+from makemore_tui.tui.panels import GRIDS, PANELS, Layout
 from makemore_tui.tui.replay import ReplayFeed
 from makemore_tui.tui.state import STATS, STATUS, ViewState
 from makemore_tui.tui.widgets.pagebar import PageBar
@@ -63,17 +64,17 @@ MESSAGE_SECONDS = 6.0
 ANSWERED_BY = {Evaluate: Event.EVAL, Sample: Event.SAMPLES, TogglePause: Event.STATE, StepOnce: Event.STATS}
 
 
-def layout_for(width: int, height: int) -> str:
-    """How panels are arranged at a terminal size: too-small, pages, cols2, cols3 or tall (3×4)."""
+def layout_for(width: int, height: int) -> Layout:
+    """How panels are arranged at a terminal size."""
     if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-        return "too-small"
+        return Layout.TOO_SMALL
     if width >= 150 and height >= 54:
-        return "tall"
+        return Layout.TALL
     if width >= 150 and height >= 40:
-        return "cols3"
+        return Layout.COLS3
     if width >= 100 and height >= 36:
-        return "cols2"
-    return "pages"
+        return Layout.COLS2
+    return Layout.PAGES
 
 
 class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, PanelKeys, App[int]):
@@ -85,7 +86,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
 
     panel = reactive(0)  # the current panel: shown alone in page mode, highlighted otherwise
     zoomed = reactive(False)
-    layout_mode = reactive("pages")
+    layout_mode = reactive(Layout.PAGES)
 
     def __init__(
         self,
@@ -101,7 +102,7 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         self.budget = budget or RedrawBudget()
         self.lifecycle = lifecycle  # the process's signals and quit deadlines (tui/lifecycle.py); None in tests
         # a replay has no training keys: its hints name the flags that make each fix on a new run
-        self.view = ViewState(key_fixes=COMMAND_LINE_FIXES if feed.recording else None)
+        self.view = ViewState(fix_style=FLAGS if feed.recording else KEYS)
         self.ticks = 0
         self._main: Screen | None = None
         self._message_timer = None
@@ -158,11 +159,11 @@ class MakemoreApp(CompareActions, ExperimentKeys, ReplayKeys, ScreenTools, Panel
         if screen is None:
             return
         mode = self.layout_mode
-        screen.set_class(mode == "too-small", "-too-small")
-        screen.set_class(mode == "tall" and not self.zoomed, "-tall")
-        screen.set_class(mode == "cols3" and not self.zoomed, "-cols3")
-        screen.set_class(mode == "cols2" and not self.zoomed, "-cols2")
-        screen.set_class(mode == "pages" or self.zoomed, "-pages")
+        screen.set_class(mode == Layout.TOO_SMALL, "-too-small")
+        screen.set_class(mode == Layout.TALL and not self.zoomed, "-tall")
+        screen.set_class(mode == Layout.COLS3 and not self.zoomed, "-cols3")
+        screen.set_class(mode == Layout.COLS2 and not self.zoomed, "-cols2")
+        screen.set_class(mode == Layout.PAGES or self.zoomed, "-pages")
         for widget, spec in zip(getattr(self, "panels", []), PANELS):
             widget.set_class(self._off_grid(spec), "-off-grid")
 
@@ -450,10 +451,10 @@ def run_replay(path: str | Path, lifecycle: Lifecycle | None = None) -> int:
     try:
         feed = ReplayFeed.load(path)
     except OSError as error:
-        print(f"makemore-tui: cannot read run log {path}: {error.strerror or error}", file=sys.stderr)
+        print(f"makemore-tui: cannot read run log {printable(str(path))}: {error.strerror or error}", file=sys.stderr)
         return ExitCode.USAGE
     if not feed.records:
         skipped = f" ({feed.skipped} malformed line{'s' if feed.skipped > 1 else ''} skipped)" if feed.skipped else ""
-        print(f"makemore-tui: {path} holds no run-log records{skipped}", file=sys.stderr)
+        print(f"makemore-tui: {printable(str(path))} holds no run-log records{skipped}", file=sys.stderr)
         return ExitCode.USAGE
     return run_app(feed, lifecycle)

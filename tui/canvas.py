@@ -209,7 +209,7 @@ def line_chart(
     y0, y1 = _widen(*yr, 0.0)
 
     rows = height - 1
-    labels = [y_format(y1), y_format((y0 + y1) / 2), y_format(y0)]
+    labels = _distinct([y_format(y1), y_format((y0 + y1) / 2), y_format(y0)])
     label_width = min(max(len(label) for label in [*labels, *(ref.label or "" for ref in refs)]), 8)
     cols = width - label_width - 1
     if cols < 4:
@@ -296,6 +296,17 @@ def line_chart(
     axis_text = " " * (label_width + 1) + (left + " " * gap + right if gap >= 1 else left[:cols].ljust(cols))
     lines.append([Segment(axis_text, axis)])
     return lines
+
+
+def _distinct(labels: list[str]) -> list[str]:
+    """Axis labels with a repeat left blank: a range narrower than the labels' precision (a loss over 3.296…3.314)
+    would otherwise say `3.31` on every labelled row, as if the rows were one value."""
+    seen: set[str] = set()
+    kept = []
+    for label in labels:
+        kept.append("" if label in seen else label)
+        seen.add(label)
+    return kept
 
 
 def bool_map(grid: np.ndarray, width: int, height: int, on: Style, off: Style) -> list[Line]:

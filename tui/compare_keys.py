@@ -10,15 +10,14 @@ from __future__ import annotations
 from makemore_tui.core.commands import Rerun
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.wording import config_tag, experiments
 from makemore_tui.tui.feed import Refused
 from makemore_tui.tui.keys import COMPARE_VIEW_ACTIONS
-from makemore_tui.tui.state import config_tag
 from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.history import HistoryPanel
 from makemore_tui.tui.widgets.picker import PRESET_IDS, Choice, ComparePicker, preset_variants
 from makemore_tui.tui.widgets.samples import SamplesPanel
 from makemore_tui.tui.widgets.satmap import SatMapPanel
-from makemore_tui.tui.widgets.status import experiments
 from makemore_tui.tui.widgets.variants import labels_line
 from makemore_tui.tui.widgets.weights import WeightsPanel
 
@@ -114,3 +113,11 @@ class CompareActions:
         for panel in panels:
             panel.refresh()
         self.say(f"histograms: L{self.view.hist_layer + 1}/{count}")
+
+    def action_toggle_hist_scale(self) -> None:
+        """The histograms' small multiples: each its own y scale (the default), or one shared by all."""
+        self.view.hist_shared_y = not self.view.hist_shared_y
+        for panel in self.query(HistogramPanel):
+            panel.refresh()
+        shared = self.view.hist_shared_y
+        self.say("histograms: " + ("one y scale for all variants" if shared else "each its own y scale"))

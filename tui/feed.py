@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+from makemore_tui.core import wording
 from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.commands import Command, Evaluate, Pause, Quit, Rerun, Resume, Sample, ScaleLr, StepOnce
-from makemore_tui.core.compare import AXES, Variant, compared_fields, single
+from makemore_tui.core.compare import Variant, compared_fields, single
 from makemore_tui.core.config import TrainConfig, lecture_data_note
 from makemore_tui.core.records import Event, ExitCode, exit_code_for
 
@@ -143,7 +144,7 @@ LIVE_KEYS = [
     ("g", "cycle the gain 5/3 → 1 → 0.5 → 3 and rerun"),
     ("t", "tanh ↔ linear (the lecture's linear sandwich: its right gain is 1) and rerun"),
     ("i", "init Kaiming (randn/√fan_in·gain) ↔ normal (plain randn: the lecture's first draft) and rerun"),
-    ("o", "output layer's shrink at init 0.1 ↔ 1 (1 with init normal: a confidently wrong loss, ~22 here) and rerun"),
+    ("o", "output layer's shrink at init 0.1 ↔ 1 (init normal and 1: loss 22.1 here, 19.5 on names.txt) and rerun"),
     ("r", "rerun with the current settings"),
     ("+ / -", "learning rate ×2 / ÷2, live (kept for reruns)"),
     ("e", "evaluate train/val loss now"),
@@ -279,7 +280,7 @@ def scaled_lr(variants: list[Variant], factor: float) -> list[Variant]:
         config = variant.config.replace(lr=variant.config.lr * factor)
         label = variant.label
         if relabel:
-            old, new = AXES["lr"][1](variant.config.lr), AXES["lr"][1](config.lr)
+            old, new = wording.label("lr", variant.config.lr), wording.label("lr", config.lr)
             label = label.replace(old, new)
         scaled.append(Variant(label, config))
     return scaled

@@ -6,8 +6,9 @@ What is printed (DESIGN §2, §7):
 - the lecture's tables (activations, gradients, weights) at step 0, at each eval and at the end
   (`--tables evals`), at every stats record (`every`) or never (`none`); a compare run's as
   layer rows × variant columns (tui/tables.py);
-- each eval, each rule of thumb once (`hint: …`), sampled names quoted and escaped, the end,
-  and at last the runs table (core/summary.py).
+- each eval, each rule of thumb once (`hint: …`), the end, and at last the runs table (core/summary.py);
+- sampled names, quoted and escaped: per variant those of the first evaluation, of the middle one and
+  of the end (a 200k-step compare would print 160 lines), every one with `--tables every`.
 A closed stdout (`| head -1`) stops the run quietly: the run log still ends with its run_end.
 """
 
@@ -22,16 +23,19 @@ from functools import partial
 from typing import TextIO
 
 from makemore_tui.core.channel import RecordChannel
-from makemore_tui.core.commands import Quit
+from makemore_tui.core.commands import Pause, Quit, Resume, StepOnce
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.health import COMMAND_LINE_FIXES, HealthJudge, compare_fixes
-from makemore_tui.core.modelconfig import MODEL_OUTPUT, model_description
+from makemore_tui.core.control import Refused, serve
+from makemore_tui.core.health import HealthJudge
+from makemore_tui.core.hints import FLAGS
+from makemore_tui.core.modelconfig import MODEL_OUTPUT
 from makemore_tui.core.records import ErrorKind, Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
 from makemore_tui.core.text import printable
 from makemore_tui.core.trainer import Trainer
+from makemore_tui.core.wording import describe
 from makemore_tui.tui.progress import Display, OutputClosed, make_display
 from makemore_tui.tui.tables import compare_tables, lecture_tables, legend, number, quoted_names
 
@@ -64,6 +68,7 @@ class HeadlessPrinter:
         width: int | None = None,
         display: Display | None = None,
         clock: Callable[[], float] = time.monotonic,
+        err: TextIO | None = None,
     ):
         if tables not in TABLE_CHOICES:
             raise ValueError(f"tables must be one of {', '.join(TABLE_CHOICES)} (got {tables!r})")
@@ -72,6 +77,7 @@ class HeadlessPrinter:
         self.display = display or make_display(out, clock)
         self.width = width or _width(out)
         self.closed = False  # the reader of `out` has gone
+        self.err = err or sys.stderr  # where warnings about the run log go
         self.runs = RunsTable()
         self._handlers = {
             Event.RUN_START: self._on_run_start,
@@ -83,7 +89,7 @@ class HeadlessPrinter:
             Event.VARIANT_END: self._on_variant_end,
             Event.RUN_END: self._on_run_end,
             Event.ERROR: self._on_error,
-            Event.LOG_ERROR: self._on_error,
+            Event.LOG_ERROR: self._on_log_error,
             "warning": self._on_error,  # a library warning as a record (Event.WARNING, on main since 83c52d4)
         }
         self._new_run([""], [{}])
@@ -98,6 +104,9 @@ class HeadlessPrinter:
         self._pending_evals: list[dict] | None = None  # a compare's evals, waiting to be rows of those tables
         self._judges: dict[int, HealthJudge] = {}
         self._hinted: set[str] = set()  # rules already printed this run (whichever variant fired them)
+        self._eval_steps: list[int] = []  # the steps evaluated so far (an eval comes before its step's samples)
+        self._samples_shown: dict[int, set[int]] = {}  # variant -> the steps whose samples were printed
+        self._samples_held: dict[int, dict] = {}  # variant -> its latest samples not printed: the end's, at last
 
     @property
     def compare(self) -> bool:
@@ -121,6 +130,7 @@ class HeadlessPrinter:
     def finish(self) -> None:
         """The end of headless: print what is still held, take the progress line away, print the runs table."""
         self._flush_group()
+        self._print_held_samples()
         self.close()
         if self.runs.rows:
             self.print("runs:", *format_runs_table(self.runs.rows, self.width))
@@ -147,8 +157,8 @@ class HeadlessPrinter:
         config = variants[0]["config"]
         steps = config.get("steps")
         self.total_steps = steps if isinstance(steps, int) else self.total_steps
-        summary = model_description(config) if isinstance(config.get("model"), str) else _config_summary(config)
-        lines = [f"run {record.get('run')} · {record.get('device')} · {record.get('engine', '?')} engine · {summary}"]
+        engine = record.get("engine", "?")
+        lines = [f"run {record.get('run')} · {record.get('device')} · {engine} engine · {describe(config)}"]
         if vocab:  # a run whose setup failed (bad device, say) has no data sizes
             sizes = f"{record.get('n_train')}/{record.get('n_val')}/{record.get('n_test')} train/val/test examples"
             lines.append(f"  {len(vocab)} characters · {sizes} · {self.total_steps} steps")
@@ -164,12 +174,35 @@ class HeadlessPrinter:
         self._flush_group_when_whole()
 
     def _on_eval(self, record: dict) -> None:
+        if isinstance(record.get("step"), int) and record["step"] not in self._eval_steps:
+            self._eval_steps.append(record["step"])
         self._group.append(record)
         self._flush_group_when_whole()
 
     def _on_samples(self, record: dict) -> None:
+        """Print the samples of the first and the middle evaluation; hold the others (the latest prints at the end)."""
+        variant, step = variant_of(record), record.get("step")
+        evals = self._eval_steps
+        middle = next((s for s in evals if s >= self.total_steps / 2), None)
+        if self.tables == "every" or record.get("asked") or (evals and step in (evals[0], middle)):
+            self._print_samples(record)
+        else:
+            self._samples_held[variant] = record
+
+    def _print_samples(self, record: dict) -> None:
+        variant = variant_of(record)
+        shown = self._samples_shown.setdefault(variant, set())
+        if record.get("step") in shown and not record.get("asked"):
+            return
+        shown.add(record.get("step"))
+        self._samples_held.pop(variant, None)
         names = record.get("names") if isinstance(record.get("names"), list) else []
         self.print(f"samples at step {record.get('step')}{self._who(record)}: {quoted_names(names, record.get('cut'))}")
+
+    def _print_held_samples(self) -> None:
+        """Each variant's latest samples not printed yet (the end's), in variant order."""
+        for variant in sorted(self._samples_held):
+            self._print_samples(self._samples_held[variant])
 
     def _on_state(self, record: dict) -> None:
         state = "paused" if record.get("paused") else "running"
@@ -187,6 +220,7 @@ class HeadlessPrinter:
 
     def _on_run_end(self, record: dict) -> None:
         self._flush_group()
+        self._print_held_samples()
         if self.tables != "none" and self._latest and (self._pending_evals or self._stats_step() != self._tables_step):
             self._print_stats_tables()  # the end's: after the final eval, or the last stats of a diverged run
         seconds, speed = number(record.get("seconds"), ".1f"), number(record.get("steps_per_sec"), ",.0f")
@@ -205,6 +239,11 @@ class HeadlessPrinter:
             print(message.removeprefix(MODEL_OUTPUT), file=sys.stderr)
             return
         self.print(f"warning: {message}")
+
+    def _on_log_error(self, record: dict) -> None:
+        """The run log stopped (a full disk): a warning on stderr, where a redirected stdout (the disk that
+        filled up, perhaps) cannot swallow it; training goes on. The end says it again (tui/cli.py)."""
+        print(f"makemore-tui: warning: {printable(str(record.get('message')))}", file=self.err, flush=True)
 
     # ---- tables -----------------------------------------------------------------------------
     def _joins_group(self, record: Mapping) -> bool:
@@ -280,13 +319,13 @@ class HeadlessPrinter:
         """Each rule of thumb once per run, when it first fires (naming the variant in a compare), as `hint: …`."""
         if variant not in self._judges:
             config = self._configs[variant] if variant < len(self._configs) else {}
-            # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
-            fixes = COMMAND_LINE_FIXES | compare_fixes([c for c in self._configs if isinstance(c, dict)])
-            self._judges[variant] = HealthJudge(config, self._vocab_size, fixes)
+            self._judges[variant] = HealthJudge(config, self._vocab_size)
+        # no keys here: each fix as its flag, except the compared field's (the flag would undo the compare)
+        style = FLAGS.for_configs([c for c in self._configs if isinstance(c, dict)])
         for hint in self._judges[variant].observe(record):
             if hint.rule not in self._hinted:
                 self._hinted.add(hint.rule)
-                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.text}")
+                self.print(f"hint: step {record.get('step')}{self._who(record)}: {hint.written(style).text}")
 
     def _label(self, variant: int) -> str:
         return printable(self._labels[variant]) if variant < len(self._labels) else f"#{variant + 1}"
@@ -294,13 +333,6 @@ class HeadlessPrinter:
     def _who(self, record: Mapping) -> str:
         """` · gain 0.5` in a compare run (which variant a line is about); nothing in a single run."""
         return f" · {self._label(variant_of(record))}" if self.compare else ""
-
-
-def _config_summary(config: Mapping) -> str:
-    try:
-        return TrainConfig(**config).summary()
-    except TypeError:  # a field this version does not know
-        return ""
 
 
 def _width(out: TextIO) -> int:
@@ -332,14 +364,16 @@ def run_headless(
 ) -> int:
     """Train one run (or the `variants` of a compare) with no UI; return the process exit code.
 
-    Exit codes: the run's (core.records.exit_code_for: 0 finished, 1 error, 3 diverged),
+    Exit codes: the run's (core.records.exit_code_for: 0 finished, 1 error, 3 diverged; the caller makes
+    0 and 3 into 4 when the run log stopped early, tui/cli.py),
     130 when a signal (ctrl+c, SIGTERM, SIGHUP) stopped it, ExitCode.OUTPUT_CLOSED (141) when `out`
     closed (its reader went away) and the run was stopped for it. The run log ends with run_end
     in every case the trainer can still reach.
     """
     out = out or sys.stdout
     channel = RecordChannel(maxsize=256)
-    trainer = Trainer(config, words, channel=channel, run_log=run_log, exit_when_done=True, variants=variants)
+    trainer = Trainer(config, words, channel=channel, exit_when_done=True, variants=variants)
+    control, trainer.run_log = serve(run_log, partial(_control, trainer))  # replay --follow may pause it
     printer = HeadlessPrinter(out, config.steps, tables=tables, display=display)
     printer.print(f"makemore-tui headless · run log {printable(str(run_log.path))}")
     previous: dict = {}
@@ -360,11 +394,28 @@ def run_headless(
             seal = getattr(run_log, "seal", None)  # the trainer is stuck (in a --model file): the log ends anyway
             if seal is not None:
                 seal()
+        if control is not None:
+            control.close()
     if interrupted:
         return ExitCode.INTERRUPTED
     if printer.closed:
         return ExitCode.OUTPUT_CLOSED
     return exit_code_for(end)
+
+
+CONTROL = {"pause": (Pause, "pausing…"), "resume": (Resume, "resuming…"), "step": (StepOnce, "one step…")}
+
+
+def _control(trainer: Trainer, command: str) -> str:
+    """A command from a viewer's control socket (core/control.py), as the trainer's command."""
+    if command == "stop":
+        trainer.send(Quit())  # the run ends stopped, with its eval, samples and run_end
+        return "stopping…"
+    if command == "stats":
+        raise Refused("a headless run records statistics every --stats-every steps, and at each n while paused")
+    kind, feedback = CONTROL[command]
+    trainer.send(kind())
+    return feedback
 
 
 def _drain(trainer: Trainer, channel: RecordChannel, printer: HeadlessPrinter) -> tuple[dict, bool]:

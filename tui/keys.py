@@ -62,10 +62,11 @@ COMPARE_BINDINGS = [
     Binding("C", "leave_compare", "single run", show=False),  # the panels and the picker say these keys
     Binding("v", "next_variant", "variant", show=False),
     Binding("l", "next_hist_layer", "layer", show=False),
+    Binding("y", "toggle_hist_scale", "y scale", show=False),
     Binding("R", "rerun_paused", "rerun paused", show=False),
 ]
 # Keys that act on what a compare shows: the app refuses them (and says why) outside a compare.
-COMPARE_VIEW_ACTIONS = frozenset({"next_variant", "next_hist_layer"})
+COMPARE_VIEW_ACTIONS = frozenset({"next_variant", "next_hist_layer", "toggle_hist_scale"})
 COMPARE_ONLY_ACTIONS = COMPARE_VIEW_ACTIONS | {"leave_compare"}  # said "for a compare" outside one
 BINDINGS += COMPARE_BINDINGS
 # key -> the name of the action it runs, to say why a key the feed cannot act on does nothing
@@ -107,4 +108,5 @@ PALETTE += [
     ("Rerun paused at step 0", "R: the init's statistics on screen; n steps, space runs", "rerun_paused"),
     ("Next variant", "v: the variant the map and samples show (a compare)", "next_variant"),
     ("Histograms: next layer", "l: the layer the histograms show (a compare)", "next_hist_layer"),
+    ("Histograms: own ↔ shared y scale", "y: each variant's y scale, or one for all (a compare)", "toggle_hist_scale"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 
 from makemore_tui.tui.state import ViewState
 from makemore_tui.tui.widgets.histogram import HistogramPanel
@@ -22,12 +23,24 @@ from makemore_tui.tui.widgets.saturation import SaturationPanel
 from makemore_tui.tui.widgets.update_ratio import UpdateRatioPanel
 from makemore_tui.tui.widgets.weights import WeightsPanel
 
-GRIDS = frozenset({"cols2", "cols3", "tall"})  # the layouts that show panels in a grid (tui/app.py layout_for)
+
+class Layout(str, Enum):
+    """How the panels are arranged at a terminal size (tui/app.py `layout_for`); app.tcss styles each
+    through the screen class `-<value>`."""
+
+    TOO_SMALL = "too-small"  # under the app's minimum size: a message instead of panels
+    PAGES = "pages"  # one panel at a time, the number keys page (also any zoomed panel)
+    COLS2 = "cols2"  # a grid of two columns
+    COLS3 = "cols3"  # a grid of three columns
+    TALL = "tall"  # a 3×4 grid
 
 
-@dataclass(frozen=True)
+GRIDS = frozenset({Layout.COLS2, Layout.COLS3, Layout.TALL})  # the layouts that show panels in a grid
+
+
+@dataclass(frozen=True, kw_only=True)
 class PanelSpec:
-    """One panel: how the screen names it, what it shows, and the widget that draws it."""
+    """One panel: how the screen names it, what it shows, and the widget that draws it (built by keyword)."""
 
     number: int  # its key (1, 2, …) and its place in the page bar and the grid
     id: str  # the widget's id (app.tcss places some by it)
@@ -35,11 +48,11 @@ class PanelSpec:
     short: str  # page-bar label on narrow terminals
     title: str  # border title, after the number
     help: str  # what it shows, for the help screen
-    topic: str | None  # Hint.topic of the health hints shown under it (core/health.py); None: none
     widget: type[Panel]  # draws it
+    topic: str | None = None  # Hint.topic of the health hints shown under it (core/health.py); None: none
     options: Mapping[str, object] = field(default_factory=dict)  # keyword arguments for the widget
     live_keys: str = ""  # keys named after the title in a live app only (a replay has no trainer to ask)
-    grids: frozenset[str] = GRIDS  # the grid layouts it has a cell in; in the others only its key shows it
+    grids: frozenset[Layout] = GRIDS  # the grid layouts it has a cell in; in the others only its key shows it
 
     @property
     def key(self) -> str:
@@ -65,117 +78,114 @@ class PanelSpec:
 
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec(
-        1,
-        "saturation",
-        "saturation",
-        "sat",
-        "saturation · tanh layers",
-        "% of tanh outputs with |t|>0.97 per layer (yellow past 5% at init, past 65% in training; red where the "
+        number=1,
+        id="saturation",
+        label="saturation",
+        short="sat",
+        title="saturation · tanh layers",
+        help="% of tanh outputs with |t|>0.97 per layer (yellow past 5% at init, past 65% in training; red where the "
         "hints judge it), and each layer's forward gain, std out ÷ std in; the faint ┃ and column are the previous "
         "run at the same step (A/B after b, g or r); in a compare, one bar per variant",
-        "saturation",
-        SaturationPanel,
+        topic="saturation",
+        widget=SaturationPanel,
     ),
     PanelSpec(
-        2,
-        "activations",
-        "activations",
-        "act",
-        "activation histograms · tanh output t",
-        "histograms of every tanh layer's output on shared bins in [-1, 1]",
-        "activations",
-        HistogramPanel,
-        {"gradients": False},
+        number=2,
+        id="activations",
+        label="activations",
+        short="act",
+        title="activation histograms · tanh output t",
+        help="histograms of every tanh layer's output on shared bins in [-1, 1]",
+        topic="activations",
+        widget=HistogramPanel,
+        options={"gradients": False},
     ),
     PanelSpec(
-        3,
-        "gradients",
-        "gradients",
-        "grad",
-        "gradient histograms · ∂loss/∂t",
-        "histograms of the gradients at the tanh outputs, shared symmetric bins",
-        "gradients",
-        HistogramPanel,
-        {"gradients": True},
+        number=3,
+        id="gradients",
+        label="gradients",
+        short="grad",
+        title="gradient histograms · ∂loss/∂t",
+        help="histograms of the gradients at the tanh outputs, shared symmetric bins",
+        topic="gradients",
+        widget=HistogramPanel,
+        options={"gradients": True},
     ),
     PanelSpec(
-        4,
-        "weights",
-        "weights",
-        "wts",
-        "weight gradients · w: table ↔ histograms",
-        "per 2-D parameter: gradient mean and std, grad:data, update:data (log10); w: the gradient histograms "
+        number=4,
+        id="weights",
+        label="weights",
+        short="wts",
+        title="weight gradients · w: table ↔ histograms",
+        help="per 2-D parameter: gradient mean and std, grad:data, update:data (log10); w: the gradient histograms "
         "(the lecture's weight-gradient figure, from the latest record that has them)",
-        "weights",
-        WeightsPanel,
+        topic="weights",
+        widget=WeightsPanel,
     ),
     PanelSpec(
-        5,
-        "update",
-        "update:data",
-        "upd",
-        "update:data · log10 over steps",
-        "log10 of (lr·grad).std / data.std over steps; near −3 (dotted) the weights learn at a sane rate",
-        "update",
-        UpdateRatioPanel,
+        number=5,
+        id="update",
+        label="update:data",
+        short="upd",
+        title="update:data · log10 over steps",
+        help="log10 of (lr·grad).std / data.std over steps; near −3 (dotted) the weights learn at a sane rate",
+        topic="update",
+        widget=UpdateRatioPanel,
     ),
     PanelSpec(
-        6,
-        "loss",
-        "loss",
-        "loss",
-        "loss · log scale, mean per stats window",
-        "log-scale loss, mean per stats window; ● train and ◆ val evaluations; the previous run faint",
-        "loss",
-        LossPanel,
+        number=6,
+        id="loss",
+        label="loss",
+        short="loss",
+        title="loss · log scale, mean per stats window",
+        help="log-scale loss, mean per stats window; ● train and ◆ val evaluations; the previous run faint",
+        topic="loss",
+        widget=LossPanel,
     ),
     PanelSpec(
-        7,
-        "satmap",
-        "map",
-        "map",
-        "saturation map · |t|>0.99",
-        "|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, "
+        number=7,
+        id="satmap",
+        label="map",
+        short="map",
+        title="saturation map · |t|>0.99",
+        help="|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, "
         "saturated for the whole batch: it never learns",
-        "map",
-        SatMapPanel,
+        topic="map",
+        widget=SatMapPanel,
         live_keys="m: next layer",
     ),
     PanelSpec(
-        8,
-        "samples",
-        "samples",
-        "names",
-        "samples",
-        "names sampled from the model",
-        None,
-        SamplesPanel,
+        number=8,
+        id="samples",
+        label="samples",
+        short="names",
+        title="samples",
+        help="names sampled from the model",
+        widget=SamplesPanel,
         live_keys="s: sample now",
     ),
     PanelSpec(
-        9,
-        "history",
-        "history",
-        "hist",
-        "histograms over steps",
-        "each layer's histogram over steps (steps across, bins up; each step's against a flat histogram, a "
+        number=9,
+        id="history",
+        label="history",
+        short="hist",
+        title="histograms over steps",
+        help="each layer's histogram over steps (steps across, bins up; each step's against a flat histogram, a "
         "shade per doubling: ░ under half as dense, █ over twice): activations or their gradients (h); ▲ marks "
         "the step shown",
-        None,
-        HistoryPanel,
-        grids=frozenset({"cols3", "tall"}),
+        widget=HistoryPanel,
+        grids=frozenset({Layout.COLS3, Layout.TALL}),
     ),
     PanelSpec(
-        10,
-        "runs",
-        "runs",
-        "runs",
-        "runs · every run so far",
-        "one row per run and variant: what differs, steps, last train/val loss, peak saturation, mean "
+        number=10,
+        id="runs",
+        label="runs",
+        short="runs",
+        title="runs · every run so far",
+        help="one row per run and variant: what differs, steps, last train/val loss, peak saturation, mean "
         "update:data (log10, weights W1…)",
-        None,
-        RunsPanel,
-        grids=frozenset({"tall"}),
+        widget=RunsPanel,
+        grids=frozenset({Layout.TALL}),
     ),
 )
 

@@ -34,7 +34,7 @@ REPLAY_KEYS = [
     ("pgup / pgdn", "10 records back / forward (also shift+←/→)"),
     ("home / end", "first / last record"),
     ("[ / ]", "previous / next run (its end)"),
-    (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
+    (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's run 2)"),
     ("space", "play / pause the replay"),
     ("< / >", "play slower / faster (×1/8 … ×64)"),
     ("v / l", "a compare: the variant the one-variant panels show / the layer of the histograms"),
@@ -72,25 +72,32 @@ class ReplayFeed(FeedKeys):
         self._runs: list[int] = []  # each position's run: its ordinal in the log (0 for the first run_start)
         self._steps: list[int] = []  # … and step
         self._starts: list[int] = []  # record index of each run_start
-        starts, last = -1, None
-        for i, record in enumerate(records):
-            if record.get("event") == Event.RUN_START:
-                self._starts.append(i)
-                starts += 1  # by start, not by number: two processes appending to one log both count from 1
-                last = None
-            elif record.get("event") == Event.STATS:
-                # a compare writes one stats record per variant for each step: one position per (run, step)
-                tick = (starts, record.get("step"))
-                if tick != last:
-                    self._stats_at.append(i)
-                    self._runs.append(max(starts, 0))
-                    self._steps.append(_int(record.get("step"), 0))
-                last = tick
+        self._indexed, self._run_ordinal, self._tick = 0, -1, None  # how far `_index` has read, and where
+        self._index()
         self.position = self.last  # open at the end: the whole run, as it finished
         self.playing = False
         self.speed = Fraction(1)  # playing speed, × the 1× pace (PLAY_TICKS)
         self._travel = Fraction(0)  # positions play has earned but not yet moved
         self._shown: int | None = None  # the position the app has been handed (None: nothing yet)
+        self._shown_end = 0  # … and how many records that was
+
+    def _index(self) -> None:
+        """Index the records not yet indexed (a followed log grows: tui/follow.py appends to `records`)."""
+        for i in range(self._indexed, len(self.records)):
+            record = self.records[i]
+            if record.get("event") == Event.RUN_START:
+                self._starts.append(i)
+                self._run_ordinal += 1  # by start, not by number: two processes appending to one log both count from 1
+                self._tick = None
+            elif record.get("event") == Event.STATS:
+                # a compare writes one stats record per variant for each step: one position per (run, step)
+                tick = (self._run_ordinal, record.get("step"))
+                if tick != self._tick:
+                    self._stats_at.append(i)
+                    self._runs.append(max(self._run_ordinal, 0))
+                    self._steps.append(_int(record.get("step"), 0))
+                self._tick = tick
+        self._indexed = len(self.records)
 
     @classmethod
     def load(cls, path: str | Path) -> ReplayFeed:
@@ -126,9 +133,9 @@ class ReplayFeed(FeedKeys):
     def poll(self) -> Batch:
         if self.playing and self._shown == self.position:  # each position shows before play moves on
             self._play()
-        old = 0 if self._shown is None else self._end_of(self._shown)
+        old = self._shown_end  # records handed so far (a followed log's last position grows: not recomputed)
         new = self._end_of(self.position)
-        self._shown = self.position
+        self._shown, self._shown_end = self.position, new
         if new >= old:
             return Batch(self.records[old:new])
         return Batch(self.records[:new], reset=True)
@@ -237,8 +244,8 @@ class ReplayFeed(FeedKeys):
 
 def parse_step(text: str) -> SeekStep:
     """What the `:` prompt typed, as the command that goes there: `1200`, `1,200`, `12k`, `50%` (of the
-    steps the run recorded), `2:500` (the log's second run). Raises ValueError with one line saying what
-    is wrong."""
+    steps the run recorded), `2:500` (the log's run 2: runs are numbered in the order they were written, across
+    processes, so the n-th run_start is run n). Raises ValueError with one line saying what is wrong."""
     text = text.strip().lower().replace(",", "").replace("_", "")
     run = None
     if ":" in text:

@@ -9,7 +9,6 @@ single run), and the run's own fields (step, speed, pause, end) are shared by it
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import statistics
 import time
@@ -17,8 +16,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from makemore_tui.core.config import format_gain
-from makemore_tui.core.health import HealthJudge, Hint, compare_fixes
+from makemore_tui.core.health import HealthJudge
+from makemore_tui.core.hints import KEYS, FixStyle, Hint
 from makemore_tui.core.records import Event, problem, variant_of, variants_of
 from makemore_tui.core.summary import RunsTable
 from makemore_tui.core.values import is_number, number
@@ -130,69 +129,62 @@ class RunView:
     lr: float | None = None  # variant 0's current learning rate
     paused: bool = False
     end: dict | None = None  # the run_end record once the run is over
-    key_fixes: dict[str, str] = field(default_factory=dict)  # how hints write their keys (a replay: the flags)
+    fix_style: FixStyle = KEYS  # how hints write their fixes: the app's keys (a replay: FLAGS)
 
     def __post_init__(self) -> None:
         if not self.variants:
             self.variants = [VariantView(0, config=self.config)]
         for variant in self.variants:
-            variant.judge = HealthJudge(variant.config, self.vocab_size, self._fixes())
+            variant.judge = HealthJudge(variant.config, self.vocab_size)
 
     def variant(self, index: int) -> VariantView:
         """Variant `index` (created on first sight for logs that never listed it)."""
         while len(self.variants) <= index:
             view = VariantView(len(self.variants), config=self.config)
-            view.judge = HealthJudge(view.config, self.vocab_size, self._fixes())
+            view.judge = HealthJudge(view.config, self.vocab_size)
             self.variants.append(view)
         return self.variants[index]
 
-    def _fixes(self) -> dict[str, str]:
-        """How the hints write their keys: `key_fixes` (a replay has no training keys), and a compare's
-        name no key for the field it varies (the key is refused there)."""
-        configs = [variant.config for variant in self.variants if isinstance(variant.config, dict)]
-        return dict(self.key_fixes) | compare_fixes(configs)
+    def _style(self) -> FixStyle:
+        """How the hints write their fixes: `fix_style` (a replay has no training keys), and in a compare
+        "compared here" for the field it varies (its key is refused there)."""
+        return self.fix_style.for_configs(
+            [variant.config for variant in self.variants if isinstance(variant.config, dict)]
+        )
 
     @property
     def compare(self) -> bool:
         """True for a compare run (more than one variant)."""
         return len(self.variants) > 1
 
-    # The single-run view: variant 0 (panels that show one variant read these).
     @property
-    def main(self) -> VariantView:
-        """Variant 0."""
-        return self.variants[0]
-
-    stats = property(lambda self: self.main.stats, doc="variant 0's latest stats record")
-    stats_count = property(lambda self: sum(v.stats_count for v in self.variants), doc="stats records so far")
-    satmap = property(lambda self: self.main.satmap, doc="variant 0's saturation map")
-    samples = property(lambda self: self.main.samples, doc="variant 0's latest samples")
-    samples_step = property(lambda self: self.main.samples_step, doc="their step")
-    evals = property(lambda self: self.main.evals, doc="variant 0's evaluations")
-    loss_series = property(lambda self: self.main.loss_series, doc="variant 0's loss")
-    update_series = property(lambda self: self.main.update_series, doc="variant 0's update:data")
-    saturation_series = property(lambda self: self.main.saturation_series, doc="variant 0's saturation")
-    loss = property(lambda self: self.main.loss, doc="variant 0's latest minibatch loss")
+    def stats_count(self) -> int:
+        """Stats records so far, every variant's: 0 until the first statistics arrive."""
+        return sum(variant.stats_count for variant in self.variants)
 
     @property
     def hints(self) -> list[Hint]:
         """Every variant's hints; in a compare each says which variants it holds for
         (`a gain 0.5, d gain 3: …`), a hint that holds for several said once."""
+        style = self._style()
         if not self.compare:
-            return list(self.main.hints)
-        holders: dict[Hint, list[VariantView]] = {}
+            return [hint.written(style) for hint in self.variants[0].hints]
+        # hints that read the same here are said once (a and b's gain fixes differ in presses, which a
+        # compare of the gain does not write)
+        holders: dict[tuple[str, str, str], tuple[Hint, list[VariantView]]] = {}
         for variant in self.variants:
             for hint in variant.hints:
-                holders.setdefault(hint, []).append(variant)
+                written = hint.written(style)
+                holders.setdefault((written.rule, written.text, written.short), (written, []))[1].append(variant)
         hints = []
-        for hint, variants in holders.items():
+        for hint, variants in holders.values():
             if len(variants) == len(self.variants):
                 who = "every variant"
             elif len(variants) == 1:
                 who = variants[0].name
             else:
                 who = ", ".join(variant.key for variant in variants)
-            hints.append(dataclasses.replace(hint, text=f"{who}: {hint.text}", short=f"{who}: {hint.short}"))
+            hints.append(hint.held_by(who))
         return hints
 
     def hints_for(self, topic: str) -> list[Hint]:
@@ -226,9 +218,9 @@ class RunView:
 class ViewState:
     """The current and previous runs, and a version counter per part of the screen."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, key_fixes: Mapping[str, str] | None = None) -> None:
-        """`key_fixes`: how hints write their keys (core.health.restated); a replay's name the flags."""
-        self.key_fixes = dict(key_fixes or {})
+    def __init__(self, clock: Callable[[], float] = time.monotonic, fix_style: FixStyle = KEYS) -> None:
+        """`fix_style`: how hints write their fixes (core.hints); a replay's name the flags (FLAGS)."""
+        self.fix_style = fix_style
         self.current: RunView | None = None
         self.previous: RunView | None = None  # the faint A/B reference after a rerun
         self.versions: dict[str, int] = dict.fromkeys(ALL_PARTS, 0)
@@ -238,13 +230,20 @@ class ViewState:
         # What the user chose to look at in a compare (keys v and l); panels key their drawing on these.
         self.shown_variant = 0  # the variant the one-variant panels (map, samples) show
         self.hist_layer: int | None = None  # the layer the histograms' small multiples show (None: the last)
+        self.hist_shared_y = False  # the small multiples share one y scale (key y), else each has its own
 
     def variant_shown(self) -> VariantView | None:
-        """The current run's variant the one-variant panels show (variant 0 of a single run)."""
+        """The current run's variant a panel shows of it: a single run's only variant; in a compare the
+        one key v chose (the one-variant panels: map, samples, history, weights). None before a run."""
         run = self.current
         if run is None:
             return None
         return run.variants[self.shown_variant % len(run.variants)]
+
+    def previous_shown(self) -> VariantView | None:
+        """The previous run's first variant: the faint A/B reference a single run is drawn against
+        (its loss, saturation bars and samples). None before a rerun."""
+        return self.previous.variants[0] if self.previous is not None else None
 
     def release_asked(self) -> set[str]:
         """Let asked-for samples go once held long enough; the parts that changed (the app calls it each tick)."""
@@ -286,7 +285,7 @@ class ViewState:
     def _run_for(self, record: Mapping) -> RunView:
         run = _int(record.get("run"), self.current.run if self.current else 1)
         if self.current is None or self.current.run != run:
-            self._start(RunView(run=run, key_fixes=self.key_fixes))
+            self._start(RunView(run=run, fix_style=self.fix_style))
         return self.current
 
     def _start(self, view: RunView) -> None:
@@ -320,7 +319,7 @@ class ViewState:
             engine=record.get("engine"),
             vocab_size=len(vocab) if isinstance(vocab, str) else None,
             lr=number(config.get("lr")),
-            key_fixes=self.key_fixes,
+            fix_style=self.fix_style,
         )
         if self.current is not None and self.current.run == run and not self.current.stats_count:
             self.current = view  # a repeated start of the same empty run: replace it
@@ -407,33 +406,6 @@ _HANDLERS = {
     Event.VARIANT_END: _on_variant_end,
     Event.RUN_END: _on_run_end,
 }
-
-
-def config_tag(config: dict) -> str:
-    """The A/B-relevant part of a config, short: (BN, g 5/3)."""
-    parts = []
-    if isinstance(config.get("batchnorm"), bool):
-        parts.append("BN" if config["batchnorm"] else "no BN")
-    if is_number(config.get("gain")):
-        parts.append(f"g {format_gain(config['gain'])}")
-    return f"({', '.join(parts)})" if parts else ""
-
-
-def config_line(config: dict, lr: float | None = None) -> str:
-    """The run's config in one line, as the status bar shows it; `lr` is the live rate."""
-    parts = []
-    if isinstance(config.get("batchnorm"), bool):
-        parts.append("BN on" if config["batchnorm"] else "BN off")
-    if is_number(config.get("gain")):
-        parts.append(f"gain {format_gain(config['gain'])}")
-    rate = lr if is_number(lr) else config.get("lr")
-    if is_number(rate):
-        parts.append(f"lr {rate:.3g}")
-    if isinstance(config.get("depth"), int) and isinstance(config.get("hidden"), int):
-        parts.append(f"{config['depth']}×{config['hidden']} tanh")
-    if isinstance(config.get("batch_size"), int):
-        parts.append(f"batch {config['batch_size']}")
-    return " · ".join(parts)
 
 
 def _grow(items: list, size: int, make) -> None:

@@ -79,7 +79,7 @@ async def test_each_layer_shows_its_forward_gain_beside_its_saturation():
     app, _ = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_text(pilot, app, "step 600")
-        gains = forward_gains(app.view.current.stats)
+        gains = forward_gains(app.view.variant_shown().stats)
         rows = panel_text(app, "saturation").splitlines()
         assert "gain" in rows[0]
         for row, gain in zip([row for row in rows if row.startswith("L")], gains):
@@ -128,7 +128,7 @@ async def test_update_data_starts_at_step_0_however_long_the_run():
     app, _ = live_app(records, config=config, respond=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_text(pilot, app, "step 19,990")
-        assert app.view.current.update_series[0].points()[0][0] > 0  # merged points: the first is not step 0
+        assert app.view.variant_shown().update_series[0].points()[0][0] > 0  # merged points: the first is not step 0
         axis = panel_text(app, "update").splitlines()[-1]
         assert axis.split()[0] == "0" and axis.split()[-1] == "20k"
 

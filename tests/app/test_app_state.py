@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from makemore_tui.tui.state import LOSS, MAX_POINTS, SAMPLES, SATMAP, STATS, STATUS, Series, ViewState, config_line
-from tests.fake_trainer import SMALL, recorded_run, stats_record
+from makemore_tui.core.wording import describe
+from makemore_tui.tui.state import LOSS, MAX_POINTS, SAMPLES, SATMAP, STATS, STATUS, Series, ViewState
+from tests.fake_trainer import SMALL, compare_run, recorded_run, stats_record
 
 
 def test_series_stay_bounded_and_keep_the_mean():
@@ -36,7 +37,8 @@ def test_apply_reports_which_parts_changed():
     assert view.apply([{"event": "samples", "run": 1, "step": 50, "names": ["ava"]}]) == {SAMPLES}
     assert view.apply([{"event": "something_new", "run": 1}, {"no": "event"}, "not a dict"]) == set()
     run = view.current
-    assert run.step == 50 and run.steps_per_sec == 900.0 and run.samples == ["ava"] and run.vocab_size == 27
+    assert run.step == 50 and run.steps_per_sec == 900.0 and run.vocab_size == 27
+    assert view.variant_shown().samples == ["ava"]
 
 
 def test_a_rerun_keeps_the_previous_run_for_a_b():
@@ -45,7 +47,7 @@ def test_a_rerun_keeps_the_previous_run_for_a_b():
     view.apply(recorded_run(SMALL.replace(batchnorm=False), run=2, upto=300, end=False))
     assert view.previous.run == 1 and view.current.run == 2
     assert view.previous.end["reason"] == "finished"
-    assert view.previous.saturation_series[0].value_at(300) is not None
+    assert view.previous_shown().saturation_series[0].value_at(300) is not None
 
 
 def test_state_records_pause_and_eta():
@@ -54,7 +56,7 @@ def test_state_records_pause_and_eta():
     assert view.current.eta_seconds() == (1000 - 500) / 812.5
     view.apply([{"event": "state", "run": 1, "step": 500, "paused": True, "lr": 0.05}])
     assert view.current.paused and view.current.eta_seconds() is None
-    assert "lr 0.05" in config_line(view.current.config, view.current.lr)
+    assert "lr 0.05" in describe(view.current.config, view.current.lr)
 
 
 def test_a_long_run_stays_small():
@@ -64,5 +66,22 @@ def test_a_long_run_stays_small():
     record = stats_record(1, 0, config, satmap=False)
     for step in range(0, 20_000, 10):
         view.apply([{**record, "step": step}])
-    assert all(len(series) <= MAX_POINTS + 1 for series in view.current.update_series)
-    assert len(view.current.loss_series) <= MAX_POINTS + 1
+    assert all(len(series) <= MAX_POINTS + 1 for series in view.variant_shown().update_series)
+    assert len(view.variant_shown().loss_series) <= MAX_POINTS + 1
+
+
+def test_panels_read_one_variant_view():
+    """One-variant panels read `variant_shown()` (a compare's: the one v chose) and the A/B ghost
+    `previous_shown()`; a RunView has no variant-0 copies of a variant's fields beside them."""
+    view = ViewState()
+    assert view.variant_shown() is None and view.previous_shown() is None
+    view.apply(recorded_run(SMALL, upto=300))
+    view.apply(compare_run([("gain 1", SMALL.replace(gain=1.0)), ("gain 3", SMALL.replace(gain=3.0))], run=2))
+    assert view.previous_shown() is view.previous.variants[0] and view.previous_shown().stats_count > 0
+    view.shown_variant = 1
+    assert view.variant_shown() is view.current.variants[1] and view.variant_shown().label == "gain 3"
+    view.shown_variant = 2  # past the last: wraps
+    assert view.variant_shown() is view.current.variants[0]
+    for alias in ("main", "stats", "satmap", "samples", "samples_step", "evals", "loss", "loss_series"):
+        assert not hasattr(view.current, alias), alias
+    assert view.current.stats_count == sum(variant.stats_count for variant in view.current.variants) > 0

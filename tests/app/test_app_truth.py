@@ -259,10 +259,24 @@ async def test_t_i_o_rerun_the_lecture_experiments_and_the_status_line_names_the
         for record in recorded_run(config, run=2, upto=0, end=False):  # the trainer's answer
             trainer.channel.put(record)
         second = (await wait_for_text(pilot, app, "run 2 started")).splitlines()[1]
-        assert second.startswith(f" cpu · BN on · gain 5/3 · lr 0.1 · {said} ·")
-        assert second.rstrip().endswith(f"run 2 started (BN, g 5/3) · {said}")
+        gain = "" if change.get("init") == "normal" else "gain 5/3 · "  # plain randn takes no gain: none is shown
+        assert second.startswith(f" cpu · BN on · {gain}lr 0.1 · {said} ·")
+        tag = "(BN)" if change.get("init") == "normal" else "(BN, g 5/3)"
+        assert second.rstrip().endswith(f"run 2 started {tag} · {said}")
         await pilot.press(key)
         assert trainer.commands[-1] == Rerun(variants=(Variant("", SMALL),))  # pressed again: back to the default
+
+
+@run_async
+async def test_g_under_init_normal_is_refused_saying_why():
+    """Issue 19 item 13: plain randn takes no gain, so g reran identical nets under new labels."""
+    app, trainer = live_app(config=SMALL.replace(init="normal"), respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "gain" not in status_lines(app)[1]  # no label shows a gain the net does not take
+        await pilot.press("g")
+        said = await wait_for_text(pilot, app, "init normal takes no gain")
+        assert "refused: init normal takes no gain (plain randn weights)" in said and trainer.commands == []
 
 
 @run_async

@@ -1,5 +1,7 @@
 """Histograms of the tanh layers, activations or their gradients: every layer overlaid on shared
-bins (one run), or in a compare one layer (key l) as small multiples, one per variant, on shared axes."""
+bins (one run), or in a compare one layer (key l) as small multiples, one per variant, on a shared
+x axis; each multiple has its own y scale (gain 0.5's spike would flatten the others to lines), or
+all share one (key y)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from makemore_tui.tui.widgets.variants import (
     off_scale,
     scale_setters,
     set_subtitle,
+    shared_words,
+    short_label,
     side_by_side,
     split_widths,
     variant_style,
@@ -83,16 +87,16 @@ class HistogramPanel(Panel):
         self.std_key = "grad_std" if gradients else "std"
 
     def extra_key(self) -> tuple:
-        return (self.view.hist_layer,)
+        return (self.view.hist_layer, self.view.hist_shared_y)
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
-        if run is None or run.stats is None:
+        if run is None or not run.stats_count:
             return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
         if run.compare:
             return self._compare(run, width, height)
         set_subtitle(self, "")
-        return self._single(run.stats, width, height)
+        return self._single(self.view.variant_shown().stats, width, height)
 
     def _single(self, stats: Mapping, width: int, height: int) -> list[Line]:
         palette = self.palette
@@ -136,7 +140,8 @@ class HistogramPanel(Panel):
     def _compare(self, run: RunView, width: int, height: int) -> list[Line]:
         palette = self.palette
         position = self.layer_position(run)
-        set_subtitle(self, f"L{position + 1} · l: next layer")
+        shared = self.view.hist_shared_y
+        set_subtitle(self, f"L{position + 1} · l: next layer · y: {'own' if shared else 'shared'} y scale")
         found = {v.index: self._histogram(v, position) for v in run.variants}
         shown = {k: h for k, h in found.items() if h is not None}
         if not shown:
@@ -145,9 +150,11 @@ class HistogramPanel(Panel):
         scaled = {k: h for k, h in shown.items() if k in setters} or shown  # a frozen variant sets no scale
         span = max(max(abs(edges[0]), abs(edges[-1])) for edges, _ in scaled.values())
         x_range = (-span, span) if self.gradients or span != 1.0 else (-1.0, 1.0)
-        top = max(float(np.max(ys)) for _, ys in scaled.values())
-        off = {k for k, (edges, ys) in shown.items() if off_scale(edges, -span, span) or off_scale(ys, 0.0, top)}
+        shared_top = max(float(np.max(ys)) for _, ys in scaled.values())
+        tops = {k: shared_top if shared else float(np.max(ys)) for k, (_, ys) in shown.items()}
+        off = {k for k, (edges, ys) in shown.items() if off_scale(edges, -span, span) or off_scale(ys, 0.0, tops[k])}
         count = len(run.variants)
+        words = shared_words([v.label for v in run.variants])
         per_row = count if (width - count + 1) // count >= MIN_MULTIPLE else max(1, (count + 1) // 2)
         rows = [run.variants[k : k + per_row] for k in range(0, count, per_row)]
         chart_height = max(height // len(rows) - 1, 3)
@@ -156,9 +163,11 @@ class HistogramPanel(Panel):
             widths = split_widths(width, per_row)
             headers, charts = [], []
             for k, variant in enumerate(row):
-                headers.append(self._header(variant, position, widths[k], variant.index in off))
+                headers.append(self._header(variant, position, widths[k], variant.index in off, words))
                 found_k = found[variant.index]
-                charts.append(self._multiple(variant, found_k, widths[k], chart_height, x_range, top, k == 0))
+                top = tops.get(variant.index, shared_top)
+                labelled = k == 0 or not shared  # own scales: each multiple labels its own y axis
+                charts.append(self._multiple(variant, found_k, widths[k], chart_height, x_range, top, labelled))
             lines += side_by_side([[h] for h in headers], widths) + side_by_side(charts, widths)
         return lines[:height]
 
@@ -174,15 +183,18 @@ class HistogramPanel(Panel):
         edges, counts = found
         return edges, density(edges, counts)
 
-    def _header(self, variant: VariantView, position: int, width: int, off: bool) -> Line:
+    def _header(self, variant: VariantView, position: int, width: int, off: bool, shared: str = "") -> Line:
         """`a gain 0.5 σ0.61` (`d gain 3 ✖ @401 σ0.73` once ended, `off scale` when drawn clipped to the
-        others' range), shortened to `width`: σ goes first."""
+        others' range), shortened to `width`: first the words every label shares (`a 0.5 σ0.61`), then σ."""
         layers = (variant.stats or {}).get("layers") or []
         std = layers[position].get(self.std_key) if position < len(layers) else None
         ended = ended_note(variant, short=True)
         clipped = OFF_SCALE if off else ""
+        short = short_label(variant, shared)
         for parts in (
             [variant.name, ended, clipped, f"σ{compact(std)}"],
+            [short, ended, clipped, f"σ{compact(std)}"],
+            [short, ended[:1], clipped, f"σ{compact(std)}"],
             [variant.name, ended, clipped],
             [variant.name, ended[:1], clipped],
             [variant.key, ended[:1], clipped],  # `d ✖ off scale`: the letter names it in the legends
@@ -193,8 +205,8 @@ class HistogramPanel(Panel):
                 break
         return text_line((fit(text, width), variant_style(self.palette, variant)))
 
-    def _multiple(self, variant, found, width: int, height: int, x_range, top: float, first: bool) -> list[Line]:
-        """One variant's histogram; only the first of a row labels the shared y axis."""
+    def _multiple(self, variant, found, width: int, height: int, x_range, top: float, labelled: bool) -> list[Line]:
+        """One variant's histogram, its y axis labelled when `labelled` (a shared one: the first of a row only)."""
         palette = self.palette
         if found is None:
             return message_lines("–", width, height, palette.dim)
@@ -208,7 +220,7 @@ class HistogramPanel(Panel):
             height,
             x_range=x_range,
             y_range=(0.0, top if top > 0 else 1.0),
-            y_format=short_number if first else (lambda y: ""),
+            y_format=short_number if labelled else (lambda y: ""),
             x_format=short_number,
             axis=palette.axis,
         )

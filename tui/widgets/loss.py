@@ -5,11 +5,12 @@ their evaluations."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from rich.style import Style
 
-from makemore_tui.core.compare import difference
+from makemore_tui.core.wording import difference
 from makemore_tui.tui.canvas import Line, Trace, fitted_range, format_steps, line_chart, message_lines
 from makemore_tui.tui.state import LOSS, RunView, VariantView
 from makemore_tui.tui.widgets.panel import Panel, legend_line, legend_lines, text_line
@@ -30,9 +31,21 @@ MIN_CHART = 24  # cells the chart keeps beside the eval table; narrower, the tab
 LABEL_CELLS = 10  # a variant's label in the eval table, at most
 
 
-def _loss_label(log_value: float) -> str:
+def _loss_label(log_value: float, digits: int = 3) -> str:
     # The axis is log10(loss); labels read in loss units, as the lecture's plot is read.
-    return f"{10**log_value:.3g}"
+    return f"{10**log_value:.{digits}g}"
+
+
+def loss_labels(y_range: tuple[float, float] | None) -> Callable[[float], str]:
+    """The loss axis's label format: 3 significant digits, more (up to 6) where the range is so narrow
+    that its top, middle and bottom would read alike (3.3141 … 3.3145 at 3 digits: `3.31` three times)."""
+    if y_range is None:
+        return _loss_label
+    lo, hi = y_range
+    for digits in range(3, 7):
+        if len({_loss_label(y, digits) for y in (lo, (lo + hi) / 2, hi)}) == 3:
+            break
+    return lambda y: _loss_label(y, digits)
 
 
 def eval_points(evals, x_end: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
@@ -64,14 +77,16 @@ class LossPanel(Panel):
             return message_lines("waiting for the run to start…", width, height, palette.dim)
         if run.compare:
             return self._compare(run, width, height)
-        xs, ys = run.loss_series.points()
+        shown = self.view.variant_shown()
+        xs, ys = shown.loss_series.points()
         if xs.size == 0:
             return message_lines("waiting for the first loss…", width, height, palette.dim)
-        return self._single(run, xs, ys, width, height)
+        return self._single(run, shown, width, height)
 
     def _chart(
         self, traces: list[Trace], x_end: float, width: int, height: int, y_range: tuple[float, float] | None = None
     ) -> list[Line]:
+        y_range = y_range or fitted_range(traces)
         return line_chart(
             traces,
             width,
@@ -79,14 +94,15 @@ class LossPanel(Panel):
             x_range=(0.0, x_end),
             y_range=y_range,
             x_format=format_steps,
-            y_format=_loss_label,
+            y_format=loss_labels(y_range),
             axis=self.palette.axis,
         )
 
     # ---- one run, and the previous one faint -------------------------------------------------
 
-    def _single(self, run: RunView, xs: np.ndarray, ys: np.ndarray, width: int, height: int) -> list[Line]:
+    def _single(self, run: RunView, shown: VariantView, width: int, height: int) -> list[Line]:
         palette = self.palette
+        xs, ys = shown.loss_series.points()
         loss_style, train_style, val_style = (
             palette.layer(LOSS_SERIES),
             palette.layer(TRAIN_SERIES) + BOLD,
@@ -98,14 +114,14 @@ class LossPanel(Panel):
         other = previous.config if previous is not None else None
         if previous is not None:
             # The previous run over the same steps as this one: "BN on vs off" at a glance.
-            pxs, pys = previous.loss_series.points()
+            pxs, pys = self.view.previous_shown().loss_series.points()
             keep = pxs <= x_end
             if keep.any():
                 traces.append(Trace(pxs[keep], pys[keep], palette.ghost))
                 legend.append(("━", f"run {previous.run} ({difference(previous.config, run.config)})", palette.ghost))
         traces.append(Trace(xs, ys, loss_style))
         legend.insert(0, ("━", f"run {run.run} ({difference(run.config, other)})", loss_style))  # the axis reads it
-        train, val = eval_points(run.evals, x_end)
+        train, val = eval_points(shown.evals, x_end)
         if train:
             traces.append(marker_trace(train, train_style, "●"))
             legend.append(("●", f"train {10 ** train[-1][1]:.3f}", train_style))

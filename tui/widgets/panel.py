@@ -13,7 +13,7 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
-from makemore_tui.core.health import Hint
+from makemore_tui.core.hints import Hint
 from makemore_tui.core.kinds import kind_heading, record_kinds
 from makemore_tui.tui.canvas import Line, blank_lines, cut_line
 from makemore_tui.tui.state import STATS, RunView, ViewState

@@ -2,6 +2,8 @@
 
 It builds the variants (core.compare.parse_compare over the variant on screen) and hands them to the
 app, which reruns them in lockstep; a spec the config refuses is said in the picker, which stays open.
+Before enter it says what would run: the variants, what they share, and what they keep from the variant
+on screen that the lecture's defaults would not (an lr of 0.001 carried into "BatchNorm on / off").
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from makemore_tui.core.compare import AXES, Variant, describe, parse_compare, single
+from makemore_tui.core.compare import Variant, parse_compare, single
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.wording import AXES, describe
+from makemore_tui.tui.state import VARIANT_KEYS
 
 LEAVE = "single"  # the option id that leaves the compare
 
@@ -61,6 +65,23 @@ def preset_variants(preset: Preset, base: TrainConfig) -> list[Variant]:
     return parse_compare(preset.specs, base.replace(**preset.base))
 
 
+def what_runs(variants: Sequence[Variant], fixed: Mapping[str, object] | None = None) -> str:
+    """What enter would run, in two or three lines: `runs a BN on · b BN off`, what every variant shares
+    (`each: gain 5/3 · lr 0.001 · …`), and the shared settings that are not the lecture's defaults
+    (with `fixed`, a preset's own fields, applied to them): those come from the variant on screen."""
+    parts = [describe(variant.config.to_dict()).split(" · ") for variant in variants]
+    shared = [part for part in parts[0] if all(part in others for others in parts[1:])]
+    if len(variants) == 1:
+        return f"runs the variant shown as a single run: {' · '.join(shared)}"
+    labels = " · ".join(f"{key} {variant.label}" for key, variant in zip(VARIANT_KEYS, variants))
+    lines = [f"runs {labels}", f"each: {' · '.join(shared)}"]
+    lecture = set(describe(TrainConfig().replace(**(fixed or {})).to_dict()).split(" · "))
+    kept = [part for part in shared if part not in lecture]
+    if kept:
+        lines.append(f"kept from the variant shown (not the lecture's default): {' · '.join(kept)}")
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Choice:
     """What the picker chose: the variants to train (one: leave the compare) and whether to start paused."""
@@ -82,7 +103,7 @@ class ComparePicker(ModalScreen[Choice | None]):
     }
     ComparePicker OptionList, ComparePicker OptionList:focus { height: auto; max-height: 8; border: none; padding: 0; }
     ComparePicker Input { border: none; height: 1; padding: 0 1; background: $boost; }
-    ComparePicker Input:focus { background: $primary 30%; }
+    ComparePicker Input:focus { border: none; background: $primary 30%; }
     ComparePicker Checkbox { border: none; padding: 0; }
     ComparePicker .picker--dim { color: $text-muted; }
     ComparePicker #picker-error { color: $text-error; }
@@ -109,12 +130,47 @@ class ComparePicker(ModalScreen[Choice | None]):
                 select_on_focus=False,  # a character typed on the presets is not selected, then overwritten
             )
             yield Checkbox("start paused at step 0 (n steps, space runs)", self.start_paused, id="picker-paused")
-            yield Static("", id="picker-error")
+            yield Static("", id="picker-preview", markup=False)  # holds what was typed: never markup
+            yield Static("", id="picker-error", markup=False)
             yield Static("↑↓ enter: a preset · type: a spec · tab moves · escape cancels", classes="picker--dim")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
         self.query_one(OptionList).focus()
+        self._preview()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._preview()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._preview()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._preview()
+
+    def _preview(self) -> None:
+        """Say what enter would run now: the spec typed (when the spec box has the focus) or the preset highlighted."""
+        text = ""
+        if isinstance(self.focused, Input):
+            specs = self.query_one("#picker-spec", Input).value.split()
+            text = self._described(lambda: parse_compare(specs, self.base)) if specs else ""
+        else:
+            option = self.query_one(OptionList).highlighted_option
+            if option is not None and option.id == LEAVE:
+                text = what_runs(single(self.base))
+            elif option is not None:
+                preset = PRESET_IDS[option.id]
+                text = self._described(lambda: preset_variants(preset, self.base), preset.base)
+        self.query_one("#picker-preview", Static).update(text)
+
+    @staticmethod
+    def _described(make, fixed: Mapping[str, object] | None = None) -> str:
+        try:
+            return what_runs(make(), fixed)
+        except ConfigError as error:
+            return f"enter would refuse: {error}"
 
     def on_key(self, event: events.Key) -> None:
         """A character typed anywhere but the spec box (the presets have the focus at first) starts a

@@ -71,9 +71,9 @@ class SamplesPanel(Panel):
         caption = f"{where}, asked for (s):" if variant.samples_asked else f"{where}:"
         lines.append(text_line((caption if run.compare else f"run {run.run}, {caption}", palette.dim)))
         lines += name_rows(shown_samples(variant.samples, variant.samples_cut), width)
-        previous = self.view.previous
-        if not run.compare and previous is not None and previous.samples and len(lines) < height - 1:
-            names = "  ".join(shown_samples(previous.samples, previous.main.samples_cut))
+        previous, before = self.view.previous, self.view.previous_shown()
+        if not run.compare and before is not None and before.samples and len(lines) < height - 1:
+            names = "  ".join(shown_samples(before.samples, before.samples_cut))
             lines.append(text_line((fit(f"run {previous.run}: {names}", width), palette.ghost)))
         return lines[:height]
 
@@ -93,6 +93,8 @@ class SamplesPanel(Panel):
 
     def _waiting(self, run: RunView, variant: VariantView) -> str:
         """When the first names will come: the trainer samples every few thousand steps, and at the end."""
+        if run.engine == "monitor":  # a user's loop (core/monitor.py): no vocabulary, nothing to sample
+            return "no samples: a loop watched by Monitor has no vocabulary to sample from"
         interval = sample_interval(variant.config or run.config)
         total = run.total_steps
         ask = "" if getattr(self.app, "feed", None) is None or self.app.feed.recording else " · s samples now"

@@ -112,38 +112,38 @@ class SaturationPanel(Panel):
         return heading
 
     def body_lines(self) -> int:
-        run = self.view.current
-        layers = (run.stats or {}).get("layers") or [] if run is not None else []
+        run, variant = self.view.current, self.view.variant_shown()
+        layers = (variant.stats or {}).get("layers") or [] if variant is not None else []
         return 1 + len(layers) + (1 if run is not None and run.compare else 0)
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
-        if run is None or run.stats is None:
+        if run is None or not run.stats_count:
             return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
         if run.compare:
             return self._compare(run, width, height)
-        return self._single(run, width, height)
+        return self._single(run, self.view.variant_shown(), width, height)
 
     # ---- one run --------------------------------------------------------------------------
 
     def _ghosts(self, run: RunView, count: int) -> list[float | None]:
-        previous = self.view.previous
-        if previous is None:
+        before = self.view.previous_shown()
+        if before is None:
             return [None] * count
         return [
-            previous.saturation_series[i].value_at(run.step) if i < len(previous.saturation_series) else None
+            before.saturation_series[i].value_at(run.step) if i < len(before.saturation_series) else None
             for i in range(count)
         ]
 
-    def _single(self, run: RunView, width: int, height: int) -> list[Line]:
+    def _single(self, run: RunView, variant: VariantView, width: int, height: int) -> list[Line]:
         palette = self.palette
-        layers = run.stats.get("layers") or []
+        layers = variant.stats.get("layers") or []
         previous = self.view.previous
         ghosts = self._ghosts(run, len(layers))
         values = [percent(layer.get("saturated_pct")) for layer in layers]
         scale = bar_scale(values + [g for g in ghosts if g is not None])
-        gains = forward_gains(run.stats)
-        levels = Levels(run.stats, run.config)
+        gains = forward_gains(variant.stats)
+        levels = Levels(variant.stats, run.config)
 
         two_rows = previous is not None and height >= 1 + 2 * len(layers)
         show_prev = previous is not None and width >= 46 and not two_rows

@@ -16,9 +16,8 @@ from rich.style import Style
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from makemore_tui.core.compare import AXES, describe
-from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.records import EndReason
+from makemore_tui.core.wording import describe, varied_fields
 from makemore_tui.tui.canvas import Line
 from makemore_tui.tui.state import STATS, STATUS, RunView, ViewState
 from makemore_tui.tui.widgets.palette import Palette, Themed
@@ -32,8 +31,6 @@ END_STATES = {
     EndReason.DIVERGED: ("✖ diverged", "bad"),
     EndReason.ERROR: ("✖ error", "bad"),
 }
-EXPERIMENTS = ("activation", "init", "output_scale")  # DESIGN §8: keys t, i, o
-DEFAULTS = TrainConfig().to_dict()
 STRUCTURE_FIELDS = ("depth", "hidden", "batch_size")  # the config's tail: cut first when line 2 is full
 MIN_MESSAGE_CELLS = 16  # a message keeps at least this much of line 2 (cut with …) beside the config
 
@@ -71,19 +68,11 @@ def run_state(run: RunView | None, recording: bool, palette: Palette) -> tuple[s
     return ("▶ training", palette.ok)
 
 
-def experiments(config: dict) -> list[str]:
-    """The lecture's experiments (activation, init, output scale) not at their default, as labels:
-    `linear`, `init normal`, `out ×1` (core.compare.AXES)."""
-    return [
-        AXES[name][1](config[name]) for name in EXPERIMENTS if name in config and config[name] != DEFAULTS.get(name)
-    ]
-
-
 def config_text(run: RunView) -> tuple[str, int]:
     """Line 2's config, ` cpu · BN on · gain 5/3 · lr 0.1 · linear · 5×100 · batch 32 · loss 2.846`,
     and the cells of its essential part (device, BatchNorm, gain, lr and the experiments not at
     their default), which a long message never cuts."""
-    compared = _compared_fields(run)
+    compared = set(varied_fields([variant.config for variant in run.variants])) if run.compare else set()
     config = {name: value for name, value in run.config.items() if name not in compared}
     lr = None if "lr" in compared else run.lr
     head = f" {run.device} · " + (f"compare {labels_line([v.label for v in run.variants])} · " if compared else "")
@@ -94,18 +83,10 @@ def config_text(run: RunView) -> tuple[str, int]:
         else head + describe({name: value for name, value in config.items() if name not in STRUCTURE_FIELDS}, lr)
     )
     text = head + describe(config, lr)
-    if run.loss is not None:
-        text += f" · loss {run.loss:.3f}"
+    loss = run.variants[0].loss  # a single run's; a compare's first variant's (the loss panel has every one)
+    if loss is not None:
+        text += f" · loss {loss:.3f}"
     return text, cell_len(essential)
-
-
-def _compared_fields(run: RunView) -> set[str]:
-    """The config fields a compare run's variants differ in (none for a single run): the status line
-    names the compare instead of variant 0's value of them."""
-    if not run.compare:
-        return set()
-    first = run.variants[0].config
-    return {name for name in first if any(v.config.get(name) != first[name] for v in run.variants[1:])}
 
 
 class StatusBar(Themed):
@@ -136,6 +117,8 @@ class StatusBar(Themed):
         first: Line = text_line((f" {state} ", state_style))
         if run is not None:
             first += self._progress(run, width - sum(segment.cell_length for segment in first))
+        elif self.position:  # no run yet: what the feed says (a followed log not there yet: waiting for it)
+            first += text_line((self.position, palette.message))
         return [first, self._second(run, width)]
 
     def _second(self, run: RunView | None, width: int) -> Line:

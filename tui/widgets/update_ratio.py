@@ -35,10 +35,10 @@ class UpdateRatioPanel(Panel):
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
         palette = self.palette
-        if run is None or run.stats is None:
+        if run is None or not run.stats_count:
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
         legend_rows = 2 if height >= 9 else 1
-        traces, legend, y_range = self._compare(run, width, legend_rows) if run.compare else (*self._single(run), None)
+        traces, legend, y_range = self._compare(run, width, legend_rows) if run.compare else (*self._single(), None)
         set_subtitle(self, "median weight per variant (C left out)" if run.compare else "")
         if not traces:
             return message_lines("no update:data yet", width, height, palette.dim)
@@ -59,12 +59,13 @@ class UpdateRatioPanel(Panel):
         )
         return [*lines, *chart]
 
-    def _single(self, run: RunView) -> tuple[list[Trace], list]:
-        """Every 2-D parameter of the run, in the layer colours."""
+    def _single(self) -> tuple[list[Trace], list]:
+        """Every 2-D parameter of a single run (the variant shown), in the layer colours."""
         palette = self.palette
-        names = param_names(len(run.update_series))
+        variant = self.view.variant_shown()
+        names = param_names(len(variant.update_series))
         traces, legend, marks = [], [], []
-        for i, series in enumerate(run.update_series):
+        for i, series in enumerate(variant.update_series):
             xs, ys = series.points()
             if xs.size:
                 traces.append(Trace(xs, ys, palette.layer(i)))
