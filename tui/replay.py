@@ -34,7 +34,7 @@ REPLAY_KEYS = [
     ("pgup / pgdn", "10 records back / forward (also shift+←/→)"),
     ("home / end", "first / last record"),
     ("[ / ]", "previous / next run (its end)"),
-    (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's run 2)"),
+    (":", "go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
     ("space", "play / pause the replay"),
     ("< / >", "play slower / faster (×1/8 … ×64)"),
     ("v / l", "a compare: the variant the one-variant panels show / the layer of the histograms"),
