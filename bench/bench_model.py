@@ -6,7 +6,7 @@
     python bench/bench_model.py first-half --data ../shared/data/names.txt --steps 20000 --decay 10000   # a short look
 
 `stats`: the real Trainer on one file, statistics every 100th step against the same file with statistics
-off (only step 0 and the last), measured in one run, alternating A/B/A/B, the median of each kept (this
+off (only step 0 and the last), measured in one run, alternating A/B then B/A, the median of each kept (this
 machine is noisy). Periodic evaluation is off in both. The budget (DESIGN §11): at most 10% slower.
 
 `first-half`: one compare of examples/first_half.py, fix=original,softmax,tanh,kaiming,batchnorm, lr 0.1 then
@@ -69,9 +69,10 @@ def _speed(path: str, steps: int, stats_every: int, words) -> float:
 def bench_stats(paths: list[str], steps: int, repeats: int, words) -> None:
     for path in paths:
         on, off = [], []
-        for _ in range(repeats):
-            on.append(_speed(path, steps, 100, words))
-            off.append(_speed(path, steps, steps + 1, words))
+        for i in range(repeats):  # A B, B A, A B, …: a drift in the machine's load cancels out
+            order = [(on, 100), (off, steps + 1)]
+            for speeds, every in order if i % 2 == 0 else order[::-1]:
+                speeds.append(_speed(path, steps, every, words))
         a, b = statistics.median(on), statistics.median(off)
         print(
             f"{Path(path).name:<14} stats every 100: {a:8.0f} steps/s · stats off: {b:8.0f} steps/s · "

@@ -31,7 +31,7 @@ from pathlib import Path
 
 COMMANDS = ("pause", "resume", "step", "stats", "stop")
 SUN_PATH_LIMIT = 107  # bytes of a socket path (sun_path is 108 with its NUL)
-REPLY_SECONDS = 2.0  # how long a viewer waits for the writer's answer
+REPLY_SECONDS = 5.0  # how long a viewer waits for the writer's answer (a busy machine can take seconds)
 LINE_LIMIT = 4096  # bytes of one request line: anything longer is not a command
 
 
@@ -224,6 +224,10 @@ class ControlClient:
         try:
             _send(self._socket, {"command": command})
             reply = json.loads(next(self._replies))
+        except TimeoutError:
+            waited = self._socket.gettimeout()
+            self.close()  # a late answer would be read as the next command's
+            raise ControlError(f"the writer did not answer {command} within {waited:g} s") from None
         except (OSError, StopIteration, ValueError):
             self.close()
             raise ControlError("the writer's control socket closed (the training ended or was killed)") from None

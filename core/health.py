@@ -43,7 +43,7 @@ import statistics
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from makemore_tui.core.hints import FLAGS, KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Fix, Hint, gain_fix
+from makemore_tui.core.hints import FLAGS, KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Fix, Hint, Topic, gain_fix
 from makemore_tui.core.kinds import family
 from makemore_tui.core.regime import (  # noqa: F401 (layer_name, param_names: the panels read them here)
     LINEAR_GAIN,
@@ -91,7 +91,7 @@ def init_saturation_hints(
         f"at init {median:.0f}% of the median layer's tanh outputs are saturated ({listed(hot, '.0f', '%')}); "
         "their gradients vanish, they learn slowly (the lecture aims at ~5%): "
     )
-    return [Hint("saturation", text, f"init {median:.0f}% saturated → ", "saturation-init", tuple(fixes))]
+    return [Hint(Topic.SATURATION, text, f"init {median:.0f}% saturated → ", "saturation-init", tuple(fixes))]
 
 
 def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
@@ -112,7 +112,9 @@ def activation_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: flo
     how = "shrink toward zero" if shrinks else "blow up"
     ratio = max(top / bottom, bottom / top)
     text = f"at init activations {how} with depth: std {first} {top:.2f} → {last} {bottom:.2f}; "
-    return [Hint("activations", text, f"activations {ratio:.0f}× across depth → ", "activations-init", tuple(fixes))]
+    return [
+        Hint(Topic.ACTIVATIONS, text, f"activations {ratio:.0f}× across depth → ", "activations-init", tuple(fixes))
+    ]
 
 
 def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float = DEPTH_SPREAD_LIMIT) -> list[Hint]:
@@ -136,7 +138,7 @@ def gradient_depth_hints(layers: Sequence[Mapping], regime: Regime, limit: float
         f"at init grad std {direction}: {high / low:.1f}× across depth ({first} {at_input:.1e}, {last} "
         f"{at_output:.1e}); "
     )
-    return [Hint("gradients", text, f"grad std {high / low:.1f}× across depth → ", "gradients-init", tuple(fixes))]
+    return [Hint(Topic.GRADIENTS, text, f"grad std {high / low:.1f}× across depth → ", "gradients-init", tuple(fixes))]
 
 
 def expected_initial_loss(vocab_size: int) -> float:
@@ -163,7 +165,7 @@ def initial_loss_hints(
     text = f"initial loss {loss:.2f} ≫ −log(1/{vocab_size}) = {expected:.2f}: the output layer is confidently wrong; "
     short = f"initial loss {loss:.1f} ≫ {expected:.1f} → "
     unfixed = "no key fixes it: check the output layer's init"
-    return [Hint("loss", text, short, "loss-init", tuple(fixes), unfixed=unfixed)]
+    return [Hint(Topic.LOSS, text, short, "loss-init", tuple(fixes), unfixed=unfixed)]
 
 
 def initial_loss_fixes(regime: Regime) -> list[Fix]:
@@ -222,7 +224,9 @@ def update_ratio_hints(
             f"~10^{UPDATE_TARGET_LOG10:.0f}: {far:.1f} decades above); "
         )
         return [
-            Hint("update", text, f"update:data 10^{median:.1f}, {_decades(far)} high → ", "update-high", (LOWER_LR,))
+            Hint(
+                Topic.UPDATE, text, f"update:data 10^{median:.1f}, {_decades(far)} high → ", "update-high", (LOWER_LR,)
+            )
         ]
     if median < target - tolerance and not dying:
         off = sorted(((n, v) for n, v in values.items() if v < target - tolerance), key=lambda nv: nv[1])
@@ -233,7 +237,9 @@ def update_ratio_hints(
             f"{listed(off, '.1f')}): learning too slowly, {far:.1f} decades below ~10^{target:.0f}"
             f"{planned}; "
         )
-        return [Hint("update", text, f"update:data 10^{median:.1f}, {_decades(far)} low → ", "update-low", (RAISE_LR,))]
+        return [
+            Hint(Topic.UPDATE, text, f"update:data 10^{median:.1f}, {_decades(far)} low → ", "update-low", (RAISE_LR,))
+        ]
     return []
 
 
@@ -273,7 +279,7 @@ def dead_neuron_hints(
         f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {named}; they never learn again — "
         "the lr is far too high: "
     )
-    return [Hint("map", text, f"dead neurons {named} → ", "dead-neurons", LR_RERUN_FIXES, join=" and ")]
+    return [Hint(Topic.MAP, text, f"dead neurons {named} → ", "dead-neurons", LR_RERUN_FIXES, join=" and ")]
 
 
 def training_saturation_hints(
@@ -295,7 +301,7 @@ def training_saturation_hints(
         f"{held}the lr is far too high: "
     )
     short = f"{len(hot)} layer(s) >{limit:.0f}% saturated → "
-    return [Hint("saturation", text, short, "saturation-lr", LR_RERUN_FIXES, join=" and ")]
+    return [Hint(Topic.SATURATION, text, short, "saturation-lr", LR_RERUN_FIXES, join=" and ")]
 
 
 class HealthJudge:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import NamedTuple
 
 from makemore_tui.core.config import format_gain, next_gain
@@ -83,11 +84,23 @@ KEYS = FixStyle()  # the live app
 FLAGS = FixStyle(flags=True)  # headless and replay: no training keys
 
 
+class Topic(str, Enum):
+    """What a hint is about: the panel it sits beside (tui/panels.py's PanelSpec.topic)."""
+
+    SATURATION = "saturation"
+    ACTIVATIONS = "activations"
+    GRADIENTS = "gradients"
+    WEIGHTS = "weights"
+    UPDATE = "update"
+    LOSS = "loss"
+    MAP = "map"
+
+
 @dataclass(frozen=True)
 class Hint:
     """One rule of thumb that fired: what it is about, what is wrong, its fixes as data, which rule it was."""
 
-    topic: str  # saturation | activations | gradients | update | map | loss: the panel it sits beside
+    topic: Topic  # the panel it sits beside
     said: str  # the full sentence up to its fixes: what is wrong, why it matters ("…: ")
     brief: str  # the same in one short line for small panels, up to its fixes ("… → ")
     rule: str  # which rule fired (saturation-init, update-high, …): headless prints each once per run

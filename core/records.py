@@ -127,6 +127,8 @@ class RunStart(TypedDict, total=False):
     n_test: int
     time: float  # Unix time the run started
     control: str  # the writer's control socket (core/control.py), where it serves one: replay --follow attaches
+    source: dict  # a log written by a Monitor (core/monitor.py): {"kind": "monitor", "model": class name,
+    # "parameters": count, "optimizer": class name or None, "world_size", "pid"}; absent: makemore-tui's trainer
 
 
 class Histogram(TypedDict, total=False):
@@ -184,7 +186,10 @@ class Stats(TypedDict, total=False):
     step: int  # the index of the step measured
     lr: float  # the learning rate of that step
     loss: float | None  # that step's minibatch loss (float32, bit for bit: see `float32`)
-    loss_window: float | None  # mean minibatch loss since the previous stats record (float32)
+    loss_window: float | None  # mean minibatch loss since the previous stats record (float32); a Monitor's
+    # averages about 10 steps spread over the window
+    update: str  # how update_to_data_log10 was obtained: "lr·grad" (the built-in engines; absent means it)
+    # or "measured" (a Monitor: the change the optimizer made, on a sample of each tensor)
     input_std: float | None  # std of the first layer's input (embcat): layer 1's forward gain is std / this
     grad_range: float  # the layers' grad_hist bins span [−grad_range, grad_range] (shared bins, stated once)
     preview: bool  # true: written while paused, before that step's update (its forward and backward at the
@@ -265,7 +270,15 @@ _INT, _NUM, _OPT_NUM, _STR, _BOOL, _LIST, _DICT = "int", "num", "num?", "str", "
 # Per event: field -> kind, for the fields a reader relies on. A field that is present must
 # have its kind; `_REQUIRED` fields must be present.
 _FIELDS: dict[str, dict[str, str]] = {
-    Event.RUN_START: {"run": _INT, "config": _DICT, "variants": _LIST, "device": _STR, "vocab": _STR, "control": _STR},
+    Event.RUN_START: {
+        "run": _INT,
+        "config": _DICT,
+        "variants": _LIST,
+        "device": _STR,
+        "vocab": _STR,
+        "control": _STR,
+        "source": _DICT,
+    },
     Event.STATS: {
         "run": _INT,
         "variant": _INT,
@@ -275,6 +288,7 @@ _FIELDS: dict[str, dict[str, str]] = {
         "loss_window": _OPT_NUM,
         "input_std": _OPT_NUM,
         "grad_range": _OPT_NUM,
+        "update": _STR,
         "preview": _BOOL,
         "layers": _LIST,
         "params": _LIST,

@@ -66,8 +66,7 @@ class Trainer:
         self._words = words
         self._splits: dict[int, Splits] = {}  # by block size: reruns reuse the dataset
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        # runs are numbered on from the log's last one (RunLog.last_run): runs appended to one log never share a number
-        self._run_count = getattr(run_log, "last_run", 0)
+        self._run_count = 0  # runs of this process so far, numbered on from the log's last (see _run)
         self._quit_deadline: float | None = None  # time.monotonic() by which a quit's run_end is due
         self._thread = threading.Thread(target=self._main, name="trainer", daemon=True)
 
@@ -132,7 +131,8 @@ class Trainer:
 
     def _run(self, plan: NextRun) -> NextRun | None:
         """Train one run to its end; return the next run, or None to quit."""
-        self._run_count += 1
+        # numbered on from the log's last run (RunLog.last_run): runs appended to one log never share a number
+        self._run_count = max(self._run_count, getattr(self.run_log, "last_run", 0)) + 1
         self.variants = list(plan.variants)
         self.config = self.variants[0].config
         state = RunState(run=self._run_count, variants=self.variants, device=torch.device("cpu"))

@@ -56,12 +56,13 @@ def test_what_was_not_understood_is_named_in_one_line(argv, capsys):
 
 
 def test_replay_still_reaches_the_viewer(tmp_path, monkeypatch):
-    from makemore_tui.tui import app
+    from makemore_tui.tui import app, cli
 
     log = tmp_path / "run.jsonl"
     log.write_text('{"event":"run_start","run":1}\n')
     opened = []
     monkeypatch.setattr(app, "run_replay", lambda path, lifecycle=None: opened.append(path) or 0)
+    monkeypatch.setattr(cli, "app_refusal", lambda instead: None)  # pytest's stdin is no terminal
     assert main(["replay", str(log)]) == 0 and opened == [str(log)]
 
 

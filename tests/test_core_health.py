@@ -211,7 +211,7 @@ def test_judge_leaves_out_the_output_layer_shrunk_without_batchnorm():
 def test_a_hint_carries_its_fixes_as_data_and_each_edge_writes_them():
     """The app writes a fix as its key, headless and replay as its flag, a compare of its field as
     "compared here"; the hint's own words never change."""
-    from makemore_tui.core.hints import FLAGS, KEYS, LOWER_LR, RERUN, Hint
+    from makemore_tui.core.hints import FLAGS, KEYS, LOWER_LR, RERUN, Hint, Topic
 
     layers = [layer(1, 46.0), layer(2, 44.0), layer(3, 12.0)]
     (hint,) = health.init_saturation_hints(layers, Regime(batchnorm=False, gain=3.0))
@@ -227,7 +227,7 @@ def test_a_hint_carries_its_fixes_as_data_and_each_edge_writes_them():
         == "init 44% saturated → gain 5/3 (compared here) or BatchNorm on (b)"
     )
     assert compared.rule == hint.rule and compared == hint  # the same hint, written for another edge
-    both = Hint("map", "dead: ", "dead → ", "dead-neurons", (LOWER_LR, RERUN), join=" and ")
+    both = Hint(Topic.MAP, "dead: ", "dead → ", "dead-neurons", (LOWER_LR, RERUN), join=" and ")
     assert (
         both.text == "dead: lower lr (-) and rerun (r)"
         and both.written(FLAGS).text == "dead: lower lr (--lr) and rerun"

@@ -155,8 +155,9 @@ def test_control_pauses_steps_once_resumes_and_stop_is_for_the_loop_to_honour(tm
     model, path = net(), tmp_path / "c.jsonl"
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     monitor = Monitor(model, run_log=path, every=1000, control=True)
+    _wait(lambda: path.stat().st_size > 0)  # the log is written by a thread of its own
     start = read_run_log(path)[0]
-    assert os.path.exists(start["control"])
+    assert start["control"] == str(monitor.server.path) and os.path.exists(start["control"])
     done = threading.Event()
 
     def loop():
@@ -219,3 +220,18 @@ def _wait(predicate, timeout: float = 10.0) -> None:
             return
         event.wait(0.02)
     raise AssertionError("timed out")
+
+
+def test_statistics_now_records_the_next_step_whatever_every_says(tmp_path):
+    model, path = net(), tmp_path / "s.jsonl"
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with Monitor(model, run_log=path, every=1000, control=True) as monitor:
+        train(model, monitor, 3, optimizer)
+        viewer = ControlClient(monitor.server.path)
+        viewer.send("stats")
+        _wait(lambda: not monitor._commands.empty())
+        train(model, monitor, 3, optimizer)  # steps 3, 4, 5: the command is read at step 3's call
+        viewer.close()
+    stats = [r for r in read_run_log(path) if r["event"] == "stats"]
+    assert [r["step"] for r in stats] == [0, 4]
+    assert [layer["kind"] for layer in stats[1]["layers"]] == ["tanh", "relu"]  # the hooks were armed for it

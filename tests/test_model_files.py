@@ -136,3 +136,25 @@ def test_a_flag_for_a_field_build_does_not_take_is_refused_but_a_presets_value_i
     assert "bad.py's build() takes scale as a number (default 0.1), got 'big'" in capsys.readouterr().err
     assert _run(tmp_path, source, "--preset", "lecture", "--hidden", "30") == 0  # preset gain/BN: never refused
     capsys.readouterr()
+
+
+def test_a_build_that_never_returns_still_lets_ctrl_c_end_headless(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "hang.py"
+    path.write_text(  # fmt: skip
+        "def build(vocab_size, block_size, generator):\n    print('building')\n    while True:\n        pass\n"
+    )
+    argv = [sys.executable, "-m", "makemore_tui", "--headless", "--model", str(path), "--run-log", str(tmp_path / "r")]
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "hang.py: building" in process.stderr.readline()  # said from inside build: the trainer is stuck
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130  # it ends (it used to wait for the trainer for ever)
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        process.kill()

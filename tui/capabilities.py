@@ -13,7 +13,7 @@ class Capabilities:
     and say "read-only" where it does not)."""
 
     trainer: bool = False  # a trainer runs in this process: reruns, lr, eval, sample, compares; saturation maps
-    control: bool = False  # space pauses and resumes the training, n steps it
+    control: bool = False  # space pauses and resumes the training, n steps it, e asks for its statistics
     cursor: bool = False  # a cursor moves through recorded records (and plays them, where space does not pause)
 
 

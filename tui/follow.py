@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from makemore_tui.core.commands import Quit, StepOnce
+from makemore_tui.core.commands import Evaluate, Quit, StepOnce
 from makemore_tui.core.control import ControlClient, ControlError
 from makemore_tui.core.control import Refused as ControlRefused
 from makemore_tui.core.records import Event, ExitCode
@@ -24,6 +24,7 @@ from makemore_tui.core.text import printable
 from makemore_tui.tui.capabilities import FOLLOW
 from makemore_tui.tui.feed import Batch, FeedCommand, Refused, TogglePause
 from makemore_tui.tui.replay import ReplayFeed
+from makemore_tui.tui.terminal import app_refusal, stdout_on_the_terminal
 
 NOTE_SECONDS = 10.0  # how long what happened to the file (replaced, truncated) stays in the status line
 NO_CONTROL = "its writer offers no control (Monitor(control=True) and --headless runs do)"
@@ -33,7 +34,7 @@ class FollowFeed(ReplayFeed):
     """A run log being written, followed live; `control` is the writer's socket when it offers one."""
 
     recording = False  # a training now: paused and training show as such, not "replay"
-    capabilities = FOLLOW  # space and n go to the writer (refused "read-only" while it offers no control)
+    capabilities = FOLLOW  # space, n and e go to the writer (refused "read-only" while it offers no control)
 
     def __init__(self, path: str | Path, tailer: LogTailer | None = None):
         super().__init__([], name=Path(path).name, path=Path(path))
@@ -103,7 +104,7 @@ class FollowFeed(ReplayFeed):
         if not isinstance(path, str) or not path:
             return
         try:
-            self.control = ControlClient(path, timeout=1.0)
+            self.control = ControlClient(path, timeout=3.0)
         except ControlError as error:
             self.read_only = printable(str(error))
 
@@ -117,17 +118,18 @@ class FollowFeed(ReplayFeed):
         if isinstance(command, Quit):
             self._disconnect("the viewer quit")  # the training goes on; one this viewer paused resumes
             return ""
-        if isinstance(command, (TogglePause, StepOnce)):
+        if isinstance(command, (TogglePause, StepOnce, Evaluate)):
             return self._control(command)
         return super().send(command)
 
     def _control(self, command: FeedCommand) -> str:
-        """space and n, sent to the writer: one line of feedback, or Refused with why not."""
+        """space, n and e, sent to the writer: one line of feedback, or Refused with why not."""
         if self.control is None:
             raise Refused(f"read-only: {self.read_only} · ←/→ look back, end returns to live")
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
-        name = "step" if isinstance(command, StepOnce) else "resume" if self.paused else "pause"
+        name = "step" if isinstance(command, StepOnce) else "stats" if isinstance(command, Evaluate) else None
+        name = name or ("resume" if self.paused else "pause")
         try:
             feedback = self.control.send(name)
         except ControlRefused as refusal:
@@ -135,9 +137,10 @@ class FollowFeed(ReplayFeed):
         except ControlError as error:
             self._disconnect(printable(str(error)))
             raise Refused(f"read-only now: {self.read_only}") from None
-        if name != "step":
+        if name in ("pause", "resume"):
             self.paused = name == "pause"
-        return printable(feedback) or {"pause": "pausing…", "resume": "resuming…", "step": "one step…"}[name]
+        said = {"pause": "pausing…", "resume": "resuming…", "step": "one step…", "stats": "statistics next step…"}
+        return printable(feedback) or said[name]
 
     def describe(self) -> str:
         parts = [self.problem] if self.problem else []
@@ -175,7 +178,9 @@ def run_follow(path: str, lifecycle=None) -> int:
         problem = f"{path} is not a regular file: --follow reads a run log being written"
     elif os.path.exists(path) and not os.access(path, os.R_OK):
         problem = f"cannot read {path}: permission denied"
+    problem = problem or app_refusal("a log being written can be read with: tail -f") or ""
     if problem:
         print(f"makemore-tui: replay --follow: {printable(problem)}", file=sys.stderr)
         return ExitCode.USAGE
-    return run_app(FollowFeed(path), lifecycle)
+    with stdout_on_the_terminal():
+        return run_app(FollowFeed(path), lifecycle)

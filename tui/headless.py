@@ -41,6 +41,9 @@ from makemore_tui.tui.tables import compare_tables, lecture_tables, legend, numb
 
 TABLE_CHOICES = ("evals", "every", "none")  # --tables: when the lecture's tables are printed
 STOP_GRACE_SECONDS = 10.0  # the most the end waits for the trainer's final eval and run_end
+# After a quit, the most the end waits for a trainer that does not answer (a --model file's build or
+# forward that never returns): past it the log is sealed with a run_end and the process ends (q: within 3 s).
+QUIT_GIVE_UP_SECONDS = 2.5
 
 
 class Interrupted(Exception):
@@ -387,7 +390,10 @@ def run_headless(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         printer.close()
-        trainer.close(timeout=STOP_GRACE_SECONDS)
+        if not trainer.close(timeout=0.2 if interrupted else STOP_GRACE_SECONDS):  # _drain waited for it already
+            seal = getattr(run_log, "seal", None)  # the trainer is stuck (in a --model file): the log ends anyway
+            if seal is not None:
+                seal()
         if control is not None:
             control.close()
     if interrupted:
@@ -414,8 +420,10 @@ def _control(trainer: Trainer, command: str) -> str:
 
 def _drain(trainer: Trainer, channel: RecordChannel, printer: HeadlessPrinter) -> tuple[dict, bool]:
     """Print records until the trainer ends; (the last run_end, interrupted?)."""
-    end, interrupted, quit_sent = {}, False, False
+    end, interrupted, quit_sent, quit_at = {}, False, False, 0.0
     while trainer.is_alive() or len(channel):
+        if quit_sent and time.monotonic() - quit_at > QUIT_GIVE_UP_SECONDS and not len(channel):
+            break  # the trainer does not answer the quit: run_headless seals the log
         try:
             record = channel.get(timeout=0.2)
             if record is not None:
@@ -427,6 +435,6 @@ def _drain(trainer: Trainer, channel: RecordChannel, printer: HeadlessPrinter) -
                 interrupted = True
                 printer.print("stopping (interrupted)…")
         if (interrupted or printer.closed) and not quit_sent:
-            quit_sent = True
+            quit_sent, quit_at = True, time.monotonic()
             trainer.send(Quit())  # the trainer evaluates, samples and writes run_end, then ends
     return end, interrupted

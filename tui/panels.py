@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from makemore_tui.core.hints import Topic
 from makemore_tui.tui.state import ViewState
 from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.history import HistoryPanel
@@ -49,7 +50,7 @@ class PanelSpec:
     title: str  # border title, after the number
     help: str  # what it shows, for the help screen
     widget: type[Panel]  # draws it
-    topic: str | None = None  # Hint.topic of the health hints shown under it (core/health.py); None: none
+    topic: Topic | None = None  # the topic of the health hints shown under it (core/hints.py); None: none
     options: Mapping[str, object] = field(default_factory=dict)  # keyword arguments for the widget
     live_keys: str = ""  # keys named after the title in a live app only (a replay has no trainer to ask)
     grids: frozenset[Layout] = GRIDS  # the grid layouts it has a cell in; in the others only its key shows it
@@ -86,7 +87,7 @@ PANELS: tuple[PanelSpec, ...] = (
         help="% of tanh outputs with |t|>0.97 per layer (yellow past 5% at init, past 65% in training; red where the "
         "hints judge it), and each layer's forward gain, std out ÷ std in; the faint ┃ and column are the previous "
         "run at the same step (A/B after b, g or r); in a compare, one bar per variant",
-        topic="saturation",
+        topic=Topic.SATURATION,
         widget=SaturationPanel,
     ),
     PanelSpec(
@@ -96,7 +97,7 @@ PANELS: tuple[PanelSpec, ...] = (
         short="act",
         title="activation histograms · tanh output t",
         help="histograms of every tanh layer's output on shared bins in [-1, 1]",
-        topic="activations",
+        topic=Topic.ACTIVATIONS,
         widget=HistogramPanel,
         options={"gradients": False},
     ),
@@ -107,7 +108,7 @@ PANELS: tuple[PanelSpec, ...] = (
         short="grad",
         title="gradient histograms · ∂loss/∂t",
         help="histograms of the gradients at the tanh outputs, shared symmetric bins",
-        topic="gradients",
+        topic=Topic.GRADIENTS,
         widget=HistogramPanel,
         options={"gradients": True},
     ),
@@ -119,7 +120,7 @@ PANELS: tuple[PanelSpec, ...] = (
         title="weight gradients · w: table ↔ histograms",
         help="per 2-D parameter: gradient mean and std, grad:data, update:data (log10); w: the gradient histograms "
         "(the lecture's weight-gradient figure, from the latest record that has them)",
-        topic="weights",
+        topic=Topic.WEIGHTS,
         widget=WeightsPanel,
     ),
     PanelSpec(
@@ -129,7 +130,7 @@ PANELS: tuple[PanelSpec, ...] = (
         short="upd",
         title="update:data · log10 over steps",
         help="log10 of (lr·grad).std / data.std over steps; near −3 (dotted) the weights learn at a sane rate",
-        topic="update",
+        topic=Topic.UPDATE,
         widget=UpdateRatioPanel,
     ),
     PanelSpec(
@@ -139,7 +140,7 @@ PANELS: tuple[PanelSpec, ...] = (
         short="loss",
         title="loss · log scale, mean per stats window",
         help="log-scale loss, mean per stats window; ● train and ◆ val evaluations; the previous run faint",
-        topic="loss",
+        topic=Topic.LOSS,
         widget=LossPanel,
     ),
     PanelSpec(
@@ -150,7 +151,7 @@ PANELS: tuple[PanelSpec, ...] = (
         title="saturation map · |t|>0.99",
         help="|t|>0.99 per example (row) × neuron (column) of one layer; a white column is a dead neuron, "
         "saturated for the whole batch: it never learns",
-        topic="map",
+        topic=Topic.MAP,
         widget=SatMapPanel,
         live_keys="m: next layer",
     ),

@@ -76,7 +76,7 @@ def trains(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
 
 
 def controls(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
-    """space and n: pause, resume or step the training."""
+    """space, n and e: pause, resume or step the training, or ask for its statistics."""
     return None if caps.control else Refusal(no_control(caps))
 
 
@@ -257,8 +257,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("lr_up", "scale_lr(2.0)", "plus,equals_sign", "lr×2", trains, key_display="+", group=LR,
            palette="Learning rate ×2", help="learning rate ×2 / ÷2, live (kept for reruns)", help_key="+ / -"),
     Action("lr_down", "scale_lr(0.5)", "minus", "lr÷2", trains, key_display="-", group=LR, palette="Learning rate ÷2"),
-    Action("evaluate", "evaluate", "e", "eval", trains, palette="Evaluate now", palette_help="train/val loss",
-           help="evaluate train/val loss now"),
+    Action("evaluate", "evaluate", "e", "eval", controls, palette="Evaluate now", palette_help="train/val loss",
+           help="evaluate train/val loss now",
+           help_on=((FOLLOW, "statistics at the training's next step (control only)"),)),
     Action("sample", "sample", "s", "sample", trains, palette="Sample names", help="sample names from the model now"),
     # a replay's cursor: a record, ten, the first and last, a run, a step typed at a prompt, the playing speed
     Action("back", "seek(-1)", "left", "back", seeks, key_display="←", group=SEEK,
@@ -277,7 +278,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("next_run", "seek_run(1)", "right_square_bracket", "next run", seeks, key_display="]", group=RUNS,
            palette="Next run", palette_help="the replay's next run"),
     Action("go_to_step", "go_to_step", "colon", "step", seeks, key_display=":", palette="Go to step",
-           help="go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's run 2)"),
+           help="go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
     Action("slower", "play_speed(0.5)", "less_than_sign", "slower", seeks, key_display="<", group=SPEED,
            palette="Play slower", help="play slower / faster (×1/8 … ×64)", help_key="< / >"),
     Action("faster", "play_speed(2.0)", "greater_than_sign", "faster", seeks, key_display=">", group=SPEED,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from makemore_tui.core.health import HealthJudge
-from makemore_tui.core.hints import KEYS, FixStyle, Hint
+from makemore_tui.core.hints import KEYS, FixStyle, Hint, Topic
 from makemore_tui.core.records import Event, problem, variant_of, variants_of
 from makemore_tui.core.summary import RunsTable
 from makemore_tui.core.values import is_number, number
@@ -187,7 +187,7 @@ class RunView:
             hints.append(hint.held_by(who))
         return hints
 
-    def hints_for(self, topic: str) -> list[Hint]:
+    def hints_for(self, topic: Topic) -> list[Hint]:
         """The live hints that belong beside the panel of `topic`."""
         return [hint for hint in self.hints if hint.topic == topic]
 

@@ -54,7 +54,7 @@ class Engine(Protocol):
       (drawn on `torch.Generator().manual_seed(seed)` before any minibatch) and the same minibatches;
     - no host sync inside `step` or `statistics_tensors` (the trainer syncs once per stats tick);
     - a frozen variant stops changing; the others go on.
-    An engine whose layers differ in shape between variants (core/userengine.py, a `--model` net) returns
+    An engine whose layers differ in shape between variants (core/engines/user.py, a `--model` net) returns
     no `statistics_tensors` and offers `step_statistics(lrs, bins, weight_hists) -> {variant: stats fields}`
     instead, which the trainer calls when present (one host transfer for every variant).
     """

@@ -128,9 +128,10 @@ async def test_space_n_space_pause_step_once_and_resume_the_writer_and_q_leaves_
         assert "step 300/1,000" in await wait_for_text(pilot, app, "step 300/1,000")
         await pilot.press("space")
         await wait_for_text(pilot, app, "▶ training")
-        assert writer.commands == ["pause", "step", "resume"]
+        await pilot.press("e")  # statistics now: the writer's next step records them
+        assert writer.commands == ["pause", "step", "resume", "stats"]
         await pilot.press("q")
-    assert writer.commands == ["pause", "step", "resume"]  # quitting sends nothing: no stop
+    assert writer.commands == ["pause", "step", "resume", "stats"]  # quitting sends nothing: no stop
     assert os.path.exists(writer.server.path)  # and deletes nothing
 
 

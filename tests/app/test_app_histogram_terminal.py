@@ -78,19 +78,19 @@ def test_gain_small_multiples_have_their_own_y_scales_and_stay_inside_their_plot
         found = multiples(box(shown, title)) if f"╭─ {title}" in shown else []
         return found if [letter for letter, _ in found] == list("abcd") else []
 
-    found = wait_until(drawn, 60, "panel 2's four small multiples")
+    found = wait_until(drawn, 90, "panel 2's four small multiples")
     for letter, rows in found:
         assert BRAILLE.search(rows[0]), (letter, rows)  # its own scale: its peak at its plot's top
         assert re.match(r"\s*[\d.e-]+┤", rows[0]), (letter, rows)  # and its own y labels
         assert inside_its_plot(rows), (letter, rows)
-    wait_until(lambda: borders_intact(screen(session), title), 10, "panel 2's borders whole")
+    wait_until(lambda: borders_intact(screen(session), title), 90, "panel 2's borders whole")
     tmux("send-keys", "-t", session, "y")
 
     def shared() -> list[tuple[str, list[str]]]:
         found = drawn()
         return found if found and not all(BRAILLE.search(rows[0]) for _, rows in found) else []
 
-    found = wait_until(shared, 20, "one shared y scale after y")
+    found = wait_until(shared, 90, "one shared y scale after y")
     # gain 0.5's last layer is a spike: the others' peaks sit far below the shared top
     assert BRAILLE.search(found[0][1][0]) and not BRAILLE.search(found[1][1][0]), found
     assert all(inside_its_plot(rows) for _, rows in found)

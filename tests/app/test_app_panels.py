@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from makemore_tui.core.hints import Topic
 from makemore_tui.tui.app import MIN_SIZE, layout_for
 from makemore_tui.tui.panels import GRIDS, PANELS, Layout, PanelSpec
 from makemore_tui.tui.widgets.runs import RunsPanel
@@ -35,3 +36,10 @@ def test_the_panels_grids_are_grid_layouts():
     for spec in PANELS:
         assert spec.grids <= GRIDS and all(isinstance(layout, Layout) for layout in spec.grids), spec.id
     assert [spec.number for spec in PANELS] == list(range(1, len(PANELS) + 1))
+
+
+def test_every_hint_topic_has_one_panel():
+    """A hint sits under the panel of its topic: each Topic names exactly one panel, and panels name only topics."""
+    topics = [spec.topic for spec in PANELS if spec.topic is not None]
+    assert all(isinstance(topic, Topic) for topic in topics)
+    assert sorted(topics) == sorted(Topic)

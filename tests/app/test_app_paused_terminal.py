@@ -26,15 +26,15 @@ def test_n_from_a_paused_start_shows_each_update_once(tmp_path: Path):
     log = tmp_path / "run.jsonl"
     session = start_in_tmux(f"--paused --no-batchnorm --steps 1000 --run-log {log}")
     try:
-        seen = [wait_until(lambda: step_and_loss(session), 30, "the paused start's step 0")]
+        seen = [wait_until(lambda: step_and_loss(session), 90, "the paused start's step 0")]
         assert seen[0][0] == 0
         for step in (1, 2, 3):
             tmux("send-keys", "-t", session, "n")
-            seen.append(wait_until(lambda step=step: (s := step_and_loss(session)) and s[0] == step and s, 20, "n"))
+            seen.append(wait_until(lambda step=step: (s := step_and_loss(session)) and s[0] == step and s, 90, "n"))
         losses = [loss for _, loss in seen]
         assert len(set(losses)) == len(losses), seen  # each n shows the loss at its new parameters
         records = wait_until(
-            lambda: [r for r in read_run_log(log) if r["event"] == "stats"][3:] and read_run_log(log), 10, "the log"
+            lambda: [r for r in read_run_log(log) if r["event"] == "stats"][3:] and read_run_log(log), 90, "the log"
         )
         stats = [r for r in records if r["event"] == "stats"]
         assert [r["step"] for r in stats] == [0, 1, 2, 3] and all(r["preview"] for r in stats)
