@@ -113,10 +113,12 @@ class Monitor:
         self._started = self._progress_time = time.perf_counter()
         self._progress_step, self._paused_seconds = 0, 0.0
         self.log = self.server = self.probe = None
+        self.run = 1  # this run's number in the log: after the log's last run (RunLog.last_run)
         if self.rank != 0:
             return  # other ranks: no log, no hooks; they count calls and hear stop at stats steps
         _replace_earlier(model)
         self.log = open_log(run_log)
+        self.run = self.log.run_log.last_run + 1
         try:
             self.probe = GradProbe(inner, layers, params=params, bins=self.settings.bins)
             if control:
@@ -162,7 +164,7 @@ class Monitor:
         if self.rank != 0 or self._closed:
             return
         self._finish_pending()
-        record = {"event": Event.EVAL, "run": 1, "variant": 0, "step": int(step)}
+        record = {"event": Event.EVAL, "run": self.run, "variant": 0, "step": int(step)}
         for name, value in losses.items():
             value = float(value.item() if isinstance(value, torch.Tensor) else value)
             record[name] = value if math.isfinite(value) else None
@@ -178,7 +180,7 @@ class Monitor:
                 reason = EndReason.STOPPED
             self._finish_pending()
             seconds = time.perf_counter() - self._started - self._paused_seconds
-            end = {"event": Event.RUN_END, "run": 1, "step": self.steps, "reason": str(reason)}
+            end = {"event": Event.RUN_END, "run": self.run, "step": self.steps, "reason": str(reason)}
             end |= {"seconds": seconds, "steps_per_sec": self.steps / seconds if seconds > 0 else None}
             if message:
                 end["message"] = message
@@ -215,8 +217,8 @@ class Monitor:
             stats = self.probe.statistics(lr=None, weight_hists=weight_hists)  # one host transfer
             count = max(self._loss_count, 1)
             window = float(self._loss_sum) / count if self._loss_sum is not None else None
-            record = {"event": Event.STATS, "run": 1, "variant": 0, "step": k, "lr": self._lr(), "update": "measured"}
-            record |= {"loss": _number(loss), "loss_window": window, **stats}
+            record = {"event": Event.STATS, "run": self.run, "variant": 0, "step": k, "lr": self._lr()}
+            record |= {"update": "measured", "loss": _number(loss), "loss_window": window, **stats}
             self._loss_sum, self._loss_count = None, 0
             self.sampler.snapshot()
             self._pending = record
@@ -260,7 +262,7 @@ class Monitor:
             return
         speed = (done - self._progress_step) / (now - self._progress_time) if now > self._progress_time else None
         self._progress_time, self._progress_step = now, done
-        self._write({"event": Event.PROGRESS, "run": 1, "step": done, "steps_per_sec": speed})
+        self._write({"event": Event.PROGRESS, "run": self.run, "step": done, "steps_per_sec": speed})
 
     # ---- control ----------------------------------------------------------------------------------
     def _on_command(self, command: str) -> str:
@@ -314,7 +316,7 @@ class Monitor:
         else:
             self._paused_seconds += now - self._paused_at
             self._progress_time, self._progress_step = now, k + 1
-        self._write({"event": Event.STATE, "run": 1, "step": k, "paused": paused})  # k steps applied so far
+        self._write({"event": Event.STATE, "run": self.run, "step": k, "paused": paused})  # k steps applied so far
 
     def _share_stop(self) -> None:
         """Every rank calls this at the same stats steps: stop, if any rank heard it, reaches them all."""
@@ -337,7 +339,7 @@ class Monitor:
 
     def _warn(self, message: str) -> None:
         """A failure inside step(): a `warning` record and one stderr line; never the user's warnings.showwarning."""
-        self._write({"event": Event.WARNING, "run": 1, "message": message})
+        self._write({"event": Event.WARNING, "run": self.run, "message": message})
         print(f"makemore-tui Monitor: {message}", file=sys.stderr)
 
     def _release(self) -> None:

@@ -76,7 +76,7 @@ def run_start_record(monitor, model, params: list[torch.Tensor]) -> dict:
     }
     return {
         "event": "run_start",
-        "run": 1,
+        "run": monitor.run,
         "config": config,
         "variants": [{"label": "", "config": config}],
         "device": str(params[0].device),

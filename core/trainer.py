@@ -24,6 +24,7 @@ from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.devices import resolve_device, use_training_threads
 from makemore_tui.core.engines.factory import make_engine
+from makemore_tui.core.engines.user import ModelNote
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog, log_stopped
@@ -83,13 +84,12 @@ class Trainer:
     def warnings_captured(self) -> Iterator[None]:
         """While inside: library warnings (torch's UserWarnings, …) become `warning` records, not stderr lines.
 
-        Process-wide (Python's `warnings.showwarning`, restored on the way out): a front-end wraps
-        its whole session in it, so a warning from any thread reaches the run log and the viewer
-        instead of breaking the screen.
-        """
+        Process-wide (`warnings.showwarning`, restored on the way out): a front-end wraps its whole session in it,
+        so a warning from any thread reaches the run log and the viewer instead of breaking the screen. Our own
+        notes (ModelNote) are said bare; others keep their class name."""
 
         def show(message, category, filename, lineno, file=None, line=None) -> None:
-            text = f"{category.__name__}: {message}"
+            text = str(message) if issubclass(category, ModelNote) else f"{category.__name__}: {message}"
             self._emit({"event": Event.WARNING, "run": self._run_count, "message": text})
 
         saved, warnings.showwarning = warnings.showwarning, show

@@ -82,6 +82,11 @@ class UserNet:
         return [(owner, name, t) for owner, name, t in out if name != "out"]
 
 
+def _a(noun: str) -> str:
+    """`noun` with its article: "an int", "a list"."""
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
 def knob_values(model_file: ModelFile, config) -> dict:
     """The value of every knob of `build` for a run of `config`: model fields from the config's fields,
     other knobs from `config.knobs` (else their default), each typed by its default."""
@@ -145,7 +150,7 @@ def _as_model(result: object, name: str) -> Callable:
     if callable(result) and callable(getattr(result, "parameters", None)):
         return result
     got = type(result).__name__
-    raise ModelFileError(f"{name}: build returned a {got}; return (C, layers) or a model with parameters()")
+    raise ModelFileError(f"{name}: build returned {_a(got)}; return (C, layers) or a model with parameters()")
 
 
 def _parameters(model: Callable, model_file: ModelFile, device: torch.device) -> list[torch.Tensor]:

@@ -235,3 +235,15 @@ def test_statistics_now_records_the_next_step_whatever_every_says(tmp_path):
     stats = [r for r in read_run_log(path) if r["event"] == "stats"]
     assert [r["step"] for r in stats] == [0, 4]
     assert [layer["kind"] for layer in stats[1]["layers"]] == ["tanh", "relu"]  # the hooks were armed for it
+
+
+def test_monitors_appending_to_one_log_number_their_runs_after_its_last(tmp_path):
+    log = tmp_path / "mine.jsonl"
+    for _ in range(2):  # the user's script run twice on one log
+        model = net()
+        with Monitor(model, run_log=log, every=2) as monitor:
+            train(model, monitor, 3, torch.optim.SGD(model.parameters(), lr=0.1))
+    records = lines(log)
+    assert [r["run"] for r in records if r["event"] == "run_start"] == [1, 2]
+    assert {r["run"] for r in records if r["event"] == "stats"} == {1, 2}
+    assert [r["run"] for r in records if r["event"] == "run_end"] == [1, 2]

@@ -40,7 +40,7 @@ CASES = {
         "def build(vocab_size, block_size, generator):\n    raise ValueError('no net today')\n",
         "bad.py:2: build() raised ValueError: no net today",
     ),
-    "wrong-return": ("def build(vocab_size, block_size, generator):\n    return 42\n", "bad.py: build returned a int"),
+    "wrong-return": ("def build(vocab_size, block_size, generator):\n    return 42\n", "bad.py: build returned an int"),
     "layer-without-parameters": (
         NOTEBOOK_LAYERS
         + "class Odd:\n    def __call__(self, x):\n        return x\n"

@@ -55,6 +55,7 @@ def test_a_torch_nn_relu_layernorm_net_trains_with_hooked_layers_and_its_knobs(t
     assert main([*argv, "--steps", "40", "--stats-every", "20", "--run-log", str(log)]) == 0
     captured = capsys.readouterr()
     assert "build() drew nothing from generator" in captured.out
+    assert "ModelNote" not in captured.out  # our own note is said bare, not as a warning class
     records = _log(log)
     assert events(records, "run_start")[0]["model"]["knobs"][0] == {
         "embd": 10,
