@@ -37,6 +37,7 @@ from makemore_tui.tui.panels import GRIDS, PANELS, Layout
 from makemore_tui.tui.registry import Run, find
 from makemore_tui.tui.replay import ReplayFeed
 from makemore_tui.tui.state import STATS, STATUS, ViewState
+from makemore_tui.tui.terminal import repaint_on_resume
 from makemore_tui.tui.widgets.pagebar import PageBar
 from makemore_tui.tui.widgets.palette import Colours
 from makemore_tui.tui.widgets.panel import Panel
@@ -125,6 +126,7 @@ class MakemoreApp(KeyRules, CompareActions, ExperimentKeys, ReplayKeys, ScreenTo
 
     def on_mount(self) -> None:
         self._main = self.screen
+        repaint_on_resume(self)  # ctrl+z then fg: the whole frame comes back (tui/terminal.py)
         self._apply_layout(self.size.width, self.size.height)
         self.watch_panel(self.panel)
         if self.feed.greeting:

@@ -300,6 +300,8 @@ ACTIONS: tuple[Action, ...] = (
            main_screen=True, screen=True),
     *_panel_actions(),
     Action("quit_ctrl_c", "quit", "ctrl+c", "quit", show=False, priority=True, screen=True),
+    Action("suspend", "suspend_process", "ctrl+z", "suspend", show=False, screen=True, palette="Suspend to the shell",
+           palette_help="ctrl+z: fg brings the app back", help="suspend to the shell (fg brings the app back)"),
     # Textual binds ctrl+p to its palette: a row of the help only
     Action("command_palette", "command_palette", screen=True, help_key="ctrl+p",
            help="command palette: every action, searchable; themes, screenshot (saved beside the run log)"),

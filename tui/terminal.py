@@ -147,3 +147,14 @@ def stdout_on_the_terminal() -> Iterator[None]:
             stdout.flush()  # what the app's time left in the buffer belongs to the terminal
         os.dup2(saved, stdout.fileno())
         os.close(saved)
+
+
+def repaint_on_resume(app) -> None:
+    """After ctrl+z (Textual's `action_suspend_process`) and the shell's `fg`, repaint the whole screen.
+
+    Textual's own SIGCONT handler (its Linux driver's) restores application mode and publishes
+    `app_resume_signal`; this listens to that signal, so it chains after Textual's handling instead of
+    replacing it. Textual then redraws only what changed since, which leaves borders, titles and the
+    footer blank on the freshly cleared alternate screen: a refresh with layout repaints every widget.
+    """
+    app.app_resume_signal.subscribe(app, lambda _app: app.refresh(layout=True))
