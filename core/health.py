@@ -52,6 +52,7 @@ from makemore_tui.core.regime import (  # noqa: F401 (layer_name, param_names: t
     init_fixes,
     layer_name,
     listed,
+    param_labels,
     param_names,
     with_number,
 )

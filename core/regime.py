@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from makemore_tui.core.hints import BATCHNORM_ON, KAIMING_INIT, LOWER_LR, RERUN, Fix, gain_fix
+from makemore_tui.core.text import printable
 from makemore_tui.core.values import is_number
 
 TANH_GAIN = 5 / 3  # Kaiming's gain for tanh: the lecture's choice without BatchNorm
@@ -74,6 +75,15 @@ def layer_name(layer: Mapping, position: int | None = None) -> str:
 def param_names(count: int) -> list[str]:
     """Names for the 2-D parameters: C for the embedding (first), then W1, W2, … in order."""
     return ["C" if i == 0 else f"W{i}" for i in range(count)]
+
+
+def param_labels(params: Sequence[Mapping]) -> list[str]:
+    """Each 2-D parameter's name on screen: its own (`0.weight`: a --model net's or a Monitor's, escaped) where its
+    record carries one, else the built-in net's C, W1, W2, … (param_names)."""
+    return [
+        printable(param["name"]) if isinstance(param, Mapping) and isinstance(param.get("name"), str) else name
+        for name, param in zip(param_names(len(params)), params)
+    ]
 
 
 # ---- the fixes -------------------------------------------------------------------------------------

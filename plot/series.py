@@ -15,8 +15,11 @@ import numpy as np
 
 from makemore_tui.core.health import layer_name
 from makemore_tui.core.records import Event, variant_of, variants_of
+from makemore_tui.core.text import printable
 from makemore_tui.core.values import histogram_edges, is_number
 
+# a layer record's kind (core/kinds.py) as the class name the lecture's legends print
+KIND_CLASSES = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "gelu": "GELU", "silu": "SiLU", "elu": "ELU"}
 UPDATE_TO_DATA_TARGET = -3.0  # the lecture's line: update:data ratios should be ~1e-3 (log10 −3)
 
 
@@ -204,6 +207,8 @@ def titled(names: Sequence[Name]) -> str:
 def layer_label(layer: Mapping, position: int, activation: str = "Tanh") -> Name:
     """The lecture's name of an activation layer, `layer 2 (Tanh)` by list index, and the app's `L1`."""
     key = layer_name(layer, position)
+    kind = layer.get("kind")  # a --model net's or a Monitor's layer says its own kind
+    activation = KIND_CLASSES.get(kind, printable(kind)) if isinstance(kind, str) else activation
     return Name(key, f"layer {layer.get('index', '?')}", f"({activation}) · {key}")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from makemore_tui.core.health import param_names
+from makemore_tui.core.health import param_labels
 from makemore_tui.core.records import Event, variant_of
 from makemore_tui.core.values import layer_histogram, number
 from makemore_tui.core.wording import describe
@@ -99,7 +99,7 @@ _gradients = _layers(
 
 def _weights(record: Mapping, config: Mapping) -> list[Item]:
     params = record.get("params") or []
-    names = param_names(len(params))
+    names = param_labels(params)
     return [
         (
             param_label(param, i, names, shape=True),
@@ -163,7 +163,7 @@ def _update_to_data(run: Run, name: str, note: str) -> FigureSpec:
     for variant in range(len(labels)):
         records = run.of(Event.STATS, variant)
         params = (records[-1].get("params") or []) if records else []
-        names = param_names(len(params))
+        names = param_labels(params)
         for i, param in enumerate(params):
             item = param_label(param, i, names)
             steps, ratios = _series(records, lambda r, i=i: _param_at(r, i).get("update_to_data_log10"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from makemore_tui.core.evaluate import CUT_MARK
-from makemore_tui.core.health import layer_name, param_names
+from makemore_tui.core.health import layer_name, param_labels, param_names
 from makemore_tui.core.summary import TABLE_WIDTH
 from makemore_tui.core.text import printable
 from makemore_tui.core.values import is_number
@@ -65,10 +65,7 @@ def lecture_tables(stats: Mapping) -> list[str]:
             f"std {number(layer.get('grad_std'), 'e')}"
         )
     lines.append("weights:")
-    names = [
-        printable(param["name"]) if isinstance(param.get("name"), str) else name  # a --model net's own names
-        for name, param in zip(param_names(len(params)), params)
-    ]
+    names = param_labels(params)
     named = any(isinstance(param.get("name"), str) for param in params)
     width = max([3, *map(len, names)]) + named  # a --model net's long names keep a space before the shape
     for name, param in zip(names, params):

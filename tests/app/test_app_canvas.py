@@ -101,3 +101,10 @@ def test_a_line_that_fits_or_only_has_blanks_past_the_edge_is_not_marked():
     line = [Segment("0 dead", RED), Segment("    ")]
     assert cut_line(line, 10) == line
     assert text([cut_line(line, 7)]) == ["0 dead "]
+
+
+def test_the_weights_table_fits_a_named_parameter_in_its_column_keeping_what_differs():
+    from makemore_tui.tui.widgets.weights import NAME_CELLS, _fit
+
+    assert _fit("W1") == "W1" and _fit("0.weight") == "0"  # `.weight` is on every row: it goes
+    assert _fit("blocks.0.fc.weight") == "…0.fc" and len(_fit("blocks.0.fc.weight")) == NAME_CELLS

@@ -3,7 +3,7 @@ the median weight per variant in a compare."""
 
 from __future__ import annotations
 
-from makemore_tui.core.health import UPDATE_TARGET_LOG10, param_names
+from makemore_tui.core.health import UPDATE_TARGET_LOG10, param_labels, param_names
 from makemore_tui.tui.canvas import (
     Line,
     RefLine,
@@ -63,7 +63,8 @@ class UpdateRatioPanel(Panel):
         """Every 2-D parameter of a single run (the variant shown), in the layer colours."""
         palette = self.palette
         variant = self.view.variant_shown()
-        names = param_names(len(variant.update_series))
+        params = (variant.stats or {}).get("params") or []
+        names = param_labels(params) + param_names(len(variant.update_series))[len(params) :]
         traces, legend, marks = [], [], []
         for i, series in enumerate(variant.update_series):
             xs, ys = series.points()

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 from textual.reactive import reactive
 
-from makemore_tui.core.health import param_names
+from makemore_tui.core.health import param_labels
 from makemore_tui.core.values import histogram_edges, is_number
 from makemore_tui.tui.canvas import Line, Trace, bar, line_chart, line_labels, line_mark, message_lines
 from makemore_tui.tui.widgets.panel import Panel, text_line
@@ -23,6 +23,16 @@ from makemore_tui.tui.widgets.variants import set_subtitle
 
 # grad:data bars span these decades: 1e-5 … 1e0 covers every healthy and sick run we saw.
 LOG_LOW, LOG_HIGH = -5.0, 0.0
+NAME_CELLS = 5  # a parameter's name in the table: a longer one (a --model net's `blocks.0.fc.weight`) keeps its tail
+
+
+def _fit(name: str) -> str:
+    """`name` in NAME_CELLS cells, without the `.weight` every row would repeat (`0.weight` → `0`); the end of a
+    long name says the most (`blocks.0.fc.weight` → `…0.fc`)."""
+    name = name.removesuffix(".weight") or name
+    return name if len(name) <= NAME_CELLS else "…" + name[-(NAME_CELLS - 1) :]
+
+
 VIEWS = ("table", "histograms")
 BOTH_MIN_CHART = 10  # lines the histograms need under the table before a tall table view shows both
 # The bar column's header, longest first: the first that fits the bar's width is shown.
@@ -79,7 +89,7 @@ class WeightsPanel(Panel):
         if bar_width >= 8:
             label = next((text for text in BAR_HEADERS if len(text) <= bar_width - 2), "")
             header += "  " + label
-        names = param_names(len(params))
+        names = param_labels(params)
         fit = len(params) if len(params) + 1 <= height else max(height - 2, 0)
         lines = [text_line((header, palette.dim))]
         for i in range(fit):
@@ -98,7 +108,7 @@ class WeightsPanel(Panel):
         # The lecture's tell-tale: one layer learning ~10× faster than the rest (the last
         # layer right after init) shows up as a grad:data far above the median.
         outlier = median is not None and is_number(ratio) and ratio > 10 * median
-        row = f"{name:<6}{'×'.join(str(s) for s in shape):<11}"
+        row = f"{_fit(name):<6}{'×'.join(str(s) for s in shape):<11}"
         if show_mean:
             row += f"{_sci(param.get('grad_mean')):>11}"
         row += f"{_sci(param.get('grad_std')):>10}"
@@ -119,7 +129,7 @@ class WeightsPanel(Panel):
             return message_lines("no weight-gradient histograms yet · w: table", width, height, palette.dim)
         params = latest["params"]
         traces, legend, short, marks = [], [], [], []
-        names = param_names(len(params))
+        names = param_labels(params)
         for i, (name, param) in enumerate(zip(names, params)):
             hist = param.get("grad_hist") if isinstance(param, Mapping) else None
             edges = histogram_edges(hist) if isinstance(hist, Mapping) else None
