@@ -18,11 +18,13 @@ Values that are not what a config holds (an old or damaged log) are skipped, nev
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import NamedTuple
 
 from makemore_tui.core.config import ACTIVATIONS, INITS, ConfigError, TrainConfig, format_gain, parse_gain
+from makemore_tui.core.text import printable
 from makemore_tui.core.values import is_number
 
 
@@ -258,16 +260,32 @@ def describe(config: Mapping, lr: float | None = None) -> str:
     return " · ".join(parts)
 
 
+def model_fields(config: Mapping) -> set[str] | None:
+    """The fields a `--model` run's words may name: those its file's build takes, and lr (the loop's); None for
+    the built-in net, which takes every field."""
+    if not isinstance(config.get("model"), str):
+        return None
+    fields = config.get("model_fields")
+    return {f for f in fields if isinstance(f, str)} | {"lr"} if isinstance(fields, (list, tuple)) else {"lr"}
+
+
 def difference(config: Mapping, other: Mapping | None) -> str:
     """What sets `config` apart from `other`, short, for legends: `BN off · lr 0.05`.
 
-    With no `other` (the first run), BatchNorm and gain: the lecture's A/B axes.
+    With no `other` (the first run), BatchNorm and gain: the lecture's A/B axes. A `--model` run names only the
+    fields its build takes, and its knobs (`dropout 0.1`); its first run, its file.
     """
+    own = model_fields(config)
     if other is None:
+        if own is not None:
+            return printable(os.path.basename(str(config["model"])))
         names = ["batchnorm", "gain"]
     else:
-        names = [name for name in FIELDS if config.get(name) != other.get(name)]
+        names = [name for name in FIELDS if config.get(name) != other.get(name) and (own is None or name in own)]
     parts = [(f.brief or f.label)(config.get(f.name)) for f in FIELDS.values() if f.name in names and f.shown(config)]
+    knobs, before = config.get("knobs"), (other or {}).get("knobs")
+    if own is not None and isinstance(knobs, Mapping) and isinstance(before, Mapping):
+        parts += [printable(f"{k} {v}") for k, v in knobs.items() if before.get(k) != v]
     return " · ".join(parts) if parts else "same config"
 
 
@@ -296,7 +314,12 @@ def experiments(config: Mapping) -> list[str]:
 
 def config_tag(config: Mapping) -> str:
     """The A/B-relevant part of a config, short: `(BN, g 5/3)`; `(no BN)` under init normal (no gain)."""
-    parts = [f.tag(config[f.name]) for f in FIELDS.values() if f.tag is not None and f.shown(config)]
+    own = model_fields(config)  # a --model run: only the fields its build takes
+    parts = [
+        f.tag(config[f.name])
+        for f in FIELDS.values()
+        if f.tag is not None and f.shown(config) and (own is None or f.name in own)
+    ]
     return f"({', '.join(parts)})" if parts else ""
 
 

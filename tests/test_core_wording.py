@@ -111,3 +111,16 @@ def test_a_key_changing_a_field_every_variant_ignores_is_refused_saying_why():
     assert with_changes(single(TrainConfig()), gain=1.0)[0].config.gain == 1.0
     mixed = parse_compare(["init=kaiming,normal"], TrainConfig())
     assert [v.config.gain for v in with_changes(mixed, gain=1.0)] == [1.0, 1.0]  # the Kaiming variant takes it
+
+
+def test_a_model_runs_words_name_only_the_fields_its_build_takes_and_its_knobs():
+    from makemore_tui.core.wording import config_tag, difference
+
+    base = TrainConfig(steps=10).to_dict()
+    mine = base | {"model": "/home/me/mynet.py", "model_fields": ["hidden"], "knobs": {"dropout": 0.1}}
+    assert config_tag(base) == "(BN, g 5/3)" and config_tag(mine) == ""  # the file has no BatchNorm, no gain
+    assert difference(base, None) == "BN on · gain 5/3" and difference(mine, None) == "mynet.py"
+    other = mine | {"knobs": {"dropout": 0.2}, "gain": 3.0, "batchnorm": False}  # fields its build ignores
+    assert difference(other, mine) == "dropout 0.2"
+    gained = mine | {"model_fields": ["gain"]}
+    assert config_tag(gained) == "(g 5/3)" and difference(gained | {"gain": 3.0}, gained) == "gain 3"
