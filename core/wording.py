@@ -159,7 +159,7 @@ _BUILT_IN = (
 FIELDS: dict[str, Field] = {f.name: f._replace(default=_DEFAULTS[f.name]) for f in _BUILT_IN}
 _BUILT_IN_NAMES = frozenset(FIELDS)
 # Config fields a difference never names: bookkeeping, not a property of the trained network.
-UNCOMPARED_FIELDS = frozenset({"device"})
+UNCOMPARED_FIELDS = frozenset({"device", "model_fields"})  # model_fields follows from the file
 EXPERIMENTS = ("activation", "init", "output_scale")  # the lecture's other experiments (DESIGN §8: keys t, i, o)
 
 
@@ -299,6 +299,12 @@ def config_difference(config: Mapping, reference: Mapping) -> list[str]:
     phrases = []
     for name, value in config.items():
         if name in UNCOMPARED_FIELDS or name not in reference or reference[name] == value:
+            continue
+        if name == "knobs" and isinstance(value, Mapping) and isinstance(reference[name], Mapping):
+            phrases += [printable(f"{k} {v}") for k, v in value.items() if reference[name].get(k) != v]
+            continue
+        if name == "model" and isinstance(value, str):
+            phrases.append(f"model {printable(os.path.basename(value))}")
             continue
         f = field(name)
         if f.why_ignored(config) is None:

@@ -124,3 +124,13 @@ def test_a_model_runs_words_name_only_the_fields_its_build_takes_and_its_knobs()
     assert difference(other, mine) == "dropout 0.2"
     gained = mine | {"model_fields": ["gain"]}
     assert config_tag(gained) == "(g 5/3)" and difference(gained | {"gain": 3.0}, gained) == "gain 3"
+
+
+def test_the_runs_tables_difference_of_model_runs_names_the_file_and_the_changed_knobs():
+    from makemore_tui.core.wording import config_difference
+
+    base = TrainConfig(steps=10).to_dict()
+    mine = base | {"model": "/home/me/mynet.py", "model_fields": ["hidden"], "knobs": {"dropout": 0.1, "n": 2}}
+    other = mine | {"knobs": {"dropout": 0.2, "n": 2}, "model_fields": ["gain"]}
+    assert config_difference(other, mine) == ["dropout 0.2"]
+    assert config_difference(mine, base) == ["model mynet.py", "dropout 0.1", "n 2"]
