@@ -64,6 +64,14 @@ SATURATION_WORDS = {
     "identity": "|x|>0.97 (no saturation)",
 }
 MAP_WORDS = {"tanh": "|t|>0.99", "sigmoid": "t<0.01 or t>0.99", "relu": "t≤0", "identity": "|x|>0.99"}
+# the saturation table's column heading, five cells: what its percent counts (`sat`: layers of several families)
+COLUMN_WORDS = {"tanh": ">0.97", "sigmoid": "sat", "relu": "≤0", "identity": ">0.97"}
+
+
+def column_word(kinds: list[str]) -> str:
+    """The saturation column's heading for layers of `kinds` (record_kinds; [] for the built-in tanh net)."""
+    families = {family(k) for k in kinds}
+    return COLUMN_WORDS[families.pop()] if len(families) == 1 else ">0.97" if not families else "sat"
 
 
 def record_kinds(stats: object) -> list[str]:

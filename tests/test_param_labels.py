@@ -19,3 +19,11 @@ def test_plot_labels_name_a_layers_own_kind_and_a_parameters_own_name():
     assert layer_label({"index": 2, "depth": 1}, 0).rest == "(Tanh) · L1"  # the built-in net's records: no kind
     params = [{"index": 0, "name": "0.weight", "shape": [32, 10]}]
     assert param_label(params[0], 0, param_labels(params)).key == "0.weight"
+
+
+def test_the_saturation_columns_heading_says_what_its_percent_counts_for_the_layers_kinds():
+    from makemore_tui.core.kinds import column_word
+
+    assert column_word([]) == ">0.97"  # the built-in tanh net's records name no kind
+    assert column_word(["relu"]) == "≤0" and column_word(["sigmoid"]) == "sat"
+    assert column_word(["tanh", "relu"]) == "sat"  # families mixed: no one threshold

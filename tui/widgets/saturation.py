@@ -17,6 +17,7 @@ from makemore_tui.core.health import (
     init_saturation_hints,
     layer_name,
 )
+from makemore_tui.core.kinds import column_word, record_kinds
 from makemore_tui.core.values import forward_gains, is_number
 from makemore_tui.tui.canvas import Line, bar, message_lines
 from makemore_tui.tui.state import RunView, VariantView
@@ -155,7 +156,7 @@ class SaturationPanel(Panel):
         header = text_line(
             ("    ", palette.dim),
             (scale_label(scale, bar_width), palette.dim),
-            (f"{'>0.97':>{PCT_CELLS + 1}}", palette.dim),
+            (f"{column_word(record_kinds(variant.stats)):>{PCT_CELLS + 1}}", palette.dim),
             (f"{'gain':>{GAIN_CELLS}}" if show_gain else "", palette.dim),
             ("  mean   std" if show_moments else "", palette.dim),
             (" dead" if show_dead else "", palette.dim),
