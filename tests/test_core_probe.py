@@ -11,31 +11,10 @@ from torch import nn
 from makemore_tui.core.probe import Probe
 from makemore_tui.core.records import problem
 from makemore_tui.core.walk import walk
+from tests.lecture_reference import Linear, Tanh
 
 
-# ---- from-scratch layers, as a learner writes them ---------------------------------------------
-class Linear:
-    def __init__(self, fan_in, fan_out, g):
-        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
-        self.bias = torch.zeros(fan_out)
-
-    def __call__(self, x):
-        self.out = x @ self.weight + self.bias
-        return self.out
-
-    def parameters(self):
-        return [self.weight, self.bias]
-
-
-class Tanh:
-    def __call__(self, x):
-        self.out = torch.tanh(x)
-        return self.out
-
-    def parameters(self):
-        return []
-
-
+# ---- from-scratch layers, as a learner writes them: the notebook's Linear and Tanh (tests/lecture_reference.py) --
 class Sigmoid:
     def __call__(self, x):
         self.out = torch.sigmoid(x)
