@@ -137,7 +137,10 @@ class ControlServer:
                 if self._closed:
                     return  # accepted as the server closed: the viewer reads the end at once
                 if peer_uid(connection) != os.getuid():
-                    _send(connection, {"ok": False, "message": "refused: another user's process"})
+                    # each request answered with the refusal: sent unasked, it raced the peer's first write
+                    # (a peer writing after the close got EPIPE, not the reason)
+                    for _request in _lines(connection):
+                        _send(connection, {"ok": False, "message": "refused: another user's process"})
                     return
                 for request in _lines(connection):
                     _send(connection, self._answer(connection, request))
