@@ -64,7 +64,7 @@ async def test_typing_right_after_c_goes_to_the_spec_box_and_enter_starts_what_w
     app, trainer = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_text(pilot, app, "step 600")
-        await pilot.press("c", *"lr=0.1,1000")  # no tab: the presets have focus
+        await pilot.press("c", *"lr=0.1,1000")  # typed straight into the spec box
         assert app.screen.query_one("#picker-spec", Input).value == "lr=0.1,1000"
         await pilot.press("enter")
         await pilot.pause()

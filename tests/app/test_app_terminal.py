@@ -26,14 +26,18 @@ def tmux(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["tmux", *args], capture_output=True, text=True)
 
 
+_last_screen: list[str] = [""]  # the pane as screen() last captured it, for a timeout's message
+
+
 def wait_until(predicate, timeout: float, what: str):
+    """`predicate()`'s first truthy value within `timeout` seconds; else AssertionError with the pane last seen."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}; the pane last showed:\n{_last_screen[0]}")
 
 
 def python_pid(pattern: str) -> int | None:
@@ -84,7 +88,8 @@ def app_in_tmux(tmp_path):
 
 
 def screen(session: str) -> str:
-    return tmux("capture-pane", "-p", "-t", session).stdout
+    _last_screen[0] = tmux("capture-pane", "-p", "-t", session).stdout
+    return _last_screen[0]
 
 
 def test_the_app_shows_five_tanh_layers_and_drawn_histograms(app_in_tmux):

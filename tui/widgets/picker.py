@@ -94,7 +94,13 @@ class Choice:
 class ComparePicker(ModalScreen[Choice | None]):
     """Choose a comparison; enter starts it, escape leaves things as they are."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "cancel"),
+        Binding("up", "highlight(-1)", show=False),  # from the spec box: the presets' arrows
+        Binding("down", "highlight(1)", show=False),
+    ]
+    # Typing goes straight into the spec box: every key of a burst lands there, none while the focus moves.
+    AUTO_FOCUS = "#picker-spec"
     DEFAULT_CSS = """
     ComparePicker { align: center middle; }
     ComparePicker > Vertical {
@@ -136,8 +142,12 @@ class ComparePicker(ModalScreen[Choice | None]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
-        self.query_one(OptionList).focus()
         self._preview()
+
+    def action_highlight(self, step: int) -> None:
+        """↑↓ from the spec box (or the checkbox) move the presets' highlight; enter on an empty box runs it."""
+        presets = self.query_one(OptionList)
+        presets.action_cursor_down() if step > 0 else presets.action_cursor_up()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
@@ -151,11 +161,12 @@ class ComparePicker(ModalScreen[Choice | None]):
         self._preview()
 
     def _preview(self) -> None:
-        """Say what enter would run now: the spec typed (when the spec box has the focus) or the preset highlighted."""
+        """Say what enter would run now: the spec typed (when the spec box has the focus and holds one) or the
+        preset highlighted."""
         text = ""
-        if isinstance(self.focused, Input):
-            specs = self.query_one("#picker-spec", Input).value.split()
-            text = self._described(lambda: parse_compare(specs, self.base)) if specs else ""
+        specs = self.query_one("#picker-spec", Input).value.split()
+        if isinstance(self.focused, Input) and specs:
+            text = self._described(lambda: parse_compare(specs, self.base))
         else:
             option = self.query_one(OptionList).highlighted_option
             if option is not None and option.id == LEAVE:
@@ -173,15 +184,17 @@ class ComparePicker(ModalScreen[Choice | None]):
             return f"enter would refuse: {error}"
 
     def on_key(self, event: events.Key) -> None:
-        """A character typed anywhere but the spec box (the presets have the focus at first) starts a
-        spec: it goes to the spec box, which takes the focus; the arrows and enter still pick a preset."""
-        if isinstance(self.focused, Input) or not event.is_printable or event.character in (None, " "):
+        """A character typed on the presets or the checkbox goes on the spec in the box, which takes the focus.
+
+        The box inserts what it gets and stops it, so any printable key that reaches the screen went elsewhere:
+        it is taken whatever has the focus now (a key can arrive while the focus moves)."""
+        if not event.is_printable or event.character in (None, " "):
             return
         event.stop()
         event.prevent_default()
         spec = self.query_one("#picker-spec", Input)
-        spec.focus()
         spec.insert_text_at_cursor(event.character)
+        self.set_focus(spec)
 
     @property
     def paused(self) -> bool:
@@ -189,15 +202,23 @@ class ComparePicker(ModalScreen[Choice | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id == LEAVE:
+        self._pick(event.option.id)
+
+    def _pick(self, option_id: str | None) -> None:
+        """Run the preset `option_id` (or leave the compare)."""
+        if option_id == LEAVE:
             self.dismiss(Choice(tuple(single(self.base)), self.paused, "single run"))
             return
-        preset = PRESET_IDS[event.option.id]
+        preset = PRESET_IDS[option_id]
         self._choose(lambda: preset_variants(preset, self.base), preset.title)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         specs = event.value.split()
+        option = self.query_one(OptionList).highlighted_option
+        if not specs and option is not None:  # enter on an empty box: the preset highlighted
+            self._pick(option.id)
+            return
         if not specs:
             self.say("type FIELD=V1,V2,… (e.g. gain=0.5,1,5/3,3), or pick a preset above")
             return
