@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def test_ctrl_z_suspends_the_app_and_fg_brings_every_part_back(tmp_path):
         command = f"env -u COLUMNS -u LINES PS1='$ ' {sys.executable} -m makemore_tui --steps 1000000 --hidden 16"
         tmux("send-keys", "-t", session, f"{command} --paused --run-log {log}", "Enter")
         pid = wait_until(lambda: python_pid(f"--run-log {log}"), 20, "the app to start")
-        before = wait_until(lambda: full_frame(screen(session)), 30, "the first frame")
+        before = wait_until(lambda: settled_frame(session), 60, "the first frame, settled")
         tmux("send-keys", "-t", session, "C-z")
         wait_until(lambda: process_state(pid) == "T", 10, "ctrl+z to stop the process")
         wait_until(lambda: "Stopped" in screen(session) or "stopped" in screen(session), 10, "the shell's job line")
@@ -62,11 +63,23 @@ def test_ctrl_z_suspends_the_app_and_fg_brings_every_part_back(tmp_path):
         wait_until(lambda: process_state(pid) not in ("T", "gone"), 10, "fg to continue the process")
         wait_until(lambda: full_frame(screen(session)), 30, "the frame after fg")
         # every line that does not change while paused is back as it was: borders, titles, the footer
-        wait_until(lambda: same_static_lines(before, screen(session)), 10, "the whole frame after fg")
+        after = f"the whole frame after fg, as before:\n{before}"
+        wait_until(lambda: same_static_lines(before, screen(session)), 30, after)
         tmux("send-keys", "-t", session, "q")
         wait_until(lambda: process_state(pid) == "gone" or process_state(pid) == "Z", 10, "q after fg")
     finally:
         tmux("kill-session", "-t", session)
+
+
+def settled_frame(session: str) -> str | None:
+    """The full frame once its static lines hold still for a second (the first records, hints and the footer's
+    keys arrive over the first moments); None until then."""
+    first = full_frame(screen(session))
+    if first is None:
+        return None
+    time.sleep(1.0)
+    second = screen(session)
+    return second if same_static_lines(first, second) else None
 
 
 def same_static_lines(before: str, now: str) -> bool:
