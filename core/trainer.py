@@ -23,8 +23,8 @@ from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.devices import resolve_device, use_training_threads
+from makemore_tui.core.engines.base import ModelNote
 from makemore_tui.core.engines.factory import make_engine
-from makemore_tui.core.engines.user import ModelNote
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog, log_stopped

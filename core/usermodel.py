@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from makemore_tui.core.records import ErrorKind
 
 # Knobs named like these config fields take the flag's value (and its key, and its compare axis).
-MODEL_FIELDS = ("batchnorm", "gain", "activation", "init", "output_scale", "embd", "hidden", "depth")
+MODEL_FIELDS = ("batchnorm", "gain", "activation", "init", "output_scale", "weight_scale", "bias_scale", "embd")
+MODEL_FIELDS += ("hidden", "depth")
 # The training loop owns these: a knob so named is refused.
 LOOP_FIELDS = ("lr", "steps", "seed", "batch_size")
 DEVICE_KNOB = "device"  # a `device` keyword receives the run's torch.device
