@@ -7,6 +7,8 @@ trainer's records with what this loop computes.
 from __future__ import annotations
 
 import random
+import runpy
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -24,51 +26,10 @@ def build_dataset(words, stoi, block_size):
     return torch.tensor(X), torch.tensor(Y)
 
 
-class Linear:
-    def __init__(self, fan_in, fan_out, g, bias=True):
-        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
-        self.bias = torch.zeros(fan_out) if bias else None
-
-    def __call__(self, x):
-        self.out = x @ self.weight
-        if self.bias is not None:
-            self.out += self.bias
-        return self.out
-
-    def parameters(self):
-        return [self.weight] + ([] if self.bias is None else [self.bias])
-
-
-class BatchNorm1d:
-    def __init__(self, dim, eps=1e-5, momentum=0.1):
-        self.eps, self.momentum, self.training = eps, momentum, True
-        self.gamma, self.beta = torch.ones(dim), torch.zeros(dim)
-        self.running_mean, self.running_var = torch.zeros(dim), torch.ones(dim)
-
-    def __call__(self, x):
-        if self.training:
-            xmean, xvar = x.mean(0, keepdim=True), x.var(0, keepdim=True)
-        else:
-            xmean, xvar = self.running_mean, self.running_var
-        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
-        self.out = self.gamma * xhat + self.beta
-        if self.training:
-            with torch.no_grad():
-                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
-                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
-        return self.out
-
-    def parameters(self):
-        return [self.gamma, self.beta]
-
-
-class Tanh:
-    def __call__(self, x):
-        self.out = torch.tanh(x)
-        return self.out
-
-    def parameters(self):
-        return []
+# The notebook's Linear, BatchNorm1d and Tanh as the examples give them to learners (examples/notebook_layers.py,
+# each drawing from the generator it is given): the notebook's code, independent of core/.
+_NOTEBOOK = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "notebook_layers.py"))
+Linear, BatchNorm1d, Tanh = _NOTEBOOK["Linear"], _NOTEBOOK["BatchNorm1d"], _NOTEBOOK["Tanh"]
 
 
 def train_reference(
