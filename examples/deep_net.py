@@ -11,7 +11,7 @@ Knobs (each a flag, a key in the app and a compare axis): batchnorm, gain, embd,
 """
 
 import torch
-from notebook_layers import BatchNorm1d, Linear, Tanh  # the notebook's classes, beside this file
+from notebook_layers import BatchNorm1d, Linear, Tanh, scale_init  # the notebook's classes, beside this file
 
 
 def build(vocab_size, block_size, generator, batchnorm=True, gain=1.0, embd=10, hidden=100):
@@ -33,15 +33,5 @@ def build(vocab_size, block_size, generator, batchnorm=True, gain=1.0, embd=10, 
         Linear(           n_hidden, vocab_size, g, bias=bias), *norm(vocab_size),
     ]  # fmt: skip
 
-    with torch.no_grad():
-        # last layer: make less confident
-        if batchnorm:
-            layers[-1].gamma *= 0.1
-        else:
-            layers[-1].weight *= 0.1
-        # all other layers: apply gain
-        for layer in layers[:-1]:
-            if isinstance(layer, Linear):
-                layer.weight *= gain
-
+    scale_init(layers, gain)  # the last layer less confident, the gain on the others
     return C, layers

@@ -1,7 +1,7 @@
 """The lecture notebooks' from-scratch layers, written once, as makemore part 5 writes them.
 
-Part 3's Linear, BatchNorm1d and Tanh, with part 5's additions: BatchNorm1d also takes (B, T, C) inputs
-(statistics over B and T), and Embedding, FlattenConsecutive and Sequential. The examples beside this file
+Part 3's Linear, BatchNorm1d and Tanh and its init cell (scale_init), with part 5's additions: BatchNorm1d
+also takes (B, T, C) inputs (statistics over B and T), and Embedding, FlattenConsecutive and Sequential. The examples beside this file
 import it (`from notebook_layers import Linear, …`: a --model file's folder is on sys.path). Its one change to
 the notebooks: each layer that draws takes the `generator` instead of reading a module-level `g`. Edit it
 and press r: a rerun imports it afresh.
@@ -66,6 +66,21 @@ class Tanh:
 
     def parameters(self):
         return []
+
+
+def scale_init(layers, gain):
+    """Part 3's init cell over its layer list: the last layer made less confident (its BatchNorm1d's gamma, or
+    its Linear's weight, × 0.1), then every other Linear's weight × gain (5/3 for tanh)."""
+    with torch.no_grad():
+        # last layer: make less confident
+        if isinstance(layers[-1], BatchNorm1d):
+            layers[-1].gamma *= 0.1
+        else:
+            layers[-1].weight *= 0.1
+        # all other layers: apply gain
+        for layer in layers[:-1]:
+            if isinstance(layer, Linear):
+                layer.weight *= gain
 
 
 class Embedding:

@@ -26,10 +26,11 @@ def build_dataset(words, stoi, block_size):
     return torch.tensor(X), torch.tensor(Y)
 
 
-# The notebook's Linear, BatchNorm1d and Tanh as the examples give them to learners (examples/notebook_layers.py,
-# each drawing from the generator it is given): the notebook's code, independent of core/.
+# The notebook's Linear, BatchNorm1d, Tanh and init cell as the examples give them to learners
+# (examples/notebook_layers.py, each drawing from the generator it is given): the notebook's code, not core's.
 _NOTEBOOK = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "notebook_layers.py"))
 Linear, BatchNorm1d, Tanh = _NOTEBOOK["Linear"], _NOTEBOOK["BatchNorm1d"], _NOTEBOOK["Tanh"]
+scale_init = _NOTEBOOK["scale_init"]  # the notebook's init cell: last layer × 0.1, the gain on the others
 
 
 def train_reference(
@@ -104,14 +105,7 @@ def build_network(vocab_size, g, *, batchnorm=True, gain=1.0, n_embd=10, n_hidde
         fan_in = n_hidden
     layers += [Linear(n_hidden, vocab_size, g, bias=not batchnorm)]
     layers += [BatchNorm1d(vocab_size)] if batchnorm else []
-    with torch.no_grad():
-        if batchnorm:
-            layers[-1].gamma *= 0.1
-        else:
-            layers[-1].weight *= 0.1
-        for layer in layers[:-1]:
-            if isinstance(layer, Linear):
-                layer.weight *= gain
+    scale_init(layers, gain)
     parameters = [C] + [p for layer in layers for p in layer.parameters()]
     for p in parameters:
         p.requires_grad = True
