@@ -1,10 +1,10 @@
 """The lecture notebooks' from-scratch layers, written once, as makemore part 5 writes them.
 
 Part 3's Linear, BatchNorm1d and Tanh and its init cell (scale_init), with part 5's additions: BatchNorm1d
-also takes (B, T, C) inputs (statistics over B and T), and Embedding, FlattenConsecutive and Sequential. The examples beside this file
-import it (`from notebook_layers import Linear, …`: a --model file's folder is on sys.path). Its one change to
-the notebooks: each layer that draws takes the `generator` instead of reading a module-level `g`. Edit it
-and press r: a rerun imports it afresh.
+also takes (B, T, C) inputs (statistics over B and T), and Embedding, FlattenConsecutive and Sequential.
+The examples beside this file import it (`from notebook_layers import Linear, …`: a --model file's folder is
+on sys.path). Its one change to the notebooks: each layer that draws takes the `generator` instead of
+reading a module-level `g`. Edit it and press r: a rerun imports it afresh.
 """
 
 import torch
