@@ -286,6 +286,10 @@ ACTIONS: tuple[Action, ...] = (
     # the screen's own keys: panel modes, zoom, panels
     Action("next_map_layer", "next_map_layer", "m", "map", maps, screen=True, palette="Saturation map: next layer",
            help="saturation map: next tanh layer"),
+    Action("cycle_activations_view", "cycle_activations_view", "p", "hpreact", show=False, screen=True,
+           palette="Activation histograms: t ↔ hpreact",
+           palette_help="the tanh output, or its input: the pre-activation (every 20th record)",
+           help="activation histograms: the tanh output t / its input hpreact (from every 20th record)"),
     Action("cycle_weights_view", "cycle_weights_view", "w", "wts", screen=True,
            palette="Weights: table ↔ gradient histograms",
            help="weights: the gradient table / the weight-gradient histograms"),
