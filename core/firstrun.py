@@ -19,9 +19,9 @@ import torch
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import ConfigError
 from makemore_tui.core.devices import resolve_device, use_training_threads
-from makemore_tui.core.engines.base import Engine
+from makemore_tui.core.engines.base import Engine, ModelNote
 from makemore_tui.core.engines.factory import make_engine
-from makemore_tui.core.engines.user import ModelNote, ModelOutput
+from makemore_tui.core.engines.user import ModelOutput
 from makemore_tui.core.runstate import RunState
 from makemore_tui.core.usermodel import ModelFileError
 from makemore_tui.data.dataset import Splits, make_splits

@@ -84,6 +84,17 @@ def parse_positive(text: str) -> float:
     return value
 
 
+def parse_non_negative(text: str) -> float:
+    """A finite number of at least 0; ValueError saying so otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError("a finite number of at least 0")
+    return value
+
+
 def _parse_gain(text: str) -> float:
     try:
         return parse_gain(text)
@@ -136,6 +147,17 @@ def _gain_ignored(config: Mapping) -> str | None:
     return "init normal takes no gain (plain randn weights)" if config.get("init") == "normal" else None
 
 
+def _weight_scale_ignored(config: Mapping) -> str | None:
+    """Plain randn (`init normal`) is scaled by weight_scale; Kaiming init by the gain."""
+    kaiming = config.get("init") != "normal"
+    return "init kaiming takes no weight scale (its gain scales the weights)" if kaiming else None
+
+
+def _bias_scale_ignored(config: Mapping) -> str | None:
+    """Only a net without BatchNorm has Linear biases (with it, BatchNorm's beta takes their place)."""
+    return "a BatchNorm net has no Linear biases (beta takes their place)" if config.get("batchnorm") else None
+
+
 # ---- the table -----------------------------------------------------------------------------------
 _DEFAULTS = TrainConfig().to_dict()
 # The fields a learner changes, in the order the header line shows them; every one can be compared.
@@ -160,6 +182,8 @@ _BUILT_IN = (
     Field("activation", str, parse_choice(*ACTIVATIONS), _is_word),
     Field("init", lambda v: f"init {v}", parse_choice(*INITS), _is_word),
     Field("output_scale", lambda v: f"out ×{v:g}", parse_positive),
+    Field("weight_scale", lambda v: f"W ×{v:g}", parse_non_negative, ignored=_weight_scale_ignored),
+    Field("bias_scale", lambda v: f"b ×{v:g}" if v else "b 0", parse_non_negative, ignored=_bias_scale_ignored),
 )
 FIELDS: dict[str, Field] = {f.name: f._replace(default=_DEFAULTS[f.name]) for f in _BUILT_IN}
 _BUILT_IN_NAMES = frozenset(FIELDS)

@@ -66,3 +66,18 @@ def test_a_knob_compare_labels_its_variants_and_refuses_a_field_the_file_does_no
 def test_the_header_names_the_file_and_its_knobs(nn_file):
     text = describe(_config(nn_file, sets=["dropout=0.1"]).to_dict())
     assert text == "torch_nn.py · embd 10 · hidden 100 · depth 4 · activation relu · dropout 0.1 · lr 0.1 · batch 32"
+
+
+def test_a_build_taking_the_weight_and_bias_scales_gets_their_flags(tmp_path):
+    path = tmp_path / "scaled.py"
+    path.write_text(
+        "import torch\n"
+        "def build(vocab_size, block_size, generator, weight_scale=1.0, bias_scale=0.0):\n"
+        "    return [torch.nn.Linear(block_size, vocab_size)]\n"
+    )
+    scaled = load(str(path))
+    given = DEFAULT.replace(weight_scale=0.2, bias_scale=0.01)
+    config = _config(scaled, given, explicit=["weight_scale", "bias_scale"])
+    assert (config.weight_scale, config.bias_scale, dict(config.knobs)) == (0.2, 0.01, {})
+    assert config.model_fields == ("weight_scale", "bias_scale")
+    assert [v.config.weight_scale for v in model_compare(["weight_scale=0.1,0.2"], config, scaled)] == [0.1, 0.2]

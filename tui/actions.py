@@ -126,15 +126,12 @@ class ScreenTools:
 
     def action_cycle_weights_view(self) -> None:
         """Weights panel: the table ↔ the weight-gradient histograms."""
-        panel = self.query_one(WeightsPanel)
-        panel.view_mode = (panel.view_mode + 1) % 2
-        self.say("weights: " + ("gradient histograms" if panel.view_mode else "table"))
+        shown = self.query_one(WeightsPanel).cycle()
+        self.say("weights: " + ("gradient histograms" if shown == "histograms" else shown))
 
     def action_cycle_history_kind(self) -> None:
         """History panel: activations ↔ gradients over steps."""
-        panel = self.query_one(HistoryPanel)
-        panel.kind = (panel.kind + 1) % 2
-        self.say("history: " + ("gradients" if panel.kind else "activations") + " over steps")
+        self.say(f"history: {self.query_one(HistoryPanel).cycle()} over steps")
 
     def screen_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette's Keys and Screenshot, done the app's way."""

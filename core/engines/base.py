@@ -18,6 +18,11 @@ if TYPE_CHECKING:  # the model the built-in engines evaluate and sample
     from makemore_tui.core.model import MLP
 
 
+class ModelNote(UserWarning):
+    """Something a learner should know about their run (a compare whose variants drew differently, a `--model`
+    file's build that drew nothing): front-ends say it bare, as one line."""
+
+
 class StatsTensors(NamedTuple):
     """One structure group's tensors of the last step run with keep_stats (dim 0: the variants).
 

@@ -7,6 +7,7 @@ what the terminal shows, overlays and notifications included), never its interna
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import re
@@ -106,3 +107,19 @@ def compare_app(
     step = max((r["step"] for r in records if r.get("event") == "stats"), default=0)
     trainer = FakeTrainer(channel=channel, respond=respond, step=step, variants=[Variant(*v) for v in variants])
     return MakemoreApp(LiveFeed(trainer, channel), refresh_hz=FAST_HZ), trainer
+
+
+@contextlib.asynccontextmanager
+async def running(made: tuple[MakemoreApp, FakeTrainer], size: tuple[int, int] = (120, 40), after: str | None = None):
+    """Run the app of `made` (live_app(…) or compare_app(…)) at `size` (columns, lines); yields (app, trainer,
+    pilot), once `after` is on the screen when given (wait_for_text: AssertionError quoting the screen if not)."""
+    app, trainer = made
+    async with app.run_test(size=size) as pilot:
+        if after is not None:
+            await wait_for_text(pilot, app, after)
+        yield app, trainer, pilot
+
+
+def palette_titles(app: MakemoreApp) -> set[str]:
+    """The titles of the command palette's entries on the screen shown."""
+    return {command.title for command in app.get_system_commands(app.screen)}

@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
+from textual.reactive import reactive
 from textual.strip import Strip
 
 from makemore_tui.core.hints import Hint
@@ -256,3 +257,27 @@ class Panel(Themed):
         """A hint over as many lines as its words need: `⚠ ` on the first, indented after."""
         wrapped = textwrap.wrap(text, max(width - 2, 8)) or [""]
         return [text_line(("⚠ " if i == 0 else "  ", style), (line, style)) for i, line in enumerate(wrapped)]
+
+
+class CyclingPanel(Panel):
+    """A panel with views that a key cycles (`w`: the weights' table ↔ histograms, `h`: the history's
+    activations ↔ gradients); in a compare it shows the one variant that `v` chooses."""
+
+    VIEWS: ClassVar[tuple[str, ...]] = ("",)  # the views' names, in the key's order
+    shown = reactive(0)  # index into VIEWS
+
+    def extra_key(self) -> tuple:
+        return (self.shown, self.view.shown_variant)
+
+    def watch_shown(self) -> None:
+        self.refresh()
+
+    @property
+    def view_name(self) -> str:
+        """The name of the view shown, from VIEWS."""
+        return self.VIEWS[self.shown]
+
+    def cycle(self) -> str:
+        """Show the next view; returns its name."""
+        self.shown = (self.shown + 1) % len(self.VIEWS)
+        return self.view_name
