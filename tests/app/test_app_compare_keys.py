@@ -18,6 +18,7 @@ from tests.app.helpers import (
     live_app,
     palette_titles,
     run_async,
+    run_from_palette,
     running,
     screen_text,
     wait_for_text,
@@ -97,12 +98,7 @@ async def test_the_palette_starts_a_preset_and_has_nothing_to_leave_in_a_single_
     async with running(live_app(respond=False)) as (app, trainer, pilot):
         titles = palette_titles(app)  # the presets are listed: test_app_keys' palette test
         assert "Leave the compare" not in titles and "Next variant" not in titles  # a single run: nothing to leave
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"tanh / linear")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "tanh / linear")
         expected = parse_compare(["activation=tanh,linear"], SMALL.replace(batchnorm=False))
         assert reruns(trainer) == [Rerun(variants=tuple(expected), paused=False)]
 

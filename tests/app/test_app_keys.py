@@ -8,7 +8,7 @@ from makemore_tui.core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sam
 from makemore_tui.core.compare import Variant
 from makemore_tui.tui.widgets.help import HelpScreen
 from makemore_tui.tui.widgets.satmap import SatMapPanel
-from tests.app.helpers import live_app, palette_titles, run_async, running, screen_text, wait_for_text
+from tests.app.helpers import live_app, palette_titles, run_async, run_from_palette, running, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
 
 SIZE = (120, 40)
@@ -162,10 +162,5 @@ async def test_every_action_is_in_the_command_palette():
         expected |= {"Compare…", "Compare: BatchNorm on / off", "Compare: gains 0.5 · 1 · 5/3 · 3 (no BN)"}
         expected |= {"Compare: tanh / linear (no BN)", "Rerun paused at step 0"}
         assert expected <= palette_titles(app), expected - palette_titles(app)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"batchnorm")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "batchnorm")
         assert rerun_configs(trainer) == [SMALL.replace(batchnorm=False)]
