@@ -72,7 +72,7 @@ def model_compare(specs: Sequence[str], base: TrainConfig, model_file: ModelFile
     for combo in itertools.product(*(values for _, values in axes)):
         fields = {name: value for name, value in zip(names, combo) if name in AXES}
         knobs = dict(base.knobs) | {name: value for name, value in zip(names, combo) if name not in AXES}
-        label = " · ".join(AXES[n].label(v) if n in AXES else f"{n} {v}" for n, v in zip(names, combo))
+        label = " · ".join(AXES[n].said(v) if n in AXES else f"{n} {v}" for n, v in zip(names, combo))
         try:
             variants.append(Variant(label, base.replace(**fields, knobs=tuple(knobs.items()))))
         except ConfigError as error:
@@ -120,7 +120,9 @@ def key_refusal(config: TrainConfig, changes: Mapping[str, object]) -> str | Non
             return f"{name}'s build() takes no {field}"
         current = getattr(config, field)
         if type(value) is not type(current) and not (isinstance(current, float) and isinstance(value, (int, float))):
-            return f"{name}'s {field} is a {type(current).__name__}: set it with --{field.replace('_', '-')}"
+            kind = type(current).__name__
+            article = "an" if kind[0] in "aeiou" else "a"
+            return f"{name}'s {field} is {article} {kind}: set it with --{field.replace('_', '-')}"
         if field in KEY_CYCLES and current not in KEY_CYCLES[field]:
             cycle = " ↔ ".join(KEY_CYCLES[field])
             return f"the key cycles {cycle}; {name}'s {field} is {current!r}: set it with --{field}"

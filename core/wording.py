@@ -46,6 +46,11 @@ class Field(NamedTuple):
         """The command-line flag: `--output-scale`."""
         return "--" + self.name.replace("_", "-")
 
+    def said(self, value) -> str:
+        """`value` as a label; a value of another type (a --model knob typed by its own default, `out "small"`) as
+        `output-scale small`, through printable."""
+        return self.label(value) if self.valid(value) else printable(f"{self.name.replace('_', '-')} {value}")
+
     def shown(self, config: Mapping) -> bool:
         """True when `config` holds a showable value of this field that the config does not ignore."""
         return self.valid(config.get(self.name)) and self.why_ignored(config) is None
@@ -230,7 +235,7 @@ def field(name: str) -> Field:
 
 def label(name: str, value) -> str:
     """One value of field `name` as a label: `label("batchnorm", False)` → `BN off`."""
-    return field(name).label(value)
+    return field(name).said(value)
 
 
 class _Axes(Mapping):
@@ -332,7 +337,7 @@ def config_difference(config: Mapping, reference: Mapping) -> list[str]:
             continue
         f = field(name)
         if f.why_ignored(config) is None:
-            phrases.append(f.label(value))
+            phrases.append(f.said(value))
     return phrases
 
 

@@ -130,6 +130,30 @@ def test_a_net_whose_activations_the_walk_cannot_see_trains_and_says_how_to_show
     assert stats[0]["layers"] == [] and [p["name"] for p in stats[0]["params"]] == ["C", "W1", "W2"]
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--model", str(EXAMPLES / "wavenet.py"), "--block-size", "8", "--hidden", "32"],  # BatchNorm's buffers
+        ["--model", str(EXAMPLES / "torch_nn.py"), "--hidden", "32", "--set", "dropout=0.2"],  # the global generator
+    ],
+    ids=["wavenet", "torch-nn-dropout"],
+)
+def test_the_first_run_tried_before_anything_starts_trains_as_if_it_had_not_been(flags, tmp_path, monkeypatch, capsys):
+    """The command line builds the first run and tries its step 0 before the banner (core/firstrun.py): that try is
+    undone (minibatch generator, buffers, torch's global generator), so the run equals one set up in the trainer."""
+    import makemore_tui.tui.cli as cli
+
+    def run(name: str) -> list[dict]:
+        log = tmp_path / f"{name}.jsonl"
+        assert main(["--headless", *flags, "--steps", "30", "--stats-every", "10", "--run-log", str(log)]) == 0
+        capsys.readouterr()
+        return [r for r in _log(log) if r["event"] in ("stats", "eval", "samples")]
+
+    tried = run("tried")
+    monkeypatch.setattr(cli, "prepare", lambda *args: None)  # the trainer sets the run up (as before)
+    assert tried == run("untried")
+
+
 def test_a_rerun_imports_the_files_helpers_afresh(tmp_path):
     """A learner edits a helper beside the model file (the examples' notebook_layers.py) and reruns: the next
     load sees the edit, as it sees an edit to the file itself."""

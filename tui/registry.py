@@ -135,8 +135,12 @@ TURNS: dict[str, Callable[[object], object]] = {
 
 
 def turned(field: str, config: TrainConfig) -> tuple[object, str]:
-    """The value `field`'s key turns `config`'s value to, and its words ("gain 3", "BN off")."""
-    value = TURNS[field](getattr(config, field))
+    """The value `field`'s key turns `config`'s value to, and its words ("gain 3", "BN off"); (None, "") where no
+    turn fits the value (a --model knob of another type: key_refusal says so)."""
+    try:
+        value = TURNS[field](getattr(config, field))
+    except (TypeError, ValueError):  # a --model knob of another type (build(output_scale="small")): no turn fits
+        return None, ""
     return value, label(field, value)
 
 

@@ -75,6 +75,14 @@ class UserEngine(VariantEngine):
                 setattr(owner, name, tensor)
         return losses
 
+    def check(self, lrs: Sequence[float]) -> None:
+        """Step 0 tried and undone (the preview, with torch's global generators put back too): a file whose forward,
+        logits or backward is wrong raises ModelFileError now, before anything starts (core/firstrun.py); the
+        real step 0 then draws and trains as if this had not run."""
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            self.preview(lrs)
+
     def _step(self, lrs: Sequence[float], keep_stats: bool, update: bool) -> torch.Tensor:
         Xb, Yb = self.draw_batch()  # minibatch construct
         nan = torch.full((), float("nan"), device=Xb.device)

@@ -123,3 +123,33 @@ async def running(made: tuple[MakemoreApp, FakeTrainer], size: tuple[int, int] =
 def palette_titles(app: MakemoreApp) -> set[str]:
     """The titles of the command palette's entries on the screen shown."""
     return {command.title for command in app.get_system_commands(app.screen)}
+
+
+def small_multiples(lines: list[str], header: re.Pattern) -> list[tuple[str, str, list[str]]]:
+    """A compare panel's small multiples in its text `lines`: (letter, header, chart rows) of each, cut at the
+    columns where the variants' headers start. A header line holds `header` matches, group 1 each variant's
+    letter; the chart rows run down to the next header, a hint (⚠) or a blank line."""
+    found = []
+    for row, line in enumerate(lines):
+        heads = [(m.group(1), m.start(1)) for m in header.finditer(line)]
+        if not heads or "⚠" in line:
+            continue
+        below = []
+        for chart in lines[row + 1 :]:
+            if header.search(chart) or "⚠" in chart or not chart.strip():
+                break
+            below.append(chart)
+        for k, (letter, left) in enumerate(heads):
+            stop = heads[k + 1][1] if k + 1 < len(heads) else len(line)
+            found.append((letter, line[left:stop], [chart[left:stop] for chart in below]))
+    return found
+
+
+async def run_from_palette(pilot, typed: str) -> None:
+    """Open the command palette (ctrl+p), type `typed`, and run the entry it finds first."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*typed)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()

@@ -140,12 +140,11 @@ async def test_the_histograms_border_shows_the_layer_l_chose_at_once():
 
 
 @run_async
-async def test_v_and_l_in_a_single_run_say_they_are_for_a_compare():
+async def test_v_l_and_y_in_a_single_run_say_they_are_for_a_compare():
     async with running(live_app(respond=False), after="step 600") as (app, _, pilot):
-        await pilot.press("v")
-        assert "v: for a compare (c starts one)" in screen_text(app)
-        await pilot.press("l")
-        assert "l: for a compare (c starts one)" in screen_text(app)
+        for key in "vly":
+            await pilot.press(key)
+            assert f"{key}: for a compare (c starts one)" in screen_text(app)
 
 
 @run_async

@@ -8,7 +8,7 @@ from makemore_tui.core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sam
 from makemore_tui.core.compare import Variant
 from makemore_tui.tui.widgets.help import HelpScreen
 from makemore_tui.tui.widgets.satmap import SatMapPanel
-from tests.app.helpers import live_app, palette_titles, run_async, running, screen_text, wait_for_text
+from tests.app.helpers import live_app, palette_titles, run_async, run_from_palette, running, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
 
 SIZE = (120, 40)
@@ -96,27 +96,20 @@ async def test_g_cycles_through_the_lecture_gains():
 
 
 @run_async
-async def test_plus_and_minus_scale_lr_live_and_for_reruns():
+async def test_plus_minus_e_and_s_say_what_they_do_and_send_it():
+    """+ and - scale the lr live and for reruns; e and s ask for an evaluation and samples."""
     async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.pause()
-        await pilot.press("plus")
-        assert "lr ×2 → 0.2" in screen_text(app)
-        await pilot.press("minus", "minus")
-        assert sent(trainer, ScaleLr) == [ScaleLr(2.0), ScaleLr(0.5), ScaleLr(0.5)]
+        said = {"plus": "lr ×2 → 0.2", "minus": "lr ÷2 → 0.1", "e": "evaluating", "s": "sampling"}
+        for key in ("plus", "minus", "e", "s"):
+            await pilot.press(key)
+            assert said[key] in screen_text(app)
+        await pilot.press("minus")
         assert "lr ÷2 → 0.05" in screen_text(app)
+        assert sent(trainer, ScaleLr) == [ScaleLr(2.0), ScaleLr(0.5), ScaleLr(0.5)]
+        assert sent(trainer, Evaluate) == [Evaluate()] and sent(trainer, Sample) == [Sample()]
         await pilot.press("r")
         assert rerun_configs(trainer)[-1].lr == pytest.approx(0.05)
-
-
-@run_async
-async def test_e_and_s_ask_for_eval_and_samples():
-    async with running(live_app(respond=False)) as (app, trainer, pilot):
-        await pilot.pause()
-        await pilot.press("e")
-        assert "evaluating" in screen_text(app)
-        await pilot.press("s")
-        assert "sampling" in screen_text(app)
-        assert sent(trainer, Evaluate) == [Evaluate()] and sent(trainer, Sample) == [Sample()]
 
 
 @run_async
@@ -164,24 +157,10 @@ async def test_number_keys_zoom_a_panel_and_escape_comes_back():
 @run_async
 async def test_every_action_is_in_the_command_palette():
     async with running(live_app(respond=False)) as (app, trainer, pilot):
-        titles = palette_titles(app)
-        for title in (
-            "Pause / resume training",
-            "Toggle BatchNorm and rerun",
-            "Cycle gain and rerun",
-            "Rerun",
-            "Step once",
-            "Learning rate ×2",
-            "Learning rate ÷2",
-            "Evaluate now",
-            "Sample names",
-            "Help",
-        ):
-            assert title in titles
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"batchnorm")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        expected = {"Pause / resume training", "Toggle BatchNorm and rerun", "Cycle gain and rerun", "Rerun"}
+        expected |= {"Step once", "Learning rate ×2", "Learning rate ÷2", "Evaluate now", "Sample names", "Help"}
+        expected |= {"Compare…", "Compare: BatchNorm on / off", "Compare: gains 0.5 · 1 · 5/3 · 3 (no BN)"}
+        expected |= {"Compare: tanh / linear (no BN)", "Rerun paused at step 0"}
+        assert expected <= palette_titles(app), expected - palette_titles(app)
+        await run_from_palette(pilot, "batchnorm")
         assert rerun_configs(trainer) == [SMALL.replace(batchnorm=False)]
