@@ -1,15 +1,19 @@
-"""Split losses with BatchNorm in inference mode, and names sampled from the model."""
+"""Split losses with BatchNorm in inference mode (on its running buffers, or calibrated at the end as the
+lecture does it), and names sampled from the model."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
 
+from makemore_tui.core.layers import BatchNorm1d
 from makemore_tui.core.model import MLP
 from makemore_tui.core.text import printable
+from makemore_tui.core.values import number
 
 # Evaluate in chunks so a large split never holds every layer's activations at once.
 EVAL_CHUNK = 2_048
@@ -73,6 +77,70 @@ def split_loss(model: MLP, X: torch.Tensor, Y: torch.Tensor, budget: EvalBudget 
         return float(total) / X.shape[0]  # sync point
     finally:
         model.set_training(True)
+
+
+def eval_losses(model: MLP, data: Mapping, budget: EvalBudget | None = None, calibrate: bool = False) -> dict:
+    """An eval record's losses: {"train", "val"} on `data`'s splits ((X, Y) by name), BatchNorm on its running
+    buffers; with `calibrate` and a built-in net with BatchNorm also {"calibrated_train", "calibrated_val"}
+    (`calibrated_losses`). Undefined losses are None. EvalTimeout as split_loss raises it."""
+    losses = {name: number(split_loss(model, *data[name], budget)) for name in ("train", "val")}
+    if calibrate and isinstance(model, MLP) and model.batchnorms():
+        train, val = calibrated_losses(model, data["train"], data["val"])
+        losses |= {"calibrated_train": number(train), "calibrated_val": number(val)}
+    return losses
+
+
+@torch.no_grad()
+def calibrated_losses(model: MLP, train: tuple, val: tuple) -> tuple[float, float]:
+    """The train and val loss with each BatchNorm on the batch statistics of the whole training split, not on
+    its running buffers: the lecture's calibration (bnmean = hpreact.mean(0), bnstd = hpreact.std(0) over
+    all of Xtr). Layer by layer, since each BatchNorm's input depends on the calibrated ones before it.
+    `train`, `val`: (X, Y) on the model's device. The running buffers are put back after."""
+    Xtr = train[0]
+    with _buffers_kept(model.batchnorms()):
+        model.set_training(False)  # the BatchNorms before the one measured normalise with their calibrated stats
+        try:
+            for bn in model.batchnorms():
+                bn.running_mean, bn.running_var = batch_statistics(model, bn, Xtr)
+        finally:
+            model.set_training(True)
+        return split_loss(model, *train), split_loss(model, *val)
+
+
+def batch_statistics(model: MLP, bn: BatchNorm1d, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(bnmean, bnvar), each (1, dim): the mean and unbiased variance of `bn`'s input over all of X (N ≥ 2 rows),
+    summed in float64 over EVAL_CHUNK chunks (BatchNorm normalises by sqrt(bnvar + eps): bnstd)."""
+    total = square = 0.0
+    for start in range(0, X.shape[0], EVAL_CHUNK):
+        hpreact = _input_of(model, bn, X[start : start + EVAL_CHUNK]).double()
+        total = total + hpreact.sum(0)
+        square = square + (hpreact * hpreact).sum(0)
+    n = X.shape[0]
+    bnmean = total / n
+    bnvar = (square - n * bnmean * bnmean) / (n - 1)
+    return bnmean.float().view(1, -1), bnvar.clamp_min(0).float().view(1, -1)
+
+
+def _input_of(model: MLP, bn: BatchNorm1d, X: torch.Tensor) -> torch.Tensor:
+    """What `bn` takes in for the contexts X: the forward pass up to it."""
+    emb = model.C[X]
+    x = emb.view(emb.shape[0], -1)
+    for layer in model.layers:
+        if layer is bn:
+            return x
+        x = layer(x)
+    raise ValueError("batch_statistics: the BatchNorm is not one of the model's layers")
+
+
+@contextmanager
+def _buffers_kept(batchnorms: list[BatchNorm1d]) -> Iterator[None]:
+    """The BatchNorms' running buffers (the tensors themselves: a stacked engine's views) put back on the way out."""
+    saved = [(bn.running_mean, bn.running_var) for bn in batchnorms]
+    try:
+        yield
+    finally:
+        for bn, (running_mean, running_var) in zip(batchnorms, saved):
+            bn.running_mean, bn.running_var = running_mean, running_var
 
 
 def sample_cap(longest_word: int) -> int:

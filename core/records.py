@@ -225,6 +225,8 @@ class Eval(TypedDict, total=False):
     step: int
     train: float | None  # mean cross-entropy of the split, BatchNorm on its running statistics
     val: float | None
+    calibrated_train: float | None  # the end's eval of a finished run of the built-in net with BatchNorm: the split
+    calibrated_val: float | None  # losses with BatchNorm on the whole training split's batch statistics (calibrated)
 
 
 class Samples(TypedDict, total=False):
@@ -297,7 +299,8 @@ _FIELDS: dict[str, dict[str, str]] = {
     },
     Event.PROGRESS: {"run": _INT, "step": _INT, "steps_per_sec": _OPT_NUM, "loss": _OPT_NUM, "losses": _LIST},
     Event.STATE: {"run": _INT, "step": _INT, "paused": _BOOL, "lr": _OPT_NUM, "lrs": _LIST},
-    Event.EVAL: {"run": _INT, "variant": _INT, "step": _INT, "train": _OPT_NUM, "val": _OPT_NUM},
+    Event.EVAL: {"run": _INT, "variant": _INT, "step": _INT, "train": _OPT_NUM, "val": _OPT_NUM}
+    | {"calibrated_train": _OPT_NUM, "calibrated_val": _OPT_NUM},
     Event.SAMPLES: {"run": _INT, "variant": _INT, "step": _INT, "names": _LIST, "cut": _LIST, "asked": _BOOL},
     Event.VARIANT_END: {"run": _INT, "variant": _INT, "step": _INT, "reason": _STR, "message": _STR},
     Event.RUN_END: {

@@ -22,7 +22,7 @@ from makemore_tui.core import commands as cmd
 from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
+from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, eval_losses, sample_names
 from makemore_tui.core.firstrun import FirstRun, setup, warning_text
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog, log_stopped
@@ -174,7 +174,7 @@ class Trainer:
         """The end's eval and samples; a quit's only as far as its deadline allows. Returns what was left out."""
         deadline = self._quit_deadline if state.end is not None and state.end.quits else None
         try:
-            self._evaluate(state, engine, deadline)
+            self._evaluate(state, engine, deadline, calibrate=state.end is None)  # a finished run: BN calibrated too
         except EvalTimeout:
             return [Event.EVAL.value, Event.SAMPLES.value]
         if deadline is not None and time.monotonic() >= deadline:
@@ -399,24 +399,14 @@ class Trainer:
     def _emit_state(self, state: RunState) -> None:
         self._emit(state.state_record())
 
-    def _evaluate(self, state: RunState, engine, deadline: float | None = None) -> None:
-        """One eval record per live variant; EvalTimeout when they cannot be done by `deadline` (time.monotonic())."""
+    def _evaluate(self, state: RunState, engine, deadline: float | None = None, calibrate: bool = False) -> None:
+        """One eval record per live variant (`calibrate`: with BatchNorm calibrated too, core.evaluate.eval_losses);
+        EvalTimeout when they cannot be done by `deadline` (time.monotonic())."""
         examples = len(state.live()) * sum(len(state.eval_data[name][1]) for name in ("train", "val"))
         budget = EvalBudget(deadline, examples) if deadline is not None else None
         for v in state.live():
-            model = engine.variant_model(v)
-            train = split_loss(model, *state.eval_data["train"], budget)
-            val = split_loss(model, *state.eval_data["val"], budget)
-            self._emit(
-                {
-                    "event": Event.EVAL,
-                    "run": state.run,
-                    "variant": v,
-                    "step": state.step,
-                    "train": _finite_or_none(train),
-                    "val": _finite_or_none(val),
-                }
-            )
+            losses = eval_losses(engine.variant_model(v), state.eval_data, budget, calibrate)
+            self._emit({"event": Event.EVAL, "run": state.run, "variant": v, "step": state.step, **losses})
 
     def _sample(self, state: RunState, engine, splits: Splits, count: int = SAMPLE_COUNT, asked=False) -> None:
         for v in state.live():

@@ -202,3 +202,13 @@ def test_the_banner_names_every_experiment_and_no_gain_under_normal_init():
     config = SMALL.replace(init="normal", output_scale=1.0, activation="linear")
     banner = printed([run_start_record(config)]).splitlines()[0]
     assert banner == "run 1 · cpu · lecture engine · BN on · lr 0.1 · linear · init normal · out ×1 · 5×100 · batch 32"
+
+
+def test_the_end_of_a_batchnorm_run_prints_the_calibrated_eval_beside_the_running_buffers_one():
+    records = recorded_run(SMALL)
+    end = next(r for r in reversed(records) if r["event"] == Event.EVAL)
+    end |= {"calibrated_train": 2.0651, "calibrated_val": 2.0993}
+    text = printed(records, tables="none")
+    line = "BatchNorm calibrated on the whole training split: train 2.0651 · val 2.0993 (running buffers: train 2.0700"
+    assert line in text and text.count("calibrated") == 1  # the end's eval only
+    assert text.index("eval at step 1000: train 2.0700") < text.index(line)

@@ -283,6 +283,12 @@ class HeadlessPrinter:
                 f"{number(evals[0].get('val'), '.4f')}"
             )
         self._tables_due = self.tables != "none"
+        for record in evals:  # the end's eval of a BatchNorm run: the lecture's calibration beside the buffers
+            if "calibrated_train" in record:
+                losses = [f"train {number(record.get(k + 'train'), '.4f')} · val {number(record.get(k + 'val'), '.4f')}"
+                          for k in ("calibrated_", "")]  # fmt: skip
+                self.print(f"BatchNorm calibrated on the whole training split{self._who(record)}: {losses[0]} "
+                           f"(running buffers: {losses[1]})")  # fmt: skip
 
     def _print_stats_tables(self) -> None:
         """The latest stats as tables (a compare's with the pending evals' rows)."""

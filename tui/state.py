@@ -60,6 +60,7 @@ class VariantView:
     samples_asked: bool = False  # the latest samples were asked for with `s`
     asked: AskedSamples | None = None  # the latest asked-for samples, held up ASKED_HOLD_SECONDS
     evals: deque = field(default_factory=lambda: deque(maxlen=MAX_EVALS))  # (step, train, val)
+    calibrated: tuple | None = None  # (train, val) of the end's eval with BatchNorm calibrated (a finished BN run)
     ended: dict | None = None  # its variant_end record, when it stopped before the run
     loss: float | None = None
     loss_series: Series = field(default_factory=Series)
@@ -364,6 +365,8 @@ def _on_state(run: RunView, record: Mapping) -> set[str]:
 def _on_eval(run: RunView, record: Mapping) -> set[str]:
     variant = run.variant(variant_of(record))
     variant.evals.append((_int(record.get("step"), run.step), number(record.get("train")), number(record.get("val"))))
+    if "calibrated_train" in record:
+        variant.calibrated = (number(record.get("calibrated_train")), number(record.get("calibrated_val")))
     return {STATUS, LOSS}
 
 

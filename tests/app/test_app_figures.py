@@ -293,3 +293,17 @@ async def test_the_history_panel_reaches_every_layer_at_80x24():
         labels = [line.split("│")[0].strip() for line in body[1:]]
         assert all(f"L{k}" in labels for k in range(1, 6)), body
         assert "more: z" not in body[0]  # z zooms nothing when one panel is the page
+
+
+@run_async
+async def test_the_loss_panel_shows_the_calibrated_eval_of_a_finished_batchnorm_run():
+    records = recorded_run(SMALL)
+    end = next(r for r in reversed(records) if r["event"] == Event.EVAL)
+    end |= {"calibrated_train": 2.0651, "calibrated_val": 2.0993}
+    app = replay_app(records)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("end", "6")  # zoomed: the legend's second line has room for it
+        legend = " ".join(panel_body(await wait_for_text(pilot, app, "BN calibrated"), "6 loss")[:2])
+        assert "● train 2.070" in legend and "◆ val 2.100" in legend and "BN calibrated 2.065/2.099" in legend
+        await pilot.press("home")  # before the end's eval: not yet
+        assert "BN calibrated" not in " ".join(panel_body(screen_text(app), "6 loss")[:2])

@@ -128,6 +128,8 @@ class LossPanel(Panel):
         if val:
             traces.append(marker_trace(val, val_style, "◆"))
             legend.append(("◆", f"val {10 ** val[-1][1]:.3f}", val_style))
+        if shown.calibrated is not None:  # the end's eval with BatchNorm calibrated (the lecture's), train/val
+            legend.append(("", "BN calibrated " + "/".join(_value(loss) for loss in shown.calibrated), val_style))
         legend_rows = legend_lines(legend, width, 2 if height >= 9 else 1, palette.dim)
         return [*legend_rows, *self._chart(traces, x_end, width, height - len(legend_rows))]
 
