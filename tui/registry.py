@@ -14,6 +14,7 @@ a `Refusal`: the one line the status line says when the key is pressed.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -22,11 +23,12 @@ from textual.actions import parse
 
 from makemore_tui.core.config import TrainConfig, next_gain
 from makemore_tui.core.modelconfig import key_refusal
+from makemore_tui.core.usermodel import takes_no
 from makemore_tui.core.wording import label
 from makemore_tui.tui.capabilities import FOLLOW, NO_CURSOR, REPLAY, Capabilities, no_control
 from makemore_tui.tui.panels import PANELS
 from makemore_tui.tui.widgets.panel import key_span
-from makemore_tui.tui.widgets.picker import PRESETS
+from makemore_tui.tui.widgets.picker import PRESET_IDS, PRESETS
 
 BUILT_IN_FIELDS = frozenset({"batchnorm", "gain", "activation", "init", "output_scale"})  # the lecture's net's knobs
 
@@ -124,6 +126,19 @@ def turns(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     return None
 
 
+def compares(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
+    """A preset compare of the palette (`action.arguments`: its id): its fields must be the model's."""
+    if not caps.trainer:
+        return Refusal(no_control(caps))
+    preset = PRESET_IDS[action.arguments[0]]
+    fields = [*preset.base, *(spec.partition("=")[0] for spec in preset.specs)]
+    missing = next((field for field in fields if field not in run.fields), None)
+    if missing is None:
+        return None
+    model = run.config.model if run.config is not None else None
+    return Refusal(str(takes_no(os.path.basename(model), missing)) if model else f"this model has no {missing}")
+
+
 # what each field's key turns it to next, from its value now
 TURNS: dict[str, Callable[[object], object]] = {
     "batchnorm": lambda on: not on,
@@ -212,7 +227,7 @@ def _preset_actions() -> list[Action]:
         Action(
             f"compare_{preset.id}",
             f"compare_preset('{preset.id}')",
-            rule=trains,
+            rule=compares,
             palette=f"Compare: {preset.title}",
             palette_help=f"c · {' '.join(preset.specs)}: {preset.why}",
         )
