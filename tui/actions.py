@@ -25,6 +25,7 @@ from makemore_tui.tui.panels import GRIDS, PANELS
 from makemore_tui.tui.registry import turned
 from makemore_tui.tui.replay import parse_step
 from makemore_tui.tui.widgets.help import HelpScreen
+from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.history import HistoryPanel
 from makemore_tui.tui.widgets.satmap import SatMapPanel
 from makemore_tui.tui.widgets.weights import WeightsPanel
@@ -123,6 +124,11 @@ class ScreenTools:
     footer as wide as before on the rest (its docked "^p palette" then lies over the keys) and
     has no key to close it; the app fits the footer to the width left and Escape closes it.
     """
+
+    def action_cycle_activations_view(self) -> None:
+        """Activation histograms: the tanh output t ↔ its input hpreact."""
+        shown = self.query_one("#activations", HistogramPanel).cycle()
+        self.say("activation histograms: " + ("hpreact, the input" if shown == "hpreact" else "t, the output"))
 
     def action_cycle_weights_view(self) -> None:
         """Weights panel: the table ↔ the weight-gradient histograms."""

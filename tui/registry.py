@@ -99,6 +99,13 @@ def maps(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     return None if caps.trainer else Refusal(f"{action.key}: maps are live only (run logs keep none)")
 
 
+def speeds(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
+    """< and >: the speed space plays a replay at; a followed log shows records as they are written."""
+    if caps.control:
+        return Refusal(f"{action.key_display}: a followed log shows its records as they are written")
+    return seeks(action, caps, run)
+
+
 def views_compare(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     """A key that chooses what a compare's panels show."""
     return None if run.shown_compare else Refusal(f"{action.key}: for a compare (c starts one)")
@@ -298,13 +305,17 @@ ACTIONS: tuple[Action, ...] = (
            palette="Next run", palette_help="the replay's next run"),
     Action("go_to_step", "go_to_step", "colon", "step", seeks, key_display=":", palette="Go to step",
            help="go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
-    Action("slower", "play_speed(0.5)", "less_than_sign", "slower", seeks, key_display="<", group=SPEED,
+    Action("slower", "play_speed(0.5)", "less_than_sign", "slower", speeds, key_display="<", group=SPEED,
            palette="Play slower", help="play slower / faster (×1/8 … ×64)", help_key="< / >"),
-    Action("faster", "play_speed(2.0)", "greater_than_sign", "faster", seeks, key_display=">", group=SPEED,
+    Action("faster", "play_speed(2.0)", "greater_than_sign", "faster", speeds, key_display=">", group=SPEED,
            palette="Play faster"),
     # the screen's own keys: panel modes, zoom, panels
     Action("next_map_layer", "next_map_layer", "m", "map", maps, screen=True, palette="Saturation map: next layer",
            help="saturation map: next tanh layer"),
+    Action("cycle_activations_view", "cycle_activations_view", "p", "hpreact", show=False, screen=True,
+           palette="Activation histograms: t ↔ hpreact",
+           palette_help="the tanh output, or its input: the pre-activation (every 20th record)",
+           help="activation histograms: the tanh output t / its input hpreact (from every 20th record)"),
     Action("cycle_weights_view", "cycle_weights_view", "w", "wts", screen=True,
            palette="Weights: table ↔ gradient histograms",
            help="weights: the gradient table / the weight-gradient histograms"),
@@ -342,7 +353,8 @@ ACTIONS: tuple[Action, ...] = (
            palette="Histograms: next layer", palette_help="the layer the histograms show (a compare)"),
     Action("toggle_hist_scale", "toggle_hist_scale", "y", "y scale", views_compare, show=False,
            palette="Histograms: own ↔ shared y scale",
-           palette_help="each variant's y scale, or one for all (a compare)"),
+           palette_help="each variant's y scale, or one for all (a compare)",
+           help="a compare's histograms: each variant on its own y scale / one shared by all"),
 )
 # fmt: on
 

@@ -35,6 +35,7 @@ class StatsTensors(NamedTuple):
     layer_index: tuple[int, ...]  # each activation layer's position in the lecture's layer list (2,5,8,.. / 1,3,5,..)
     embcat: torch.Tensor  # (V, B, block_size*embd): the first Linear's input this step
     acts: list[torch.Tensor]  # per activation layer, (V, B, hidden): its output, forward pass of the step
+    hpreacts: list[torch.Tensor]  # per activation layer, (V, B, hidden): its input, the lecture's hpreact
     act_grads: list[torch.Tensor]  # per activation layer, (V, B, hidden): d loss / d output, backward pass
     params: list[torch.Tensor]  # every parameter in the lecture's order (C first), each (V, *shape), after the update
     grads: list[torch.Tensor]  # their gradients, same shapes

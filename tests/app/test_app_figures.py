@@ -10,7 +10,7 @@ from makemore_tui.core.values import histogram
 from makemore_tui.tui.history import History, LayerHistory, merge, rebin
 from makemore_tui.tui.state import ViewState
 from makemore_tui.tui.widgets.history import heat_rows
-from tests.app.figure_records import weight_hist_run
+from tests.app.figure_records import weight_hist_run, with_hpreacts
 from tests.app.helpers import live_app, replay_app, run_async, running, screen_text, wait_for_text
 from tests.app.test_app_colour import THEMES, ink
 from tests.fake_trainer import SMALL, compare_run, recorded_run, stats_record
@@ -139,6 +139,35 @@ async def test_w_switches_the_weights_panel_to_the_gradient_histograms_of_the_la
             assert name in legend
         await pilot.press("w")
         assert panel_body(screen_text(app), "4 weight gradients")[1].lstrip().startswith("C ")
+
+
+HPREACT = "2 activation histograms · tanh input hpreact"
+
+
+@run_async
+async def test_p_turns_the_activations_panel_to_hpreact_of_the_latest_record_that_has_it():
+    records = with_hpreacts(weight_hist_run(NO_BN, upto=1000, end=False))
+    async with running(live_app(records, config=NO_BN, respond=False), after="step 1,000") as (app, _, pilot):
+        await pilot.press("p")
+        body = panel_body(screen_text(app), HPREACT)
+        assert body[0].split() == ["hpreact", "@800", "━", "L1", "━", "L2", "━", "L3", "━", "L4", "━", "L5"]
+        assert body[-1].split() == ["-3", "3"]  # the record's range, wider than tanh's [-1, 1]
+        assert "activation histograms: hpreact, the input" in screen_text(app)
+        await pilot.press("p")
+        body = panel_body(screen_text(app), "2 activation histograms · tanh output t")
+        assert body[0].split()[:3] == ["σ", "━", "L1"] and body[-1].split() == ["-1", "1"]
+
+
+@run_async
+async def test_a_replay_shows_the_hpreact_histograms_its_log_holds_at_the_cursor():
+    app = replay_app(with_hpreacts(weight_hist_run(NO_BN, upto=1000)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "record")
+        await pilot.press("p")
+        await pilot.press("end")
+        assert panel_body(screen_text(app), HPREACT)[0].split()[:2] == ["hpreact", "@800"]  # every 4th record has them
+        await pilot.press("home")
+        assert panel_body(screen_text(app), HPREACT)[0].split()[:2] == ["hpreact", "@0"]
 
 
 @run_async
