@@ -67,7 +67,12 @@ class ModelFile:
 
     def refuse(self, field: str) -> ModelFileError:
         """The one line for a flag, key or compare axis of a model field build does not take."""
-        return ModelFileError(f"{self.name}'s build() takes no {field}")
+        return takes_no(self.name, field)
+
+
+def takes_no(name: str, field: str) -> ModelFileError:
+    """`mynet.py's build() takes no gain`: a flag, key or compare axis of a field file `name`'s build does not take."""
+    return ModelFileError(f"{name}'s build() takes no {field}")
 
 
 class _LineSink:

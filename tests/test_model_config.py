@@ -81,3 +81,23 @@ def test_a_build_taking_the_weight_and_bias_scales_gets_their_flags(tmp_path):
     assert (config.weight_scale, config.bias_scale, dict(config.knobs)) == (0.2, 0.01, {})
     assert config.model_fields == ("weight_scale", "bias_scale")
     assert [v.config.weight_scale for v in model_compare(["weight_scale=0.1,0.2"], config, scaled)] == [0.1, 0.2]
+
+
+def test_a_compare_of_a_size_knob_sets_the_size_each_variant_builds(nn_file):
+    """hidden, embd and depth are config fields, not --set knobs: each variant's config holds its own value (its
+    build then takes it: core/usernet.py knob_values), as its single run's would."""
+    variants = model_compare(["hidden=16,32"], _config(nn_file), nn_file)
+    assert [v.label for v in variants] == ["hidden 16", "hidden 32"]
+    assert [v.config.hidden for v in variants] == [16, 32] and dict(variants[0].config.knobs) == {"dropout": 0.0}
+
+
+def test_a_compare_over_the_run_on_screen_types_its_knobs_by_their_values_now(nn_file):
+    """The app's picker has the run's config, not the file: each knob is typed by the value the run holds."""
+    config = _config(nn_file, sets=["dropout=0.25"])
+    variants = model_compare(["dropout=0,0.5", "activation=relu,gelu"], config)
+    assert [dict(v.config.knobs)["dropout"] for v in variants] == [0.0, 0.0, 0.5, 0.5]
+    assert [v.config.activation for v in variants] == ["relu", "gelu", "relu", "gelu"]
+    with pytest.raises(ConfigError, match="takes no batchnorm"):
+        model_compare(["batchnorm=on,off"], config)
+    with pytest.raises(ConfigError, match="takes dropout as a number"):
+        model_compare(["dropout=a,b"], config)

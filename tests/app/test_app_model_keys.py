@@ -1,12 +1,15 @@
 """A `--model` run in the app, through Pilot: the footer shows only the keys its build takes (each model-field
-key: b, g, t, i, o), and a rerun of a file broken since says to fix the file and press r, not b/g."""
+key: b, g, t, i, o), a rerun of a file broken since says to fix the file and press r, not b/g, and the compare
+picker (c) offers the build's own knobs and refuses fields it does not take, saying why."""
 
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Static
 
 from makemore_tui.core.commands import Rerun
 from makemore_tui.tui.registry import ACTIONS
+from makemore_tui.tui.widgets.picker import ComparePicker
 from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
 
@@ -66,3 +69,39 @@ async def test_a_rerun_of_a_file_broken_since_says_fix_it_and_press_r():
         trainer.channel.put(end)
         shown = await wait_for_text(pilot, app, "fix mynet.py and press r (r loads it again)")
         assert "Linaer" in shown and "change the setup" not in shown
+
+
+KNOBBED = _model(gain=1.0).replace(knobs=(("dropout", 0.0),))  # build(..., gain=1.0, dropout=0.0)
+
+
+@run_async
+async def test_the_compare_picker_offers_the_builds_knobs_and_refuses_a_field_it_does_not_take():
+    app, trainer = live_app(recorded_run(KNOBBED, upto=600, end=False), config=KNOBBED, respond=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "step 600")
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ComparePicker)
+        preview = lambda: str(app.screen.query_one("#picker-preview", Static).render())  # noqa: E731
+        fields = str(app.screen.query_one("#picker-fields", Static).render())
+        assert fields.endswith("· mynet.py's knobs: gain, dropout · lr") and "mynet.py's knobs" in screen_text(app)
+        refused = "enter would refuse: --compare: mynet.py's build() takes no batchnorm"
+        assert preview() == refused  # the first preset: BatchNorm on / off
+        await pilot.press("down")
+        await pilot.pause()
+        assert preview() == refused  # gains: without BatchNorm (its build takes gain)
+        await pilot.press(*"batchnorm=on,off")
+        await pilot.pause()
+        assert preview() == refused
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ComparePicker) and not [c for c in trainer.commands if isinstance(c, Rerun)]
+        await pilot.press(*["backspace"] * len("batchnorm=on,off"), *"dropout=0,0.5")
+        await pilot.pause()
+        assert preview().startswith("runs a dropout 0.0 · b dropout 0.5\neach: mynet.py · gain 1.0")
+        await pilot.press("enter")
+        await pilot.pause()
+        rerun = trainer.commands[-1]
+        assert [dict(v.config.knobs)["dropout"] for v in rerun.variants] == [0.0, 0.5]
+        palette = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Compare…" in palette and not {t for t in palette if t.startswith("Compare: ")}  # BN in each

@@ -120,11 +120,12 @@ class Panel(Themed):
 
     def heading(self) -> str:
         """The border title; its `tanh` names the activation the run on screen uses (`linear`,
-        `tanh/linear` in a compare of both)."""
+        `tanh/linear` in a compare of both), or the kinds its layers record (`tanh/relu`)."""
         heading = self.spec.heading_for(self.live)
         run = self.view.current
-        if run is not None and isinstance(run.config.get("model"), str):  # a --model net: its layers' kinds
-            return kind_heading(heading, record_kinds(run.variants[0].stats if run.variants else None))
+        kinds = record_kinds(run.variants[0].stats) if run is not None and run.variants else []
+        if kinds:  # a --model net or a Monitor's: the kinds its records name
+            return kind_heading(heading, kinds)
         word = activation_word(run)
         return heading.replace("tanh", word) if word != "tanh" else heading
 
