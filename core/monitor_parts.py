@@ -112,7 +112,8 @@ class UpdateSampler:
     def _values(self) -> torch.Tensor:
         """(parameters, size) float32 on the first parameter's device."""
         rows = [p.detach().reshape(-1).index_select(0, chosen) for _, p, chosen in self.entries]
-        return torch.stack([row.to(self.device, torch.float32) for row in rows])
+        same = all(row.device == self.device and row.dtype == torch.float32 for row in rows)  # mostly: no copies
+        return torch.stack(rows if same else [row.to(self.device, torch.float32) for row in rows])
 
     def snapshot(self) -> None:
         self._before = self._values() if self.entries else None

@@ -12,8 +12,12 @@
 Activation layers are the walk's: from-scratch objects by class name (Tanh, ReLU, Sigmoid, GELU, …),
 read through their `.out` after the forward pass, and torch.nn activation modules (nn.Tanh, nn.ReLU,
 nn.GELU, …), read through a forward hook registered once and gated by `arm()`: while armed the hook
-computes the output's statistics at once, on the device, and keeps the gradient that reaches the
-output. Saturation, histogram range and the dead count follow the layer's kind (core/kinds.py).
+keeps the gradient that reaches the output, and either computes the output's statistics at once (an
+output a later in-place op could change) or, when autograd keeps the output for the backward (its
+grad_fn saves its result: tanh, relu, sigmoid, so an in-place change would make the backward fail), keeps
+the output itself until `collect`, where the outputs of one shape and family are computed together, in
+one pass (on a CPU ~5× cheaper than one layer at a time; the outputs stay alive through the backward).
+Saturation, histogram range and the dead count follow the layer's kind (core/kinds.py).
 
 Every parameter of 2+ dimensions gets grad mean/std, grad:data (grad.std / data.std, data read after
 the update) and update:data: log10((lr·grad).std / data.std) when `lr` is given (plain SGD), or
