@@ -37,6 +37,8 @@ class TrainConfig:
     activation: str = "tanh"  # tanh | linear: an identity where each tanh was (the lecture's "linear sandwich")
     init: str = "kaiming"  # kaiming: randn / sqrt(fan_in) × gain | normal: plain randn, no 1/sqrt(fan_in), no gain
     output_scale: float = 0.1  # output layer shrink: last BatchNorm's gamma × this with BatchNorm, else last weight
+    weight_scale: float = 1.0  # init "normal" only: its plain randn weights × this (the lecture's W1·0.2)
+    bias_scale: float = 0.0  # Linear biases (no BatchNorm): 0 = zeros, nothing drawn; s > 0: randn·s (b1·0.01)
     lr: float = 0.1  # learning rate of plain SGD
     lr_decay_step: int | None = None  # step from which lr is divided by 10; None = 3/4 of steps
     seed: int = LECTURE_SEED  # seed of the one torch.Generator drawing init and minibatches, 0 .. MAX_SEED
@@ -86,14 +88,15 @@ class TrainConfig:
         return self
 
     def _validate_experiments(self) -> None:
-        """The lecture's experiment fields: activation, init and the output layer's shrink."""
+        """The lecture's experiment fields: activation, init and the scales of the output layer, weights and biases."""
         if self.activation not in ACTIVATIONS:
             raise ConfigError(f"--activation must be tanh or linear (got {self.activation!r})")
         if self.init not in INITS:
             raise ConfigError(f"--init must be kaiming or normal (got {self.init!r})")
-        scale = self.output_scale
-        if isinstance(scale, bool) or not (_finite_positive(scale) or scale == 0):
-            raise ConfigError(f"--output-scale must be a finite number of at least 0 (got {scale!r})")
+        for name in ("output_scale", "weight_scale", "bias_scale"):
+            scale = getattr(self, name)
+            if isinstance(scale, bool) or not (_finite_positive(scale) or scale == 0):
+                raise ConfigError(f"{_flag(name)} must be a finite number of at least 0 (got {scale!r})")
 
     @property
     def sample_seed(self) -> int:

@@ -105,6 +105,7 @@ class FusedNet:
         self.frozen = _Frozen(self.params, self.stacked_buffers, V, device, dtype)
         self.embcat: torch.Tensor | None = None
         self.acts: list[torch.Tensor] = []
+        self.hpreacts: list[torch.Tensor] = []  # each activation layer's input (hpreact), for the statistics
         self.act_grads: list[torch.Tensor] = []
         self.grads: list[torch.Tensor] = []
 
@@ -128,7 +129,7 @@ class FusedNet:
         """The forward pass to the log-probabilities (V, n, vocab); what the backward pass needs, per block."""
         emb = self.C_rows[rows]  # (V, n, block_size, embd): emb = C[Xb] for every variant
         embcat = emb.view(*rows.shape[:-1], -1)  # (V, n, block_size*embd)
-        x, saved, acts = embcat, [], []
+        x, saved, acts, hpreacts = embcat, [], [], []
         for block in self.blocks:
             if block.bn is not None:
                 # hprebn = x @ W (no bias before BatchNorm; x is embcat at the first layer): (V, n, H)
@@ -140,11 +141,12 @@ class FusedNet:
             h = self.tanh(hpreact) if block.tanh else hpreact  # (V, n, H); the linear sandwich: h = hpreact
             if block.activation_index is not None:
                 acts.append(h)
+                hpreacts.append(hpreact)
             saved.append((x, bn_saved, h))
             x = h
         logits = x  # (V, n, vocab)
         logprobs = torch.log_softmax(logits, dim=-1)  # logits - logsumexp(logits), one fused kernel
-        self.embcat, self.acts = embcat, acts
+        self.embcat, self.acts, self.hpreacts = embcat, acts, hpreacts
         return logprobs, saved
 
     def _backward(self, rows: torch.Tensor, logprobs: torch.Tensor, Yb: torch.Tensor, saved: list[tuple]):
@@ -243,6 +245,7 @@ class FusedNet:
             layer_index=tuple(b.activation_index for b in self.blocks if b.activation_index is not None),
             embcat=lift(self.embcat),
             acts=[lift(t) for t in self.acts],
+            hpreacts=[lift(t) for t in self.hpreacts],
             act_grads=[lift(t) for t in self.act_grads],
             params=list(self.stacked),
             grads=[lift(g) for g in self.grads],

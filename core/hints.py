@@ -52,6 +52,8 @@ _FLAGS: dict[str, Callable[[Fix], str]] = {
     "lr": lambda fix: "--lr",
     "rerun": lambda fix: "",
 }
+# A Monitor's log: the loop and the model are the user's own code, so a fix says where it goes in them.
+_LOOP: dict[str, str] = {"lr": "in your optimizer", "rerun": ""}  # any other field: "in your model"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class FixStyle:
     """Where a hint is read, so how its fixes are written: keys or flags, and what a compare varies."""
 
     flags: bool = False  # headless and replay: the flags of the next run; else the live app's keys
+    loop: bool = False  # a Monitor's log (the user's own loop): where in their code, no key or flag
     compared: frozenset[str] = frozenset()  # fields a compare varies: said "compared here" (their key is refused)
 
     def comparing(self, fields: Iterable[str]) -> FixStyle:
@@ -70,9 +73,13 @@ class FixStyle:
         return self.comparing(varied_fields(configs))
 
     def write(self, fix: Fix) -> str:
-        """`gain 5/3 (g ×2)`, `gain 5/3 (--gain)`, `gain 5/3 (compared here)`, `rerun (r)`, `rerun`."""
+        """`gain 5/3 (g ×2)`, `gain 5/3 (--gain)`, `gain 5/3 (compared here)`, `rerun (r)`, `rerun`,
+        `raise lr (in your optimizer)`."""
         if fix.field in self.compared:
             return f"{fix.words} ({COMPARED})"
+        if self.loop:
+            where = _LOOP.get(fix.field, "in your model")
+            return f"{fix.words} ({where})" if where else fix.words
         if self.flags or fix.presses < 1:
             flag = _FLAGS[fix.field](fix)
             return f"{fix.words} ({flag})" if flag else fix.words
@@ -82,6 +89,7 @@ class FixStyle:
 
 KEYS = FixStyle()  # the live app
 FLAGS = FixStyle(flags=True)  # headless and replay: no training keys
+LOOP = FixStyle(loop=True)  # a log written by Monitor: the user's own loop, neither keys nor flags
 
 
 class Topic(str, Enum):

@@ -111,20 +111,22 @@ def kind_of(layer: object, scratch: bool) -> str | None:
 
 def saturated(t: torch.Tensor, family_name: str) -> torch.Tensor:
     """Bool mask of the saturated (relu: inactive) elements of t."""
-    if family_name == "sigmoid":
-        return (t < 1 - SATURATION_THRESHOLD) | (t > SATURATION_THRESHOLD)
-    if family_name == "relu":
-        return t <= 0
-    return t.abs() > SATURATION_THRESHOLD
+    return _beyond(t, family_name, SATURATION_THRESHOLD)
 
 
 def mapped(t: torch.Tensor, family_name: str) -> torch.Tensor:
     """Bool mask the saturation map shows (and a neuron mapped in every row is dead)."""
+    return _beyond(t, family_name, DEAD_THRESHOLD)
+
+
+def _beyond(t: torch.Tensor, family_name: str, threshold: float) -> torch.Tensor:
+    """Bool mask of the elements past `threshold` toward the family's flat ends: tanh |t| > threshold,
+    sigmoid t < 1 − threshold or t > threshold; the ReLU family t ≤ 0 whatever the threshold."""
     if family_name == "sigmoid":
-        return (t < 1 - DEAD_THRESHOLD) | (t > DEAD_THRESHOLD)
+        return (t < 1 - threshold) | (t > threshold)
     if family_name == "relu":
         return t <= 0
-    return t.abs() > DEAD_THRESHOLD
+    return t.abs() > threshold
 
 
 def std_mean(x: torch.Tensor, dim: int | None = None, mean: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -10,6 +10,8 @@ class Linear:
 
     `init="kaiming"` draws W as randn / sqrt(fan_in), the lecture's Linear; `init="normal"` keeps
     the plain randn draw (the lecture's first draft). Either way one randn((fan_in, fan_out)).
+    The bias is zeros (part 3's Linear, nothing drawn), or with `bias_scale` > 0 randn(fan_out) · bias_scale,
+    drawn right after the weight (the first half's b1 · 0.01).
     """
 
     def __init__(
@@ -19,11 +21,15 @@ class Linear:
         bias: bool = True,
         generator: torch.Generator | None = None,
         init: str = "kaiming",
+        bias_scale: float = 0.0,
     ):
         self.weight = torch.randn((fan_in, fan_out), generator=generator)
         if init == "kaiming":
             self.weight = self.weight / fan_in**0.5
-        self.bias = torch.zeros(fan_out) if bias else None
+        self.bias = None
+        if bias:
+            drawn = bias_scale > 0
+            self.bias = torch.randn(fan_out, generator=generator) * bias_scale if drawn else torch.zeros(fan_out)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         self.out = x @ self.weight

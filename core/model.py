@@ -23,20 +23,22 @@ class MLP:
         """Draw the embedding, then every Linear weight in order, from `generator` (DESIGN §3).
 
         The draws are the same in number and order whatever `activation`, `init`,
-        `output_scale`, `gain` and `batchnorm` are, so variants of a compare share the
-        generator state after init, and with it the minibatch stream.
+        `output_scale`, `gain`, `weight_scale` and `batchnorm` are, so variants of a compare share
+        the generator state after init, and with it the minibatch stream. `bias_scale` > 0 without
+        BatchNorm draws each bias after its weight (the first half's b1): other draws, another stream.
         """
         bn = config.batchnorm
         C = torch.randn((vocab_size, config.embd), generator=generator)
         layers: list = []
         fan_in = config.embd * config.block_size
+        linear = dict(bias=not bn, generator=generator, init=config.init, bias_scale=config.bias_scale)
         for _ in range(config.depth):
-            layers.append(Linear(fan_in, config.hidden, bias=not bn, generator=generator, init=config.init))
+            layers.append(Linear(fan_in, config.hidden, **linear))
             if bn:
                 layers.append(BatchNorm1d(config.hidden))
             layers.append(Tanh() if config.activation == "tanh" else Identity())
             fan_in = config.hidden
-        layers.append(Linear(fan_in, vocab_size, bias=not bn, generator=generator, init=config.init))
+        layers.append(Linear(fan_in, vocab_size, **linear))
         if bn:
             layers.append(BatchNorm1d(vocab_size))
         with torch.no_grad():
@@ -45,13 +47,15 @@ class MLP:
                 layers[-1].gamma *= config.output_scale
             else:
                 layers[-1].weight *= config.output_scale
-            # The gain on every Linear but the last element of the list: with BatchNorm
-            # that includes the output Linear (the list ends in a BatchNorm), without it not.
-            # The lecture's first draft ("normal") has no gain: plain randn weights.
-            if config.init == "kaiming":
+                layers[-1].bias *= config.output_scale  # zeros, or the drawn b2 (the lecture's b2·0 fix)
+            # The scale of every Linear but the last element of the list: with BatchNorm that
+            # includes the output Linear (the list ends in a BatchNorm), without it not. Kaiming
+            # scales by the gain; the lecture's first draft ("normal"), plain randn, by weight_scale (W1·0.2).
+            scale = config.gain if config.init == "kaiming" else config.weight_scale
+            if scale != 1.0:
                 for layer in layers[:-1]:
                     if isinstance(layer, Linear):
-                        layer.weight *= config.gain
+                        layer.weight *= scale
         model = cls(C, layers)
         for p in model.parameters():
             p.requires_grad = True

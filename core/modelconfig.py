@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from makemore_tui.core.compare import AXES, Variant, check_grid, parse_axis
 from makemore_tui.core.config import ACTIVATIONS, INITS, ConfigError, TrainConfig
 from makemore_tui.core.text import printable
-from makemore_tui.core.usermodel import MODEL_FIELDS, ModelFile, ModelFileError, typed
+from makemore_tui.core.usermodel import MODEL_FIELDS, ModelFile, ModelFileError, takes_no, typed
 
 
 def model_config(
@@ -62,17 +62,26 @@ def _set_knob(spec: str, model_file: ModelFile) -> tuple[str, object]:
     return name, typed(text.strip(), model_file.knobs[name], name, model_file.name)
 
 
-def model_compare(specs: Sequence[str], base: TrainConfig, model_file: ModelFile) -> list[Variant]:
+def run_knobs(config: TrainConfig) -> dict:
+    """A --model run's knobs as its config holds them (the model fields build takes, then its --set knobs), by
+    name; each value has its knob's type (build's default's), so it types a compare's values as the default does."""
+    return {field: getattr(config, field) for field in config.model_fields} | dict(config.knobs)
+
+
+def model_compare(specs: Sequence[str], base: TrainConfig, model_file: ModelFile | None = None) -> list[Variant]:
     """The grid of `--compare` specs over a `--model` run's `base` (first spec outermost), labelled
-    `fix softmax`, `gain 5/3`. Raises ConfigError (one line) as core.compare.parse_compare does, and for a
-    model field build does not take."""
-    axes = [_axis(spec, model_file) for spec in specs]
+    `fix softmax`, `gain 5/3`; knobs typed by `model_file`'s defaults, or by `base`'s values (run_knobs: the app's
+    picker, over the run on screen). Raises ConfigError (one line) as core.compare.parse_compare does, and for a
+    model field or knob build does not take."""
+    name = os.path.basename(str(base.model))
+    types = model_file.knobs if model_file is not None else run_knobs(base)  # knob -> a value of its type
+    axes = [_axis(spec, name, types) for spec in specs]
     names = check_grid(axes)
     variants = []
     for combo in itertools.product(*(values for _, values in axes)):
-        fields = {name: value for name, value in zip(names, combo) if name in AXES}
-        knobs = dict(base.knobs) | {name: value for name, value in zip(names, combo) if name not in AXES}
-        label = " · ".join(AXES[n].label(v) if n in AXES else f"{n} {v}" for n, v in zip(names, combo))
+        fields = {n: value for n, value in zip(names, combo) if n in AXES or n in MODEL_FIELDS}  # config fields
+        knobs = dict(base.knobs) | {n: value for n, value in zip(names, combo) if n not in fields}
+        label = " · ".join(AXES[n].said(v) if n in AXES else f"{n} {v}" for n, v in zip(names, combo))
         try:
             variants.append(Variant(label, base.replace(**fields, knobs=tuple(knobs.items()))))
         except ConfigError as error:
@@ -80,18 +89,18 @@ def model_compare(specs: Sequence[str], base: TrainConfig, model_file: ModelFile
     return variants
 
 
-def _axis(spec: str, model_file: ModelFile) -> tuple[str, list]:
+def _axis(spec: str, file_name: str, knobs: Mapping[str, object]) -> tuple[str, list]:
     name = spec.partition("=")[0].strip().replace("-", "_")
     try:
-        if name in MODEL_FIELDS and name not in model_file.knobs:
-            raise model_file.refuse(name)
-        if name in model_file.knobs:
+        if name in MODEL_FIELDS and name not in knobs:
+            raise takes_no(file_name, name)
+        if name in knobs:
             texts = [t.strip() for t in spec.partition("=")[2].split(",") if t.strip()]
-            values = [typed(t, model_file.knobs[name], name, model_file.name) for t in texts]
+            values = [typed(t, knobs[name], name, file_name) for t in texts]
         elif name in AXES:
             return parse_axis(spec)
         else:
-            raise model_file.refuse(name)
+            raise takes_no(file_name, name)
     except ModelFileError as error:
         raise ConfigError(f"--compare: {error}") from None
     if len(values) < 2 or len(set(values)) != len(values):
@@ -117,10 +126,12 @@ def key_refusal(config: TrainConfig, changes: Mapping[str, object]) -> str | Non
         if field not in MODEL_FIELDS:
             continue
         if field not in config.model_fields:
-            return f"{name}'s build() takes no {field}"
+            return str(takes_no(name, field))
         current = getattr(config, field)
         if type(value) is not type(current) and not (isinstance(current, float) and isinstance(value, (int, float))):
-            return f"{name}'s {field} is a {type(current).__name__}: set it with --{field.replace('_', '-')}"
+            kind = type(current).__name__
+            article = "an" if kind[0] in "aeiou" else "a"
+            return f"{name}'s {field} is {article} {kind}: set it with --{field.replace('_', '-')}"
         if field in KEY_CYCLES and current not in KEY_CYCLES[field]:
             cycle = " ↔ ".join(KEY_CYCLES[field])
             return f"the key cycles {cycle}; {name}'s {field} is {current!r}: set it with --{field}"

@@ -163,6 +163,8 @@ class LayerStats(TypedDict, total=False):
     grad_std: float
     hist: Histogram  # of t, on [-1, 1] for tanh (wider when a linear activation leaves it)
     grad_hist: Histogram  # of d loss / d t, on the record's [−grad_range, grad_range] (see layer_histogram)
+    hpreact_hist: Histogram  # of the layer's input, the lecture's hpreact (the BatchNorm's or Linear's output), with
+    # lo/hi shared by a variant's layers; built-in nets only, in the records that carry the weights' grad_hist
 
 
 class ParamStats(TypedDict, total=False):

@@ -313,13 +313,19 @@ def load_run_log(path: str | os.PathLike) -> tuple[list[dict], int]:
         for raw in file:
             if not raw.strip():
                 continue
-            try:
-                record = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            record = parse_line(raw)
+            if record is None:
                 skipped += 1
-                continue
-            if problem(record) is None:
-                records.append(record)
             else:
-                skipped += 1
+                records.append(record)
     return records, skipped
+
+
+def parse_line(raw: bytes) -> dict | None:
+    """One line of a run log as its record, or None when it is not one: not UTF-8 JSON (a torn line), not
+    an object, or a record that breaks the contract (core.records.problem)."""
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return record if problem(record) is None else None

@@ -1,7 +1,8 @@
 """Layer and parameter statistics of one step, as the lecture defines them, in one host transfer.
 
 The lecture (makemore part 3) reads, after a step: each tanh layer's output `t` (mean, std,
-percent saturated |t| > 0.97, a histogram), the gradient at that output, and per 2-D parameter
+percent saturated |t| > 0.97, a histogram), its input `hpreact` (a histogram, in the records that
+carry the weight-gradient histograms), the gradient at that output, and per 2-D parameter
 the gradient's std, grad:data = grad.std / data.std and the update:data ratio
 log10((lr·grad).std / data.std). Everything here is computed on the tensors' device, for every
 variant of every structure group at once, and brought to the host in a single transfer (one
@@ -38,13 +39,14 @@ def step_statistics(
 
     `groups`: the engine's statistics tensors, one per structure group (each holds V_g variants
     along dim 0); `lrs`: every variant's learning rate of that step; `bins`: histogram bins;
-    `weight_hists`: include the weight-gradient histograms (records.WEIGHT_HIST_EVERY).
-    Returns {variant: {"input_std": …, "layers": [LayerStats], "params": [ParamStats], "_satmap":
-    [bool array (batch, neurons) per layer]}}. One host transfer for all groups (a sync point).
+    `weight_hists`: include the weight-gradient and the hpreact histograms (records.WEIGHT_HIST_EVERY;
+    the hpreact ones are computed only then). Returns {variant: {"input_std": …, "layers": [LayerStats],
+    "params": [ParamStats], "_satmap": [bool array (batch, neurons) per layer]}}.
+    One host transfer for all groups (a sync point).
     """
     parts, shapes = [], []
     for group in groups:
-        flat, shape = _group_tensors(group, bins)
+        flat, shape = _group_tensors(group, bins, weight_hists)
         parts.append(flat)
         shapes.append(shape)
     host = torch.cat(parts).cpu().numpy()  # sync point: the one host transfer of the stats tick
@@ -60,8 +62,9 @@ def step_statistics(
 class _Shape:
     """How one group's statistics are laid out in the transferred vector."""
 
-    def __init__(self, L: int, V: int, batch: int, neurons: int, P: int, bins: int):
+    def __init__(self, L: int, V: int, batch: int, neurons: int, P: int, bins: int, hpreact: bool):
         self.L, self.V, self.batch, self.neurons, self.P = L, V, batch, neurons, P
+        self.hpreact = hpreact  # the hpreact histograms are in the vector (the weight-histogram records)
         self.sections = {
             "layers": _LAYER_FIELDS * L * V,
             "ranges": 4 * V,  # activation, activation-gradient and weight-gradient bin range; input std
@@ -70,6 +73,8 @@ class _Shape:
             "grad_counts": L * V * bins,
             "param_counts": P * V * bins,
             "satmap": L * V * batch * neurons,
+            "hpreact_range": V if hpreact else 0,
+            "hpreact_counts": L * V * bins if hpreact else 0,
         }
         self.size = sum(self.sections.values())
 
@@ -98,8 +103,18 @@ def _symmetric_range(values: torch.Tensor, stds: torch.Tensor) -> torch.Tensor:
     return torch.where(cap > 0, torch.minimum(peak, cap), peak)
 
 
-def _group_tensors(group: StatsTensors, bins: int) -> tuple[torch.Tensor, _Shape]:
-    """Every statistic of one group, on its device, flattened into one float vector."""
+def _hpreact_tensors(group: StatsTensors, bins: int) -> list[torch.Tensor]:
+    """The hpreact histograms: [range (V,), counts (L*V*bins,)], bins on ±(max |hpreact|, capped at
+    GRAD_RANGE_STDS × the largest layer's std), shared by a variant's layers."""
+    hpreact = torch.stack([h.detach() for h in group.hpreacts]).flatten(2)  # (L, V, B·N)
+    hpreact_std, _ = _std_mean(hpreact, 2)  # (L, V)
+    hpreact_range = _symmetric_range(hpreact, hpreact_std)  # (V,)
+    return [hpreact_range, _binned(hpreact, hpreact_range, bins).float()]
+
+
+def _group_tensors(group: StatsTensors, bins: int, hpreact: bool) -> tuple[torch.Tensor, _Shape]:
+    """Every statistic of one group, on its device, flattened into one float vector (`hpreact`: with the
+    hpreact histograms)."""
     A = torch.stack([t.detach() for t in group.acts])  # (L, V, B, N)
     G = torch.stack([g.detach() for g in group.act_grads])
     L, V, B, N = A.shape
@@ -134,9 +149,10 @@ def _group_tensors(group: StatsTensors, bins: int) -> tuple[torch.Tensor, _Shape
             _binned(Gf, g_range, bins).float(),
             w_counts.float(),
             satmap.flatten().float(),
+            *(_hpreact_tensors(group, bins) if hpreact else []),
         ]
     )
-    return flat, _Shape(L, V, B, N, P, bins)
+    return flat, _Shape(L, V, B, N, P, bins, hpreact)
 
 
 def _unpack(
@@ -155,6 +171,8 @@ def _unpack(
     grad_counts = sections["grad_counts"].reshape(L, V, bins).astype(np.int64)
     param_counts = sections["param_counts"].reshape(P, V, bins).astype(np.int64)
     satmap = sections["satmap"].reshape(L, V, shape.batch, shape.neurons) > 0.5
+    hpreact_range = sections["hpreact_range"]
+    hpreact_counts = sections["hpreact_counts"].reshape(L, V, bins).astype(np.int64) if shape.hpreact else None
     weight_index = [i for i, p in enumerate(group.params) if p.ndim == 3]
     weight_shapes = [list(group.params[i].shape[1:]) for i in weight_index]
 
@@ -171,6 +189,9 @@ def _unpack(
             )
             for j in range(L)
         ]
+        if hpreact_counts is not None:
+            for j, layer in enumerate(layers):
+                layer["hpreact_hist"] = histogram(-hpreact_range[k], hpreact_range[k], hpreact_counts[j, k])
         params = [
             param_record(
                 index, shape_, p_rows[j, :, k], lrs[variant], param_counts[j, k] if weight_hists else None, w_range[k]

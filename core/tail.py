@@ -14,15 +14,14 @@ holds one while writing) released with no `run_end` after the last `run_start`.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from makemore_tui.core.records import Event, problem
-from makemore_tui.core.runlog import lock_holder
+from makemore_tui.core.records import Event
+from makemore_tui.core.runlog import lock_holder, parse_line
 
 READ_LIMIT = 8 << 20  # bytes one poll reads at most: a long log loads over a few ticks, the screen stays live
 LINE_LIMIT = 16 << 20  # a partial line held longer than this is not a record: dropped and counted
@@ -153,12 +152,8 @@ class LogTailer:
         for raw in lines:
             if not raw.strip():
                 continue
-            try:
-                record = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                tail.skipped += 1
-                continue
-            if problem(record) is not None:
+            record = parse_line(raw)
+            if record is None:
                 tail.skipped += 1
                 continue
             tail.records.append(record)

@@ -22,15 +22,13 @@ from makemore_tui.core import commands as cmd
 from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import TrainConfig
-from makemore_tui.core.devices import resolve_device, use_training_threads
-from makemore_tui.core.engines.factory import make_engine
-from makemore_tui.core.engines.user import ModelNote
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, sample_names, split_loss
+from makemore_tui.core.firstrun import FirstRun, setup, warning_text
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog, log_stopped
 from makemore_tui.core.runstate import Diverged, NextRun, RunEnd, RunState, describe_error, divergence, error_fields
 from makemore_tui.core.stats import step_statistics
-from makemore_tui.data.dataset import Splits, make_splits
+from makemore_tui.data.dataset import Splits
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress records (and divergence checks)
 PAUSED_POLL = 0.05  # seconds a paused trainer waits for a command before looking again
@@ -57,6 +55,7 @@ class Trainer:
         exit_when_done: bool = False,
         variants: Sequence[Variant] | None = None,
         paused: bool = False,
+        first: FirstRun | None = None,
     ):
         self.variants = list(variants) if variants else single(config.validate())
         self.config = self.variants[0].config
@@ -65,7 +64,9 @@ class Trainer:
         self.exit_when_done = exit_when_done
         self.start_paused = paused
         self._words = words
-        self._splits: dict[int, Splits] = {}  # by block size: reruns reuse the dataset
+        self._first = first  # the first run, set up before the trainer started (core/firstrun.py)
+        # by block size: reruns reuse the dataset
+        self._splits: dict[int, Splits] = {first.state.config.block_size: first.splits} if first else {}
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._run_count = 0  # runs of this process so far, numbered on from the log's last (see _run)
         self._quit_deadline: float | None = None  # time.monotonic() by which a quit's run_end is due
@@ -89,8 +90,7 @@ class Trainer:
         notes (ModelNote) are said bare; others keep their class name."""
 
         def show(message, category, filename, lineno, file=None, line=None) -> None:
-            text = str(message) if issubclass(category, ModelNote) else f"{category.__name__}: {message}"
-            self._emit({"event": Event.WARNING, "run": self._run_count, "message": text})
+            self._warn(warning_text(message, category))
 
         saved, warnings.showwarning = warnings.showwarning, show
         try:
@@ -119,7 +119,11 @@ class Trainer:
         while plan is not None:
             plan = self._run(plan)
 
-    def _emit(self, record: dict) -> None:
+    def _warn(self, text: str, echoed: bool = False) -> None:
+        """A `warning` record; `echoed` (a line the file printed, said on stderr already): the run log's only."""
+        self._emit({"event": Event.WARNING, "run": self._run_count, "message": text}, viewer=not echoed)
+
+    def _emit(self, record: dict, viewer: bool = True) -> None:
         if self.run_log is not None:
             try:
                 self.run_log.write(record)
@@ -127,7 +131,8 @@ class Trainer:
                 # The log broke mid-run (disk full, say): tell the viewer once, keep training.
                 self.run_log = None
                 self.channel.put(log_stopped(record, error))
-        self.channel.put(record)
+        if viewer:
+            self.channel.put(record)
 
     def _run(self, plan: NextRun) -> NextRun | None:
         """Train one run to its end; return the next run, or None to quit."""
@@ -137,7 +142,8 @@ class Trainer:
         self.config = self.variants[0].config
         state = RunState(run=self._run_count, variants=self.variants, device=torch.device("cpu"))
         try:
-            engine, splits = self._setup(state)
+            first, self._first = self._first, None
+            engine, splits = first.start(state, self._warn) if first else setup(state, self._words, self._splits)
         except Exception as error:  # a bad device or data must end this run, not the thread
             self._emit(self._run_start_record(state))
             return self._end_run(state, EndReason.ERROR, error=error)
@@ -175,20 +181,6 @@ class Trainer:
             return [Event.SAMPLES.value]
         self._sample(state, engine, splits)
         return []
-
-    def _setup(self, state: RunState):
-        config = state.config
-        state.device = resolve_device(config)
-        use_training_threads(state.device)
-        if config.block_size not in self._splits:
-            self._splits[config.block_size] = make_splits(self._words, config.block_size)
-        splits = self._splits[config.block_size]
-        state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
-        configs = [variant.config for variant in state.variants]
-        engine = make_engine(configs, splits.vocab.size, *state.eval_data["train"], state.device)
-        # the lecture's sampling generator (seed + 10), one per variant so each samples as its single run
-        state.sample_generators = [torch.Generator().manual_seed(config.sample_seed) for _ in state.variants]
-        return engine, splits
 
     def _run_start_record(self, state: RunState, engine=None, splits: Splits | None = None) -> dict:
         record = {

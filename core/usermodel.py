@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from makemore_tui.core.records import ErrorKind
 
 # Knobs named like these config fields take the flag's value (and its key, and its compare axis).
-MODEL_FIELDS = ("batchnorm", "gain", "activation", "init", "output_scale", "embd", "hidden", "depth")
+MODEL_FIELDS = ("batchnorm", "gain", "activation", "init", "output_scale", "weight_scale", "bias_scale", "embd")
+MODEL_FIELDS += ("hidden", "depth")
 # The training loop owns these: a knob so named is refused.
 LOOP_FIELDS = ("lr", "steps", "seed", "batch_size")
 DEVICE_KNOB = "device"  # a `device` keyword receives the run's torch.device
@@ -66,7 +67,12 @@ class ModelFile:
 
     def refuse(self, field: str) -> ModelFileError:
         """The one line for a flag, key or compare axis of a model field build does not take."""
-        return ModelFileError(f"{self.name}'s build() takes no {field}")
+        return takes_no(self.name, field)
+
+
+def takes_no(name: str, field: str) -> ModelFileError:
+    """`mynet.py's build() takes no gain`: a flag, key or compare axis of a field file `name`'s build does not take."""
+    return ModelFileError(f"{name}'s build() takes no {field}")
 
 
 class _LineSink:
@@ -141,6 +147,7 @@ def load(path: str, say: Callable[[str], None] = lambda line: None) -> ModelFile
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in sys.path:
         sys.path.insert(0, folder)  # the file's own imports (helpers beside it)
+    _forget_helpers(folder)
     try:
         namespace = captured(say, lambda: runpy.run_path(path, run_name=RUN_NAME))
     except ImportError as error:
@@ -154,6 +161,19 @@ def load(path: str, say: Callable[[str], None] = lambda line: None) -> ModelFile
         raise ModelFileError(f"{name} defines no build(vocab_size, block_size, generator, ...) function")
     knobs, takes_device = _knobs(name, build)
     return ModelFile(path, hashlib.sha256(source).hexdigest(), build, knobs, takes_device)
+
+
+def _forget_helpers(folder: str) -> None:
+    """Forget the modules imported from `folder` (the model file's helpers, such as the examples'
+    notebook_layers.py), so that this load imports them afresh: an edit to a helper counts at the next run,
+    as an edit to the file does. Installed packages and makemore_tui itself are never in that folder's list."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None) or ""
+        home = os.path.dirname(os.path.abspath(file))
+        if os.path.basename(file) == "__init__.py":
+            home = os.path.dirname(home)  # a package beside the file
+        if file and home == folder and name.split(".")[0] != "makemore_tui":
+            del sys.modules[name]
 
 
 def _knobs(name: str, build: Callable) -> tuple[dict, bool]:

@@ -46,6 +46,11 @@ class Field(NamedTuple):
         """The command-line flag: `--output-scale`."""
         return "--" + self.name.replace("_", "-")
 
+    def said(self, value) -> str:
+        """`value` as a label; a value of another type (a --model knob typed by its own default, `out "small"`) as
+        `output-scale small`, through printable."""
+        return self.label(value) if self.valid(value) else printable(f"{self.name.replace('_', '-')} {value}")
+
     def shown(self, config: Mapping) -> bool:
         """True when `config` holds a showable value of this field that the config does not ignore."""
         return self.valid(config.get(self.name)) and self.why_ignored(config) is None
@@ -76,6 +81,17 @@ def parse_positive(text: str) -> float:
         value = math.nan  # not a number at all: the same answer as a number out of range
     if not (value > 0 and math.isfinite(value)):
         raise ValueError("a finite number above 0")
+    return value
+
+
+def parse_non_negative(text: str) -> float:
+    """A finite number of at least 0; ValueError saying so otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError("a finite number of at least 0")
     return value
 
 
@@ -131,6 +147,17 @@ def _gain_ignored(config: Mapping) -> str | None:
     return "init normal takes no gain (plain randn weights)" if config.get("init") == "normal" else None
 
 
+def _weight_scale_ignored(config: Mapping) -> str | None:
+    """Plain randn (`init normal`) is scaled by weight_scale; Kaiming init by the gain."""
+    kaiming = config.get("init") != "normal"
+    return "init kaiming takes no weight scale (its gain scales the weights)" if kaiming else None
+
+
+def _bias_scale_ignored(config: Mapping) -> str | None:
+    """Only a net without BatchNorm has Linear biases (with it, BatchNorm's beta takes their place)."""
+    return "a BatchNorm net has no Linear biases (beta takes their place)" if config.get("batchnorm") else None
+
+
 # ---- the table -----------------------------------------------------------------------------------
 _DEFAULTS = TrainConfig().to_dict()
 # The fields a learner changes, in the order the header line shows them; every one can be compared.
@@ -155,6 +182,8 @@ _BUILT_IN = (
     Field("activation", str, parse_choice(*ACTIVATIONS), _is_word),
     Field("init", lambda v: f"init {v}", parse_choice(*INITS), _is_word),
     Field("output_scale", lambda v: f"out ×{v:g}", parse_positive),
+    Field("weight_scale", lambda v: f"W ×{v:g}", parse_non_negative, ignored=_weight_scale_ignored),
+    Field("bias_scale", lambda v: f"b ×{v:g}" if v else "b 0", parse_non_negative, ignored=_bias_scale_ignored),
 )
 FIELDS: dict[str, Field] = {f.name: f._replace(default=_DEFAULTS[f.name]) for f in _BUILT_IN}
 _BUILT_IN_NAMES = frozenset(FIELDS)
@@ -206,7 +235,7 @@ def field(name: str) -> Field:
 
 def label(name: str, value) -> str:
     """One value of field `name` as a label: `label("batchnorm", False)` → `BN off`."""
-    return field(name).label(value)
+    return field(name).said(value)
 
 
 class _Axes(Mapping):
@@ -308,7 +337,7 @@ def config_difference(config: Mapping, reference: Mapping) -> list[str]:
             continue
         f = field(name)
         if f.why_ignored(config) is None:
-            phrases.append(f.label(value))
+            phrases.append(f.said(value))
     return phrases
 
 

@@ -7,6 +7,8 @@ trainer's records with what this loop computes.
 from __future__ import annotations
 
 import random
+import runpy
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -24,51 +26,11 @@ def build_dataset(words, stoi, block_size):
     return torch.tensor(X), torch.tensor(Y)
 
 
-class Linear:
-    def __init__(self, fan_in, fan_out, g, bias=True):
-        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
-        self.bias = torch.zeros(fan_out) if bias else None
-
-    def __call__(self, x):
-        self.out = x @ self.weight
-        if self.bias is not None:
-            self.out += self.bias
-        return self.out
-
-    def parameters(self):
-        return [self.weight] + ([] if self.bias is None else [self.bias])
-
-
-class BatchNorm1d:
-    def __init__(self, dim, eps=1e-5, momentum=0.1):
-        self.eps, self.momentum, self.training = eps, momentum, True
-        self.gamma, self.beta = torch.ones(dim), torch.zeros(dim)
-        self.running_mean, self.running_var = torch.zeros(dim), torch.ones(dim)
-
-    def __call__(self, x):
-        if self.training:
-            xmean, xvar = x.mean(0, keepdim=True), x.var(0, keepdim=True)
-        else:
-            xmean, xvar = self.running_mean, self.running_var
-        xhat = (x - xmean) / torch.sqrt(xvar + self.eps)
-        self.out = self.gamma * xhat + self.beta
-        if self.training:
-            with torch.no_grad():
-                self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * xmean
-                self.running_var = (1 - self.momentum) * self.running_var + self.momentum * xvar
-        return self.out
-
-    def parameters(self):
-        return [self.gamma, self.beta]
-
-
-class Tanh:
-    def __call__(self, x):
-        self.out = torch.tanh(x)
-        return self.out
-
-    def parameters(self):
-        return []
+# The notebook's Linear, BatchNorm1d, Tanh and init cell as the examples give them to learners
+# (examples/notebook_layers.py, each drawing from the generator it is given): the notebook's code, not core's.
+_NOTEBOOK = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "notebook_layers.py"))
+Linear, BatchNorm1d, Tanh = _NOTEBOOK["Linear"], _NOTEBOOK["BatchNorm1d"], _NOTEBOOK["Tanh"]
+scale_init = _NOTEBOOK["scale_init"]  # the notebook's init cell: last layer × 0.1, the gain on the others
 
 
 def train_reference(
@@ -143,14 +105,7 @@ def build_network(vocab_size, g, *, batchnorm=True, gain=1.0, n_embd=10, n_hidde
         fan_in = n_hidden
     layers += [Linear(n_hidden, vocab_size, g, bias=not batchnorm)]
     layers += [BatchNorm1d(vocab_size)] if batchnorm else []
-    with torch.no_grad():
-        if batchnorm:
-            layers[-1].gamma *= 0.1
-        else:
-            layers[-1].weight *= 0.1
-        for layer in layers[:-1]:
-            if isinstance(layer, Linear):
-                layer.weight *= gain
+    scale_init(layers, gain)
     parameters = [C] + [p for layer in layers for p in layer.parameters()]
     for p in parameters:
         p.requires_grad = True

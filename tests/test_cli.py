@@ -40,6 +40,8 @@ ONE_FIELD_FLAGS = [
     ("--batch-size", "17", "batch_size", 17),
     ("--lr", "0.05", "lr", 0.05),
     ("--device", "cpu", "device", "cpu"),
+    ("--weight-scale", "0.2", "weight_scale", 0.2),
+    ("--bias-scale", "0.01", "bias_scale", 0.01),
 ]
 
 
@@ -73,6 +75,10 @@ BAD_FLAGS = [
     ["--activation", "relu"],
     ["--init", "xavier"],
     ["--output-scale", "-1"],
+    ["--weight-scale", "-1"],
+    ["--bias-scale", "nan"],
+    ["--compare", "weight_scale=0.1,0.2"],  # init kaiming takes no weight scale: the variants would be one net
+    ["--compare", "bias_scale=0,0.01"],  # BatchNorm nets have no Linear biases
     ["--compare", "gain=1"],
     ["--compare", "depth=2,3"],
     ["--compare", "gain=1,2,3", "--compare", "lr=0.1,0.2,0.3"],

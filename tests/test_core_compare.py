@@ -55,6 +55,22 @@ def test_bad_specs_are_refused_in_one_line(specs, says):
     assert "could not convert" not in said and "must be" not in said  # no parser's own words inside ours
 
 
+def test_the_weight_and_bias_scales_of_the_lectures_first_half_can_be_compared():
+    base = TrainConfig(init="normal", batchnorm=False)
+    variants = parse_compare(["weight_scale=0.1,0.2", "bias_scale=0,0.01"], base)
+    assert [v.label for v in variants] == ["W ×0.1 · b 0", "W ×0.1 · b ×0.01", "W ×0.2 · b 0", "W ×0.2 · b ×0.01"]
+    assert (variants[3].config.weight_scale, variants[3].config.bias_scale) == (0.2, 0.01)
+    assert "W ×0.2 · b ×0.01" in describe(variants[3].config.to_dict())
+    assert "W ×" not in describe(TrainConfig(weight_scale=0.2).to_dict())  # Kaiming init takes the gain instead
+    for spec, config, why in [
+        ("weight_scale=0.1,0.2", TrainConfig(), "init kaiming takes no weight scale"),
+        ("bias_scale=0,0.01", TrainConfig(), "a BatchNorm net has no Linear biases"),
+        ("weight_scale=0.1,-1", base, "'-1' is not a finite number of at least 0"),
+    ]:
+        with pytest.raises(ConfigError, match=why):
+            parse_compare([spec], config)
+
+
 def test_a_variant_the_config_refuses_is_named():
     with pytest.raises(ConfigError, match="variant BN on: --batch-size must be at least 2"):
         parse_compare(["batchnorm=off,on"], TrainConfig(batch_size=1, batchnorm=False))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.fused import FusedNet
 from makemore_tui.core.model import MLP
+from makemore_tui.core.stats import step_statistics
 from makemore_tui.data import make_splits
 from tests.conftest import events, run_to_end
 
@@ -58,6 +61,8 @@ def test_fused_gradients_equal_autograd_through_the_lecture_layers(small_words, 
         for mine, grad, (_, layer) in zip(acts, act_grads, reference.activation_layers(), strict=True):
             torch.testing.assert_close(mine, layer.out, **TIGHT)
             torch.testing.assert_close(grad, layer.out.grad, **TIGHT)
+        for mine, (i, _) in zip(stats.hpreacts, reference.activation_layers(), strict=True):
+            torch.testing.assert_close(mine[v], reference.layers[i - 1].out, **TIGHT)  # hpreact: the tanh's input
         torch.testing.assert_close(stats.embcat[v], reference.embcat, **TIGHT)
         # running buffers: the lecture's unbiased variance and momentum, each variant its own
         for mine, theirs in zip(models[v].buffers(), reference.buffers(), strict=True):
@@ -77,3 +82,24 @@ def test_fused_run_follows_the_lecture_run(small_words, activation):
             assert a["saturated_pct"] == pytest.approx(b["saturated_pct"], abs=0.1)
             assert a["std"] == pytest.approx(b["std"], rel=1e-3)
             assert a["grad_std"] == pytest.approx(b["grad_std"], rel=1e-2)
+
+
+@pytest.mark.parametrize("engine", ["lecture", "fused"])
+def test_the_hpreact_histogram_counts_each_tanh_layers_input(small_words, engine):
+    splits = make_splits(small_words, 3)
+    config = TrainConfig(batchnorm=False, init="normal", hidden=20, depth=2, engine=engine)  # the first draft
+    built = make_engine([config], splits.vocab.size, *splits.train, torch.device("cpu"))
+    built.step([0.1], keep_stats=True)
+    groups = built.statistics_tensors()
+    with_hists = step_statistics(groups, [0.1], 32, weight_hists=True)[0]["layers"]
+    assert all(
+        "hpreact_hist" not in layer for layer in step_statistics(groups, [0.1], 32, weight_hists=False)[0]["layers"]
+    )
+    for layer, hpreact in zip(with_hists, groups[0].hpreacts, strict=True):
+        hist = layer["hpreact_hist"]
+        lo, hi = hist["lo"], hist["hi"]
+        assert lo == -hi and hi > 3  # plain randn weights: the pre-activations spread far past tanh's ±1
+        values = np.clip(hpreact[0].flatten().numpy(), lo, hi)  # the outliers past the range count in the edge bins
+        expected, _ = np.histogram(values, bins=32, range=(lo, hi))
+        assert np.abs(np.asarray(hist["counts"]) - expected).sum() <= 2  # a value on a bin edge may round either way
+        assert sum(hist["counts"]) == 32 * 20

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.engines.base import ModelNote
 from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.engines.lockstep import LockstepEngine
 from makemore_tui.core.engines.variants import build_variants
@@ -214,3 +217,13 @@ def test_variants_that_cannot_share_a_minibatch_stream_are_refused(splits, chang
     with pytest.raises(ConfigError) as error:
         _engine([BASE, BASE.replace(**changes)], splits)
     assert flag in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_compare_of_drawn_biases_says_its_variants_do_not_share_init_draws(splits):
+    configs = [BASE.replace(batchnorm=False, bias_scale=scale) for scale in (0.0, 0.01)]
+    with pytest.warns(ModelNote, match="variant 2 \\(b ×0.01\\) does not share variant 1's init draws"):
+        compare, _ = _follow(configs, splits, only=[0])  # variant 1 (zeros) is its single run all the same
+    assert not torch.equal(compare.variant_model(1).layers[0].bias, torch.zeros(24))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same draws: nothing to say
+        _engine([BASE.replace(batchnorm=False, gain=g) for g in (1.0, 2.0)], splits)

@@ -42,6 +42,40 @@ def test_normal_init_is_plain_randn_without_gain_or_fan_in():
     assert all(torch.equal(layer.weight, w) for layer, w in zip(model.layers[::2], weights, strict=True))
 
 
+def test_normal_init_times_weight_scale_is_the_lectures_W1_fix():
+    config = TrainConfig(init="normal", weight_scale=0.2, batchnorm=False, output_scale=0.01, hidden=16, depth=1)
+    model, generator = _build(config)
+    g = torch.Generator().manual_seed(config.seed)
+    C, W1, W2 = (torch.randn(shape, generator=g) for shape in ((VOCAB, 10), (30, 16), (16, VOCAB)))
+    assert torch.equal(model.C, C)
+    assert torch.equal(model.layers[0].weight, W1 * 0.2)  # W1 · 0.2: the hidden tanh no longer saturates
+    assert torch.equal(model.layers[2].weight, W2 * 0.01)  # the output layer keeps its own shrink
+    assert torch.equal(generator.get_state(), g.get_state())  # the same draws: a compare shares its stream
+    kaiming = dict(batchnorm=False, hidden=16, depth=1)  # Kaiming init scales by the gain: weight_scale is not used
+    scaled, _ = _build(TrainConfig(weight_scale=0.2, **kaiming))
+    plain, _ = _build(TrainConfig(**kaiming))
+    assert all(torch.equal(a, b) for a, b in zip(scaled.parameters(), plain.parameters(), strict=True))
+
+
+def test_bias_scale_draws_each_bias_after_its_weight_as_the_lecture_does():
+    config = TrainConfig(init="normal", weight_scale=0.2, bias_scale=0.01, batchnorm=False, hidden=16, depth=2)
+    model, generator = _build(config)
+    g = torch.Generator().manual_seed(config.seed)
+    C = torch.randn((VOCAB, 10), generator=g)
+    shapes = ((30, 16), (16, 16), (16, VOCAB))
+    drawn = [(torch.randn(shape, generator=g), torch.randn(shape[1], generator=g)) for shape in shapes]
+    assert torch.equal(model.C, C)
+    linears = model.layers[::2]
+    for layer, (W, b) in zip(linears[:-1], drawn[:-1], strict=True):
+        assert torch.equal(layer.weight, W * 0.2) and torch.equal(layer.bias, b * 0.01)
+    W, b = drawn[-1]  # the output layer's shrink takes its weight and its bias (the lecture's W2·0.01, b2·0)
+    assert torch.equal(linears[-1].weight, W * 0.1) and torch.equal(linears[-1].bias, b * 0.01 * 0.1)
+    assert torch.equal(generator.get_state(), g.get_state())
+    zeros, plain_generator = _build(config.replace(bias_scale=0.0))  # the default: zeros, nothing drawn
+    assert all(torch.equal(layer.bias, torch.zeros_like(layer.bias)) for layer in zeros.layers[::2])
+    assert not torch.equal(plain_generator.get_state(), generator.get_state())
+
+
 @pytest.mark.parametrize("batchnorm", [True, False])
 def test_output_scale_shrinks_the_last_layer(batchnorm):
     shrunk, _ = _build(TrainConfig(batchnorm=batchnorm, output_scale=0.25))
@@ -63,6 +97,8 @@ def test_every_experiment_draws_the_same_numbers_in_the_same_order():
         {"init": "normal"},
         {"output_scale": 1.0},
         {"init": "normal", "activation": "linear", "batchnorm": False, "output_scale": 2.0},
+        {"init": "normal", "weight_scale": 0.2},
+        {"bias_scale": 0.01},  # with BatchNorm the Linears have no bias: nothing drawn
     ):
         _, generator = _build(TrainConfig(**changes))
         states.append(generator.get_state())
@@ -131,6 +167,9 @@ def test_linear_sandwich_gain_1_keeps_activation_std_steady_and_5_3_grows_it(bui
         ({"output_scale": -0.5}, "--output-scale"),
         ({"output_scale": float("nan")}, "--output-scale"),
         ({"output_scale": True}, "--output-scale"),
+        ({"weight_scale": -0.2}, "--weight-scale"),
+        ({"bias_scale": float("nan")}, "--bias-scale"),
+        ({"bias_scale": float("inf")}, "--bias-scale"),
     ],
 )
 def test_experiment_fields_are_validated_with_one_line(changes, flag):

@@ -13,6 +13,7 @@ from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.records import (
     RECORD_TYPES,
+    WEIGHT_HIST_EVERY,
     EndReason,
     ErrorKind,
     Event,
@@ -27,6 +28,7 @@ from makemore_tui.core.records import (
 from makemore_tui.core.runlog import RunLog, for_log, read_run_log
 from makemore_tui.core.trainer import Trainer
 from makemore_tui.core.values import forward_gains, histogram_edges, layer_histogram, rounded
+from tests.conftest import run_to_end
 
 TINY = TrainConfig(steps=30, stats_every=10, hidden=16, depth=3, batch_size=8, device="cpu", eval_every=20)
 
@@ -67,7 +69,10 @@ def test_every_record_of_a_real_run_log_follows_the_contract(run_log_records):
         assert stats["variant"] == 0
         for layer in stats["layers"]:
             # kind and name come with --model nets (tests/test_model_runs.py checks those records whole)
-            assert set(layer) == set(LayerStats.__annotations__) - {"edges", "kind", "name"}
+            assert set(layer) | {"hpreact_hist"} == set(LayerStats.__annotations__) - {"edges", "kind", "name"}
+            assert ("hpreact_hist" in layer) == ("grad_hist" in stats["params"][0])  # every 20th, as the weights'
+            if "hpreact_hist" in layer:
+                assert sum(layer["hpreact_hist"]["counts"]) == TINY.batch_size * TINY.hidden
             assert sum(layer["hist"]["counts"]) == TINY.batch_size * TINY.hidden
             assert all(isinstance(count, int) for count in layer["hist"]["counts"])
         for param in stats["params"]:
@@ -173,3 +178,17 @@ def test_a_run_log_reads_back_what_was_written(tmp_path, run_log_records):
     path = tmp_path / "copy.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in run_log_records))
     assert read_run_log(path) == run_log_records
+
+
+def test_default_stats_records_stay_under_3_kb_the_sparse_histograms_ride_on_every_20th(small_words, tmp_path):
+    config = TrainConfig(steps=WEIGHT_HIST_EVERY + 2, stats_every=1, device="cpu")  # the default net: 5 × 100
+    path = tmp_path / "run.jsonl"
+    with RunLog(path) as log:
+        run_to_end(config, small_words, run_log=log)
+    stats = [(line, json.loads(line)) for line in path.read_text().splitlines() if '"event":"stats"' in line]
+    sparse = [record["step"] for _, record in stats if "hpreact_hist" in record["layers"][0]]
+    assert sparse == [0, WEIGHT_HIST_EVERY, config.steps - 1]  # step 0, every 20th, the last
+    for line, record in stats:
+        assert ("grad_hist" in record["params"][0]) == (record["step"] in sparse)
+        if record["step"] not in sparse:
+            assert len(line.encode()) + 1 < 3000

@@ -41,7 +41,7 @@ def test_each_built_in_field_has_one_label_and_one_parser():
     ]
     assert label("output_scale", 1.0) == "out ×1" and label("init", "normal") == "init normal"
     assert label("block_size", 4) == "block-size 4"  # outside the table: flag and value
-    assert list(AXES) == ["batchnorm", "gain", "lr", "activation", "init", "output_scale"]
+    assert list(AXES) == ["batchnorm", "gain", "lr", "activation", "init", "output_scale", "weight_scale", "bias_scale"]
     assert AXES["gain"].parse("5/3") == pytest.approx(5 / 3) and AXES["gain"].flag == "--gain"
     with pytest.raises(ValueError, match="on or off"):
         AXES["batchnorm"].parse("maybe")

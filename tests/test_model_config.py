@@ -66,3 +66,38 @@ def test_a_knob_compare_labels_its_variants_and_refuses_a_field_the_file_does_no
 def test_the_header_names_the_file_and_its_knobs(nn_file):
     text = describe(_config(nn_file, sets=["dropout=0.1"]).to_dict())
     assert text == "torch_nn.py · embd 10 · hidden 100 · depth 4 · activation relu · dropout 0.1 · lr 0.1 · batch 32"
+
+
+def test_a_build_taking_the_weight_and_bias_scales_gets_their_flags(tmp_path):
+    path = tmp_path / "scaled.py"
+    path.write_text(
+        "import torch\n"
+        "def build(vocab_size, block_size, generator, weight_scale=1.0, bias_scale=0.0):\n"
+        "    return [torch.nn.Linear(block_size, vocab_size)]\n"
+    )
+    scaled = load(str(path))
+    given = DEFAULT.replace(weight_scale=0.2, bias_scale=0.01)
+    config = _config(scaled, given, explicit=["weight_scale", "bias_scale"])
+    assert (config.weight_scale, config.bias_scale, dict(config.knobs)) == (0.2, 0.01, {})
+    assert config.model_fields == ("weight_scale", "bias_scale")
+    assert [v.config.weight_scale for v in model_compare(["weight_scale=0.1,0.2"], config, scaled)] == [0.1, 0.2]
+
+
+def test_a_compare_of_a_size_knob_sets_the_size_each_variant_builds(nn_file):
+    """hidden, embd and depth are config fields, not --set knobs: each variant's config holds its own value (its
+    build then takes it: core/usernet.py knob_values), as its single run's would."""
+    variants = model_compare(["hidden=16,32"], _config(nn_file), nn_file)
+    assert [v.label for v in variants] == ["hidden 16", "hidden 32"]
+    assert [v.config.hidden for v in variants] == [16, 32] and dict(variants[0].config.knobs) == {"dropout": 0.0}
+
+
+def test_a_compare_over_the_run_on_screen_types_its_knobs_by_their_values_now(nn_file):
+    """The app's picker has the run's config, not the file: each knob is typed by the value the run holds."""
+    config = _config(nn_file, sets=["dropout=0.25"])
+    variants = model_compare(["dropout=0,0.5", "activation=relu,gelu"], config)
+    assert [dict(v.config.knobs)["dropout"] for v in variants] == [0.0, 0.0, 0.5, 0.5]
+    assert [v.config.activation for v in variants] == ["relu", "gelu", "relu", "gelu"]
+    with pytest.raises(ConfigError, match="takes no batchnorm"):
+        model_compare(["batchnorm=on,off"], config)
+    with pytest.raises(ConfigError, match="takes dropout as a number"):
+        model_compare(["dropout=a,b"], config)

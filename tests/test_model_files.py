@@ -100,10 +100,30 @@ def test_a_bad_file_is_one_line_naming_it_and_exit_2(case, tmp_path, capsys):
     source, expected = CASES[case]
     flags = ("--block-size", "8") if case == "forward-raises" else ()
     assert _run(tmp_path, source, *flags) == 2
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.startswith("makemore-tui:")]
-    assert len(lines) == 1 and expected in lines[0], err
-    assert "Traceback" not in err
+    out, err = capsys.readouterr()
+    # the whole of stderr is that one line, said before any banner or run line (stdout stays empty)
+    assert err.startswith("makemore-tui: ") and err.count("\n") == 1 and expected in err, err
+    assert out == "", out
+    assert not (tmp_path / "run.jsonl").exists()  # refused before the run log was opened
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_app_refuses_a_bad_file_before_its_screen_starts(case, tmp_path, capsys, monkeypatch):
+    import makemore_tui.tui.cli as cli
+
+    def no_app(*args, **kwargs):
+        raise AssertionError("the app started on a bad --model file")
+
+    monkeypatch.setattr(cli, "app_refusal", lambda *args: None)  # as on a terminal
+    monkeypatch.setattr(cli, "_run_app", no_app)
+    source, expected = CASES[case]
+    path = tmp_path / "bad.py"
+    path.write_text(source)
+    block = ["--block-size", "8"] if case == "forward-raises" else []
+    assert main(["--model", str(path), "--run-log", str(tmp_path / "run.jsonl"), *block]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("makemore-tui: ") and err.count("\n") == 1 and expected in err, err
+    assert out == "", out
 
 
 def test_a_missing_file_is_named(tmp_path, capsys):

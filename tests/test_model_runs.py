@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from makemore_tui.core import usermodel
 from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
@@ -46,7 +47,8 @@ def test_the_wavenet_trains_headless_with_its_b_t_c_layers_named(tmp_path, capsy
 def test_the_wavenet_refuses_another_block_size_naming_its_line(tmp_path, capsys):
     argv = ["--headless", "--model", str(EXAMPLES / "wavenet.py"), "--steps", "3"]
     assert main([*argv, "--run-log", str(tmp_path / "r.jsonl")]) == 2
-    assert "wavenet.py:113: build() raised ValueError: this WaveNet fuses 8 characters" in capsys.readouterr().err
+    line = next(n for n, text in enumerate((EXAMPLES / "wavenet.py").read_text().splitlines(), 1) if "raise" in text)
+    assert f"wavenet.py:{line}: build() raised ValueError: this WaveNet fuses 8 characters" in capsys.readouterr().err
 
 
 def test_a_torch_nn_relu_layernorm_net_trains_with_hooked_layers_and_its_knobs(tmp_path, capsys):
@@ -126,3 +128,38 @@ def test_a_net_whose_activations_the_walk_cannot_see_trains_and_says_how_to_show
     assert "functional.py: no activation layer found" in capsys.readouterr().out
     stats = events(_log(log), "stats")
     assert stats[0]["layers"] == [] and [p["name"] for p in stats[0]["params"]] == ["C", "W1", "W2"]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--model", str(EXAMPLES / "wavenet.py"), "--block-size", "8", "--hidden", "32"],  # BatchNorm's buffers
+        ["--model", str(EXAMPLES / "torch_nn.py"), "--hidden", "32", "--set", "dropout=0.2"],  # the global generator
+    ],
+    ids=["wavenet", "torch-nn-dropout"],
+)
+def test_the_first_run_tried_before_anything_starts_trains_as_if_it_had_not_been(flags, tmp_path, monkeypatch, capsys):
+    """The command line builds the first run and tries its step 0 before the banner (core/firstrun.py): that try is
+    undone (minibatch generator, buffers, torch's global generator), so the run equals one set up in the trainer."""
+    import makemore_tui.tui.cli as cli
+
+    def run(name: str) -> list[dict]:
+        log = tmp_path / f"{name}.jsonl"
+        assert main(["--headless", *flags, "--steps", "30", "--stats-every", "10", "--run-log", str(log)]) == 0
+        capsys.readouterr()
+        return [r for r in _log(log) if r["event"] in ("stats", "eval", "samples")]
+
+    tried = run("tried")
+    monkeypatch.setattr(cli, "prepare", lambda *args: None)  # the trainer sets the run up (as before)
+    assert tried == run("untried")
+
+
+def test_a_rerun_imports_the_files_helpers_afresh(tmp_path):
+    """A learner edits a helper beside the model file (the examples' notebook_layers.py) and reruns: the next
+    load sees the edit, as it sees an edit to the file itself."""
+    (tmp_path / "helper.py").write_text("WIDTH = 1\n")
+    model = tmp_path / "net.py"
+    model.write_text("from helper import WIDTH\n\ndef build(vocab_size, block_size, generator, width=WIDTH): ...\n")
+    assert usermodel.load(str(model)).knobs["width"] == 1
+    (tmp_path / "helper.py").write_text("WIDTH = 22  # edited\n")
+    assert usermodel.load(str(model)).knobs["width"] == 22

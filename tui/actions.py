@@ -25,6 +25,7 @@ from makemore_tui.tui.panels import GRIDS, PANELS
 from makemore_tui.tui.registry import turned
 from makemore_tui.tui.replay import parse_step
 from makemore_tui.tui.widgets.help import HelpScreen
+from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.history import HistoryPanel
 from makemore_tui.tui.widgets.satmap import SatMapPanel
 from makemore_tui.tui.widgets.weights import WeightsPanel
@@ -124,17 +125,19 @@ class ScreenTools:
     has no key to close it; the app fits the footer to the width left and Escape closes it.
     """
 
+    def action_cycle_activations_view(self) -> None:
+        """Activation histograms: the tanh output t ↔ its input hpreact."""
+        shown = self.query_one("#activations", HistogramPanel).cycle()
+        self.say("activation histograms: " + ("hpreact, the input" if shown == "hpreact" else "t, the output"))
+
     def action_cycle_weights_view(self) -> None:
         """Weights panel: the table ↔ the weight-gradient histograms."""
-        panel = self.query_one(WeightsPanel)
-        panel.view_mode = (panel.view_mode + 1) % 2
-        self.say("weights: " + ("gradient histograms" if panel.view_mode else "table"))
+        shown = self.query_one(WeightsPanel).cycle()
+        self.say("weights: " + ("gradient histograms" if shown == "histograms" else shown))
 
     def action_cycle_history_kind(self) -> None:
         """History panel: activations ↔ gradients over steps."""
-        panel = self.query_one(HistoryPanel)
-        panel.kind = (panel.kind + 1) % 2
-        self.say("history: " + ("gradients" if panel.kind else "activations") + " over steps")
+        self.say(f"history: {self.query_one(HistoryPanel).cycle()} over steps")
 
     def screen_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette's Keys and Screenshot, done the app's way."""

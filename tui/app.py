@@ -10,6 +10,7 @@ never calls into the trainer except through the feed's `send`, which only enqueu
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,7 +26,7 @@ from makemore_tui.core.commands import Evaluate, Quit, Rerun, Sample, ScaleLr, S
 from makemore_tui.core.compare import with_changes
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.hints import FLAGS, KEYS
-from makemore_tui.core.records import EndReason, Event, ExitCode, problem
+from makemore_tui.core.records import EndReason, ErrorKind, Event, ExitCode, problem
 from makemore_tui.core.text import printable
 from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from makemore_tui.tui.budget import RedrawBudget
@@ -242,13 +243,18 @@ class MakemoreApp(KeyRules, CompareActions, ExperimentKeys, ReplayKeys, ScreenTo
         reason = end["reason"]
         if reason in (EndReason.DIVERGED, EndReason.ERROR):
             detail = f": {end['message']}" if end.get("message") else ""
-            self.notify(
-                f"run {end['run']} {reason}{detail}\nr reruns, b/g change the setup and rerun",
-                severity="error",
-                timeout=10,
-            )
+            self.notify(f"run {end['run']} {reason}{detail}\n{self._after_failure(end)}", severity="error", timeout=10)
         elif reason == EndReason.FINISHED:
             self.say(f"run {end['run']} finished · r reruns")
+
+    def _after_failure(self, end: dict) -> str:
+        """What to do after a run that failed: fix the --model file (its error, or a pass of its code that raised)
+        and press r, which loads it again; else the keys that change the setup here."""
+        model = self.feed.config.model if self.feed.config is not None else None
+        if model and end["reason"] == EndReason.ERROR and end.get("kind") != ErrorKind.OUT_OF_MEMORY:
+            return f"fix {printable(os.path.basename(model))} and press r (r loads it again)"
+        keys = "/".join(entry.key for entry in map(find, ("toggle_batchnorm", "cycle_gain")) if not self.refusal(entry))
+        return f"r reruns, {keys} change the setup and rerun" if keys else "r reruns"
 
     # ---- feedback -----------------------------------------------------------------------
 

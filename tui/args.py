@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="shrink of the output layer at init; 1 makes the initial loss confidently wrong (default 0.1)",
     )
     parser.add_argument(
+        "--weight-scale",
+        type=_number,
+        metavar="X",
+        help="with --init normal: the plain randn weights × X, the lecture's W1·0.2 fix (default 1)",
+    )
+    parser.add_argument(
+        "--bias-scale",
+        type=_number,
+        metavar="X",
+        help="without BatchNorm: Linear biases drawn as randn·X, the lecture's b1·0.01 (default 0: zeros, no draw)",
+    )
+    parser.add_argument(
         "--compare",
         action="append",
         metavar="FIELD=V1,V2",
@@ -274,6 +286,7 @@ def _replay_extra(extra: list[str]) -> str:
 # flag name -> TrainConfig field, for flags that map one to one
 _FIELDS = ("steps", "batchnorm", "lr", "seed", "embd", "hidden", "depth", "block_size", "batch_size", "stats_every")
 _FIELDS += ("eval_every", "device", "engine", "activation", "init", "output_scale", "lr_decay_step", "model")
+_FIELDS += ("weight_scale", "bias_scale")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

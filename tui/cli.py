@@ -11,10 +11,12 @@ import traceback
 from makemore_tui.core.compare import Variant, parse_compare, single
 from makemore_tui.core.config import ConfigError, lecture_data_note
 from makemore_tui.core.devices import check_cuda_requested, check_fits, resolve_device
+from makemore_tui.core.firstrun import FirstRun, prepare
 from makemore_tui.core.records import ExitCode
 from makemore_tui.core.runlog import RunLog, RunLogError, default_path
 from makemore_tui.core.sealing import SealableLog
 from makemore_tui.core.text import printable
+from makemore_tui.core.usermodel import ModelFileError
 from makemore_tui.tui.args import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -73,8 +75,11 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
     except WordsError as error:
         print(f"makemore-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
+    first = None
     if config.model is None:  # a --model net's size is its file's
         check_fits([v.config for v in variants], Vocabulary.from_words(words).size, resolve_device(config))
+    else:  # a bad file is one line before any banner or screen: its build and step 0 are tried now
+        first = _prepare(variants, words, echo=_echo if args.headless else None)
     if lifecycle.signalled:
         return ExitCode.INTERRUPTED  # before any run: no log to leave behind
     # Opened last: a bad flag or words file leaves no empty log behind. Sealable: however the process
@@ -89,12 +94,25 @@ def _train(args: argparse.Namespace, lifecycle: Lifecycle) -> int:
             if note:
                 _tell(note)  # the run goes on
 
-            code = run_headless(config, words, run_log, tables=args.tables, variants=variants)
+            code = run_headless(config, words, run_log, tables=args.tables, variants=variants, first=first)
         else:
-            code = _run_app(variants, words, run_log, args.paused, lifecycle)
+            code = _run_app(variants, words, run_log, args.paused, lifecycle, first)
     if code != EXIT_USAGE and not args.headless:  # the app ran (not: textual missing)
         _say_where(run_log)
     return _log_verdict(run_log, code)
+
+
+def _prepare(variants: list[Variant], words: list[str], echo) -> FirstRun | None:
+    """The first run of a --model file set up here (core/firstrun.py); its problems are ConfigError (exit 2)."""
+    try:
+        return prepare(variants, words, echo)
+    except ModelFileError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _echo(line: str) -> None:
+    """A line the --model file printed, on stderr as it prints it (headless)."""
+    print(printable(line), file=sys.stderr, flush=True)
 
 
 def _log_verdict(run_log: SealableLog, code: int) -> int:
@@ -119,7 +137,12 @@ def _say_where(run_log: SealableLog) -> None:
 
 
 def _run_app(
-    variants: list[Variant], words: list[str], run_log: SealableLog, paused: bool, lifecycle: Lifecycle
+    variants: list[Variant],
+    words: list[str],
+    run_log: SealableLog,
+    paused: bool,
+    lifecycle: Lifecycle,
+    first: FirstRun | None = None,
 ) -> int:
     try:
         from makemore_tui.tui.app import run_live
@@ -133,7 +156,9 @@ def _run_app(
     from makemore_tui.core.trainer import Trainer
 
     channel = RecordChannel()
-    trainer = Trainer(variants[0].config, words, channel=channel, run_log=run_log, variants=variants, paused=paused)
+    trainer = Trainer(
+        variants[0].config, words, channel=channel, run_log=run_log, variants=variants, paused=paused, first=first
+    )
     try:
         # library warnings become warning records: a line on stderr would tear the app's screen
         with trainer.warnings_captured():

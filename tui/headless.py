@@ -27,6 +27,7 @@ from makemore_tui.core.commands import Pause, Quit, Resume, StepOnce
 from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.control import Refused, serve
+from makemore_tui.core.firstrun import FirstRun
 from makemore_tui.core.health import HealthJudge
 from makemore_tui.core.hints import FLAGS
 from makemore_tui.core.modelconfig import MODEL_OUTPUT
@@ -361,6 +362,7 @@ def run_headless(
     tables: str = "evals",
     variants: Sequence[Variant] | None = None,
     display: Display | None = None,
+    first: FirstRun | None = None,
 ) -> int:
     """Train one run (or the `variants` of a compare) with no UI; return the process exit code.
 
@@ -368,11 +370,11 @@ def run_headless(
     0 and 3 into 4 when the run log stopped early, tui/cli.py),
     130 when a signal (ctrl+c, SIGTERM, SIGHUP) stopped it, ExitCode.OUTPUT_CLOSED (141) when `out`
     closed (its reader went away) and the run was stopped for it. The run log ends with run_end
-    in every case the trainer can still reach.
+    in every case the trainer can still reach. `first`: the first run, set up already (core/firstrun.py).
     """
     out = out or sys.stdout
     channel = RecordChannel(maxsize=256)
-    trainer = Trainer(config, words, channel=channel, exit_when_done=True, variants=variants)
+    trainer = Trainer(config, words, channel=channel, exit_when_done=True, variants=variants, first=first)
     control, trainer.run_log = serve(run_log, partial(_control, trainer))  # replay --follow may pause it
     printer = HeadlessPrinter(out, config.steps, tables=tables, display=display)
     printer.print(f"makemore-tui headless · run log {printable(str(run_log.path))}")

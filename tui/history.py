@@ -4,9 +4,9 @@
   steps, the data of a heatmap with steps across and bins up. Columns merge pairwise when full,
   as `tui.state.Series` merges points, so a 200,000-step run holds at most `max_columns`
   columns of `layers × bins` counts however long it runs.
-- `History`: both kinds, and the latest weight-gradient histograms (stats records carry
-  `params[i].grad_hist` only every records.WEIGHT_HIST_EVERY-th time, at step 0, the last step and
-  paused steps: the figure shows the latest that has them, and says its step).
+- `History`: both kinds, and the latest weight-gradient and hpreact histograms (stats records carry
+  `params[i].grad_hist` and `layers[i].hpreact_hist` only every records.WEIGHT_HIST_EVERY-th time, at
+  step 0, the last step and paused steps: the figures show the latest that has them, and say its step).
 
 Histogram ranges change from record to record (gradients shrink as a run learns; a linear
 activation widens its range), so a column keeps its counts on its own range and columns are
@@ -174,11 +174,18 @@ class History:
         self.activations = LayerHistory("hist", max_columns)
         self.gradients = LayerHistory("grad_hist", max_columns)
         self.weights: dict | None = None  # the latest stats record whose params carry `grad_hist`
+        self.hpreacts: Mapping | None = None  # the latest stats record whose layers carry `hpreact_hist`
 
     def add(self, stats: Mapping) -> None:
         """Fold one stats record in (cheap: a few small numpy arrays per record)."""
         self.activations.add(stats)
         self.gradients.add(stats)
-        params = stats.get("params")
-        if isinstance(params, list) and any(isinstance(p, Mapping) and "grad_hist" in p for p in params):
-            self.weights = {"step": stats.get("step"), "params": params}
+        if _carries(stats.get("params"), "grad_hist"):
+            self.weights = {"step": stats.get("step"), "params": stats["params"]}
+        if _carries(stats.get("layers"), "hpreact_hist"):
+            self.hpreacts = stats
+
+
+def _carries(entries, key: str) -> bool:
+    """True when `entries` (a stats record's layers or params) is a list one of whose entries has `key`."""
+    return isinstance(entries, list) and any(isinstance(entry, Mapping) and key in entry for entry in entries)

@@ -1,8 +1,9 @@
 """The command line of `--model FILE.py`: its flags, and the run's variants from them (DESIGN §11).
 
 Kept apart from tui/cli.py: `add_model_arguments` adds `--model`, `--set NAME=VALUE` and
-`--lr-decay-step N`; `model_variants` loads the file (its prints go to stderr), applies the knobs
-and the compare (core/modelconfig.py). Problems are ConfigError, one line, exit 2.
+`--lr-decay-step N`; `model_variants` loads the file (what it prints is said when the run loads it again,
+or on stderr before a load error), applies the knobs and the compare (core/modelconfig.py). Problems are
+ConfigError, one line, exit 2.
 """
 
 from __future__ import annotations
@@ -62,10 +63,13 @@ def model_variants(args: argparse.Namespace, config: TrainConfig) -> list[Varian
         if args.set_knobs:
             raise ConfigError("--set sets a knob of a --model file's build(); give --model FILE.py")
         return None
-    name = os.path.basename(args.model)
+    name, printed = os.path.basename(args.model), []
     try:
-        model_file = load(args.model, say=lambda line: print(printable(f"{name}: {line}"), file=sys.stderr))
-    except ModelFileError as error:
+        model_file = load(args.model, say=printed.append)
+    except ModelFileError as error:  # what it printed before it failed, then the one line
+        for line in printed:
+            print(printable(f"{name}: {line}"), file=sys.stderr)
         raise ConfigError(str(error)) from None
+    # loaded fine: its prints are said when the run loads it again (core/firstrun.py), once
     config = model_config(config, model_file, explicit_fields(args), args.set_knobs or [])
     return model_compare(args.compare, config, model_file) if args.compare else single(config)

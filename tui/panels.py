@@ -96,7 +96,8 @@ PANELS: tuple[PanelSpec, ...] = (
         label="activations",
         short="act",
         title="activation histograms · tanh output t",
-        help="histograms of every tanh layer's output on shared bins in [-1, 1]",
+        help="histograms of every tanh layer's output on shared bins in [-1, 1]; p: of its input, the pre-activation "
+        "hpreact (from the latest of every 20th record)",
         topic=Topic.ACTIVATIONS,
         widget=HistogramPanel,
         options={"gradients": False},

@@ -14,6 +14,7 @@ a `Refusal`: the one line the status line says when the key is pressed.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -22,11 +23,12 @@ from textual.actions import parse
 
 from makemore_tui.core.config import TrainConfig, next_gain
 from makemore_tui.core.modelconfig import key_refusal
+from makemore_tui.core.usermodel import takes_no
 from makemore_tui.core.wording import label
 from makemore_tui.tui.capabilities import FOLLOW, NO_CURSOR, REPLAY, Capabilities, no_control
 from makemore_tui.tui.panels import PANELS
 from makemore_tui.tui.widgets.panel import key_span
-from makemore_tui.tui.widgets.picker import PRESETS
+from makemore_tui.tui.widgets.picker import PRESET_IDS, PRESETS
 
 BUILT_IN_FIELDS = frozenset({"batchnorm", "gain", "activation", "init", "output_scale"})  # the lecture's net's knobs
 
@@ -97,6 +99,13 @@ def maps(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     return None if caps.trainer else Refusal(f"{action.key}: maps are live only (run logs keep none)")
 
 
+def speeds(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
+    """< and >: the speed space plays a replay at; a followed log shows records as they are written."""
+    if caps.control:
+        return Refusal(f"{action.key_display}: a followed log shows its records as they are written")
+    return seeks(action, caps, run)
+
+
 def views_compare(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     """A key that chooses what a compare's panels show."""
     return None if run.shown_compare else Refusal(f"{action.key}: for a compare (c starts one)")
@@ -124,6 +133,19 @@ def turns(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     return None
 
 
+def compares(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
+    """A preset compare of the palette (`action.arguments`: its id): its fields must be the model's."""
+    if not caps.trainer:
+        return Refusal(no_control(caps))
+    preset = PRESET_IDS[action.arguments[0]]
+    fields = [*preset.base, *(spec.partition("=")[0] for spec in preset.specs)]
+    missing = next((field for field in fields if field not in run.fields), None)
+    if missing is None:
+        return None
+    model = run.config.model if run.config is not None else None
+    return Refusal(str(takes_no(os.path.basename(model), missing)) if model else f"this model has no {missing}")
+
+
 # what each field's key turns it to next, from its value now
 TURNS: dict[str, Callable[[object], object]] = {
     "batchnorm": lambda on: not on,
@@ -135,8 +157,12 @@ TURNS: dict[str, Callable[[object], object]] = {
 
 
 def turned(field: str, config: TrainConfig) -> tuple[object, str]:
-    """The value `field`'s key turns `config`'s value to, and its words ("gain 3", "BN off")."""
-    value = TURNS[field](getattr(config, field))
+    """The value `field`'s key turns `config`'s value to, and its words ("gain 3", "BN off"); (None, "") where no
+    turn fits the value (a --model knob of another type: key_refusal says so)."""
+    try:
+        value = TURNS[field](getattr(config, field))
+    except (TypeError, ValueError):  # a --model knob of another type (build(output_scale="small")): no turn fits
+        return None, ""
     return value, label(field, value)
 
 
@@ -208,7 +234,7 @@ def _preset_actions() -> list[Action]:
         Action(
             f"compare_{preset.id}",
             f"compare_preset('{preset.id}')",
-            rule=trains,
+            rule=compares,
             palette=f"Compare: {preset.title}",
             palette_help=f"c · {' '.join(preset.specs)}: {preset.why}",
         )
@@ -279,13 +305,17 @@ ACTIONS: tuple[Action, ...] = (
            palette="Next run", palette_help="the replay's next run"),
     Action("go_to_step", "go_to_step", "colon", "step", seeks, key_display=":", palette="Go to step",
            help="go to a step: 1200, 12k, 50% of the run, or RUN:STEP (2:500: the log's second run)"),
-    Action("slower", "play_speed(0.5)", "less_than_sign", "slower", seeks, key_display="<", group=SPEED,
+    Action("slower", "play_speed(0.5)", "less_than_sign", "slower", speeds, key_display="<", group=SPEED,
            palette="Play slower", help="play slower / faster (×1/8 … ×64)", help_key="< / >"),
-    Action("faster", "play_speed(2.0)", "greater_than_sign", "faster", seeks, key_display=">", group=SPEED,
+    Action("faster", "play_speed(2.0)", "greater_than_sign", "faster", speeds, key_display=">", group=SPEED,
            palette="Play faster"),
     # the screen's own keys: panel modes, zoom, panels
     Action("next_map_layer", "next_map_layer", "m", "map", maps, screen=True, palette="Saturation map: next layer",
            help="saturation map: next tanh layer"),
+    Action("cycle_activations_view", "cycle_activations_view", "p", "hpreact", show=False, screen=True,
+           palette="Activation histograms: t ↔ hpreact",
+           palette_help="the tanh output, or its input: the pre-activation (every 20th record)",
+           help="activation histograms: the tanh output t / its input hpreact (from every 20th record)"),
     Action("cycle_weights_view", "cycle_weights_view", "w", "wts", screen=True,
            palette="Weights: table ↔ gradient histograms",
            help="weights: the gradient table / the weight-gradient histograms"),
@@ -323,7 +353,8 @@ ACTIONS: tuple[Action, ...] = (
            palette="Histograms: next layer", palette_help="the layer the histograms show (a compare)"),
     Action("toggle_hist_scale", "toggle_hist_scale", "y", "y scale", views_compare, show=False,
            palette="Histograms: own ↔ shared y scale",
-           palette_help="each variant's y scale, or one for all (a compare)"),
+           palette_help="each variant's y scale, or one for all (a compare)",
+           help="a compare's histograms: each variant on its own y scale / one shared by all"),
 )
 # fmt: on
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from makemore_tui.core.health import HealthJudge
-from makemore_tui.core.hints import KEYS, FixStyle, Hint, Topic
+from makemore_tui.core.hints import KEYS, LOOP, FixStyle, Hint, Topic
 from makemore_tui.core.records import Event, problem, variant_of, variants_of
 from makemore_tui.core.summary import RunsTable
 from makemore_tui.core.values import is_number, number
@@ -319,7 +319,7 @@ class ViewState:
             engine=record.get("engine"),
             vocab_size=len(vocab) if isinstance(vocab, str) else None,
             lr=number(config.get("lr")),
-            fix_style=self.fix_style,
+            fix_style=LOOP if record.get("engine") == "monitor" else self.fix_style,  # the user's own loop
         )
         if self.current is not None and self.current.run == run and not self.current.stats_count:
             self.current = view  # a repeated start of the same empty run: replace it

@@ -18,6 +18,11 @@ if TYPE_CHECKING:  # the model the built-in engines evaluate and sample
     from makemore_tui.core.model import MLP
 
 
+class ModelNote(UserWarning):
+    """Something a learner should know about their run (a compare whose variants drew differently, a `--model`
+    file's build that drew nothing): front-ends say it bare, as one line."""
+
+
 class StatsTensors(NamedTuple):
     """One structure group's tensors of the last step run with keep_stats (dim 0: the variants).
 
@@ -30,6 +35,7 @@ class StatsTensors(NamedTuple):
     layer_index: tuple[int, ...]  # each activation layer's position in the lecture's layer list (2,5,8,.. / 1,3,5,..)
     embcat: torch.Tensor  # (V, B, block_size*embd): the first Linear's input this step
     acts: list[torch.Tensor]  # per activation layer, (V, B, hidden): its output, forward pass of the step
+    hpreacts: list[torch.Tensor]  # per activation layer, (V, B, hidden): its input, the lecture's hpreact
     act_grads: list[torch.Tensor]  # per activation layer, (V, B, hidden): d loss / d output, backward pass
     params: list[torch.Tensor]  # every parameter in the lecture's order (C first), each (V, *shape), after the update
     grads: list[torch.Tensor]  # their gradients, same shapes

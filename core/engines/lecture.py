@@ -72,6 +72,11 @@ class LectureEngine(VariantEngine):
             layer_index=tuple(i for i, _ in layers[0]),
             embcat=stack_variants([model.embcat for model in models]),
             acts=[stack_variants([m[k][1].out for m in layers]) for k in range(len(layers[0]))],
+            # hpreact: what the activation layer took in, the output of the layer before it (BatchNorm or Linear)
+            hpreacts=[
+                stack_variants([model.layers[m[k][0] - 1].out for model, m in zip(models, layers)])
+                for k in range(len(layers[0]))
+            ],
             act_grads=[stack_variants([_grad(m[k][1].out) for m in layers]) for k in range(len(layers[0]))],
             params=[stack_variants([p[k] for p in params]) for k in range(len(params[0]))],
             grads=[stack_variants([p[k].grad for p in params]) for k in range(len(params[0]))],

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from makemore_tui.core.config import ConfigError
-from makemore_tui.core.engines.base import EngineRequest, StatsTensors
+from makemore_tui.core.engines.base import EngineRequest, ModelNote, StatsTensors
 from makemore_tui.core.engines.variants import VariantEngine
 from makemore_tui.core.probe import HostCopy
 from makemore_tui.core.usermodel import ModelFile, ModelFileError, file_error, load
@@ -31,10 +31,6 @@ from makemore_tui.core.usernet import UserNet, build_net, check_logits, knob_val
 
 class ModelOutput(UserWarning):
     """A line the `--model` file printed while it loaded or built (headless: stderr; the app: a warning record)."""
-
-
-class ModelNote(UserWarning):
-    """Something a learner should know about their `--model` run (no draws from generator, a compare's draws)."""
 
 
 # Fields every variant of one `--model` run shares: the file, the minibatch.
@@ -78,6 +74,14 @@ class UserEngine(VariantEngine):
             else:
                 setattr(owner, name, tensor)
         return losses
+
+    def check(self, lrs: Sequence[float]) -> None:
+        """Step 0 tried and undone (the preview, with torch's global generators put back too): a file whose forward,
+        logits or backward is wrong raises ModelFileError now, before anything starts (core/firstrun.py); the
+        real step 0 then draws and trains as if this had not run."""
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            self.preview(lrs)
 
     def _step(self, lrs: Sequence[float], keep_stats: bool, update: bool) -> torch.Tensor:
         Xb, Yb = self.draw_batch()  # minibatch construct

@@ -8,15 +8,18 @@ run of its config.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import torch
 
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.engines.base import ModelNote
 from makemore_tui.core.model import MLP
+from makemore_tui.core.wording import difference
 
-# Fields every variant of one lockstep run must share: the minibatch and the stacked shapes.
-SHARED_FIELDS = ("engine", "embd", "hidden", "depth", "block_size", "batch_size")
+# Fields every variant of one lockstep run must share: the minibatch stream and the stacked shapes.
+SHARED_FIELDS = ("engine", "seed", "embd", "hidden", "depth", "block_size", "batch_size")
 
 
 def structure_groups(configs: Sequence[TrainConfig]) -> list[tuple[int, ...]]:
@@ -39,17 +42,27 @@ def build_variants(configs: Sequence[TrainConfig], vocab_size: int) -> tuple[lis
     """Every variant's model, drawn on the CPU exactly as its single run draws it
     (`torch.Generator().manual_seed(config.seed)`), and the generator left after init, which
     draws the minibatches (the lecture's order). Raises ConfigError (one line) when the
-    variants cannot share one minibatch stream: different shared fields, or different draws."""
+    variants cannot share one minibatch stream (different shared fields). A variant that drew
+    differently (drawn biases: `bias_scale`) trains on variant 1's stream: a ModelNote says so."""
     check_shared(configs)
     models, generators = [], []
     for config in configs:
         generator = torch.Generator().manual_seed(config.seed)
         models.append(MLP.build(config, vocab_size, generator))
         generators.append(generator)
-    states = [g.get_state() for g in generators]
-    if any(not torch.equal(state, states[0]) for state in states[1:]):
-        raise ConfigError("compared variants must draw the same initial weights (the same --seed and shapes)")
+    for v, generator in enumerate(generators[1:], 1):
+        if not torch.equal(generator.get_state(), generators[0].get_state()):
+            warnings.warn(different_draws(configs[v], configs[0], v), ModelNote, stacklevel=2)
     return models, generators[0]
+
+
+def different_draws(config: TrainConfig, first: TrainConfig, v: int) -> str:
+    """The note for variant `v` (0-based), whose init drew differently from variant 0's."""
+    return (
+        f"compare: variant {v + 1} ({difference(config.to_dict(), first.to_dict())}) does not share variant 1's "
+        "init draws: it starts from other weights and trains on variant 1's minibatches, so it will not equal "
+        "its single run"
+    )
 
 
 def check_shared(configs: Sequence[TrainConfig]) -> None:

@@ -34,3 +34,19 @@ def with_weight_hists(records: list[dict], every: int = WEIGHT_HIST_EVERY) -> li
 def weight_hist_run(config: TrainConfig = SMALL, every: int = 4, **kwargs) -> list[dict]:
     """A recorded run (tests.fake_trainer.recorded_run) with weight histograms every `every` stats records."""
     return with_weight_hists(recorded_run(config, **kwargs), every)
+
+
+def with_hpreacts(records: list[dict]) -> list[dict]:
+    """`records` with `layers[i].hpreact_hist` where the params carry `grad_hist` (as the trainer writes them):
+    layer i's pre-activations spread wider with depth, on one range of ±3 per record."""
+    out = []
+    for record in records:
+        if record.get("event") == Event.STATS and "grad_hist" in record["params"][0]:
+            rng = np.random.default_rng(record["step"] + 2)
+            layers = [dict(layer) for layer in record["layers"]]
+            for i, layer in enumerate(layers):
+                counts = np.histogram(rng.normal(0, 0.5 * (i + 1), 4000), np.linspace(-3, 3, 33))[0]
+                layer["hpreact_hist"] = histogram(-3, 3, counts)
+            record = {**record, "layers": layers}
+        out.append(record)
+    return out

@@ -7,6 +7,7 @@ what the terminal shows, overlays and notifications included), never its interna
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import re
@@ -106,3 +107,49 @@ def compare_app(
     step = max((r["step"] for r in records if r.get("event") == "stats"), default=0)
     trainer = FakeTrainer(channel=channel, respond=respond, step=step, variants=[Variant(*v) for v in variants])
     return MakemoreApp(LiveFeed(trainer, channel), refresh_hz=FAST_HZ), trainer
+
+
+@contextlib.asynccontextmanager
+async def running(made: tuple[MakemoreApp, FakeTrainer], size: tuple[int, int] = (120, 40), after: str | None = None):
+    """Run the app of `made` (live_app(…) or compare_app(…)) at `size` (columns, lines); yields (app, trainer,
+    pilot), once `after` is on the screen when given (wait_for_text: AssertionError quoting the screen if not)."""
+    app, trainer = made
+    async with app.run_test(size=size) as pilot:
+        if after is not None:
+            await wait_for_text(pilot, app, after)
+        yield app, trainer, pilot
+
+
+def palette_titles(app: MakemoreApp) -> set[str]:
+    """The titles of the command palette's entries on the screen shown."""
+    return {command.title for command in app.get_system_commands(app.screen)}
+
+
+def small_multiples(lines: list[str], header: re.Pattern) -> list[tuple[str, str, list[str]]]:
+    """A compare panel's small multiples in its text `lines`: (letter, header, chart rows) of each, cut at the
+    columns where the variants' headers start. A header line holds `header` matches, group 1 each variant's
+    letter; the chart rows run down to the next header, a hint (⚠) or a blank line."""
+    found = []
+    for row, line in enumerate(lines):
+        heads = [(m.group(1), m.start(1)) for m in header.finditer(line)]
+        if not heads or "⚠" in line:
+            continue
+        below = []
+        for chart in lines[row + 1 :]:
+            if header.search(chart) or "⚠" in chart or not chart.strip():
+                break
+            below.append(chart)
+        for k, (letter, left) in enumerate(heads):
+            stop = heads[k + 1][1] if k + 1 < len(heads) else len(line)
+            found.append((letter, line[left:stop], [chart[left:stop] for chart in below]))
+    return found
+
+
+async def run_from_palette(pilot, typed: str) -> None:
+    """Open the command palette (ctrl+p), type `typed`, and run the entry it finds first."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*typed)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()

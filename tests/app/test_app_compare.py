@@ -9,7 +9,15 @@ from rich.style import Style
 
 from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.panel import Panel
-from tests.app.helpers import GAINS, compare_app, live_app, run_async, screen_text, wait_for_text
+from tests.app.helpers import (
+    GAINS,
+    compare_app,
+    live_app,
+    run_async,
+    running,
+    screen_text,
+    wait_for_text,
+)
 from tests.fake_trainer import SMALL, compare_run
 
 SIZE = (120, 40)
@@ -42,8 +50,7 @@ async def started(pilot, app) -> None:
 
 @run_async
 async def test_every_panel_shows_every_variant_by_letter_and_label():
-    app, _ = compare_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(compare_app()) as (app, _, pilot):
         await started(pilot, app)
         for panel in ("saturation", "activations", "gradients", "update", "loss"):
             text = panel_text(app, panel)
@@ -66,8 +73,7 @@ async def test_each_variant_has_its_own_colour_and_the_line_ends_name_them():
     for record in records:  # losses apart, so that each line ends on its own
         if record["event"] == "stats":
             record["loss_window"] = 2.0 + 0.5 * record["variant"]
-    app, _ = compare_app(lrs, records)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(compare_app(lrs, records)) as (app, _, pilot):
         await started(pilot, app)
         colours = {style_of(app, "saturation", f"{key} {label}").color for key, (label, _) in zip("abcd", lrs)}
         palette = app.query_one("#saturation", Panel).palette
@@ -82,8 +88,7 @@ async def test_each_variant_has_its_own_colour_and_the_line_ends_name_them():
 
 @run_async
 async def test_a_variant_that_diverged_is_greyed_and_says_at_which_step():
-    app, _ = compare_app(diverge={3: 400})
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(compare_app(diverge={3: 400})) as (app, _, pilot):
         await started(pilot, app)
         ghost = app.query_one("#saturation", Panel).palette.ghost
         assert "d ✖ diverged at step 401" in panel_text(app, "saturation")
@@ -97,8 +102,7 @@ async def test_a_variant_that_diverged_is_greyed_and_says_at_which_step():
 
 @run_async
 async def test_v_cycles_the_variant_of_the_map_the_samples_the_weights_and_the_history():
-    app, _ = compare_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(compare_app()) as (app, _, pilot):
         await started(pilot, app)
         weights = app.query_one("#weights")
         assert weights.border_subtitle == "a gain 0.5"
@@ -113,8 +117,7 @@ async def test_v_cycles_the_variant_of_the_map_the_samples_the_weights_and_the_h
 
 @run_async
 async def test_l_chooses_the_layer_of_the_histograms_small_multiples():
-    app, _ = compare_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(compare_app()) as (app, _, pilot):
         await started(pilot, app)
         histograms = list(app.query(HistogramPanel))
         assert [panel.border_subtitle for panel in histograms] == ["L5 · l: next layer · y: shared y scale"] * 2
@@ -126,8 +129,7 @@ async def test_l_chooses_the_layer_of_the_histograms_small_multiples():
 
 @run_async
 async def test_the_histograms_border_shows_the_layer_l_chose_at_once():
-    app, _ = compare_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(compare_app()) as (app, _, pilot):
         await started(pilot, app)
         for layer in ("L1", "L2", "L3"):
             await pilot.press("l")
@@ -138,20 +140,16 @@ async def test_the_histograms_border_shows_the_layer_l_chose_at_once():
 
 
 @run_async
-async def test_v_and_l_in_a_single_run_say_they_are_for_a_compare():
-    app, _ = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
-        await pilot.press("v")
-        assert "v: for a compare (c starts one)" in screen_text(app)
-        await pilot.press("l")
-        assert "l: for a compare (c starts one)" in screen_text(app)
+async def test_v_l_and_y_in_a_single_run_say_they_are_for_a_compare():
+    async with running(live_app(respond=False), after="step 600") as (app, _, pilot):
+        for key in "vly":
+            await pilot.press(key)
+            assert f"{key}: for a compare (c starts one)" in screen_text(app)
 
 
 @run_async
 async def test_hints_say_which_variants_they_hold_for():
-    app, _ = compare_app()
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with running(compare_app(), size=(160, 50)) as (app, _, pilot):
         await started(pilot, app)
         hints = [hint.text for hint in app.view.current.hints]
         assert any(text.startswith("every variant: ") for text in hints)  # the fake's initial loss
@@ -165,9 +163,7 @@ async def test_hints_say_which_variants_they_hold_for():
 
 @run_async
 async def test_a_single_run_looks_as_before_with_the_previous_run_as_a_ghost():
-    app, _ = live_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(live_app(), after="step 600") as (app, _, pilot):
         await pilot.press("b")
         text = await wait_for_text(pilot, app, "run 2 (BN off)")
         assert "run 1 (BN on)" in text and "a gain" not in text
@@ -178,8 +174,7 @@ async def test_a_single_run_looks_as_before_with_the_previous_run_as_a_ghost():
 
 @run_async
 async def test_the_status_line_names_the_compare_not_variant_0s_value():
-    app, _ = compare_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(compare_app(), size=(120, 40)) as (app, _, pilot):
         await started(pilot, app)
         line = screen_text(app).splitlines()[1]
         assert "compare gain 0.5 · 1 · 5/3 · 3 · BN off · lr 0.1" in line
@@ -206,8 +201,9 @@ def _frozen_lr_compare() -> list[dict]:
 
 @run_async
 async def test_a_frozen_variant_is_left_out_of_the_shared_scales_and_said_off_scale():
-    app, _ = compare_app([("lr 0.1", SMALL), ("lr 1000", SMALL)], records=_frozen_lr_compare())
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with running(
+        compare_app([("lr 0.1", SMALL), ("lr 1000", SMALL)], records=_frozen_lr_compare()), size=(160, 50)
+    ) as (app, _, pilot):
         await started(pilot, app)
         loss = panel_text(app, "loss")
         assert "8.66e+03" not in loss and "off scale" in loss, loss  # a's loss sets the axis

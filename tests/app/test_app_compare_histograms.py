@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from makemore_tui.tui.widgets.histogram import HistogramPanel
-from tests.app.helpers import compare_app, run_async, screen_text
+from tests.app.helpers import compare_app, run_async, screen_text, small_multiples
 from tests.app.test_app_compare import panel_lines, started
 from tests.fake_trainer import SMALL
 
@@ -19,20 +19,7 @@ def multiples(app, panel_id: str) -> list[list[str]]:
     """Each small multiple's text lines (header, chart rows, x-axis labels), cut from the panel's lines
     at the columns where the variants' headers start."""
     text = ["".join(segment.text for segment in line) for line in panel_lines(app, panel_id)]
-    found = []
-    for row, line in enumerate(text):
-        starts = [m.start(1) for m in HEADER.finditer(line)]
-        if not starts or "⚠" in line:
-            continue
-        below = []
-        for chart in text[row + 1 :]:
-            if HEADER.search(chart) or "⚠" in chart or not chart.strip():
-                break
-            below.append(chart)
-        for k, start in enumerate(starts):
-            stop = starts[k + 1] if k + 1 < len(starts) else len(line)
-            found.append([line[start:stop]] + [chart[start:stop] for chart in below])
-    return found
+    return [[head, *rows] for _, head, rows in small_multiples(text, HEADER)]
 
 
 def peaks_at_top(multiple: list[str]) -> bool:
@@ -58,17 +45,6 @@ async def test_each_small_multiple_has_its_own_y_scale_and_y_shares_one():
         shown = multiples(app, "activations")
         assert not all(peaks_at_top(m) for m in shown)  # the fake's gain 3 peaks highest: the others sit lower
         assert not re.match(r"\s*[-\d.e]+┤", shown[1][1])  # b shares a's axis: only the first of a row labels it
-
-
-@run_async
-async def test_y_in_a_single_run_says_it_is_for_a_compare():
-    from tests.app.helpers import live_app, wait_for_text
-
-    app, _ = live_app(respond=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_text(pilot, app, "step 600")
-        await pilot.press("y")
-        assert "y: for a compare (c starts one)" in screen_text(app)
 
 
 LINEAR = [

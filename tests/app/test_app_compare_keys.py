@@ -11,7 +11,18 @@ from makemore_tui.core.compare import Variant, parse_compare, single
 from makemore_tui.tui.app import MakemoreApp
 from makemore_tui.tui.feed import LiveFeed
 from makemore_tui.tui.widgets.picker import ComparePicker
-from tests.app.helpers import GAINS, compare_app, filled_channel, live_app, run_async, screen_text, wait_for_text
+from tests.app.helpers import (
+    GAINS,
+    compare_app,
+    filled_channel,
+    live_app,
+    palette_titles,
+    run_async,
+    run_from_palette,
+    running,
+    screen_text,
+    wait_for_text,
+)
 from tests.fake_trainer import SMALL, FakeTrainer, compare_run
 
 SIZE = (120, 40)
@@ -25,9 +36,7 @@ def reruns(trainer) -> list[Rerun]:
 
 @run_async
 async def test_c_opens_the_picker_and_a_preset_starts_the_lectures_comparison():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(live_app(respond=False), after="step 600") as (app, trainer, pilot):
         await pilot.press("c")
         assert isinstance(app.screen, ComparePicker)
         text = screen_text(app)
@@ -42,8 +51,7 @@ async def test_c_opens_the_picker_and_a_preset_starts_the_lectures_comparison():
 
 @run_async
 async def test_the_picker_takes_any_field_and_says_what_it_refuses_without_closing():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.press("c", "tab")
         await pilot.press(*"gain=zero,1")
         await pilot.press("enter")
@@ -61,9 +69,7 @@ async def test_the_picker_takes_any_field_and_says_what_it_refuses_without_closi
 
 @run_async
 async def test_typing_right_after_c_goes_to_the_spec_box_and_enter_starts_what_was_typed():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(live_app(respond=False), after="step 600") as (app, trainer, pilot):
         await pilot.press("c", *"lr=0.1,1000")  # typed straight into the spec box
         assert app.screen.query_one("#picker-spec", Input).value == "lr=0.1,1000"
         await pilot.press("enter")
@@ -73,8 +79,7 @@ async def test_typing_right_after_c_goes_to_the_spec_box_and_enter_starts_what_w
 
 @run_async
 async def test_the_presets_stay_reachable_by_keys_after_typing():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.press("c", "x", "backspace", "shift+tab", "down", "down", "enter")  # typed, undone, back up
         await pilot.pause()
         expected = parse_compare(["activation=tanh,linear"], SMALL.replace(batchnorm=False))
@@ -83,41 +88,24 @@ async def test_the_presets_stay_reachable_by_keys_after_typing():
 
 @run_async
 async def test_escape_leaves_the_picker_and_nothing_reruns():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.press("c", "escape")
         assert not isinstance(app.screen, ComparePicker) and reruns(trainer) == []
 
 
 @run_async
-async def test_the_palette_lists_the_presets_and_starts_one():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        titles = {command.title for command in app.get_system_commands(app.screen)}
-        for title in (
-            "Compare…",
-            "Compare: BatchNorm on / off",
-            "Compare: gains 0.5 · 1 · 5/3 · 3 (no BN)",
-            "Compare: tanh / linear (no BN)",
-            "Rerun paused at step 0",
-        ):
-            assert title in titles
+async def test_the_palette_starts_a_preset_and_has_nothing_to_leave_in_a_single_run():
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
+        titles = palette_titles(app)  # the presets are listed: test_app_keys' palette test
         assert "Leave the compare" not in titles and "Next variant" not in titles  # a single run: nothing to leave
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"tanh / linear")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "tanh / linear")
         expected = parse_compare(["activation=tanh,linear"], SMALL.replace(batchnorm=False))
         assert reruns(trainer) == [Rerun(variants=tuple(expected), paused=False)]
 
 
 @run_async
 async def test_r_reruns_the_compare_and_b_changes_every_variant():
-    app, trainer = compare_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(compare_app(respond=False), after="step 600") as (app, trainer, pilot):
         await pilot.press("r")
         assert reruns(trainer)[-1] == Rerun(variants=GAIN_VARIANTS, paused=False)
         await pilot.press("b")
@@ -135,9 +123,7 @@ async def test_r_reruns_the_compare_and_b_changes_every_variant():
 )
 @run_async
 async def test_b_and_g_are_refused_on_the_field_the_compare_varies(variants, key, refusal):
-    app, trainer = compare_app(variants, respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(compare_app(variants, respond=False), after="step 600") as (app, trainer, pilot):
         await pilot.press(key)
         assert refusal in screen_text(app)
         assert reruns(trainer) == []
@@ -145,9 +131,7 @@ async def test_b_and_g_are_refused_on_the_field_the_compare_varies(variants, key
 
 @run_async
 async def test_C_leaves_the_compare_for_the_variant_shown():
-    app, trainer = compare_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(compare_app(), after="step 600") as (app, trainer, pilot):
         await pilot.press("v", "v", "C")  # c gain 5/3
         assert reruns(trainer)[-1] == Rerun(variants=tuple(single(GAINS[2][1])), paused=False)
         text = await wait_for_text(pilot, app, "run 2 started")
@@ -160,9 +144,7 @@ async def test_C_leaves_the_compare_for_the_variant_shown():
 
 @run_async
 async def test_R_reruns_paused_at_step_0_and_b_g_r_keep_a_paused_run_paused():
-    app, trainer = live_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(live_app(), after="step 600") as (app, trainer, pilot):
         await pilot.press("R")
         assert reruns(trainer)[-1] == Rerun(variants=tuple(single(SMALL)), paused=True)
         await wait_for_text(pilot, app, "⏸ paused")

@@ -9,7 +9,7 @@ from makemore_tui.core.compare import Variant
 from makemore_tui.core.config import LECTURE, ConfigError
 from makemore_tui.core.records import Event, ExitCode
 from makemore_tui.tui.feed import LiveFeed, Refused, Seek, TogglePause
-from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
+from tests.app.helpers import live_app, run_async, running, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, FakeTrainer, filled_channel, recorded_run, run_start_record
 
 
@@ -114,8 +114,7 @@ def test_the_exit_code_follows_the_last_run_end_seen(end, code):
 
 @run_async
 async def test_the_lecture_preset_on_the_built_in_names_says_so_at_once():
-    app, _ = live_app(config=LECTURE.replace(steps=1000, device="cpu"), respond=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(live_app(config=LECTURE.replace(steps=1000, device="cpu"), respond=False)) as (app, _, pilot):
         await wait_for_text(pilot, app, "step 600")  # run_start and the stats are drained: the note stays up
         status = screen_text(app).splitlines()[1]
         assert "built-in names: the notebook's numbers need --data names.txt" in status  # whole at 120 columns
@@ -127,9 +126,7 @@ async def test_the_lecture_preset_on_the_built_in_names_says_so_at_once():
 
 @run_async
 async def test_n_pressed_quickly_while_paused_reaches_the_trainer_every_time_a_rerun_too():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(live_app(respond=False), after="step 600") as (app, trainer, pilot):
         await pilot.press("space")
         trainer.channel.put(paused_state(1, 600))
         await pilot.pause(0.2)

@@ -10,8 +10,8 @@ from makemore_tui.core.values import histogram
 from makemore_tui.tui.history import History, LayerHistory, merge, rebin
 from makemore_tui.tui.state import ViewState
 from makemore_tui.tui.widgets.history import heat_rows
-from tests.app.figure_records import weight_hist_run
-from tests.app.helpers import live_app, replay_app, run_async, screen_text, wait_for_text
+from tests.app.figure_records import weight_hist_run, with_hpreacts
+from tests.app.helpers import live_app, replay_app, run_async, running, screen_text, wait_for_text
 from tests.app.test_app_colour import THEMES, ink
 from tests.fake_trainer import SMALL, compare_run, recorded_run, stats_record
 
@@ -122,8 +122,11 @@ def test_the_latest_weight_histograms_stay_until_a_newer_record_has_them():
 
 @run_async
 async def test_w_switches_the_weights_panel_to_the_gradient_histograms_of_the_latest_record_that_has_them():
-    app, _ = live_app(weight_hist_run(NO_BN, upto=1000, end=False), config=NO_BN, respond=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(live_app(weight_hist_run(NO_BN, upto=1000, end=False), config=NO_BN, respond=False)) as (
+        app,
+        _,
+        pilot,
+    ):
         await pilot.pause()
         await pilot.press("w")
         body = panel_body(screen_text(app), "4 weight gradients")
@@ -136,6 +139,35 @@ async def test_w_switches_the_weights_panel_to_the_gradient_histograms_of_the_la
             assert name in legend
         await pilot.press("w")
         assert panel_body(screen_text(app), "4 weight gradients")[1].lstrip().startswith("C ")
+
+
+HPREACT = "2 activation histograms · tanh input hpreact"
+
+
+@run_async
+async def test_p_turns_the_activations_panel_to_hpreact_of_the_latest_record_that_has_it():
+    records = with_hpreacts(weight_hist_run(NO_BN, upto=1000, end=False))
+    async with running(live_app(records, config=NO_BN, respond=False), after="step 1,000") as (app, _, pilot):
+        await pilot.press("p")
+        body = panel_body(screen_text(app), HPREACT)
+        assert body[0].split() == ["hpreact", "@800", "━", "L1", "━", "L2", "━", "L3", "━", "L4", "━", "L5"]
+        assert body[-1].split() == ["-3", "3"]  # the record's range, wider than tanh's [-1, 1]
+        assert "activation histograms: hpreact, the input" in screen_text(app)
+        await pilot.press("p")
+        body = panel_body(screen_text(app), "2 activation histograms · tanh output t")
+        assert body[0].split()[:3] == ["σ", "━", "L1"] and body[-1].split() == ["-1", "1"]
+
+
+@run_async
+async def test_a_replay_shows_the_hpreact_histograms_its_log_holds_at_the_cursor():
+    app = replay_app(with_hpreacts(weight_hist_run(NO_BN, upto=1000)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "record")
+        await pilot.press("p")
+        await pilot.press("end")
+        assert panel_body(screen_text(app), HPREACT)[0].split()[:2] == ["hpreact", "@800"]  # every 4th record has them
+        await pilot.press("home")
+        assert panel_body(screen_text(app), HPREACT)[0].split()[:2] == ["hpreact", "@0"]
 
 
 @run_async
@@ -162,8 +194,7 @@ async def test_the_history_panel_follows_the_replay_cursor():
 
 @run_async
 async def test_the_runs_table_has_a_row_per_run_with_what_differs_and_a_replay_folds_it_to_the_cursor():
-    app, _ = live_app(recorded_run(SMALL, upto=600, end=False))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(live_app(recorded_run(SMALL, upto=600, end=False))) as (app, _, pilot):
         await pilot.pause()
         await pilot.press("b")
         await wait_for_text(pilot, app, "run 2 started")
@@ -221,8 +252,11 @@ async def test_each_layout_grids_what_fits_and_the_rest_is_a_key_away():
 
 @run_async
 async def test_the_new_figures_take_the_theme_and_stay_legible():
-    app, _ = live_app(weight_hist_run(NO_BN), config=NO_BN, respond=False)
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with running(live_app(weight_hist_run(NO_BN), config=NO_BN, respond=False), size=(200, 60)) as (
+        app,
+        _,
+        pilot,
+    ):
         await pilot.press("w")
         for theme in THEMES:
             app.theme = theme
@@ -253,9 +287,7 @@ def test_a_broad_histogram_keeps_its_shape_in_a_four_row_band():
 
 @run_async
 async def test_the_history_panel_reaches_every_layer_at_80x24():
-    app, _ = live_app(respond=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_text(pilot, app, "step 600")
+    async with running(live_app(respond=False), size=(80, 24), after="step 600") as (app, _, pilot):
         await pilot.press("9")
         body = panel_body(screen_text(app), "9 histograms over steps")
         labels = [line.split("│")[0].strip() for line in body[1:]]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.app.helpers import small_multiples
 from tests.app.test_app_compare_terminal import box, session_cleanup, start  # noqa: F401 (a fixture)
 from tests.app.test_app_terminal import screen, tmux, wait_until
 
@@ -19,21 +20,7 @@ HEADER = re.compile(r"(?:^| )([a-d]) gain \S+")
 
 def multiples(inside: str) -> list[tuple[str, list[str]]]:
     """(letter, chart rows and x-axis row) of each small multiple in a panel's inside, cut at its header's columns."""
-    lines = inside.splitlines()
-    found = []
-    for row, line in enumerate(lines):
-        heads = [(m.group(1), m.start(1)) for m in HEADER.finditer(line)]
-        if not heads or "⚠" in line:
-            continue
-        below = []
-        for chart in lines[row + 1 :]:
-            if HEADER.search(chart) or "⚠" in chart or not chart.strip():
-                break
-            below.append(chart)
-        for k, (letter, left) in enumerate(heads):
-            stop = heads[k + 1][1] if k + 1 < len(heads) else len(line)
-            found.append((letter, [chart[left:stop] for chart in below]))
-    return found
+    return [(letter, rows) for letter, _, rows in small_multiples(inside.splitlines(), HEADER)]
 
 
 def inside_its_plot(rows: list[str]) -> bool:

@@ -8,7 +8,7 @@ from makemore_tui.core.commands import Evaluate, Pause, Quit, Rerun, Resume, Sam
 from makemore_tui.core.compare import Variant
 from makemore_tui.tui.widgets.help import HelpScreen
 from makemore_tui.tui.widgets.satmap import SatMapPanel
-from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
+from tests.app.helpers import live_app, palette_titles, run_async, run_from_palette, running, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
 
 SIZE = (120, 40)
@@ -25,8 +25,7 @@ def rerun_configs(trainer) -> list:
 
 @run_async
 async def test_space_pauses_and_resumes_and_the_screen_says_so():
-    app, trainer = live_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app()) as (app, trainer, pilot):
         await pilot.pause()
         assert "▶ training" in screen_text(app)
         await pilot.press("space")
@@ -41,8 +40,7 @@ async def test_space_pauses_and_resumes_and_the_screen_says_so():
 
 @run_async
 async def test_n_steps_once_only_while_paused():
-    app, trainer = live_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app()) as (app, trainer, pilot):
         await pilot.pause()
         await pilot.press("n")
         assert sent(trainer, StepOnce) == []
@@ -64,8 +62,7 @@ async def test_n_steps_once_only_while_paused():
 )
 @run_async
 async def test_rerun_keys_send_the_new_config_and_say_so_at_once(key, change, shown):
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.pause()
         await pilot.press(key)
         assert sent(trainer, Rerun) == [Rerun(variants=(Variant("", SMALL.replace(**change)),))]
@@ -74,8 +71,7 @@ async def test_rerun_keys_send_the_new_config_and_say_so_at_once(key, change, sh
 
 @run_async
 async def test_after_a_rerun_the_previous_run_stays_faint_in_loss_and_saturation():
-    app, trainer = live_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app()) as (app, trainer, pilot):
         await pilot.pause()
         await pilot.press("b")
         text = await wait_for_text(pilot, app, "run 2 started")
@@ -87,50 +83,38 @@ async def test_after_a_rerun_the_previous_run_stays_faint_in_loss_and_saturation
 
 @run_async
 async def test_b_twice_flips_batchnorm_back():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.press("b", "b")
         assert [config.batchnorm for config in rerun_configs(trainer)] == [False, True]
 
 
 @run_async
 async def test_g_cycles_through_the_lecture_gains():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.press("g", "g", "g", "g")
         assert [config.gain for config in rerun_configs(trainer)] == [1.0, 0.5, 3.0, 5 / 3]
 
 
 @run_async
-async def test_plus_and_minus_scale_lr_live_and_for_reruns():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_plus_minus_e_and_s_say_what_they_do_and_send_it():
+    """+ and - scale the lr live and for reruns; e and s ask for an evaluation and samples."""
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.pause()
-        await pilot.press("plus")
-        assert "lr ×2 → 0.2" in screen_text(app)
-        await pilot.press("minus", "minus")
-        assert sent(trainer, ScaleLr) == [ScaleLr(2.0), ScaleLr(0.5), ScaleLr(0.5)]
+        said = {"plus": "lr ×2 → 0.2", "minus": "lr ÷2 → 0.1", "e": "evaluating", "s": "sampling"}
+        for key in ("plus", "minus", "e", "s"):
+            await pilot.press(key)
+            assert said[key] in screen_text(app)
+        await pilot.press("minus")
         assert "lr ÷2 → 0.05" in screen_text(app)
+        assert sent(trainer, ScaleLr) == [ScaleLr(2.0), ScaleLr(0.5), ScaleLr(0.5)]
+        assert sent(trainer, Evaluate) == [Evaluate()] and sent(trainer, Sample) == [Sample()]
         await pilot.press("r")
         assert rerun_configs(trainer)[-1].lr == pytest.approx(0.05)
 
 
 @run_async
-async def test_e_and_s_ask_for_eval_and_samples():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("e")
-        assert "evaluating" in screen_text(app)
-        await pilot.press("s")
-        assert "sampling" in screen_text(app)
-        assert sent(trainer, Evaluate) == [Evaluate()] and sent(trainer, Sample) == [Sample()]
-
-
-@run_async
 async def test_q_sends_quit_and_exits():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
         await pilot.press("q")
         await pilot.pause()
     assert sent(trainer, Quit) == [Quit()]
@@ -139,8 +123,7 @@ async def test_q_sends_quit_and_exits():
 
 @run_async
 async def test_question_mark_opens_help_and_escape_closes_it():
-    app, _ = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, _, pilot):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "toggle BatchNorm and rerun" in screen_text(app)
@@ -150,8 +133,7 @@ async def test_question_mark_opens_help_and_escape_closes_it():
 
 @run_async
 async def test_m_cycles_the_saturation_map_layer():
-    app, _ = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, _, pilot):
         await pilot.pause()
         assert "L1 1/5" in screen_text(app)
         await pilot.press("m", "m")
@@ -161,8 +143,7 @@ async def test_m_cycles_the_saturation_map_layer():
 
 @run_async
 async def test_number_keys_zoom_a_panel_and_escape_comes_back():
-    app, _ = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(live_app(respond=False)) as (app, _, pilot):
         await pilot.pause()
         await pilot.press("6")
         text = screen_text(app)
@@ -175,26 +156,11 @@ async def test_number_keys_zoom_a_panel_and_escape_comes_back():
 
 @run_async
 async def test_every_action_is_in_the_command_palette():
-    app, trainer = live_app(respond=False)
-    async with app.run_test(size=SIZE) as pilot:
-        titles = {command.title for command in app.get_system_commands(app.screen)}
-        for title in (
-            "Pause / resume training",
-            "Toggle BatchNorm and rerun",
-            "Cycle gain and rerun",
-            "Rerun",
-            "Step once",
-            "Learning rate ×2",
-            "Learning rate ÷2",
-            "Evaluate now",
-            "Sample names",
-            "Help",
-        ):
-            assert title in titles
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"batchnorm")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+    async with running(live_app(respond=False)) as (app, trainer, pilot):
+        expected = {"Pause / resume training", "Toggle BatchNorm and rerun", "Cycle gain and rerun", "Rerun"}
+        expected |= {"Step once", "Learning rate ×2", "Learning rate ÷2", "Evaluate now", "Sample names", "Help"}
+        expected |= {"Compare…", "Compare: BatchNorm on / off", "Compare: gains 0.5 · 1 · 5/3 · 3 (no BN)"}
+        expected |= {"Compare: tanh / linear (no BN)", "Rerun paused at step 0"}
+        assert expected <= palette_titles(app), expected - palette_titles(app)
+        await run_from_palette(pilot, "batchnorm")
         assert rerun_configs(trainer) == [SMALL.replace(batchnorm=False)]

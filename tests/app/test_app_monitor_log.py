@@ -8,12 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from torch import nn
 
+from makemore_tui import Monitor
+from makemore_tui.core.hints import FLAGS, Topic
 from makemore_tui.core.records import problem
 from makemore_tui.core.runlog import load_run_log
 from makemore_tui.tui.app import MakemoreApp
 from makemore_tui.tui.cli import main
 from makemore_tui.tui.replay import ReplayFeed
+from makemore_tui.tui.state import ViewState
 from tests.app.helpers import FAST_HZ, run_async, wait_for_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,8 +55,29 @@ async def test_replay_draws_a_monitor_log_and_says_it_has_no_samples(monitor_log
         text = await wait_for_text(pilot, app, "record 4/4")
         assert "finished" in text and "L1" in text and "L2" in text
         assert "no samples: a loop watched by Monitor" in text
+        assert "1 saturation · tanh/relu layers" in text  # the kinds its records name, not tanh alone
 
 
 def test_plot_draws_a_monitor_log(monitor_log, tmp_path):
     assert main(["plot", str(monitor_log), "--out", str(tmp_path)]) == 0
     assert list(tmp_path.iterdir())
+
+
+def test_a_monitor_logs_hints_say_where_in_the_users_code_not_a_flag(tmp_path):
+    """A loop watched by Monitor has no --lr: its hint says the fix goes in the user's optimizer."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 4))
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-6)  # far too low: update:data ~10^-6.6
+    log = tmp_path / "slow.jsonl"
+    with Monitor(model, run_log=log, every=1) as monitor:
+        for _ in range(5):
+            loss = model(torch.randn(16, 8)).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            monitor.step(loss)
+            optimizer.step()
+    view = ViewState(fix_style=FLAGS)  # as replay builds it
+    view.apply(load_run_log(log)[0])
+    hints = [hint.text for topic in Topic for hint in view.current.hints_for(topic)]
+    assert any("raise lr (in your optimizer)" in hint for hint in hints), hints
+    assert not any("--" in hint for hint in hints), hints

@@ -77,7 +77,7 @@ async def test_keys_that_arrive_while_the_focus_moves_to_the_spec_box_are_kept()
     app, _ = live_app(respond=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_text(pilot, app, "step 600")
-        for turns in range(12):  # the rest arrive after 0, 1, … turns of the event loop: one of them hits the move
+        for turns in range(8):  # the rest arrive after 0, 1, … turns of the event loop: one of them hits the move
             await pilot.press("c")
             await pilot.pause()
             app.post_message(events.Key("g", "g"))
@@ -85,7 +85,7 @@ async def test_keys_that_arrive_while_the_focus_moves_to_the_spec_box_are_kept()
                 await asyncio.sleep(0)
             for character in "ain=0.5,3":
                 app.post_message(events.Key(character, character))
-            await pilot.pause(0.2)
+            await pilot.pause()
             assert app.screen.query_one("#picker-spec", Input).value == "gain=0.5,3", f"after {turns} turns"
             assert "runs a gain 0.5 · b gain 3" in preview(app)
             await pilot.press("escape")

@@ -99,6 +99,8 @@ def test_the_help_lists_what_the_feed_can_do():
     assert "b" not in replay[0] and "← / →" in replay[0] and "m" not in replay[1]
     assert "b" not in followed[0] and "space" in followed[0] and "n" in followed[0] and "← / →" in followed[0]
     assert "m" not in followed[1]  # no maps in a log
+    assert "< / >" in replay[0] and "< / >" not in followed[0]  # following, records come as they are written
+    assert "y" in live[0] + live[1]  # a compare's histograms: own or shared y scale
     assert "b" not in keys(LIVE, NO_BN_MODEL)[0] and "g" in keys(LIVE, NO_BN_MODEL)[0]
 
 

@@ -1,7 +1,8 @@
 """Histograms of the tanh layers, activations or their gradients: every layer overlaid on shared
 bins (one run), or in a compare one layer (key l) as small multiples, one per variant, on a shared
 x axis; each multiple has its own y scale (gain 0.5's spike would flatten the others to lines), or
-all share one (key y)."""
+all share one (key y). Key p turns the activations' panel to the tanh layers' input, the lecture's
+hpreact, from the latest stats record that carries it (every records.WEIGHT_HIST_EVERY-th)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from makemore_tui.core.health import layer_name
 from makemore_tui.core.values import layer_histogram
 from makemore_tui.tui.canvas import Line, Trace, line_chart, line_labels, line_mark, message_lines
 from makemore_tui.tui.state import RunView, VariantView
-from makemore_tui.tui.widgets.panel import Panel, legend_lines, text_line
+from makemore_tui.tui.widgets.panel import CyclingPanel, legend_lines, text_line
 from makemore_tui.tui.widgets.variants import (
     OFF_SCALE,
     ended_note,
@@ -77,33 +78,60 @@ def format_sigma(value, unit: float) -> str:
     return f"{scaled:.2f}" if unit == 1.0 else f"{scaled:.1f}"
 
 
-class HistogramPanel(Panel):
-    """Per-layer histograms (as density) of tanh outputs or of their gradients."""
+class HistogramPanel(CyclingPanel):
+    """Per-layer histograms (as density) of tanh outputs (p: of their inputs, hpreact) or of their gradients."""
+
+    VIEWS = ("t", "hpreact")  # the activations' panel: the tanh output, or its input (key p)
 
     def __init__(self, view, spec, *, gradients: bool):
         super().__init__(view, spec)
         self.gradients = gradients
-        self.key = "grad_hist" if gradients else "hist"
-        self.std_key = "grad_std" if gradients else "std"
+
+    @property
+    def hpreact(self) -> bool:
+        """The activations' panel shows the tanh layers' input, hpreact (key p)."""
+        return not self.gradients and self.view_name == "hpreact"
+
+    @property
+    def key(self) -> str:
+        """The layer record's histogram drawn."""
+        return "grad_hist" if self.gradients else "hpreact_hist" if self.hpreact else "hist"
+
+    @property
+    def std_key(self) -> str | None:
+        """The layer record's std of what is drawn (none for hpreact)."""
+        return "grad_std" if self.gradients else None if self.hpreact else "std"
 
     def extra_key(self) -> tuple:
-        return (self.view.hist_layer, self.view.hist_shared_y)
+        return (*super().extra_key(), self.view.hist_layer, self.view.hist_shared_y)
+
+    def heading(self) -> str:
+        heading = super().heading()
+        return heading.replace("output t", "input hpreact") if self.hpreact else heading
+
+    def source(self, variant: VariantView) -> Mapping | None:
+        """The stats record drawn for `variant`: its latest, or for hpreact the latest that carries it."""
+        return variant.history.hpreacts if self.hpreact else variant.stats
 
     def build(self, width: int, height: int) -> list[Line]:
-        run = self.view.current
-        if run is None or not run.stats_count:
-            return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
-        if run.compare:
-            return self._compare(run, width, height)
+        return self.stats_body(width, height, lambda run: self._shown(width, height))
+
+    def _shown(self, width: int, height: int) -> list[Line]:
+        """A single run's body: the variant shown's record (its latest, or the latest with hpreact)."""
         set_subtitle(self, "")
-        return self._single(self.view.variant_shown().stats, width, height)
+        stats = self.source(self.view.variant_shown())
+        if stats is None:
+            return message_lines("no hpreact histograms yet (every 20th record)", width, height, self.palette.dim)
+        return self._single(stats, width, height)
 
     def _single(self, stats: Mapping, width: int, height: int) -> list[Line]:
         palette = self.palette
         layers = stats.get("layers") or []
         traces, entries, marks = [], [], []
         edges = None
-        unit_label, unit = sigma_scale([layer.get(self.std_key) for layer in layers])
+        unit_label, unit = sigma_scale([layer.get(self.std_key) for layer in layers] if self.std_key else [])
+        if self.hpreact:
+            unit_label = f"hpreact @{stats.get('step')}"  # from the latest record that carries it: its step
         for i, layer in enumerate(layers):
             found = layer_histogram(stats, layer, self.key)
             if found is None:
@@ -113,7 +141,8 @@ class HistogramPanel(Panel):
             name = layer_name(layer, i)
             marks.append(line_mark(name, i))
             marker = marks[-1] if self.monochrome else "━"  # without colour the mark on the line names it
-            entries.append((marker, f"{name} {format_sigma(layer.get(self.std_key), unit)}", palette.layer(i)))
+            sigma = f" {format_sigma(layer.get(self.std_key), unit)}" if self.std_key else ""
+            entries.append((marker, name + sigma, palette.layer(i)))
         if not traces:
             return message_lines("no histograms in these statistics", width, height, palette.dim)
         legend = legend_lines([("", unit_label, palette.dim), *entries], width, 2 if height >= 9 else 1, palette.dim)
@@ -173,7 +202,7 @@ class HistogramPanel(Panel):
 
     def _histogram(self, variant: VariantView, position: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(bin centres, density) of the variant's layer at `position`, or None."""
-        stats = variant.stats or {}
+        stats = self.source(variant) or {}
         layers = stats.get("layers") or []
         if position >= len(layers):
             return None
@@ -187,14 +216,15 @@ class HistogramPanel(Panel):
         """`a gain 0.5 σ0.61` (`d gain 3 ✖ @401 σ0.73` once ended, `off scale` when drawn clipped to the
         others' range), shortened to `width`: first the words every label shares (`a 0.5 σ0.61`), then σ."""
         layers = (variant.stats or {}).get("layers") or []
-        std = layers[position].get(self.std_key) if position < len(layers) else None
+        std = layers[position].get(self.std_key) if position < len(layers) and self.std_key else None
+        sigma = f"σ{compact(std)}" if self.std_key else ""  # hpreact: no std in the record
         ended = ended_note(variant, short=True)
         clipped = OFF_SCALE if off else ""
         short = short_label(variant, shared)
         for parts in (
-            [variant.name, ended, clipped, f"σ{compact(std)}"],
-            [short, ended, clipped, f"σ{compact(std)}"],
-            [short, ended[:1], clipped, f"σ{compact(std)}"],
+            [variant.name, ended, clipped, sigma],
+            [short, ended, clipped, sigma],
+            [short, ended[:1], clipped, sigma],
             [variant.name, ended, clipped],
             [variant.name, ended[:1], clipped],
             [variant.key, ended[:1], clipped],  # `d ✖ off scale`: the letter names it in the legends

@@ -13,12 +13,11 @@ from __future__ import annotations
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
-from textual.reactive import reactive
 
 from makemore_tui.core.health import layer_name
 from makemore_tui.tui.canvas import Line, format_number, format_steps, message_lines
 from makemore_tui.tui.history import LayerHistory, rebin
-from makemore_tui.tui.widgets.panel import Panel, text_line
+from makemore_tui.tui.widgets.panel import CyclingPanel, text_line
 from makemore_tui.tui.widgets.variants import set_subtitle
 
 SHADES = np.array([" ", "░", "▒", "▓", "█"])  # a cell's density against a flat histogram: none … ≥2×
@@ -61,16 +60,10 @@ def heat_rows(history: LayerHistory, layer: int, rows: int, cols: int, x_end: fl
     return levels.T[::-1], shown_lo, shown_hi
 
 
-class HistoryPanel(Panel):
+class HistoryPanel(CyclingPanel):
     """Heatmaps of every layer's histogram over steps, activations or gradients (`h`)."""
 
-    kind = reactive(0)  # index into KINDS, cycled by the app's `h` key
-
-    def extra_key(self) -> tuple:
-        return (self.kind, self.view.shown_variant)  # a compare shows one variant's history (v)
-
-    def watch_kind(self) -> None:
-        self.refresh()
+    VIEWS = KINDS  # cycled by the app's `h` key
 
     def build(self, width: int, height: int) -> list[Line]:
         run = self.view.current
@@ -80,7 +73,7 @@ class HistoryPanel(Panel):
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
         set_subtitle(self, variant.name)
         history = variant.history
-        layers = history.gradients if KINDS[self.kind] == "gradients" else history.activations
+        layers = history.gradients if self.view_name == "gradients" else history.activations
         names = [layer_name(layer, i) for i, layer in enumerate(variant.stats.get("layers") or [])]
         if not len(layers) or layers.shape is None or height < 4 or width < LABEL + 8:
             return message_lines("no histograms in these statistics", width, height, palette.dim)
@@ -92,7 +85,7 @@ class HistoryPanel(Panel):
         cols = width - LABEL
         zoom = ": z" if self.zoom_gives_room() else ""  # alone on the page, or zoomed, z adds no room
         hidden = f" · +{count - shown} more{zoom}" if shown < count else ""
-        kind, other = KINDS[self.kind], KINDS[1 - self.kind]
+        kind, other = self.view_name, KINDS[1 - self.shown]
         what = "t" if kind == "activations" else "∂loss/∂t"
         header = f"{kind} {what} over steps · h: {other}{hidden}"
         if len(header) > width:  # the layers left out matter more than the words

@@ -8,6 +8,7 @@ on screen that the lecture's defaults would not (an lr of 0.001 carried into "Ba
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ from textual.widgets.option_list import Option
 
 from makemore_tui.core.compare import Variant, parse_compare, single
 from makemore_tui.core.config import ConfigError, TrainConfig
+from makemore_tui.core.modelconfig import key_refusal, model_compare, run_knobs
+from makemore_tui.core.text import printable
 from makemore_tui.core.wording import AXES, describe
 from makemore_tui.tui.state import VARIANT_KEYS
 
@@ -60,9 +63,26 @@ PRESETS: tuple[Preset, ...] = (
 PRESET_IDS = {preset.id: preset for preset in PRESETS}
 
 
+def compare_variants(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
+    """The variants of FIELD=V1,V2,… `specs` over `base`: a --model run's over its build's knobs (typed by their
+    values now; a field build does not take is refused, saying so). Raises ConfigError (one line)."""
+    return model_compare(specs, base) if base.model else parse_compare(specs, base)
+
+
 def preset_variants(preset: Preset, base: TrainConfig) -> list[Variant]:
-    """The preset's variants over `base`. Raises ConfigError when the base refuses them."""
-    return parse_compare(preset.specs, base.replace(**preset.base))
+    """The preset's variants over `base`. Raises ConfigError when the base refuses them (a --model file whose
+    build does not take the preset's fields)."""
+    refused = key_refusal(base, preset.base)  # a --model run: "mynet.py's build() takes no batchnorm"
+    if refused:
+        raise ConfigError(f"--compare: {refused}")  # as a spec of that field is refused
+    return compare_variants(preset.specs, base.replace(**preset.base))
+
+
+def spec_fields(base: TrainConfig) -> str:
+    """The fields a spec may vary over `base`, for the picker's hint: a --model run's knobs, else the built-in's."""
+    if not base.model:
+        return f"fields: {', '.join(AXES)}"
+    return f"{printable(os.path.basename(base.model))}'s knobs: {', '.join(run_knobs(base)) or 'none'} · lr"
 
 
 def what_runs(variants: Sequence[Variant], fixed: Mapping[str, object] | None = None) -> str:
@@ -76,7 +96,7 @@ def what_runs(variants: Sequence[Variant], fixed: Mapping[str, object] | None = 
     labels = " · ".join(f"{key} {variant.label}" for key, variant in zip(VARIANT_KEYS, variants))
     lines = [f"runs {labels}", f"each: {' · '.join(shared)}"]
     lecture = set(describe(TrainConfig().replace(**(fixed or {})).to_dict()).split(" · "))
-    kept = [part for part in shared if part not in lecture]
+    kept = [] if variants[0].config.model else [part for part in shared if part not in lecture]  # a file's: its own
     if kept:
         lines.append(f"kept from the variant shown (not the lecture's default): {' · '.join(kept)}")
     return "\n".join(lines)
@@ -129,7 +149,8 @@ class ComparePicker(ModalScreen[Choice | None]):
             box.border_title = "compare · variants train side by side on the same minibatches"
             yield Static(f"over the variant shown: {describe(self.base.to_dict())}", classes="picker--dim")
             yield OptionList(*options, id="picker-presets")
-            yield Static(f"or FIELD=V1,V2,… (a grid: two specs) · fields: {', '.join(AXES)}", classes="picker--dim")
+            fields = f"or FIELD=V1,V2,… (a grid: two specs) · {spec_fields(self.base)}"
+            yield Static(fields, id="picker-fields", classes="picker--dim", markup=False)
             yield Input(
                 placeholder="e.g. gain=0.5,1,5/3,3   or   lr=0.05,0.1,0.2 batchnorm=on,off",
                 id="picker-spec",
@@ -166,7 +187,7 @@ class ComparePicker(ModalScreen[Choice | None]):
         text = ""
         specs = self.query_one("#picker-spec", Input).value.split()
         if isinstance(self.focused, Input) and specs:
-            text = self._described(lambda: parse_compare(specs, self.base))
+            text = self._described(lambda: compare_variants(specs, self.base))
         else:
             option = self.query_one(OptionList).highlighted_option
             if option is not None and option.id == LEAVE:
@@ -222,7 +243,7 @@ class ComparePicker(ModalScreen[Choice | None]):
         if not specs:
             self.say("type FIELD=V1,V2,… (e.g. gain=0.5,1,5/3,3), or pick a preset above")
             return
-        self._choose(lambda: parse_compare(specs, self.base), " ".join(specs))
+        self._choose(lambda: compare_variants(specs, self.base), " ".join(specs))
 
     def _choose(self, make, what: str) -> None:
         try:

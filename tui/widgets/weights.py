@@ -13,12 +13,11 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-from textual.reactive import reactive
 
 from makemore_tui.core.health import param_labels
 from makemore_tui.core.values import histogram_edges, is_number
 from makemore_tui.tui.canvas import Line, Trace, bar, line_chart, line_labels, line_mark, message_lines
-from makemore_tui.tui.widgets.panel import Panel, text_line
+from makemore_tui.tui.widgets.panel import CyclingPanel, text_line
 from makemore_tui.tui.widgets.variants import set_subtitle
 
 # grad:data bars span these decades: 1e-5 … 1e0 covers every healthy and sick run we saw.
@@ -39,22 +38,16 @@ BOTH_MIN_CHART = 10  # lines the histograms need under the table before a tall t
 BAR_HEADERS = (f"log10 grad:data {LOG_LOW:g}…{LOG_HIGH:g}", f"log10 g:d {LOG_LOW:g}…{LOG_HIGH:g}", "log g:d", "g:d")
 
 
-class WeightsPanel(Panel):
+class WeightsPanel(CyclingPanel):
     """The weight gradients: the lecture's table, or its histograms (`w` switches)."""
 
-    view_mode = reactive(0)  # index into VIEWS, cycled by the app's `w` key
-
-    def extra_key(self) -> tuple:
-        return (self.view_mode, self.view.shown_variant)  # a compare shows one variant's weights (v)
-
-    def watch_view_mode(self) -> None:
-        self.refresh()
+    VIEWS = VIEWS  # cycled by the app's `w` key
 
     def body_lines(self) -> int:
         # every weight's row before hints take lines (they shorten to one line each, or a count)
         variant = self.view.variant_shown()
         params = (variant.stats or {}).get("params") if variant is not None else None
-        return len(params) + 1 if VIEWS[self.view_mode] == "table" and isinstance(params, list) else 5
+        return len(params) + 1 if self.view_name == "table" and isinstance(params, list) else 5
 
     def build(self, width: int, height: int) -> list[Line]:
         variant = self.view.variant_shown()  # a single run's only variant; in a compare the one v shows
@@ -63,7 +56,7 @@ class WeightsPanel(Panel):
             return message_lines("waiting for the first statistics…", width, height, palette.dim)
         set_subtitle(self, variant.name)
         params = [p for p in variant.stats.get("params") or [] if isinstance(p, Mapping)]
-        if VIEWS[self.view_mode] == "histograms":
+        if self.view_name == "histograms":
             return self.histograms(variant.history.weights, width, height)
         if not params:
             return message_lines("no parameter statistics", width, height, palette.dim)

@@ -1,0 +1,100 @@
+"""A run's setup (its data splits and engine), and the first run of a `--model` file set up before anything starts.
+
+`setup` is what the trainer does at each run's start: the splits of the run's block size (cached across reruns),
+the data on the run's device, the engine, the sampling generators. `prepare` does it for the first run in the
+caller's thread, before the headless banner or the app's screen (tui/cli.py), and tries step 0 (undone): a bad
+`--model` file (build raising, a wrong return, a forward that raises, logits of the wrong shape) is then one
+line and exit 2 before anything is printed (DESIGN §11), not a run that ends in error. The trainer starts from
+what `prepare` built (`FirstRun.start`): the file is built once, and its step 0 runs as if never tried.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from makemore_tui.core.compare import Variant
+from makemore_tui.core.config import ConfigError
+from makemore_tui.core.devices import resolve_device, use_training_threads
+from makemore_tui.core.engines.base import Engine, ModelNote
+from makemore_tui.core.engines.factory import make_engine
+from makemore_tui.core.engines.user import ModelOutput
+from makemore_tui.core.runstate import RunState
+from makemore_tui.core.usermodel import ModelFileError
+from makemore_tui.data.dataset import Splits, make_splits
+
+
+def setup(state: RunState, words: list[str], splits_cache: dict[int, Splits]) -> tuple[Engine, Splits]:
+    """Set up `state`'s run: its device, data on it (`eval_data`), sampling generators; (engine, splits).
+    `splits_cache` (block size -> Splits) keeps the dataset across reruns. Raises as make_engine does."""
+    config = state.config
+    state.device = resolve_device(config)
+    use_training_threads(state.device)
+    if config.block_size not in splits_cache:
+        splits_cache[config.block_size] = make_splits(words, config.block_size)
+    splits = splits_cache[config.block_size]
+    state.eval_data = {name: tuple(t.to(state.device) for t in getattr(splits, name)) for name in ("train", "val")}
+    configs = [variant.config for variant in state.variants]
+    engine = make_engine(configs, splits.vocab.size, *state.eval_data["train"], state.device)
+    # the lecture's sampling generator (seed + 10), one per variant so each samples as its single run
+    state.sample_generators = [torch.Generator().manual_seed(config.sample_seed) for _ in state.variants]
+    return engine, splits
+
+
+def warning_text(message: object, category: type[Warning]) -> str:
+    """A warning as a `warning` record says it: our notes bare, others (the file's prints too) with their class."""
+    return str(message) if issubclass(category, ModelNote) else f"{category.__name__}: {message}"
+
+
+@dataclass
+class FirstRun:
+    """The first run, set up by `prepare`: the trainer starts it as it is (`start`)."""
+
+    state: RunState  # its device, data on it and sampling generators (run number 0: the trainer numbers it)
+    engine: Engine
+    splits: Splits
+    said: list[tuple[str, bool]]  # what setup warned (the file's prints, notes) as record text; True: echoed already
+
+    def start(self, state: RunState, emit: Callable[[str, bool], None]) -> tuple[Engine, Splits]:
+        """Hand the setup to the trainer's `state`; `emit(text, echoed)` each warning setup said, in order."""
+        state.device, state.eval_data = self.state.device, self.state.eval_data
+        state.sample_generators = self.state.sample_generators
+        for text, echoed in self.said:
+            emit(text, echoed)
+        return self.engine, self.splits
+
+
+def prepare(
+    variants: Sequence[Variant], words: list[str], echo: Callable[[str], None] | None = None
+) -> FirstRun | None:
+    """Set up the first run here and try its step 0 (undone), with warnings kept for the run log.
+
+    `echo(line)`: each line the `--model` file prints, as it prints it (headless: stderr; a build that hangs still
+    says what it printed). Raises ModelFileError or ConfigError (one line) for a file or variants that cannot train.
+    None when setup failed otherwise (a device error): the trainer sets the run up again and records that error.
+    """
+    state = RunState(run=0, variants=list(variants), device=torch.device("cpu"))
+    said: list[tuple[str, bool]] = []
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        echoed = echo is not None and issubclass(category, ModelOutput)
+        if echoed:
+            echo(str(message))
+        said.append((warning_text(message, category), echoed))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # every line the file prints, a repeated one too
+        warnings.showwarning = show
+        try:
+            engine, splits = setup(state, words, {})
+            check = getattr(engine, "check", None)  # a --model engine: step 0 tried, then undone
+            if check is not None:
+                check(state.lrs())
+        except (ModelFileError, ConfigError):
+            raise
+        except Exception:
+            return None
+    return FirstRun(state, engine, splits, said)
