@@ -13,7 +13,8 @@
 The run log follows the record contract (core/records.py) and `makemore-tui replay` draws it, live with
 `--follow`. Timing of step k's statistics (k = the calls made before this one):
 - activations: the last grad-enabled forward before call k (hooks armed at call k−1, at construction for
-  step 0; an eval forward under no_grad does not count), computed inside the hook;
+  step 0; an eval forward under no_grad does not count), computed inside the hook, or for an output autograd
+  keeps for the backward (tanh, relu, sigmoid: an in-place change would fail it) at this call (core/probe.py);
 - gradients: as `backward` left them at call k (under GradScaler: scaled, unless `unscale_` ran);
 - update:data: the change the optimizer actually made (Adam, momentum, any), measured at call k+1 on a
   sample of at most SAMPLE elements per tensor; `None` when the step changed nothing (GradScaler skipped

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from makemore_tui.core.hints import Hint
 from makemore_tui.core.kinds import kind_heading, record_kinds
-from makemore_tui.tui.canvas import Line, blank_lines, cut_line
+from makemore_tui.tui.canvas import Line, blank_lines, cut_line, message_lines
 from makemore_tui.tui.state import STATS, RunView, ViewState
 from makemore_tui.tui.widgets.palette import Themed
 
@@ -146,6 +146,18 @@ class Panel(Themed):
 
     def build(self, width: int, height: int) -> list[Line]:
         """Draw the panel body into `height` lines of `width` cells."""
+        raise NotImplementedError
+
+    def stats_body(self, width: int, height: int, single: Callable[[RunView], list[Line]]) -> list[Line]:
+        """The body of a panel of statistics: a message until the run on screen has a record, then a compare's
+        `_compare` or a single run's `single(run)`."""
+        run = self.view.current
+        if run is None or not run.stats_count:
+            return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
+        return self._compare(run, width, height) if run.compare else single(run)
+
+    def _compare(self, run: RunView, width: int, height: int) -> list[Line]:
+        """A compare's body, every variant side by side (the panels of statistics that draw them)."""
         raise NotImplementedError
 
     def hints(self) -> Sequence[Hint]:
