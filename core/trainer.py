@@ -143,7 +143,7 @@ class Trainer:
         state = RunState(run=self._run_count, variants=self.variants, device=torch.device("cpu"))
         try:
             first, self._first = self._first, None
-            engine, splits = first.start(state, self._warn) if first else setup(state, self._words, self._splits)
+            engine, splits = first.start(state, self._warn) if first else self._setup(state)
         except Exception as error:  # a bad device or data must end this run, not the thread
             self._emit(self._run_start_record(state))
             return self._end_run(state, EndReason.ERROR, error=error)
@@ -181,6 +181,9 @@ class Trainer:
             return [Event.SAMPLES.value]
         self._sample(state, engine, splits)
         return []
+
+    def _setup(self, state: RunState):
+        return setup(state, self._words, self._splits)
 
     def _run_start_record(self, state: RunState, engine=None, splits: Splits | None = None) -> dict:
         record = {
