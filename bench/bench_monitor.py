@@ -3,10 +3,13 @@
 
 The net is lecture-sized (part 3: embedding 10 of 27 characters, block 3, five Linear(100)+Tanh layers,
 Linear to 27 logits) written as a torch.nn.Module, trained with SGD on minibatches of 32 on the CPU.
-Runs alternate plain/watched and the median of each is kept; speed is steps per second of the loop
-thread's CPU time (time.thread_time, torch on one thread), which a shared machine disturbs far less than
-the wall clock (also printed). The watched loop writes its run log to a temporary folder (its writes
-count: they are the loop thread's). Needs only torch and core/ (no textual).
+Each round runs both loops back to back, in alternating order (plain first, then watched first, …); the
+ratio quoted is the median of the rounds' ratios (a shared machine's load drifts between rounds far more
+than within one), beside the medians of each. Speed is steps per second of the loop thread's CPU time
+(time.thread_time, torch on one thread), which a shared machine disturbs far less than the wall clock
+(also printed); the load average is printed before and after. The watched loop writes its run log to a
+temporary folder (the records' encoding is the log's writer thread's: not in the CPU time, in the wall
+clock's). Needs only torch and core/ (no textual).
 
     python bench/bench_monitor.py                     # 5000 steps, 3 rounds
     python bench/bench_monitor.py --steps 20000 --rounds 5 --every 100
@@ -15,6 +18,7 @@ count: they are the loop thread's). Needs only torch and core/ (no textual).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -76,17 +80,25 @@ def main() -> None:
     plain, watched = [], []
     with tempfile.TemporaryDirectory() as folder:
         train(200, args.every, folder)  # warm-up (allocator, first-call costs) for both
-        for _ in range(args.rounds):
-            plain.append(train(args.steps, None, folder))
-            watched.append(train(args.steps, args.every, folder))
+        load = os.getloadavg()[0]
+        for round_ in range(args.rounds):
+            if round_ % 2 == 0:
+                plain.append(train(args.steps, None, folder))
+                watched.append(train(args.steps, args.every, folder))
+            else:
+                watched.append(train(args.steps, args.every, folder))
+                plain.append(train(args.steps, None, folder))
     for what, column in (("CPU", 0), ("wall", 1)):
         p = statistics.median(r[column] for r in plain)
         w = statistics.median(r[column] for r in watched)
+        ratios = [b[column] / a[column] for a, b in zip(plain, watched)]
         rounds = lambda runs, c=column: ", ".join(f"{r[c]:.0f}" for r in runs)  # noqa: E731
         print(f"{what:4} plain loop         {p:8.0f} steps/s  (rounds: {rounds(plain)})")
         print(f"{what:4} Monitor(every={args.every:<4}) {w:8.0f} steps/s  (rounds: {rounds(watched)})")
-        print(f"{what:4} ratio              {w / p:8.3f}×  (goal ≥ 0.95×)")
-    print(f"torch {torch.__version__}, {args.steps} steps a run, {args.rounds} rounds, CPU, one thread")
+        each = ", ".join(f"{r:.3f}" for r in ratios)
+        print(f"{what:4} ratio              {statistics.median(ratios):8.3f}×  (goal ≥ 0.95×; the rounds': {each})")
+    print(f"torch {torch.__version__}, {args.steps} steps a run, {args.rounds} rounds, CPU, one thread; ", end="")
+    print(f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 
 from makemore_tui.core.hints import FLAGS, KAIMING_INIT, LOWER_LR, OUTPUT_SHRINK, RAISE_LR, Fix, Hint, Topic, gain_fix
-from makemore_tui.core.kinds import family
+from makemore_tui.core.kinds import MAP_WORDS, family
 from makemore_tui.core.regime import (  # noqa: F401 (layer_name, param_names: the panels read them here)
     LINEAR_GAIN,
     LR_RERUN_FIXES,
@@ -261,23 +261,22 @@ def next_dead_streaks(streaks: Mapping[int, int], layers: Sequence[Mapping]) -> 
 def dead_neuron_hints(
     streaks: Mapping[int, int], layers: Sequence[Mapping], regime: Regime | None = None, ticks: int = DEAD_TICKS
 ) -> list[Hint]:
-    """Tanh layers whose neurons stayed saturated for the whole batch over `ticks` stats records.
+    """Layers whose neurons stayed saturated (a ReLU's: inactive, t≤0) for the whole batch over `ticks` stats
+    records; the hint says the rule of the layers' kind.
 
     Only a learning rate far too high killed neurons in our runs (no BN lr 1.6: 200–320; BN lr
     51.2: ~500; none in any default or lecture run, none at gain 3), with or without BatchNorm; a
     lower lr does not revive them, a rerun at a lower lr avoids them.
     """
     regime = regime or Regime()
-    dead = [
-        (layer_name(layer, i), layer.get("dead") or 0)
-        for i, layer in enumerate(layers)
-        if streaks.get(layer.get("index", i), 0) >= ticks
-    ]
-    if not dead or not regime.tanh:
+    held = [(i, layer) for i, layer in enumerate(layers) if streaks.get(layer.get("index", i), 0) >= ticks]
+    if not held or not regime.tanh:
         return []
-    named = listed(dead, "d")
+    named = listed([(layer_name(layer, i), layer.get("dead") or 0) for i, layer in held], "d")
+    rules = {MAP_WORDS[family(layer.get("kind"))] for _, layer in held}  # the built-in net's: tanh's |t|>0.99
+    rule = rules.pop() if len(rules) == 1 else "saturated, or for ReLU t≤0,"
     text = (
-        f"dead neurons (|t|>0.99 for the whole batch, {ticks}+ ticks): {named}; they never learn again — "
+        f"dead neurons ({rule} for the whole batch, {ticks}+ ticks): {named}; they never learn again — "
         "the lr is far too high: "
     )
     return [Hint(Topic.MAP, text, f"dead neurons {named} → ", "dead-neurons", LR_RERUN_FIXES, join=" and ")]

@@ -13,6 +13,7 @@ import warnings
 
 import torch
 
+from makemore_tui.core.kinds import row_std_mean
 from makemore_tui.core.probe import Probe
 from makemore_tui.core.runlog import RunLog, RunLogError
 
@@ -110,8 +111,9 @@ class UpdateSampler:
 
     def _values(self) -> torch.Tensor:
         """(parameters, size) float32 on the first parameter's device."""
-        rows = [p.detach().reshape(-1)[chosen].to(self.device, torch.float32) for _, p, chosen in self.entries]
-        return torch.stack(rows)
+        rows = [p.detach().reshape(-1).index_select(0, chosen) for _, p, chosen in self.entries]
+        same = all(row.device == self.device and row.dtype == torch.float32 for row in rows)  # mostly: no copies
+        return torch.stack(rows if same else [row.to(self.device, torch.float32) for row in rows])
 
     def snapshot(self) -> None:
         self._before = self._values() if self.entries else None
@@ -120,7 +122,8 @@ class UpdateSampler:
         if self._before is None:
             return {}
         now = self._values()
-        ratios = ((now - self._before).std(dim=1) / now.std(dim=1)).tolist()  # one host transfer
+        std = row_std_mean(torch.cat([now - self._before, now]))[0]  # (2 × parameters,): changes', then values'
+        ratios = (std[: len(now)] / std[len(now) :]).tolist()  # sync point: one host transfer
         self._before = None
         return {index: value for (index, _, _), value in zip(self.entries, ratios) if math.isfinite(value)}
 

@@ -12,8 +12,12 @@
 Activation layers are the walk's: from-scratch objects by class name (Tanh, ReLU, Sigmoid, GELU, …),
 read through their `.out` after the forward pass, and torch.nn activation modules (nn.Tanh, nn.ReLU,
 nn.GELU, …), read through a forward hook registered once and gated by `arm()`: while armed the hook
-computes the output's statistics at once, on the device, and keeps the gradient that reaches the
-output. Saturation, histogram range and the dead count follow the layer's kind (core/kinds.py).
+keeps the gradient that reaches the output, and either computes the output's statistics at once (an
+output a later in-place op could change) or, when autograd keeps the output for the backward (its
+grad_fn saves its result: tanh, relu, sigmoid, so an in-place change would make the backward fail), keeps
+the output itself until `collect`, where the outputs of one shape and family are computed together, in
+one pass (on a CPU ~5× cheaper than one layer at a time; the outputs stay alive through the backward).
+Saturation, histogram range and the dead count follow the layer's kind (core/kinds.py).
 
 Every parameter of 2+ dimensions gets grad mean/std, grad:data (grad.std / data.std, data read after
 the update) and update:data: log10((lr·grad).std / data.std) when `lr` is given (plain SGD), or
@@ -35,7 +39,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from makemore_tui.core.kinds import ActivationLayout, activation_vector, binned, std_mean, symmetric_range
+from makemore_tui.core.kinds import (
+    ActivationLayout,
+    activation_rows,
+    binned,
+    binned_rows,
+    family,
+    row_std_mean,
+    std_mean,
+    symmetric_range,
+)
 from makemore_tui.core.records import LayerStats, ParamStats
 from makemore_tui.core.stats import param_record
 from makemore_tui.core.values import histogram, number
@@ -75,7 +88,11 @@ class _Layer:
     """One probed activation layer and what the last armed forward/backward left for it."""
 
     found: Found
-    act: torch.Tensor | None = None  # hooked modules: the output's statistics, computed in the hook
+    # hooked modules: the output, kept when autograd keeps it for the backward (its grad_fn saves its result:
+    # tanh, relu, sigmoid), which makes a later in-place change an error; its statistics are computed with the
+    # other layers of its shape in `collect`, in one pass for them all …
+    out: torch.Tensor | None = None
+    act: torch.Tensor | None = None  # … or else its statistics, (1, layout.size), computed inside the hook
     layout: ActivationLayout | None = None
     grad: torch.Tensor | None = None  # hooked modules: d loss / d output, kept by a tensor hook
 
@@ -113,7 +130,7 @@ class Probe:
         """The next forward pass is a stats step: hooks record it (call before the forward)."""
         self.armed = True
         for entry in self.layers:
-            entry.act = entry.layout = entry.grad = None
+            entry.out = entry.act = entry.layout = entry.grad = None
 
     def disarm(self) -> None:
         """Hooks go quiet again (a step without statistics costs one flag test per activation module)."""
@@ -136,7 +153,11 @@ class Probe:
         def record(module, inputs, output) -> None:
             if not self.armed or not isinstance(output, torch.Tensor):
                 return
-            entry.act, entry.layout = activation_vector(output, entry.found.kind, self.bins)
+            if output.grad_fn is not None and hasattr(type(output.grad_fn), "_saved_result"):
+                entry.out, entry.act = output.detach(), None  # unchanged until the backward has read it
+            else:  # a later in-place op may change it: its statistics now
+                entry.out = None
+                entry.act, entry.layout = activation_rows([output], entry.found.kind, self.bins)
             if output.requires_grad:
                 output.register_hook(lambda grad: setattr(entry, "grad", grad.detach()))
 
@@ -185,45 +206,75 @@ class Probe:
 
         return unpack
 
-    def _outputs(self) -> list[tuple[_Layer, torch.Tensor, ActivationLayout, torch.Tensor | None]]:
-        """(layer, activation vector, layout, output gradient) of every layer that ran this step."""
+    def _outputs(self) -> list[tuple[_Layer, torch.Tensor | None, torch.Tensor | None]]:
+        """(layer, output to compute statistics of or None when the hook did, output gradient) of every layer
+        that ran this step, in order."""
         rows = []
         for entry in self.layers:
             if entry.found.module:
-                if entry.act is not None:
-                    rows.append((entry, entry.act, entry.layout, entry.grad))
+                if entry.out is not None or entry.act is not None:
+                    rows.append((entry, entry.out, entry.grad))
                 continue
             out = getattr(entry.found.layer, "out", None)
             if isinstance(out, torch.Tensor):
-                act, layout = activation_vector(out, entry.found.kind, self.bins)
-                rows.append((entry, act, layout, out.grad if out.retains_grad or out.is_leaf else None))
+                rows.append((entry, out, out.grad if out.retains_grad or out.is_leaf else None))
         return rows
+
+    def _queue_activations(self, host: HostCopy, rows) -> list[tuple[int, int, ActivationLayout]]:
+        """Queue the statistics of `_outputs`' layers; (slot, row, layout) of each. Outputs of one shape and
+        family are computed together (`activation_rows`)."""
+        places: list = [None] * len(rows)
+        groups: dict[tuple, list[int]] = {}
+        for k, (entry, out, _) in enumerate(rows):
+            if out is None:
+                places[k] = (host.add(entry.act), 0, entry.layout)
+            else:
+                groups.setdefault((family(entry.found.kind), tuple(out.shape), out.dtype, out.device), []).append(k)
+        for members in groups.values():
+            acts, layout = activation_rows([rows[k][1] for k in members], rows[members[0]][0].found.kind, self.bins)
+            slot = host.add(acts)
+            for row, k in enumerate(members):
+                places[k] = (slot, row, layout)
+        return places
+
+    def _queue_gradients(self, host: HostCopy, grads: list[torch.Tensor | None]):
+        """Queue the output gradients' mean, std and histogram on shared symmetric bins; (slot of the range or
+        None, [(slot, row) or None per layer]). Gradients of one size are computed together."""
+        groups: dict[tuple, list[int]] = {}
+        for k, g in enumerate(grads):
+            if g is not None:
+                groups.setdefault((g.numel(), g.device), []).append(k)
+        if not groups:
+            return None, [None] * len(grads)
+        stacked = [torch.stack([grads[k].detach().reshape(-1) for k in members]).float() for members in groups.values()]
+        moments = [row_std_mean(g) for g in stacked]  # (std, mean), each (G,)
+        peaks = torch.cat([g.abs().amax(dim=1) for g in stacked])
+        g_range = symmetric_range(peaks, torch.cat([std for std, _ in moments]))
+        places: list = [None] * len(grads)
+        for members, g, (std, mean) in zip(groups.values(), stacked, moments):
+            span = g_range.expand(len(members))
+            counts = binned_rows(g, -span, span, self.bins)
+            slot = host.add(torch.cat([mean.unsqueeze(1), std.unsqueeze(1), counts], dim=1))  # promoted to float32
+            for row, k in enumerate(members):
+                places[k] = (slot, row)
+        return host.add(g_range), places
 
     def _queue_layers(self, host: HostCopy) -> Callable[[], dict]:
         rows = self._outputs()
-        act_slots = [host.add(act) for _, act, _, _ in rows]
-        grads = [g.detach().float().reshape(-1) if g is not None else None for _, _, _, g in rows]
-        present = [g for g in grads if g is not None]
-        grad_slots: list[int | None] = [None] * len(rows)
-        range_slot = None
-        if present:
-            g_stats = [std_mean(g) if g is not None else None for g in grads]  # (std, mean)
-            stds = torch.stack([s for s, _ in filter(None, g_stats)])
-            g_range = symmetric_range(torch.stack([g.abs().max() for g in present]), stds)
-            range_slot = host.add(g_range)
-            for k, (g, stat) in enumerate(zip(grads, g_stats)):
-                if g is not None:
-                    counts = binned(g, -g_range, g_range, self.bins).float()
-                    grad_slots[k] = host.add(torch.cat([torch.stack([stat[1], stat[0]]), counts]))
+        act_places = self._queue_activations(host, rows)
+        range_slot, grad_places = self._queue_gradients(host, [g for _, _, g in rows])
 
         def unpack() -> dict:
             records, maps = [], []
-            for depth, ((entry, _, layout, _), a_slot, g_slot) in enumerate(zip(rows, act_slots, grad_slots), 1):
-                record, satmap = _layer_record(entry.found, depth, layout, host.get(a_slot))
-                if g_slot is not None:
-                    values = host.get(g_slot)
+            for depth, ((entry, _, _), (a_slot, a_row, layout), g_place) in enumerate(
+                zip(rows, act_places, grad_places), 1
+            ):
+                acts = host.get(a_slot).reshape(-1, layout.size)[a_row]
+                record, satmap = _layer_record(entry.found, depth, layout, acts)
+                if g_place is not None:
+                    values = host.get(g_place[0]).reshape(-1, self.bins + 2)[g_place[1]]
                     record |= {"grad_mean": number(float(values[0])), "grad_std": number(float(values[1]))}
-                    record["grad_hist"] = {"counts": [int(c) for c in values[2:]]}  # on the record's ±grad_range
+                    record["grad_hist"] = {"counts": values[2:].astype(np.int64).tolist()}  # on ±grad_range
                 records.append(record)
                 maps.append(satmap)
             grad_range = number(float(host.get(range_slot)[0])) if range_slot is not None else None
@@ -237,25 +288,30 @@ class Probe:
         weights = [(name, i, p) for name, i, p in self.params if p.ndim >= 2 and p.grad is not None]
         if not weights:
             return lambda lr: []
-        rows = []
+        cells, grads = [], []
+        unknown = torch.full((), math.nan, device=weights[0][2].device)  # update std when no update is given
         for k, (_, _, p) in enumerate(weights):
-            g = p.grad.detach().float().reshape(-1)
+            g = _flat_float(p.grad)
             g_std, g_mean = std_mean(g)
-            data_std = std_mean(p.detach().float())[0]
-            update_std = std_mean(updates[k].detach().float())[0] if updates is not None else data_std * math.nan
-            rows.append((g, torch.stack([g_mean, g_std, data_std, g.abs().max(), update_std])))
-        stacked = torch.stack([row for _, row in rows])  # (P, 5)
-        w_range = symmetric_range(stacked[:, 3], stacked[:, 1])
-        slot = host.add(torch.cat([stacked.reshape(-1), w_range.reshape(1)]))
-        hist_slots = [host.add(binned(g, -w_range, w_range, self.bins)) for g, _ in rows] if weight_hists else None
+            data_std = std_mean(_flat_float(p), mean=False)[0]
+            update_std = std_mean(_flat_float(updates[k]), mean=False)[0] if updates is not None else unknown
+            cells += [g_mean, g_std, data_std, update_std.to(g_std.device)]
+            grads.append(g)
+        table = torch.stack(cells)  # (P × 4,): per parameter grad mean, grad std, data std, update std
+        hist_slots = None
+        if weight_hists:  # on shared symmetric bins
+            w_range = symmetric_range(torch.stack([g.abs().max() for g in grads]), table[1::4])
+            table = torch.cat([table, w_range.reshape(1)])
+            hist_slots = [host.add(binned(g, -w_range, w_range, self.bins)) for g in grads]
+        slot = host.add(table)
 
         def unpack(lr: float | None) -> list[ParamStats]:
             values = host.get(slot)
-            table, w = values[:-1].reshape(len(weights), 5), float(values[-1])
+            w = float(values[-1]) if hist_slots is not None else math.nan
             out = []
             for k, (name, index, p) in enumerate(weights):
                 counts = host.get(hist_slots[k]) if hist_slots is not None else None
-                out.append(_param_record(name, index, list(p.shape), table[k], lr, counts, w))
+                out.append(_param_record(name, index, list(p.shape), values[4 * k : 4 * k + 4], lr, counts, w))
             return out
 
         return unpack
@@ -275,7 +331,7 @@ def _selected(found: Found, selection: LayerSelection) -> bool:
 
 
 def _layer_record(found: Found, depth: int, layout: ActivationLayout, values: np.ndarray) -> tuple[LayerStats, list]:
-    """A LayerStats (without its gradient numbers) and the saturation map, from `activation_vector`'s output."""
+    """A LayerStats (without its gradient numbers) and the saturation map, from `activation_rows`' row."""
     mean, std, sat, dead, lo, hi = (float(v) for v in values[:6])
     counts = values[6 : 6 + layout.bins]
     rows, neurons = layout.map_shape
@@ -297,6 +353,12 @@ def _layer_record(found: Found, depth: int, layout: ActivationLayout, values: np
 
 
 def _param_record(name: str, index: int, shape: list[int], row, lr: float | None, counts, w_range: float) -> ParamStats:
-    """A ParamStats from (grad mean, grad std, data std, |grad| max, update std), named."""
-    record = param_record(index, shape, row[:3], lr, counts, w_range, update_std=float(row[4]))
+    """A ParamStats from (grad mean, grad std, data std, update std), named."""
+    record = param_record(index, shape, row[:3], lr, counts, w_range, update_std=float(row[3]))
     return ParamStats(index=index, name=name, **{k: v for k, v in record.items() if k != "index"})
+
+
+def _flat_float(t: torch.Tensor) -> torch.Tensor:
+    """t detached, flattened, as float32 (no copy when it is already)."""
+    t = t.detach().reshape(-1)
+    return t if t.dtype == torch.float32 else t.float()

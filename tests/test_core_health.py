@@ -146,8 +146,20 @@ def test_dead_neurons_need_several_ticks_in_a_row_and_name_the_lr():
     (hint,) = health.dead_neuron_hints(streaks, [layer(2, dead=3), layer(5)], BN)
     assert hint.topic == "map" and "L2 3" in hint.text and "lower lr (-) and rerun (r)" in hint.text
     assert "(g" not in hint.text
+    assert "(|t|>0.99 for the whole batch" in hint.text  # the built-in net's layers name no kind: tanh
     streaks = health.next_dead_streaks(streaks, [layer(2, dead=0), layer(5)])
     assert streaks[3] == 0  # one healthy tick resets the count (keyed by list index)
+
+
+def test_dead_neurons_are_said_by_the_rule_of_their_layers_kind():
+    """A ReLU neuron is dead when inactive (t≤0) for the whole batch, not at |t|>0.99 (a Monitor's Tanh+ReLU net)."""
+    relu = {**layer(2, dead=39), "kind": "relu"}
+    streaks = {relu["index"]: health.DEAD_TICKS}
+    (hint,) = health.dead_neuron_hints(streaks, [relu], BN)
+    assert "dead neurons (t≤0 for the whole batch" in hint.text and "|t|" not in hint.text
+    both = [{**layer(1, dead=2), "kind": "tanh"}, relu]
+    (hint,) = health.dead_neuron_hints({1: health.DEAD_TICKS, 3: health.DEAD_TICKS}, both, BN)
+    assert "dead neurons (saturated, or for ReLU t≤0, for the whole batch" in hint.text
 
 
 def test_training_saturation_past_ninety_percent_names_the_lr():

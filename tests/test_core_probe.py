@@ -229,3 +229,42 @@ def test_panel_headings_name_a_model_nets_kinds_and_their_saturation_rule():
     assert kind_heading("saturation map · |t|>0.99", ["relu", "gelu"]) == "saturation map · t≤0"
     assert kind_heading("saturation map · |t|>0.99", ["tanh", "relu"]) == "saturation map · |t|>0.99"  # mixed
     assert kind_heading("activation histograms · tanh output t", []) == "activation histograms · tanh output t"
+
+
+class InPlaceAfterGelu(nn.Module):
+    """A GELU whose output is changed in place after its forward (legal: GELU's backward keeps its input), then a
+    tanh and a ReLU of one shape (kept by autograd: read at collect, together)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(6, 16)
+        self.act = nn.GELU()
+        self.tanh, self.relu = nn.Tanh(), nn.ReLU()
+        self.head = nn.Linear(16, 3)
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, X):
+        h = self.act(self.lin(X))
+        self.seen = [h.detach().clone()]
+        h.mul_(3.0).add_(1.0)  # after the hook: the statistics must be those of the output the hook saw
+        t = self.tanh(h - 2)
+        r = self.relu(t * 2)
+        self.seen += [t.detach(), r.detach()]
+        return self.head(r)
+
+
+def test_an_output_changed_in_place_after_its_forward_is_read_as_its_hook_saw_it():
+    torch.manual_seed(0)
+    model = InPlaceAfterGelu()
+    probe = Probe(model)
+    assert [(f.name, f.kind) for f in probe.found.layers] == [("act", "gelu"), ("tanh", "tanh"), ("relu", "relu")]
+    X, Y = torch.randn(32, 6, generator=torch.Generator().manual_seed(2)), torch.arange(32) % 3
+    probe.arm()
+    F.cross_entropy(model(X), Y).backward()
+    stats = probe.statistics(lr=0.1)
+    for record, t in zip(stats["layers"], model.seen):
+        assert record["mean"] == pytest.approx(t.mean().item(), rel=1e-5, abs=1e-7)
+        assert record["std"] == pytest.approx(t.std().item(), rel=1e-5)
+        assert sum(record["hist"]["counts"]) == t.numel()
+    assert stats["layers"][1]["hist"]["counts"] == _counts(model.seen[1], -1, 1)
+    assert stats["layers"][2]["dead"] == int((model.seen[2] <= 0).all(0).sum())

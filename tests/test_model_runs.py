@@ -38,7 +38,8 @@ def test_the_wavenet_trains_headless_with_its_b_t_c_layers_named(tmp_path, capsy
     assert [layer["name"] for layer in stats[0]["layers"]] == ["layers.4", "layers.8", "layers.12"]
     for record in stats:  # the record contract, every declared field (core/records.py)
         assert problem(record) is None
-        assert all(set(layer) == set(LayerStats.__annotations__) - {"edges"} for layer in record["layers"])
+        every = set(LayerStats.__annotations__) - {"edges", "hpreact_hist"}  # hpreact_hist: every 20th record
+        assert all(set(layer) - {"hpreact_hist"} == every for layer in record["layers"])
         assert all(set(p) | {"grad_hist"} == set(ParamStats.__annotations__) for p in record["params"])
     assert stats[-1]["loss"] < stats[0]["loss"]
     assert events(records, "run_end")[-1]["reason"] == "finished"
@@ -70,6 +71,11 @@ def test_a_torch_nn_relu_layernorm_net_trains_with_hooked_layers_and_its_knobs(t
     assert [(layer["name"], layer["kind"]) for layer in layers] == [(f"blocks.{i}.act", "gelu") for i in range(4)]
     assert all(layer["grad_std"] is not None for layer in layers)
     assert events(records, "eval")[-1]["val"] is not None
+    assert records[0]["event"] == "run_start"  # the note said while building comes after it, in run 1
+    assert events(records, "warning")[0]["run"] == 1
+    # … so the log takes the next run (a warning on its first line made it "not a run log")
+    assert main([*argv, "--steps", "2", "--stats-every", "1", "--run-log", str(log)]) == 0
+    assert [r["run"] for r in events(_log(log), "run_start")] == [1, 2]
 
 
 def test_a_knob_compare_trains_each_variant_as_its_single_run(small_words):

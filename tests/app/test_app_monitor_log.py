@@ -55,6 +55,7 @@ async def test_replay_draws_a_monitor_log_and_says_it_has_no_samples(monitor_log
         text = await wait_for_text(pilot, app, "record 4/4")
         assert "finished" in text and "L1" in text and "L2" in text
         assert "no samples: a loop watched by Monitor" in text
+        assert "1 saturation · tanh/relu layers" in text  # the kinds its records name, not tanh alone
 
 
 def test_plot_draws_a_monitor_log(monitor_log, tmp_path):

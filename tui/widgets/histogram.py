@@ -114,11 +114,10 @@ class HistogramPanel(CyclingPanel):
         return variant.history.hpreacts if self.hpreact else variant.stats
 
     def build(self, width: int, height: int) -> list[Line]:
-        run = self.view.current
-        if run is None or not run.stats_count:
-            return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
-        if run.compare:
-            return self._compare(run, width, height)
+        return self.stats_body(width, height, lambda run: self._shown(width, height))
+
+    def _shown(self, width: int, height: int) -> list[Line]:
+        """A single run's body: the variant shown's record (its latest, or the latest with hpreact)."""
         set_subtitle(self, "")
         stats = self.source(self.view.variant_shown())
         if stats is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from makemore_tui.core.hints import Hint
 from makemore_tui.core.kinds import kind_heading, record_kinds
-from makemore_tui.tui.canvas import Line, blank_lines, cut_line
+from makemore_tui.tui.canvas import Line, blank_lines, cut_line, message_lines
 from makemore_tui.tui.state import STATS, RunView, ViewState
 from makemore_tui.tui.widgets.palette import Themed
 
@@ -120,11 +120,12 @@ class Panel(Themed):
 
     def heading(self) -> str:
         """The border title; its `tanh` names the activation the run on screen uses (`linear`,
-        `tanh/linear` in a compare of both)."""
+        `tanh/linear` in a compare of both), or the kinds its layers record (`tanh/relu`)."""
         heading = self.spec.heading_for(self.live)
         run = self.view.current
-        if run is not None and isinstance(run.config.get("model"), str):  # a --model net: its layers' kinds
-            return kind_heading(heading, record_kinds(run.variants[0].stats if run.variants else None))
+        kinds = record_kinds(run.variants[0].stats) if run is not None and run.variants else []
+        if kinds:  # a --model net or a Monitor's: the kinds its records name
+            return kind_heading(heading, kinds)
         word = activation_word(run)
         return heading.replace("tanh", word) if word != "tanh" else heading
 
@@ -145,6 +146,18 @@ class Panel(Themed):
 
     def build(self, width: int, height: int) -> list[Line]:
         """Draw the panel body into `height` lines of `width` cells."""
+        raise NotImplementedError
+
+    def stats_body(self, width: int, height: int, single: Callable[[RunView], list[Line]]) -> list[Line]:
+        """The body of a panel of statistics: a message until the run on screen has a record, then a compare's
+        `_compare` or a single run's `single(run)`."""
+        run = self.view.current
+        if run is None or not run.stats_count:
+            return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
+        return self._compare(run, width, height) if run.compare else single(run)
+
+    def _compare(self, run: RunView, width: int, height: int) -> list[Line]:
+        """A compare's body, every variant side by side (the panels of statistics that draw them)."""
         raise NotImplementedError
 
     def hints(self) -> Sequence[Hint]:

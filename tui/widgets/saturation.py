@@ -19,7 +19,7 @@ from makemore_tui.core.health import (
 )
 from makemore_tui.core.kinds import column_word, record_kinds
 from makemore_tui.core.values import forward_gains, is_number
-from makemore_tui.tui.canvas import Line, bar, message_lines
+from makemore_tui.tui.canvas import Line, bar
 from makemore_tui.tui.state import RunView, VariantView
 from makemore_tui.tui.widgets.palette import Palette
 from makemore_tui.tui.widgets.panel import Panel, activation_word, text_line
@@ -118,12 +118,7 @@ class SaturationPanel(Panel):
         return 1 + len(layers) + (1 if run is not None and run.compare else 0)
 
     def build(self, width: int, height: int) -> list[Line]:
-        run = self.view.current
-        if run is None or not run.stats_count:
-            return message_lines("waiting for the first statistics…", width, height, self.palette.dim)
-        if run.compare:
-            return self._compare(run, width, height)
-        return self._single(run, self.view.variant_shown(), width, height)
+        return self.stats_body(width, height, lambda run: self._single(run, self.view.variant_shown(), width, height))
 
     # ---- one run --------------------------------------------------------------------------
 
