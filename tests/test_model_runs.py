@@ -169,3 +169,12 @@ def test_a_rerun_imports_the_files_helpers_afresh(tmp_path):
     assert usermodel.load(str(model)).knobs["width"] == 1
     (tmp_path / "helper.py").write_text("WIDTH = 22  # edited\n")
     assert usermodel.load(str(model)).knobs["width"] == 22
+
+
+def test_a_compare_warns_of_dropout_only_where_it_drops(tmp_path, capsys):
+    """torch_nn.py holds nn.Dropout layers whatever its dropout knob: at p=0 they draw nothing, so a compare of
+    them equals its single runs and is not warned."""
+    argv = ["--headless", "--model", str(EXAMPLES / "torch_nn.py"), "--hidden", "16", "--compare", "depth=1,2"]
+    for sets, warned in ((["--set", "dropout=0"], False), (["--set", "dropout=0.1"], True)):
+        assert main([*argv, *sets, "--steps", "2", "--tables", "none", "--run-log", str(tmp_path / "r.jsonl")]) == 0
+        assert ("dropout draws from the global generator" in capsys.readouterr().out) is warned

@@ -98,7 +98,7 @@ async def test_the_compare_picker_offers_the_builds_knobs_and_refuses_a_field_it
         assert isinstance(app.screen, ComparePicker) and not [c for c in trainer.commands if isinstance(c, Rerun)]
         await pilot.press(*["backspace"] * len("batchnorm=on,off"), *"dropout=0,0.5")
         await pilot.pause()
-        assert preview().startswith("runs a dropout 0.0 · b dropout 0.5\neach: mynet.py · gain 1.0")
+        assert preview().startswith("runs a dropout 0.0 · b dropout 0.5\neach: mynet.py · gain 1")
         await pilot.press("enter")
         await pilot.pause()
         rerun = trainer.commands[-1]
