@@ -98,6 +98,7 @@ def test_a_knob_compare_trains_each_variant_as_its_single_run(small_words):
 
 def test_what_the_file_prints_goes_to_stderr_and_its_main_block_does_not_run(tmp_path, capsys):
     path = tmp_path / "talky.py"
+    (tmp_path / "notebook_layers.py").write_text((EXAMPLES / "notebook_layers.py").read_text())  # it imports it
     path.write_text(
         (EXAMPLES / "first_half.py").read_text()
         + "\nprint('hello from the file')\nif __name__ == '__main__':\n    raise SystemExit('main ran')\n"
@@ -178,3 +179,22 @@ def test_a_compare_warns_of_dropout_only_where_it_drops(tmp_path, capsys):
     for sets, warned in ((["--set", "dropout=0"], False), (["--set", "dropout=0.1"], True)):
         assert main([*argv, *sets, "--steps", "2", "--tables", "none", "--run-log", str(tmp_path / "r.jsonl")]) == 0
         assert ("dropout draws from the global generator" in capsys.readouterr().out) is warned
+
+
+def test_a_copied_example_says_what_it_needs_and_where_a_layer_failed(tmp_path, capsys):
+    """A learner copies examples/deep_net.py alone: told to copy its notebook_layers.py too. With it, a wrong
+    fan_in fails in the helper's Linear: the line names the layer, its input and the helper's line."""
+    mine = tmp_path / "mynet.py"
+    mine.write_text((EXAMPLES / "deep_net.py").read_text())
+    argv = ["--headless", "--model", str(mine), "--steps", "3", "--run-log", str(tmp_path / "r.jsonl")]
+    assert main(argv) == 2
+    assert (
+        "No module named 'notebook_layers' (copy examples/notebook_layers.py beside mynet.py" in capsys.readouterr().err
+    )
+    (tmp_path / "notebook_layers.py").write_text((EXAMPLES / "notebook_layers.py").read_text())
+    wrong = "Linear(           n_hidden + 1, n_hidden, g, bias=bias)"  # layer 2's fan_in one too many
+    mine.write_text(mine.read_text().replace("Linear(           n_hidden, n_hidden, g, bias=bias)", wrong, 1))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "shapes cannot be multiplied (32x100 and 101x100), in layers[3] (Linear) on input (32, 100)" in err
+    assert ", at notebook_layers.py:" in err and "Traceback" not in err

@@ -22,7 +22,7 @@ from makemore_tui.core.records import Event, ExitCode
 from makemore_tui.core.tail import LogTailer, Tail, TailError
 from makemore_tui.core.text import printable
 from makemore_tui.tui.capabilities import FOLLOW
-from makemore_tui.tui.feed import Batch, FeedCommand, Refused, TogglePause
+from makemore_tui.tui.feed import Batch, FeedCommand, Refused, StopTraining, TogglePause
 from makemore_tui.tui.replay import ReplayFeed
 from makemore_tui.tui.terminal import app_refusal, stdout_on_the_terminal
 
@@ -118,7 +118,7 @@ class FollowFeed(ReplayFeed):
         if isinstance(command, Quit):
             self._disconnect("the viewer quit")  # the training goes on; one this viewer paused resumes
             return ""
-        if isinstance(command, (TogglePause, StepOnce, Evaluate)):
+        if isinstance(command, (TogglePause, StepOnce, Evaluate, StopTraining)):
             return self._control(command)
         return super().send(command)
 
@@ -128,8 +128,8 @@ class FollowFeed(ReplayFeed):
             raise Refused(f"read-only: {self.read_only} · ←/→ look back, end returns to live")
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
-        name = "step" if isinstance(command, StepOnce) else "stats" if isinstance(command, Evaluate) else None
-        name = name or ("resume" if self.paused else "pause")
+        names = {StepOnce: "step", Evaluate: "stats", StopTraining: "stop"}
+        name = names.get(type(command)) or ("resume" if self.paused else "pause")
         try:
             feedback = self.control.send(name)
         except ControlRefused as refusal:
@@ -137,9 +137,10 @@ class FollowFeed(ReplayFeed):
         except ControlError as error:
             self._disconnect(printable(str(error)))
             raise Refused(f"read-only now: {self.read_only}") from None
-        if name in ("pause", "resume"):
+        if name in ("pause", "resume", "stop"):
             self.paused = name == "pause"
         said = {"pause": "pausing…", "resume": "resuming…", "step": "one step…", "stats": "statistics next step…"}
+        said["stop"] = "stop sent: the training ends where it next looks (a Monitor's loop: monitor.stop_requested)"
         return printable(feedback) or said[name]
 
     def describe(self) -> str:

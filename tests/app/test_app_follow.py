@@ -12,7 +12,7 @@ from makemore_tui.core.runlog import RunLog
 from makemore_tui.tui.app import MakemoreApp
 from makemore_tui.tui.cli import main
 from makemore_tui.tui.follow import FollowFeed
-from tests.app.helpers import FAST_HZ, run_async, screen_text, wait_for_text
+from tests.app.helpers import FAST_HZ, live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
 
 RECORDS = recorded_run(SMALL, satmap=False)  # run_start, stats/progress every 100 steps, eval, samples, run_end
@@ -133,6 +133,23 @@ async def test_space_n_space_pause_step_once_and_resume_the_writer_and_q_leaves_
         await pilot.press("q")
     assert writer.commands == ["pause", "step", "resume", "stats"]  # quitting sends nothing: no stop
     assert os.path.exists(writer.server.path)  # and deletes nothing
+
+
+@run_async
+async def test_shift_x_asks_the_writer_to_stop_and_is_refused_where_nothing_is_followed(writer):
+    """X sends stop to a followed log's writer (a Monitor's loop sees stop_requested); the app's own training
+    has q for that, so X there says so."""
+    writer, app = writer
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "step 200/1,000")
+        await pilot.press("X")
+        await wait_for_text(pilot, app, "stop sent")
+        assert writer.commands == ["stop"]
+    live, _ = live_app(respond=False)
+    async with live.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("X")
+        assert "X: for a followed log (replay --follow); q ends this run" in screen_text(live)
 
 
 @run_async
