@@ -48,17 +48,18 @@ class FollowFeed(ReplayFeed):
 
     @property
     def greeting(self) -> str:
-        return f"following {printable(self.name)} live · ←/→ look back, end returns to live, q leaves it training"
+        return f"following {printable(self.name)} · ←/→ look back, end returns to the latest · q quits the viewer only"
 
     def poll(self) -> Batch:
         live = self.position >= self.last and not self.playing
         tail = self._read()
         if tail.reset:
             self._forget()
-        self.records.extend(tail.records)
+        records = tail.records + self._died()
+        self.records.extend(records)
         self.skipped += tail.skipped
         self._index()
-        self._watch(tail.records)
+        self._watch(records)
         if live:
             self.position = self.last
         batch = super().poll()
@@ -76,6 +77,16 @@ class FollowFeed(ReplayFeed):
             if "waiting for" not in note and "without a run_end" not in note:
                 self._note = (time.monotonic(), printable(note))
         return tail
+
+    def _died(self) -> list[dict]:
+        """The end of a run whose writer died without one (killed), for the screen only (the log is never written):
+        the header then says the run ended in an error, not that it trains with an ETA."""
+        if not self.tailer.writer_gone or self.ended or not self._starts:
+            return []
+        start = self.records[self._starts[-1]]
+        steps = [r.get("step") for r in self.records if r.get("run") == start.get("run") and "step" in r]
+        end = {"event": Event.RUN_END, "run": start.get("run"), "step": steps[-1] if steps else 0}
+        return [end | {"reason": "error", "message": "its writer died without a run_end (killed?)"}]
 
     def _forget(self) -> None:
         """The log was replaced or truncated: index it again from nothing."""
@@ -149,7 +160,8 @@ class FollowFeed(ReplayFeed):
             parts.append(f"waiting for {printable(self.tailer.path.name)} to appear")
         elif self.count:
             behind = self.last - self.position
-            parts.append("● live" if not behind else f"{behind} record{'s' if behind > 1 else ''} behind · end: live")
+            at_end = "● live" if not self.ended else "its run has ended"
+            parts.append(at_end if not behind else f"{behind} record{'s' if behind > 1 else ''} behind · end: latest")
         if self._note[1] and time.monotonic() - self._note[0] < NOTE_SECONDS:
             parts.append(self._note[1])
         if self.tailer.writer_gone:

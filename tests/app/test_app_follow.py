@@ -79,7 +79,11 @@ async def test_a_writer_that_died_is_said(tmp_path, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_text(pilot, app, "step 100/1,000")
         log.close()  # released with no run_end: killed
-        assert "the writer died without a run_end" in await wait_for_text(pilot, app, "writer died")
+        text = await wait_for_text(pilot, app, "writer died")
+        assert "the writer died without a run_end" in text
+        header = text.splitlines()[0]  # not "▶ training … ETA": the run ended, in an error
+        assert "✖ error" in header and "▶ training" not in header and "ETA" not in header and "● live" not in text
+    assert not path.read_text().count("run_end")  # said on screen only: the log is never written
 
 
 class Writer:
