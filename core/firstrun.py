@@ -10,6 +10,7 @@ what `prepare` built (`FirstRun.start`): the file is built once, and its step 0 
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from makemore_tui.core.devices import resolve_device, use_training_threads
 from makemore_tui.core.engines.base import Engine, ModelNote
 from makemore_tui.core.engines.factory import make_engine
 from makemore_tui.core.engines.user import ModelOutput
+from makemore_tui.core.records import Event
 from makemore_tui.core.runstate import RunState
 from makemore_tui.core.usermodel import ModelFileError
 from makemore_tui.data.dataset import Splits, make_splits
@@ -98,3 +100,26 @@ def prepare(
         except Exception:
             return None
     return FirstRun(state, engine, splits, said)
+
+
+def run_start_record(state: RunState, engine=None, splits: Splits | None = None) -> dict:
+    """The run's `run_start` record (core/records.py): its config and variants, and once set up its engine,
+    vocabulary and split sizes (a --model run: its file, sha256 and knobs)."""
+    record = {
+        "event": Event.RUN_START,
+        "run": state.run,
+        "config": state.config.to_dict(),
+        "variants": [{"label": v.label, "config": v.config.to_dict()} for v in state.variants],
+        "device": str(state.device),
+    }
+    if engine is not None and splits is not None:
+        record |= {
+            "engine": engine.name,
+            "vocab": "".join(splits.vocab.chars),
+            "n_train": int(splits.train[0].shape[0]),
+            "n_val": int(splits.val[0].shape[0]),
+            "n_test": int(splits.test[0].shape[0]),
+            "time": time.time(),
+        }
+        record |= getattr(engine, "run_start_fields", {})  # a --model run: its file, sha256 and knobs
+    return record

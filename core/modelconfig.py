@@ -138,13 +138,20 @@ def key_refusal(config: TrainConfig, changes: Mapping[str, object]) -> str | Non
     return None
 
 
+def _field_words(name: str, value: object) -> str:
+    """A model field in the header: the lecture's A/B axes as the built-in header writes them (`BN on`,
+    `gain 5/3`), others as `hidden 200`."""
+    axis = AXES.get(name)
+    return axis.said(value) if axis is not None and axis.always else f"{name} {value}"
+
+
 def model_description(config: Mapping, lr: float | None = None) -> str:
     """A --model run's config in one line, `mynet.py · hidden 200 · dropout 0.1 · lr 0.1 · batch 32` (its file,
     the model fields build takes and its other knobs); values from a log are shown through printable."""
     parts = [os.path.basename(str(config.get("model")))]
     fields = config.get("model_fields")
     fields = fields if isinstance(fields, (list, tuple)) else []
-    parts += [f"{f} {config[f]}" for f in fields if isinstance(f, str) and f in config]  # a caller may leave some out
+    parts += [_field_words(f, config[f]) for f in fields if isinstance(f, str) and f in config]  # some may be left out
     knobs = config.get("knobs")
     parts += [f"{k} {v}" for k, v in knobs.items()] if isinstance(knobs, Mapping) else []
     rate = lr if lr is not None else config.get("lr")

@@ -242,6 +242,14 @@ class Monitor:
             self._warn(f"update:data of step {record['step']} failed ({type(error).__name__}: {error})")
         self._write(record)
 
+    def _write_preview(self) -> None:
+        """Held paused with this step's statistics pending: write them now as the step's one record, a preview
+        (DESIGN §2) whose update:data is None: the optimizer has not stepped, so there is no change to measure."""
+        record, self._pending = self._pending, None
+        for entry in record["params"]:
+            entry["update_to_data_log10"] = None
+        self._write(record | {"preview": True})
+
     def _add_loss(self, loss) -> None:
         if isinstance(loss, torch.Tensor) and loss.numel() == 1:
             loss = loss.detach().reshape(())
@@ -287,6 +295,8 @@ class Monitor:
             self._single = False
             self._set_paused(True, k)
         while True:
+            if self.paused and self._pending is not None:
+                self._write_preview()
             try:
                 command = self._commands.get(timeout=PAUSED_POLL) if self.paused else self._commands.get_nowait()
             except queue.Empty:

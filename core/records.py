@@ -195,7 +195,8 @@ class Stats(TypedDict, total=False):
     input_std: float | None  # std of the first layer's input (embcat): layer 1's forward gain is std / this
     grad_range: float  # the layers' grad_hist bins span [−grad_range, grad_range] (shared bins, stated once)
     preview: bool  # true: written while paused, before that step's update (its forward and backward at the
-    # parameters after `step` updates; left out otherwise); that step's one record all the same
+    # parameters after `step` updates; left out otherwise); that step's one record all the same. A Monitor's
+    # has update_to_data_log10 None: the optimizer has not stepped, so no change was measured
     layers: list[LayerStats]
     params: list[ParamStats]
 

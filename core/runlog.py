@@ -214,7 +214,8 @@ def _check_first_line(first: bytes, shown: str) -> None:
         record = json.loads(first)
     except (UnicodeDecodeError, json.JSONDecodeError):
         record = None
-    if not (isinstance(record, dict) and record.get("event") == "run_start"):
+    # a run_start; or any record of the contract (an older version wrote a build's warning first)
+    if not (isinstance(record, dict) and isinstance(record.get("event"), str) and problem(record) is None):
         raise RunLogError(
             f"{shown} is not a run log (its first line is not a run_start record), so it was left untouched; "
             "choose a new or empty file, or an existing run log, with --run-log"

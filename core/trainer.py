@@ -23,7 +23,7 @@ from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import TrainConfig
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, eval_losses, sample_names
-from makemore_tui.core.firstrun import FirstRun, setup, warning_text
+from makemore_tui.core.firstrun import FirstRun, run_start_record, setup, warning_text
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
 from makemore_tui.core.runlog import RunLog, log_stopped
 from makemore_tui.core.runstate import Diverged, NextRun, RunEnd, RunState, describe_error, divergence, error_fields
@@ -69,6 +69,7 @@ class Trainer:
         self._splits: dict[int, Splits] = {first.state.config.block_size: first.splits} if first else {}
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._run_count = 0  # runs of this process so far, numbered on from the log's last (see _run)
+        self._held: list[tuple[dict, bool]] | None = None  # warnings said while a run is set up, for after run_start
         self._quit_deadline: float | None = None  # time.monotonic() by which a quit's run_end is due
         self._thread = threading.Thread(target=self._main, name="trainer", daemon=True)
 
@@ -120,8 +121,21 @@ class Trainer:
             plan = self._run(plan)
 
     def _warn(self, text: str, echoed: bool = False) -> None:
-        """A `warning` record; `echoed` (a line the file printed, said on stderr already): the run log's only."""
-        self._emit({"event": Event.WARNING, "run": self._run_count, "message": text}, viewer=not echoed)
+        """A `warning` record; `echoed` (a line the file printed, said on stderr already): the run log's only.
+        While a run is set up it waits for the run's run_start (a log's first line is a run_start)."""
+        record = {"event": Event.WARNING, "run": self._run_count, "message": text}
+        held = self._held
+        if held is not None:
+            held.append((record, echoed))
+        else:
+            self._emit(record, viewer=not echoed)
+
+    def _started(self, run_start: dict) -> None:
+        """Write the run's run_start, then the warnings said while it was set up."""
+        self._emit(run_start)
+        held, self._held = self._held or [], None
+        for record, echoed in held:
+            self._emit(record, viewer=not echoed)
 
     def _emit(self, record: dict, viewer: bool = True) -> None:
         if self.run_log is not None:
@@ -141,14 +155,15 @@ class Trainer:
         self.variants = list(plan.variants)
         self.config = self.variants[0].config
         state = RunState(run=self._run_count, variants=self.variants, device=torch.device("cpu"))
+        self._held = []
         try:
             first, self._first = self._first, None
-            engine, splits = first.start(state, self._warn) if first else setup(state, self._words, self._splits)
+            engine, splits = first.start(state, self._warn) if first else self._setup(state)
         except Exception as error:  # a bad device or data must end this run, not the thread
-            self._emit(self._run_start_record(state))
+            self._started(run_start_record(state))
             return self._end_run(state, EndReason.ERROR, error=error)
         state.uniform_loss = math.log(splits.vocab.size)
-        self._emit(self._run_start_record(state, engine, splits))
+        self._started(run_start_record(state, engine, splits))
         reason, error = EndReason.FINISHED, None
         try:
             state.started = time.perf_counter()
@@ -182,25 +197,8 @@ class Trainer:
         self._sample(state, engine, splits)
         return []
 
-    def _run_start_record(self, state: RunState, engine=None, splits: Splits | None = None) -> dict:
-        record = {
-            "event": Event.RUN_START,
-            "run": state.run,
-            "config": state.config.to_dict(),
-            "variants": [{"label": v.label, "config": v.config.to_dict()} for v in state.variants],
-            "device": str(state.device),
-        }
-        if engine is not None and splits is not None:
-            record |= {
-                "engine": engine.name,
-                "vocab": "".join(splits.vocab.chars),
-                "n_train": int(splits.train[0].shape[0]),
-                "n_val": int(splits.val[0].shape[0]),
-                "n_test": int(splits.test[0].shape[0]),
-                "time": time.time(),
-            }
-            record |= getattr(engine, "run_start_fields", {})  # a --model run: its file, sha256 and knobs
-        return record
+    def _setup(self, state: RunState):
+        return setup(state, self._words, self._splits)
 
     def _pause_at_start(self, state: RunState, engine) -> None:
         """Start paused: step 0's statistics on screen, no update applied (`n` takes the step)."""

@@ -111,6 +111,9 @@ def captured(say: Callable[[str], None], action: Callable):
             say(sink.pending)
 
 
+EXAMPLE_HELPERS = frozenset({"notebook_layers"})  # modules the examples import from beside them
+
+
 def user_line(error: BaseException, path: str) -> int | None:
     """The line of the user's file deepest in `error`'s traceback, or None."""
     target = os.path.realpath(path)
@@ -118,12 +121,29 @@ def user_line(error: BaseException, path: str) -> int | None:
     return lines[-1] if lines else None
 
 
+def helper_frame(error: BaseException, path: str) -> str:
+    """`notebook_layers.py:19`: the deepest frame of `error` in another file of the model file's folder (the
+    helpers it imports), or ""."""
+    folder, target = os.path.dirname(os.path.realpath(path)), os.path.realpath(path)
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if os.path.dirname(os.path.realpath(f.filename)) == folder and os.path.realpath(f.filename) != target
+    ]
+    return f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+
+
 def file_error(path: str, what: str, error: BaseException) -> ModelFileError:
-    """`mynet.py:12: build() raised ValueError: …`, one line."""
+    """`mynet.py:12: build() raised ValueError: …`, one line; where the error rose in a helper beside the file
+    (or in one of its layers, core/usernet.py notes which), those are said after the message."""
     line = user_line(error, path)
     where = os.path.basename(path) + (f":{line}" if line else "")
     message = " ".join(str(error).split()) or "(no message)"
-    return ModelFileError(f"{where}: {what} {type(error).__name__}: {message}")
+    if isinstance(error, ModuleNotFoundError) and error.name in EXAMPLE_HELPERS:
+        message += f" (copy examples/{error.name}.py beside {os.path.basename(path)}: the examples import it)"
+    context = [*getattr(error, "__notes__", ()), *([f"at {helper_frame(error, path)}"] if not line else [])]
+    context = [note for note in context if note and note != "at "]
+    return ModelFileError(f"{where}: {what} {type(error).__name__}: {message}" + "".join(f", {c}" for c in context))
 
 
 def load(path: str, say: Callable[[str], None] = lambda line: None) -> ModelFile:
@@ -144,10 +164,7 @@ def load(path: str, say: Callable[[str], None] = lambda line: None) -> ModelFile
         raise ModelFileError(f"{name}:{error.lineno}: SyntaxError: {error.msg}") from None
     except ValueError as error:  # null bytes: not Python at all
         raise ModelFileError(f"--model {path}: not a Python file ({error})") from None
-    folder = os.path.dirname(os.path.abspath(path))
-    if folder not in sys.path:
-        sys.path.insert(0, folder)  # the file's own imports (helpers beside it)
-    _forget_helpers(folder)
+    _use_folder(os.path.dirname(os.path.abspath(path)))
     try:
         namespace = captured(say, lambda: runpy.run_path(path, run_name=RUN_NAME))
     except ImportError as error:
@@ -163,17 +180,27 @@ def load(path: str, say: Callable[[str], None] = lambda line: None) -> ModelFile
     return ModelFile(path, hashlib.sha256(source).hexdigest(), build, knobs, takes_device)
 
 
-def _forget_helpers(folder: str) -> None:
-    """Forget the modules imported from `folder` (the model file's helpers, such as the examples'
-    notebook_layers.py), so that this load imports them afresh: an edit to a helper counts at the next run,
-    as an edit to the file does. Installed packages and makemore_tui itself are never in that folder's list."""
+_FOLDERS: list[str] = []  # the folders loads put on sys.path, the latest last
+
+
+def _use_folder(folder: str) -> None:
+    """Put the model file's folder on sys.path for its own imports (helpers beside it), in place of the folders of
+    files loaded before, and forget the modules imported from any of them: each load imports its helpers afresh
+    (an edit to a helper counts at the next run) and from its own folder (not a same-named module of another)."""
+    for old in _FOLDERS:
+        while old in sys.path:
+            sys.path.remove(old)
+    homes = {*_FOLDERS, folder}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None) or ""
         home = os.path.dirname(os.path.abspath(file))
         if os.path.basename(file) == "__init__.py":
             home = os.path.dirname(home)  # a package beside the file
-        if file and home == folder and name.split(".")[0] != "makemore_tui":
+        if file and home in homes and name.split(".")[0] != "makemore_tui":
             del sys.modules[name]
+    _FOLDERS[:] = [folder]
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
 
 
 def _knobs(name: str, build: Callable) -> tuple[dict, bool]:

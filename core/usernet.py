@@ -33,8 +33,12 @@ class LayerList:
         emb = self.C[X]  # embed the characters into vectors
         x = emb.view(emb.shape[0], -1)  # concatenate the vectors
         self.embcat = x
-        for layer in self.layers:
-            x = layer(x)
+        for i, layer in enumerate(self.layers):
+            try:
+                x = layer(x)
+            except Exception as error:  # said with the file's error: which layer, fed what
+                error.add_note(f"in layers[{i}] ({type(layer).__name__}) on input {tuple(x.shape)}")
+                raise
         return x
 
     def parameters(self) -> list[torch.Tensor]:

@@ -185,6 +185,9 @@ def test_control_pauses_steps_once_resumes_and_stop_is_for_the_loop_to_honour(tm
         _wait(lambda: monitor.steps == held + 1 and monitor.paused)
         threading.Event().wait(0.3)
         assert monitor.steps == held + 1  # exactly one step
+        # the viewer sees that step's statistics while the loop waits, not one call later (a preview: the
+        # optimizer has not stepped, so its update:data is not measured)
+        _wait(lambda: [r["step"] for r in read_run_log(path) if r["event"] == "stats"][-1:] == [held + 1])
         viewer.close()  # the viewer went away while paused: the loop resumes
         _wait(lambda: monitor.steps > held + 5)
         other = ControlClient(start["control"])
@@ -198,7 +201,9 @@ def test_control_pauses_steps_once_resumes_and_stop_is_for_the_loop_to_honour(tm
     records = read_run_log(path)
     assert [r["paused"] for r in records if r["event"] == "state"] == [True, False]  # paused through the one step
     assert records[-1]["reason"] == "stopped" and not os.path.exists(start["control"])
-    assert [r["step"] for r in records if r["event"] == "stats"][1] == held + 1  # the single step's statistics
+    stats = [r for r in records if r["event"] == "stats"]
+    assert stats[1]["step"] == held + 1 and [r["step"] for r in stats].count(held + 1) == 1  # written once
+    assert stats[1]["preview"] and all(p["update_to_data_log10"] is None for p in stats[1]["params"])
 
 
 def test_hooks_attached_before_torch_compile_survive_it(tmp_path):

@@ -15,13 +15,10 @@ from tests.lecture_reference import Linear, Tanh
 
 
 # ---- from-scratch layers, as a learner writes them: the notebook's Linear and Tanh (tests/lecture_reference.py) --
-class Sigmoid:
+class Sigmoid(Tanh):  # found by its class name, read through .out; no parameters, as Tanh
     def __call__(self, x):
         self.out = torch.sigmoid(x)
         return self.out
-
-    def parameters(self):
-        return []
 
 
 class Net:

@@ -66,6 +66,8 @@ def test_a_knob_compare_labels_its_variants_and_refuses_a_field_the_file_does_no
 def test_the_header_names_the_file_and_its_knobs(nn_file):
     text = describe(_config(nn_file, sets=["dropout=0.1"]).to_dict())
     assert text == "torch_nn.py · embd 10 · hidden 100 · depth 4 · activation relu · dropout 0.1 · lr 0.1 · batch 32"
+    deep = describe(_config(load(str(EXAMPLES / "deep_net.py"))).to_dict())  # BN and gain as the built-in header
+    assert deep == "deep_net.py · BN on · gain 1 · embd 10 · hidden 100 · lr 0.1 · batch 32"
 
 
 def test_a_build_taking_the_weight_and_bias_scales_gets_their_flags(tmp_path):

@@ -7,30 +7,15 @@ Each case runs the command line in-process, headless, a few steps: load errors a
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from makemore_tui.tui.cli import main
 
-NOTEBOOK_LAYERS = """\
-import torch
-
-class Linear:
-    def __init__(self, fan_in, fan_out, g):
-        self.weight = torch.randn((fan_in, fan_out), generator=g) / fan_in**0.5
-    def __call__(self, x):
-        self.out = x @ self.weight
-        return self.out
-    def parameters(self):
-        return [self.weight]
-
-class Tanh:
-    def __call__(self, x):
-        self.out = torch.tanh(x)
-        return self.out
-    def parameters(self):
-        return []
-"""
+# the examples' helper (examples/notebook_layers.py), which each bad file's folder gets beside it (_bad_file)
+NOTEBOOK_LAYERS = "import torch\nfrom notebook_layers import Linear, Tanh\n\n"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 CASES = {
     "syntax": ("def build(vocab_size, block_size, generator)\n    return 1\n", "bad.py:1: SyntaxError"),
@@ -67,7 +52,7 @@ CASES = {
         + "def build(vocab_size, block_size, generator):\n"
         + "    C = torch.randn((vocab_size, 10), generator=generator)\n"
         + "    return C, [Linear(30, 100, generator), Tanh(), Linear(100, vocab_size, generator)]\n",
-        "bad.py:7: step 0's forward or backward pass raised RuntimeError: mat1 and mat2 shapes cannot be multiplied",
+        "bad.py: step 0's forward or backward pass raised RuntimeError: mat1 and mat2 shapes cannot be multiplied",
     ),
     "wrong-logits": (
         NOTEBOOK_LAYERS
@@ -87,10 +72,16 @@ CASES = {
 }
 
 
-def _run(tmp_path, source: str | None, *flags: str, name: str = "bad.py"):
+def _bad_file(tmp_path, source: str, name: str = "bad.py") -> Path:
+    """`source` written to tmp_path/`name`, with the examples' notebook_layers.py beside it."""
+    (tmp_path / "notebook_layers.py").write_text((EXAMPLES / "notebook_layers.py").read_text())
     path = tmp_path / name
-    if source is not None:
-        path.write_text(source)
+    path.write_text(source)
+    return path
+
+
+def _run(tmp_path, source: str | None, *flags: str, name: str = "bad.py"):
+    path = _bad_file(tmp_path, source, name) if source is not None else tmp_path / name
     argv = ["--headless", "--model", str(path), "--steps", "3", "--run-log", str(tmp_path / "run.jsonl"), *flags]
     return main(argv)
 
@@ -117,8 +108,7 @@ def test_the_app_refuses_a_bad_file_before_its_screen_starts(case, tmp_path, cap
     monkeypatch.setattr(cli, "app_refusal", lambda *args: None)  # as on a terminal
     monkeypatch.setattr(cli, "_run_app", no_app)
     source, expected = CASES[case]
-    path = tmp_path / "bad.py"
-    path.write_text(source)
+    path = _bad_file(tmp_path, source)
     block = ["--block-size", "8"] if case == "forward-raises" else []
     assert main(["--model", str(path), "--run-log", str(tmp_path / "run.jsonl"), *block]) == 2
     out, err = capsys.readouterr()

@@ -38,8 +38,8 @@ def test_the_wavenet_trains_headless_with_its_b_t_c_layers_named(tmp_path, capsy
     assert [layer["name"] for layer in stats[0]["layers"]] == ["layers.4", "layers.8", "layers.12"]
     for record in stats:  # the record contract, every declared field (core/records.py)
         assert problem(record) is None
-        declared = set(LayerStats.__annotations__) - {"edges", "hpreact_hist"}  # hpreact: the built-in net's only
-        assert all(set(layer) == declared for layer in record["layers"])
+        every = set(LayerStats.__annotations__) - {"edges", "hpreact_hist"}  # hpreact_hist: every 20th record
+        assert all(set(layer) - {"hpreact_hist"} == every for layer in record["layers"])
         assert all(set(p) | {"grad_hist"} == set(ParamStats.__annotations__) for p in record["params"])
     assert stats[-1]["loss"] < stats[0]["loss"]
     assert events(records, "run_end")[-1]["reason"] == "finished"
@@ -71,6 +71,11 @@ def test_a_torch_nn_relu_layernorm_net_trains_with_hooked_layers_and_its_knobs(t
     assert [(layer["name"], layer["kind"]) for layer in layers] == [(f"blocks.{i}.act", "gelu") for i in range(4)]
     assert all(layer["grad_std"] is not None for layer in layers)
     assert events(records, "eval")[-1]["val"] is not None
+    assert records[0]["event"] == "run_start"  # the note said while building comes after it, in run 1
+    assert events(records, "warning")[0]["run"] == 1
+    # … so the log takes the next run (a warning on its first line made it "not a run log")
+    assert main([*argv, "--steps", "2", "--stats-every", "1", "--run-log", str(log)]) == 0
+    assert [r["run"] for r in events(_log(log), "run_start")] == [1, 2]
 
 
 def test_a_knob_compare_trains_each_variant_as_its_single_run(small_words):
@@ -93,6 +98,7 @@ def test_a_knob_compare_trains_each_variant_as_its_single_run(small_words):
 
 def test_what_the_file_prints_goes_to_stderr_and_its_main_block_does_not_run(tmp_path, capsys):
     path = tmp_path / "talky.py"
+    (tmp_path / "notebook_layers.py").write_text((EXAMPLES / "notebook_layers.py").read_text())  # it imports it
     path.write_text(
         (EXAMPLES / "first_half.py").read_text()
         + "\nprint('hello from the file')\nif __name__ == '__main__':\n    raise SystemExit('main ran')\n"
@@ -164,3 +170,31 @@ def test_a_rerun_imports_the_files_helpers_afresh(tmp_path):
     assert usermodel.load(str(model)).knobs["width"] == 1
     (tmp_path / "helper.py").write_text("WIDTH = 22  # edited\n")
     assert usermodel.load(str(model)).knobs["width"] == 22
+
+
+def test_a_compare_warns_of_dropout_only_where_it_drops(tmp_path, capsys):
+    """torch_nn.py holds nn.Dropout layers whatever its dropout knob: at p=0 they draw nothing, so a compare of
+    them equals its single runs and is not warned."""
+    argv = ["--headless", "--model", str(EXAMPLES / "torch_nn.py"), "--hidden", "16", "--compare", "depth=1,2"]
+    for sets, warned in ((["--set", "dropout=0"], False), (["--set", "dropout=0.1"], True)):
+        assert main([*argv, *sets, "--steps", "2", "--tables", "none", "--run-log", str(tmp_path / "r.jsonl")]) == 0
+        assert ("dropout draws from the global generator" in capsys.readouterr().out) is warned
+
+
+def test_a_copied_example_says_what_it_needs_and_where_a_layer_failed(tmp_path, capsys):
+    """A learner copies examples/deep_net.py alone: told to copy its notebook_layers.py too. With it, a wrong
+    fan_in fails in the helper's Linear: the line names the layer, its input and the helper's line."""
+    mine = tmp_path / "mynet.py"
+    mine.write_text((EXAMPLES / "deep_net.py").read_text())
+    argv = ["--headless", "--model", str(mine), "--steps", "3", "--run-log", str(tmp_path / "r.jsonl")]
+    assert main(argv) == 2
+    assert (
+        "No module named 'notebook_layers' (copy examples/notebook_layers.py beside mynet.py" in capsys.readouterr().err
+    )
+    (tmp_path / "notebook_layers.py").write_text((EXAMPLES / "notebook_layers.py").read_text())
+    wrong = "Linear(           n_hidden + 1, n_hidden, g, bias=bias)"  # layer 2's fan_in one too many
+    mine.write_text(mine.read_text().replace("Linear(           n_hidden, n_hidden, g, bias=bias)", wrong, 1))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "shapes cannot be multiplied (32x100 and 101x100), in layers[3] (Linear) on input (32, 100)" in err
+    assert ", at notebook_layers.py:" in err and "Traceback" not in err

@@ -31,7 +31,7 @@ from makemore_tui.core.text import printable
 from makemore_tui.tui.actions import REPLACED, ExperimentKeys, PanelKeys, ReplayKeys, ScreenTools
 from makemore_tui.tui.budget import RedrawBudget
 from makemore_tui.tui.compare_keys import CompareActions
-from makemore_tui.tui.feed import Batch, Feed, FeedCommand, LiveFeed, Seek, SeekTo, TogglePause
+from makemore_tui.tui.feed import Batch, Feed, FeedCommand, LiveFeed, Seek, SeekTo, StopTraining, TogglePause
 from makemore_tui.tui.keys import BINDINGS, KeyRules
 from makemore_tui.tui.lifecycle import Lifecycle
 from makemore_tui.tui.panels import GRIDS, PANELS, Layout
@@ -311,6 +311,10 @@ class MakemoreApp(KeyRules, CompareActions, ExperimentKeys, ReplayKeys, ScreenTo
     def action_step(self) -> None:
         """One training step while paused."""
         self._send(StepOnce())
+
+    def action_stop_training(self) -> None:
+        """Ask a followed log's writer to stop its training."""
+        self._send(StopTraining())
 
     def action_scale_lr(self, factor: float) -> None:
         """Multiply the learning rate live (kept for reruns)."""

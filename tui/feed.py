@@ -68,7 +68,13 @@ class PlaySpeed:
     factor: float
 
 
-FeedCommand = Command | TogglePause | Seek | SeekTo | SeekRun | SeekStep | PlaySpeed
+@dataclass(frozen=True)
+class StopTraining:
+    """X in a followed log: ask the writer's training to stop (a headless run ends with reason stopped; a loop
+    watched by Monitor sees `monitor.stop_requested` and ends where it checks it)."""
+
+
+FeedCommand = Command | TogglePause | Seek | SeekTo | SeekRun | SeekStep | PlaySpeed | StopTraining
 
 
 class Batch(NamedTuple):

@@ -22,7 +22,7 @@ from makemore_tui.core.records import Event, ExitCode
 from makemore_tui.core.tail import LogTailer, Tail, TailError
 from makemore_tui.core.text import printable
 from makemore_tui.tui.capabilities import FOLLOW
-from makemore_tui.tui.feed import Batch, FeedCommand, Refused, TogglePause
+from makemore_tui.tui.feed import Batch, FeedCommand, Refused, StopTraining, TogglePause
 from makemore_tui.tui.replay import ReplayFeed
 from makemore_tui.tui.terminal import app_refusal, stdout_on_the_terminal
 
@@ -48,17 +48,18 @@ class FollowFeed(ReplayFeed):
 
     @property
     def greeting(self) -> str:
-        return f"following {printable(self.name)} live · ←/→ look back, end returns to live, q leaves it training"
+        return f"following {printable(self.name)} · ←/→ look back, end returns to the latest · q quits the viewer only"
 
     def poll(self) -> Batch:
         live = self.position >= self.last and not self.playing
         tail = self._read()
         if tail.reset:
             self._forget()
-        self.records.extend(tail.records)
+        records = tail.records + self._died()
+        self.records.extend(records)
         self.skipped += tail.skipped
         self._index()
-        self._watch(tail.records)
+        self._watch(records)
         if live:
             self.position = self.last
         batch = super().poll()
@@ -76,6 +77,16 @@ class FollowFeed(ReplayFeed):
             if "waiting for" not in note and "without a run_end" not in note:
                 self._note = (time.monotonic(), printable(note))
         return tail
+
+    def _died(self) -> list[dict]:
+        """The end of a run whose writer died without one (killed), for the screen only (the log is never written):
+        the header then says the run ended in an error, not that it trains with an ETA."""
+        if not self.tailer.writer_gone or self.ended or not self._starts:
+            return []
+        start = self.records[self._starts[-1]]
+        steps = [r.get("step") for r in self.records if r.get("run") == start.get("run") and "step" in r]
+        end = {"event": Event.RUN_END, "run": start.get("run"), "step": steps[-1] if steps else 0}
+        return [end | {"reason": "error", "message": "its writer died without a run_end (killed?)"}]
 
     def _forget(self) -> None:
         """The log was replaced or truncated: index it again from nothing."""
@@ -118,7 +129,7 @@ class FollowFeed(ReplayFeed):
         if isinstance(command, Quit):
             self._disconnect("the viewer quit")  # the training goes on; one this viewer paused resumes
             return ""
-        if isinstance(command, (TogglePause, StepOnce, Evaluate)):
+        if isinstance(command, (TogglePause, StepOnce, Evaluate, StopTraining)):
             return self._control(command)
         return super().send(command)
 
@@ -128,8 +139,8 @@ class FollowFeed(ReplayFeed):
             raise Refused(f"read-only: {self.read_only} · ←/→ look back, end returns to live")
         if isinstance(command, StepOnce) and not self.paused:
             raise Refused("n steps once while paused: press space first")
-        name = "step" if isinstance(command, StepOnce) else "stats" if isinstance(command, Evaluate) else None
-        name = name or ("resume" if self.paused else "pause")
+        names = {StepOnce: "step", Evaluate: "stats", StopTraining: "stop"}
+        name = names.get(type(command)) or ("resume" if self.paused else "pause")
         try:
             feedback = self.control.send(name)
         except ControlRefused as refusal:
@@ -137,9 +148,10 @@ class FollowFeed(ReplayFeed):
         except ControlError as error:
             self._disconnect(printable(str(error)))
             raise Refused(f"read-only now: {self.read_only}") from None
-        if name in ("pause", "resume"):
+        if name in ("pause", "resume", "stop"):
             self.paused = name == "pause"
         said = {"pause": "pausing…", "resume": "resuming…", "step": "one step…", "stats": "statistics next step…"}
+        said["stop"] = "stop sent: the training ends where it next looks (a Monitor's loop: monitor.stop_requested)"
         return printable(feedback) or said[name]
 
     def describe(self) -> str:
@@ -148,7 +160,8 @@ class FollowFeed(ReplayFeed):
             parts.append(f"waiting for {printable(self.tailer.path.name)} to appear")
         elif self.count:
             behind = self.last - self.position
-            parts.append("● live" if not behind else f"{behind} record{'s' if behind > 1 else ''} behind · end: live")
+            at_end = "● live" if not self.ended else "its run has ended"
+            parts.append(at_end if not behind else f"{behind} record{'s' if behind > 1 else ''} behind · end: latest")
         if self._note[1] and time.monotonic() - self._note[0] < NOTE_SECONDS:
             parts.append(self._note[1])
         if self.tailer.writer_gone:

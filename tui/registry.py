@@ -106,6 +106,13 @@ def speeds(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     return seeks(action, caps, run)
 
 
+def stops(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
+    """X: stop the training a followed log's writer runs (its control); in the app's own training q ends it."""
+    if caps.control and caps.cursor:
+        return None
+    return Refusal("X: for a followed log (replay --follow); q ends this run")
+
+
 def views_compare(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     """A key that chooses what a compare's panels show."""
     return None if run.shown_compare else Refusal(f"{action.key}: for a compare (c starts one)")
@@ -264,6 +271,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("step", "step", "n", "step", controls, palette="Step once", palette_help="one step while paused",
            help="one step while paused, with its statistics",
            help_on=((FOLLOW, "one training step while paused (control only)"),)),
+    Action("stop_training", "stop_training", "X", "stop", stops, show=False, palette="Stop the training",
+           palette_help="ask the followed log's writer to stop training (a Monitor's loop: stop_requested)",
+           help="stop the training (a headless run ends; a Monitor's loop sees monitor.stop_requested)"),
     _turn("toggle_batchnorm", "b", "BN", "batchnorm", "Toggle BatchNorm and rerun", "same seed, BatchNorm flipped",
           "toggle BatchNorm and rerun (same seed: a clean A/B)"),
     _turn("cycle_gain", "g", "gain", "gain", "Cycle gain and rerun", "5/3 → 1 → 0.5 → 3",

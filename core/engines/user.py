@@ -188,7 +188,7 @@ def build(request: EngineRequest) -> UserEngine:
                 ModelNote,
                 stacklevel=2,
             )
-    if len(nets) > 1 and any(isinstance(m, torch.nn.Dropout) for net in nets for m in _modules(net)):
+    if len(nets) > 1 and any(isinstance(m, torch.nn.Dropout) and m.p > 0 for net in nets for m in _modules(net)):
         warnings.warn(
             "compare: dropout draws from the global generator during training, so a variant will not equal its "
             "single run",

@@ -12,7 +12,7 @@ from makemore_tui.core.runlog import RunLog
 from makemore_tui.tui.app import MakemoreApp
 from makemore_tui.tui.cli import main
 from makemore_tui.tui.follow import FollowFeed
-from tests.app.helpers import FAST_HZ, run_async, screen_text, wait_for_text
+from tests.app.helpers import FAST_HZ, live_app, run_async, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
 
 RECORDS = recorded_run(SMALL, satmap=False)  # run_start, stats/progress every 100 steps, eval, samples, run_end
@@ -79,7 +79,11 @@ async def test_a_writer_that_died_is_said(tmp_path, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_text(pilot, app, "step 100/1,000")
         log.close()  # released with no run_end: killed
-        assert "the writer died without a run_end" in await wait_for_text(pilot, app, "writer died")
+        text = await wait_for_text(pilot, app, "writer died")
+        assert "the writer died without a run_end" in text
+        header = text.splitlines()[0]  # not "▶ training … ETA": the run ended, in an error
+        assert "✖ error" in header and "▶ training" not in header and "ETA" not in header and "● live" not in text
+    assert not path.read_text().count("run_end")  # said on screen only: the log is never written
 
 
 class Writer:
@@ -133,6 +137,23 @@ async def test_space_n_space_pause_step_once_and_resume_the_writer_and_q_leaves_
         await pilot.press("q")
     assert writer.commands == ["pause", "step", "resume", "stats"]  # quitting sends nothing: no stop
     assert os.path.exists(writer.server.path)  # and deletes nothing
+
+
+@run_async
+async def test_shift_x_asks_the_writer_to_stop_and_is_refused_where_nothing_is_followed(writer):
+    """X sends stop to a followed log's writer (a Monitor's loop sees stop_requested); the app's own training
+    has q for that, so X there says so."""
+    writer, app = writer
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, app, "step 200/1,000")
+        await pilot.press("X")
+        await wait_for_text(pilot, app, "stop sent")
+        assert writer.commands == ["stop"]
+    live, _ = live_app(respond=False)
+    async with live.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("X")
+        assert "X: for a followed log (replay --follow); q ends this run" in screen_text(live)
 
 
 @run_async

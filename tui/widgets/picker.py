@@ -69,6 +69,15 @@ def compare_variants(specs: Sequence[str], base: TrainConfig) -> list[Variant]:
     return model_compare(specs, base) if base.model else parse_compare(specs, base)
 
 
+def fits(preset: Preset, base: TrainConfig) -> bool:
+    """Whether `base` takes the preset (a --model file's build has its fields): the picker offers only those."""
+    try:
+        preset_variants(preset, base)
+    except ConfigError:
+        return False
+    return True
+
+
 def preset_variants(preset: Preset, base: TrainConfig) -> list[Variant]:
     """The preset's variants over `base`. Raises ConfigError when the base refuses them (a --model file whose
     build does not take the preset's fields)."""
@@ -142,7 +151,8 @@ class ComparePicker(ModalScreen[Choice | None]):
         self.start_paused = paused
 
     def compose(self) -> ComposeResult:
-        options = [Option(f"{preset.title}   {' '.join(preset.specs)}", id=preset.id) for preset in PRESETS]
+        offered = [preset for preset in PRESETS if not self.base.model or fits(preset, self.base)]
+        options = [Option(f"{preset.title}   {' '.join(preset.specs)}", id=preset.id) for preset in offered]
         if self.comparing:
             options.append(Option("single run: leave the compare (the variant shown)", id=LEAVE))
         with Vertical() as box:
@@ -254,5 +264,6 @@ class ComparePicker(ModalScreen[Choice | None]):
         self.dismiss(Choice(tuple(variants), self.paused, what))
 
     def say(self, text: str) -> None:
-        """A refusal in the picker (it stays open)."""
+        """A refusal in the picker (it stays open): it replaces the preview, which said it already."""
+        self.query_one("#picker-preview", Static).update("")
         self.query_one("#picker-error", Static).update(text)

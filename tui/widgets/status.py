@@ -176,6 +176,6 @@ class StatusBar(Themed):
         tail = f" · {run.steps_per_sec:,.0f} steps/s" if run.steps_per_sec else ""
         if ended:
             return tail + f" · took {format_duration(run.end['seconds'])}"
-        if not self.recording:
+        if not self.recording and run.end is None:  # an end without its time (a dead writer's): no ETA
             tail += f" · ETA {format_duration(run.eta_seconds())}"
         return tail
