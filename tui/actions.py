@@ -24,7 +24,7 @@ from makemore_tui.tui.keys import help_tables
 from makemore_tui.tui.panels import GRIDS, PANELS
 from makemore_tui.tui.registry import turned
 from makemore_tui.tui.replay import parse_step
-from makemore_tui.tui.widgets.help import HelpScreen
+from makemore_tui.tui.widgets.help import HelpScreen, net_words
 from makemore_tui.tui.widgets.histogram import HistogramPanel
 from makemore_tui.tui.widgets.history import HistoryPanel
 from makemore_tui.tui.widgets.satmap import SatMapPanel
@@ -209,7 +209,8 @@ class PanelKeys:
         """Show the help screen."""
         if not isinstance(self.screen, HelpScreen):
             source = printable(getattr(self.feed, "name", "") or "a run log") if self.feed.recording else ""
-            self.push_screen(HelpScreen(help_tables(self.feed.capabilities, self.run_keys()), PANELS, source))
+            tables = help_tables(self.feed.capabilities, self.run_keys())
+            self.push_screen(HelpScreen(tables, PANELS, source, net_words(self.view.current)))
 
     def action_show_panel(self, index: int) -> None:
         """Show panel `index`: alone in page mode, zoomed when all panels fit."""

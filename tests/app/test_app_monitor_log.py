@@ -19,7 +19,7 @@ from makemore_tui.tui.app import MakemoreApp
 from makemore_tui.tui.cli import main
 from makemore_tui.tui.replay import ReplayFeed
 from makemore_tui.tui.state import ViewState
-from tests.app.helpers import FAST_HZ, run_async, wait_for_text
+from tests.app.helpers import FAST_HZ, run_async, screen_text, wait_for_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,6 +56,8 @@ async def test_replay_draws_a_monitor_log_and_says_it_has_no_samples(monitor_log
         assert "finished" in text and "L1" in text and "L2" in text
         assert "no samples: a loop watched by Monitor" in text
         assert "1 saturation · tanh/relu layers" in text  # the kinds its records name, not tanh alone
+        await pilot.press("question_mark")
+        assert "makemore-tui · a training loop watched by Monitor, replayed from" in screen_text(app)
 
 
 def test_plot_draws_a_monitor_log(monitor_log, tmp_path):

@@ -3,6 +3,7 @@ panel shows, and what the hints mean."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from makemore_tui.core.health import (
     UPDATE_TARGET_LOG10,
     UPDATE_TOLERANCE_DECADES,
 )
+from makemore_tui.core.text import printable
 
 if TYPE_CHECKING:
     from makemore_tui.tui.panels import PanelSpec
@@ -50,6 +52,20 @@ HINTS = (
 )
 
 
+LECTURE_NET = "the deep tanh MLP of makemore part 3"
+
+
+def net_words(run) -> str:
+    """What the help's first line calls the net of `run` (a RunView, or None): the lecture's, a --model file's,
+    or a loop watched by Monitor."""
+    config = run.config if run is not None and isinstance(run.config, dict) else {}
+    if run is not None and run.engine == "monitor":
+        return "a training loop watched by Monitor"
+    if isinstance(config.get("model"), str):
+        return f"your network, {printable(os.path.basename(config['model']))}"
+    return LECTURE_NET
+
+
 def _key_table(title: str, rows: KeyRows, style: Style) -> Table:
     table = Table.grid(padding=(0, 2))
     table.title = title
@@ -67,18 +83,19 @@ class HelpBody(Widget):
 
     COMPONENT_CLASSES = {"help--title", "help--key", "help--panel"}
 
-    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = ""):
+    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = "", net: str = LECTURE_NET):
         super().__init__()
         self.tables = tables
         self.panels = panels
         self.source = source  # a replay's log name ("": a live run)
+        self.net = net  # what the first line calls the net (net_words)
 
     def render(self) -> Group:
         key = self.get_component_rich_style("help--key", partial=True)
         what = f"replayed from {self.source}" if self.source else "live"
         title = Text.assemble(
             ("makemore-tui", self.get_component_rich_style("help--title", partial=True)),
-            f" · the deep tanh MLP of makemore part 3, {what}\n",
+            f" · {self.net}, {what}\n",
         )
         panels = [(f"{spec.key} {spec.label}", spec.help) for spec in self.panels]
         keys = [part for name, rows in self.tables for part in (_key_table(name, rows, key), Text(""))]
@@ -98,9 +115,9 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "close help"),
     ]
 
-    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = ""):
+    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = "", net: str = LECTURE_NET):
         super().__init__()
-        self.body = HelpBody(tables, panels, source)
+        self.body = HelpBody(tables, panels, source, net)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
