@@ -204,22 +204,29 @@ def _inspect(path: Path, shown: str) -> tuple[int, bool]:
         raise RunLogError(
             f"cannot read the run log {shown} to check it is one: {printable(error.strerror or str(error))} {CHOOSE}"
         ) from None
-    if first:
-        _check_first_line(first, shown)
+    if first and not _a_record(first):
+        raise RunLogError(
+            f"{shown} is not a run log (its first line is not a run log record), so it was left untouched; "
+            "choose a new or empty file, or an existing run log, with --run-log"
+        )
     return tail
 
 
-def _check_first_line(first: bytes, shown: str) -> None:
+def looks_like_run_log(path: str) -> bool:
+    """True when the file at `path` is empty or its first line is a record of the contract (what `replay` reads).
+    Raises OSError when it cannot be read."""
+    with open(path, "rb") as file:
+        first = file.readline(FIRST_LINE_LIMIT)
+    return not first or _a_record(first)
+
+
+def _a_record(line: bytes) -> bool:
+    """A run_start, or any record of the contract (an older version wrote a --model build's warning first)."""
     try:
-        record = json.loads(first)
+        record = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        record = None
-    # a run_start; or any record of the contract (an older version wrote a build's warning first)
-    if not (isinstance(record, dict) and isinstance(record.get("event"), str) and problem(record) is None):
-        raise RunLogError(
-            f"{shown} is not a run log (its first line is not a run_start record), so it was left untouched; "
-            "choose a new or empty file, or an existing run log, with --run-log"
-        )
+        return False
+    return isinstance(record, dict) and isinstance(record.get("event"), str) and problem(record) is None
 
 
 def _write_all(fd: int, data: bytes) -> None:

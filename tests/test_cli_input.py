@@ -42,9 +42,9 @@ NOT_UNDERSTOOD = {
     "--headless run.jsonl": "unexpected argument 'run.jsonl'; to view a run log: makemore-tui replay run.jsonl",
     "--headless replay run.jsonl": "replay comes first and takes no training flags",
     "replay": "the following arguments are required: RUN.jsonl",
-    "replay run.jsonl --steps 5": "training flag --steps given to replay",
+    "replay run.jsonl --steps 5": "training flag --steps given to replay: replay takes RUN.jsonl and --follow",
     "replay --headless run.jsonl": "training flag --headless given to replay",
-    "replay run.jsonl --bogus": "unknown flag --bogus: replay takes only RUN.jsonl",
+    "replay run.jsonl --bogus": "unknown flag --bogus: replay takes only RUN.jsonl (and --follow, --help)",
     "replay a.jsonl b.jsonl": "unexpected argument 'b.jsonl': replay takes one run log",
 }
 
@@ -208,3 +208,11 @@ def test_every_flag_that_takes_a_value_says_its_default_in_help():
     takes_value = [a for a in build_parser()._actions if a.option_strings and a.nargs != 0 and a.dest != "compare"]
     assert len(takes_value) > 15
     assert [a.option_strings[0] for a in takes_value if "default" not in (a.help or "")] == []
+
+
+def test_replay_of_a_file_that_is_no_run_log_says_so_not_plot_it(tmp_path, capsys):
+    """A learner replays their model file by mistake: told it is not a run log (was: 'draw it with plot')."""
+    model = tmp_path / "mynet.py"
+    model.write_text("def build(vocab_size, block_size, generator):\n    pass\n")
+    err = one_line_exit_2(["replay", str(model)], capsys)
+    assert f"replay: {model} is not a run log (pass a .jsonl file written by makemore-tui)" in err

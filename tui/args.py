@@ -279,8 +279,8 @@ def _replay_extra(extra: list[str]) -> str:
     if flag is None:
         return f"unexpected argument {extra[0]!r}: replay takes one run log"
     if flag in _flags(build_parser()):
-        return f"training flag {flag} given to replay: a replay takes no flags, the run log holds its runs' settings"
-    return f"unknown flag {printable(flag)}: replay takes only RUN.jsonl (and --help)"
+        return f"training flag {flag} given to replay: replay takes RUN.jsonl and --follow, its log holds the settings"
+    return f"unknown flag {printable(flag)}: replay takes only RUN.jsonl (and --follow, --help)"
 
 
 # flag name -> TrainConfig field, for flags that map one to one

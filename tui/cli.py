@@ -13,7 +13,7 @@ from makemore_tui.core.config import ConfigError, lecture_data_note
 from makemore_tui.core.devices import check_cuda_requested, check_fits, resolve_device
 from makemore_tui.core.firstrun import FirstRun, prepare
 from makemore_tui.core.records import ExitCode
-from makemore_tui.core.runlog import RunLog, RunLogError, default_path
+from makemore_tui.core.runlog import RunLog, RunLogError, default_path, looks_like_run_log
 from makemore_tui.core.sealing import SealableLog
 from makemore_tui.core.text import printable
 from makemore_tui.core.usermodel import ModelFileError
@@ -178,6 +178,14 @@ def _run_app(
 def _replay(path: str, lifecycle: Lifecycle) -> int:
     if not os.path.isfile(path):
         _tell(f"replay: no run log at {printable(path)} (pass a .jsonl file written by makemore-tui)")
+        return EXIT_USAGE
+    try:
+        is_log = looks_like_run_log(path)
+    except OSError as error:
+        _tell(f"replay: cannot read {printable(path)}: {printable(error.strerror or str(error))}")
+        return EXIT_USAGE
+    if not is_log:
+        _tell(f"replay: {printable(path)} is not a run log (pass a .jsonl file written by makemore-tui)")
         return EXIT_USAGE
     if refusal := app_refusal(f"draw its figures with: makemore-tui plot {shlex.quote(printable(path))}"):
         _tell(f"replay: {refusal}")
