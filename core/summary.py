@@ -18,6 +18,7 @@ its ratio sits low by nature — makemore part 3).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -80,6 +81,7 @@ class RunsTable:
     rows: list[RunRow] = field(default_factory=list)
     _by_key: dict[tuple[int, int], RunRow] = field(default_factory=dict, repr=False)
     _last_config: dict | None = field(default=None, repr=False)  # variant 0 of the previous run
+    _last_model: object = field(default=None, repr=False)  # the previous run's --model file record (path, sha256)
 
     def apply(self, record: Mapping) -> None:
         """Fold one record in; records of unknown events or runs never announced are ignored."""
@@ -114,7 +116,7 @@ class RunsTable:
             labels = [variant["label"] for variant in variants]
         else:
             reference = self._last_config if self._last_config is not None else _reference_config(config)
-            phrases = config_difference(config, reference)
+            phrases = config_difference(config, reference) + _edited(record.get("model"), self._last_model)
             labels = [" · ".join(phrases) or ("defaults" if self._last_config is None else "as before")]
         run = record.get("run") if isinstance(record.get("run"), int) else len(self.rows) + 1
         for v, label in enumerate(labels):
@@ -122,6 +124,7 @@ class RunsTable:
             self.rows.append(row)
             self._by_key[(run, v)] = row
         self._last_config = dict(config)
+        self._last_model = record.get("model")
 
     @staticmethod
     def _end(row: RunRow, record: Mapping) -> None:
@@ -129,6 +132,17 @@ class RunsTable:
         row.end_step = _step(record) if isinstance(record.get("step"), int) else None
         if row.end_step is not None:
             row.steps = row.end_step
+
+
+def _edited(model: object, before: object) -> list[str]:
+    """["mynet.py edited"] when a --model run's file (run_start's `model`: path and sha256) is the previous run's
+    file with other contents; else []."""
+    if not (isinstance(model, Mapping) and isinstance(before, Mapping)):
+        return []
+    same_file = model.get("path") == before.get("path")
+    if same_file and model.get("sha256") != before.get("sha256"):
+        return [f"{printable(os.path.basename(str(model.get('path'))))} edited"]
+    return []
 
 
 def _step(record: Mapping) -> int:

@@ -131,3 +131,13 @@ def test_a_paused_run_says_paused_until_it_resumes():
     assert [row.status for row in table.rows] == ["training"]
     table.apply({"event": "state", "run": 1, "step": 300, "lr": 0.4})  # an lr change alone keeps the state
     assert [row.status for row in table.rows] == ["training"]
+
+
+def test_a_rerun_of_an_edited_model_file_says_so_not_as_before():
+    """A learner edits mynet.py and presses r: the runs table says the file was edited (it said "as before")."""
+    model = SMALL.replace(model="mynet.py")
+    runs = [recorded_run(model, run=k) for k in (1, 2, 3)]
+    for run, sha in zip(runs, ("aaa", "bbb", "bbb")):
+        run[0]["model"] = {"path": "/home/me/mynet.py", "sha256": sha}
+    table = folded([record for run in runs for record in run])
+    assert [row.differs for row in table.rows][1:] == ["mynet.py edited", "as before"]
