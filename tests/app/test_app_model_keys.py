@@ -10,7 +10,7 @@ from textual.widgets import OptionList, Static
 from makemore_tui.core.commands import Rerun
 from makemore_tui.tui.registry import ACTIONS
 from makemore_tui.tui.widgets.picker import ComparePicker
-from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
+from tests.app.helpers import live_app, run_async, running, screen_text, wait_for_text
 from tests.fake_trainer import SMALL, recorded_run
 
 FIELD_KEYS = {entry.field: f" {entry.key} {entry.label} " for entry in ACTIONS if entry.field}  # "b": " b BN "
@@ -104,3 +104,16 @@ async def test_the_compare_picker_offers_the_builds_knobs_and_refuses_a_field_it
         assert [dict(v.config.knobs)["dropout"] for v in rerun.variants] == [0.0, 0.5]
         palette = {command.title for command in app.get_system_commands(app.screen)}
         assert "Compare…" in palette and not {t for t in palette if t.startswith("Compare: ")}  # BN in each
+
+
+@run_async
+async def test_the_weights_table_gives_a_model_nets_parameter_names_room_at_160x50():
+    """A --model net's parameters are named `layers.12.weight`: at 160×50 (three panels a row) the table shows
+    `layers.12` whole, taking the room of a bar too narrow to draw (it showed `…s.12`)."""
+    records = recorded_run(SMALL, upto=600, end=False)
+    for record in records:
+        for i, param in enumerate(record.get("params") or []):
+            param["name"] = "C" if i == 0 else f"layers.{3 * i}.weight"
+    async with running(live_app(records, respond=False), size=(160, 50), after="step 600") as (app, _, pilot):
+        text = screen_text(app)
+        assert "layers.12 " in text and "layers.18 " in text and "…s.12" not in text, text

@@ -22,14 +22,26 @@ from makemore_tui.tui.widgets.variants import set_subtitle
 
 # grad:data bars span these decades: 1e-5 … 1e0 covers every healthy and sick run we saw.
 LOG_LOW, LOG_HIGH = -5.0, 0.0
-NAME_CELLS = 5  # a parameter's name in the table: a longer one (a --model net's `blocks.0.fc.weight`) keeps its tail
+NAME_CELLS = 5  # a parameter's name in the table at least; a longer one takes up to MAX_NAME_CELLS from the bar
+MAX_NAME_CELLS = 16
+SHAPE_CELLS = 11  # the shape column with its padding (less when a --model net's names need the room)
+MIN_BAR = 12  # cells a wide grad:data bar keeps when names take room from it (a narrow one gives way)
 
 
-def _fit(name: str) -> str:
-    """`name` in NAME_CELLS cells, without the `.weight` every row would repeat (`0.weight` → `0`); the end of a
-    long name says the most (`blocks.0.fc.weight` → `…0.fc`)."""
-    name = name.removesuffix(".weight") or name
-    return name if len(name) <= NAME_CELLS else "…" + name[-(NAME_CELLS - 1) :]
+def _short(name: str) -> str:
+    """`name` without the `.weight` every row would repeat (`0.weight` → `0`, `layers.12.weight` → `layers.12`)."""
+    return name.removesuffix(".weight") or name
+
+
+def _shape(param: Mapping) -> str:
+    """`100×27`: a parameter's shape."""
+    return "×".join(str(size) for size in param.get("shape") or [])
+
+
+def _fit(name: str, cells: int = NAME_CELLS) -> str:
+    """`name` (_short) in `cells` cells; the end of a long name says the most (`blocks.0.fc.weight` → `…0.fc`)."""
+    name = _short(name)
+    return name if len(name) <= cells else "…" + name[-(cells - 1) :]
 
 
 VIEWS = ("table", "histograms")
@@ -73,8 +85,17 @@ class WeightsPanel(CyclingPanel):
         show_mean = width >= 70
         show_update = width >= 46  # narrower: update:data goes (panel 5 plots it), grad:data stays whole
         bar_width = max(width - (58 if show_mean else 46), 0)
+        names = param_labels(params)
+        longest = max((len(_short(name)) for name in names), default=NAME_CELLS)
+        spare = bar_width - MIN_BAR if bar_width >= MIN_BAR + 8 else bar_width  # a bar too narrow gives way
+        shape_cells = SHAPE_CELLS
+        if longest > NAME_CELLS + spare:  # and the shape column its padding
+            shape_cells = max(max((len(_shape(p)) for p in params), default=5) + 1, 6)
+            spare += SHAPE_CELLS - shape_cells
+        cells = max(NAME_CELLS, min(longest, MAX_NAME_CELLS, NAME_CELLS + spare))
+        bar_width -= cells - NAME_CELLS + shape_cells - SHAPE_CELLS  # `layers.12` whole where the row has room
         header = (
-            f"{'param':<6}{'shape':<11}"
+            f"{'param':<{cells + 1}}{'shape':<{shape_cells}}"
             + (f"{'grad mean':>11}" if show_mean else "")
             + f"{'grad std':>10}{'grad:data':>10}"
             + (f"{'upd:data':>9}" if show_update else "")
@@ -82,26 +103,26 @@ class WeightsPanel(CyclingPanel):
         if bar_width >= 8:
             label = next((text for text in BAR_HEADERS if len(text) <= bar_width - 2), "")
             header += "  " + label
-        names = param_labels(params)
         fit = len(params) if len(params) + 1 <= height else max(height - 2, 0)
         lines = [text_line((header, palette.dim))]
         for i in range(fit):
-            lines.append(self._row(i, names[i], params[i], median, show_mean, show_update, bar_width))
+            name = f"{_fit(names[i], cells):<{cells}} {_shape(params[i]):<{shape_cells}}"
+            lines.append(self._row(i, name, params[i], median, show_mean, show_update, bar_width))
         if fit < len(params):
             hidden = names[fit:]
             lines.append(text_line((f"+{len(hidden)} more: {', '.join(hidden)} · z zooms", palette.warn)))
         return lines[:height]
 
     def _row(
-        self, i: int, name: str, param: Mapping, median, show_mean: bool, show_update: bool, bar_width: int
+        self, i: int, head: str, param: Mapping, median, show_mean: bool, show_update: bool, bar_width: int
     ) -> Line:
+        """Parameter `i`'s row: `head` (its name and shape, fitted to the table's columns), then its numbers."""
         palette = self.palette
-        shape = param.get("shape") or []
         ratio = param.get("grad_to_data")
         # The lecture's tell-tale: one layer learning ~10× faster than the rest (the last
         # layer right after init) shows up as a grad:data far above the median.
         outlier = median is not None and is_number(ratio) and ratio > 10 * median
-        row = f"{_fit(name):<6}{'×'.join(str(s) for s in shape):<11}"
+        row = head
         if show_mean:
             row += f"{_sci(param.get('grad_mean')):>11}"
         row += f"{_sci(param.get('grad_std')):>10}"
