@@ -180,16 +180,14 @@ def load(path: str, say: Callable[[str], None] = lambda line: None) -> ModelFile
     return ModelFile(path, hashlib.sha256(source).hexdigest(), build, knobs, takes_device)
 
 
-_FOLDERS: list[str] = []  # the folders loads put on sys.path, the latest last
+_FOLDERS: set[str] = set()  # every folder a load put on sys.path (a sys.path restored since may hold any)
 
 
 def _use_folder(folder: str) -> None:
     """Put the model file's folder on sys.path for its own imports (helpers beside it), in place of the folders of
     files loaded before, and forget the modules imported from any of them: each load imports its helpers afresh
     (an edit to a helper counts at the next run) and from its own folder (not a same-named module of another)."""
-    for old in _FOLDERS:
-        while old in sys.path:
-            sys.path.remove(old)
+    sys.path[:] = [entry for entry in sys.path if entry not in _FOLDERS or entry == folder]
     homes = {*_FOLDERS, folder}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None) or ""
@@ -198,8 +196,8 @@ def _use_folder(folder: str) -> None:
             home = os.path.dirname(home)  # a package beside the file
         if file and home in homes and name.split(".")[0] != "makemore_tui":
             del sys.modules[name]
-    _FOLDERS[:] = [folder]
-    if folder not in sys.path:
+    if folder not in sys.path:  # a folder already there (PYTHONPATH, the cwd) is the user's: left where it is
+        _FOLDERS.add(folder)
         sys.path.insert(0, folder)
 
 
