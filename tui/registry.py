@@ -101,7 +101,7 @@ def maps(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
 
 def speeds(action: Action, caps: Capabilities, run: Run) -> Refusal | None:
     """< and >: the speed space plays a replay at; a followed log shows records as they are written."""
-    if caps.control:
+    if caps.control and caps.cursor:
         return Refusal(f"{action.key_display}: a followed log shows its records as they are written")
     return seeks(action, caps, run)
 

@@ -83,6 +83,11 @@ GAIN_COMPARE = Run(
         ("leave_compare", LIVE, GAIN_COMPARE, None),
         ("compare_preset", REPLAY, Run(), Refusal(REPLAY_REFUSAL)),
         ("zoom", FOLLOW, Run(), None),
+        ("play_speed", LIVE, Run(), Refusal(NO_CURSOR)),  # not a follow's refusal: the app trains here
+        ("play_speed", FOLLOW, Run(), Refusal("<: a followed log shows its records as they are written")),
+        ("play_speed", REPLAY, Run(), None),
+        ("stop_training", FOLLOW, Run(), None),
+        ("stop_training", LIVE, Run(), Refusal("X: for a followed log (replay --follow); q ends this run")),
     ],
 )
 def test_each_rule_answers_from_the_capabilities_and_the_run(action, caps, run, said):
