@@ -73,6 +73,13 @@ class KeyRules:
     why a key that nothing may run does nothing (`on_key`), and the palette's lines."""
 
     def on_key(self, event: events.Key) -> None:
+        # Keys typed right after the one that opened a modal screen taking text (the compare picker): Textual
+        # handed them to the screen below before the modal was up, and they bubble up here. Give them to it.
+        take_key = getattr(self.screen, "take_key", None)
+        if take_key is not None and event.is_printable and event.character is not None:
+            event.stop()
+            take_key(event.character)
+            return
         # A key that no action bound to it may run here (training keys in a replay): say why, not nothing.
         refusals = [self.refusal(action) for action in KEY_ACTIONS.get(event.key, ())]
         if refusals and all(refusal is not None and refusal.hides for refusal in refusals):

@@ -9,7 +9,7 @@ from textual import events
 from textual.widgets import Input, Static
 
 from makemore_tui.tui.widgets.picker import ComparePicker
-from tests.app.helpers import live_app, run_async, screen_text, wait_for_text
+from tests.app.helpers import live_app, run_async, running, screen_text, wait_for_text
 from tests.fake_trainer import SMALL
 
 SIZE = (120, 40)
@@ -90,3 +90,17 @@ async def test_keys_that_arrive_while_the_focus_moves_to_the_spec_box_are_kept()
             assert "runs a gain 0.5 · b gain 3" in preview(app)
             await pilot.press("escape")
             await pilot.pause()
+
+
+@run_async
+async def test_keys_typed_right_after_c_reach_the_spec_box():
+    """c and a spec typed right after it arrive together: Textual hands the keys after c to the screen below
+    before the picker is up (a new user's trial lost all of them, or all but the last). Every one lands in the
+    box, in order; q and space among them neither quit nor pause."""
+    async with running(live_app(respond=False), size=SIZE, after="step 600") as (app, trainer, pilot):
+        for character in "cgain=1 q,3":
+            app.post_message(events.Key(character, character))
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ComparePicker) and app.is_running
+        assert app.screen.query_one("#picker-spec", Input).value == "gain=1 q,3"
+        assert trainer.commands == []  # no pause, no rerun

@@ -223,8 +223,13 @@ class ComparePicker(ModalScreen[Choice | None]):
             return
         event.stop()
         event.prevent_default()
+        self.take_key(event.character)
+
+    def take_key(self, character: str) -> None:
+        """`character` goes on the spec in the box, which takes the focus (also a key typed just after c, which
+        Textual gave the screen below before this one was up: the app hands it over, tui/keys.py)."""
         spec = self.query_one("#picker-spec", Input)
-        spec.insert_text_at_cursor(event.character)
+        spec.insert_text_at_cursor(character)
         self.set_focus(spec)
 
     @property
