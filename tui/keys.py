@@ -76,7 +76,8 @@ class KeyRules:
         # Keys typed right after the one that opened a modal screen taking text (the compare picker): Textual
         # handed them to the screen below before the modal was up, and they bubble up here. Give them to it.
         take_key = getattr(self.screen, "take_key", None)
-        if take_key is not None and event.is_printable and event.character is not None:
+        from_below = event is not getattr(self.screen, "seen_key", None)  # not one that went through it
+        if take_key is not None and from_below and event.is_printable and event.character is not None:
             event.stop()
             take_key(event.character)
             return

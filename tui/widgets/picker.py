@@ -149,6 +149,7 @@ class ComparePicker(ModalScreen[Choice | None]):
         self.base = base  # the variant on screen: presets and specs vary it
         self.comparing = comparing  # offer to leave the compare
         self.start_paused = paused
+        self.seen_key: events.Key | None = None  # the last key that came through this screen (on_key)
 
     def compose(self) -> ComposeResult:
         offered = [preset for preset in PRESETS if not self.base.model or fits(preset, self.base)]
@@ -219,6 +220,7 @@ class ComparePicker(ModalScreen[Choice | None]):
 
         The box inserts what it gets and stops it, so any printable key that reaches the screen went elsewhere:
         it is taken whatever has the focus now (a key can arrive while the focus moves)."""
+        self.seen_key = event  # it came through this screen: the app leaves it alone (take_key)
         if not event.is_printable or event.character in (None, " "):
             return
         event.stop()
