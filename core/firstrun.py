@@ -58,14 +58,14 @@ class FirstRun:
     state: RunState  # its device, data on it and sampling generators (run number 0: the trainer numbers it)
     engine: Engine
     splits: Splits
-    said: list[tuple[str, bool]]  # what setup warned (the file's prints, notes) as record text; True: echoed already
+    said: list[tuple[str, bool, bool]]  # what setup warned as record text; echoed already (stderr); the file printed it
 
-    def start(self, state: RunState, emit: Callable[[str, bool], None]) -> tuple[Engine, Splits]:
-        """Hand the setup to the trainer's `state`; `emit(text, echoed)` each warning setup said, in order."""
+    def start(self, state: RunState, emit: Callable[[str, bool, bool], None]) -> tuple[Engine, Splits]:
+        """Hand the setup to the trainer's `state`; `emit(text, echoed, printed)` each warning setup said, in order."""
         state.device, state.eval_data = self.state.device, self.state.eval_data
         state.sample_generators = self.state.sample_generators
-        for text, echoed in self.said:
-            emit(text, echoed)
+        for text, echoed, printed in self.said:
+            emit(text, echoed, printed)
         return self.engine, self.splits
 
 
@@ -79,13 +79,14 @@ def prepare(
     None when setup failed otherwise (a device error): the trainer sets the run up again and records that error.
     """
     state = RunState(run=0, variants=list(variants), device=torch.device("cpu"))
-    said: list[tuple[str, bool]] = []
+    said: list[tuple[str, bool, bool]] = []
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
-        echoed = echo is not None and issubclass(category, ModelOutput)
+        printed = issubclass(category, ModelOutput)
+        echoed = echo is not None and printed
         if echoed:
             echo(str(message))
-        said.append((warning_text(message, category), echoed))
+        said.append((warning_text(message, category), echoed, printed))
 
     with warnings.catch_warnings():
         warnings.simplefilter("always")  # every line the file prints, a repeated one too

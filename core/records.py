@@ -266,6 +266,7 @@ class ErrorRecord(TypedDict, total=False):
     event: str  # "error", "log_error" or "warning"
     run: int
     message: str
+    printed: bool  # a warning: true for a line a --model file printed (its own output; absent otherwise)
 
 
 # ---- checking records read back ---------------------------------------------------------------
@@ -315,7 +316,7 @@ _FIELDS: dict[str, dict[str, str]] = {
     },
     Event.ERROR: {"run": _INT, "message": _STR},
     Event.LOG_ERROR: {"run": _INT, "step": _INT, "message": _STR},
-    Event.WARNING: {"run": _INT, "message": _STR},
+    Event.WARNING: {"run": _INT, "message": _STR, "printed": _BOOL},
 }
 _REQUIRED: dict[str, tuple[str, ...]] = {
     Event.RUN_START: ("run",),

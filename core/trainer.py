@@ -22,6 +22,7 @@ from makemore_tui.core import commands as cmd
 from makemore_tui.core.channel import RecordChannel
 from makemore_tui.core.compare import Variant, single
 from makemore_tui.core.config import TrainConfig
+from makemore_tui.core.engines.user import ModelOutput
 from makemore_tui.core.evaluate import EvalBudget, EvalTimeout, eval_losses, sample_names
 from makemore_tui.core.firstrun import FirstRun, run_start_record, setup, warning_text
 from makemore_tui.core.records import WEIGHT_HIST_EVERY, EndReason, Event
@@ -91,7 +92,7 @@ class Trainer:
         notes (ModelNote) are said bare; others keep their class name."""
 
         def show(message, category, filename, lineno, file=None, line=None) -> None:
-            self._warn(warning_text(message, category))
+            self._warn(warning_text(message, category), printed=issubclass(category, ModelOutput))
 
         saved, warnings.showwarning = warnings.showwarning, show
         try:
@@ -120,10 +121,12 @@ class Trainer:
         while plan is not None:
             plan = self._run(plan)
 
-    def _warn(self, text: str, echoed: bool = False) -> None:
-        """A `warning` record; `echoed` (a line the file printed, said on stderr already): the run log's only.
+    def _warn(self, text: str, echoed: bool = False, printed: bool = False) -> None:
+        """A `warning` record; `echoed` (a line the file printed, said on stderr already): the run log's only;
+        `printed`: a line the --model file printed (the app shows those nowhere, notes and warnings as toasts).
         While a run is set up it waits for the run's run_start (a log's first line is a run_start)."""
         record = {"event": Event.WARNING, "run": self._run_count, "message": text}
+        record |= {"printed": True} if printed else {}
         held = self._held
         if held is not None:
             held.append((record, echoed))

@@ -106,6 +106,8 @@ def test_what_the_file_prints_goes_to_stderr_and_its_main_block_does_not_run(tmp
     assert main(["--headless", "--model", str(path), "--steps", "2", "--run-log", str(tmp_path / "r.jsonl")]) == 0
     captured = capsys.readouterr()
     assert "talky.py: hello from the file" in captured.err and "hello" not in captured.out
+    said = [r for r in _log(tmp_path / "r.jsonl") if r["event"] == "warning" and "hello" in r["message"]]
+    assert said and all(r.get("printed") is True for r in said)  # the app shows none of those
 
 
 FUNCTIONAL = """\

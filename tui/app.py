@@ -56,6 +56,7 @@ ANSWER_EVENTS = frozenset(
         Event.SAMPLES,
         Event.ERROR,
         Event.LOG_ERROR,
+        Event.WARNING,
     }
 )
 MIN_SIZE = (60, 16)  # below this the app says "terminal too small"
@@ -237,6 +238,10 @@ class MakemoreApp(KeyRules, CompareActions, ExperimentKeys, ReplayKeys, ScreenTo
         elif event in (Event.ERROR, Event.LOG_ERROR) and record["message"]:
             # Faults outside a run's lifecycle: the trainer keeps going, the user must know.
             self.notify(record["message"], severity="error", timeout=10)
+        elif event == Event.WARNING and record["message"] and not record.get("printed") and not self.feed.recording:
+            # a --model note (no activation layer found, …) or a library's warning, as it happens; what the file
+            # printed stays in the run log (never on the screen)
+            self.notify(printable(record["message"]), severity="warning", timeout=10)
         return True
 
     def _announce_end(self, end: dict) -> None:

@@ -175,8 +175,9 @@ def build(request: EngineRequest) -> UserEngine:
         )
     if not nets[0].probe.layers:
         warnings.warn(
-            f"{model_file.name}: no activation layer found (a functional F.relu or torch.tanh is invisible): make it "
-            "a layer object keeping its .out (class Tanh: ... self.out = torch.tanh(x)) or an nn.Tanh/nn.ReLU module",
+            f"{model_file.name}: no activation layer found: layers are found by class name (Tanh, ReLU, GELU, "
+            "Sigmoid, …; a functional F.relu or torch.tanh is invisible): make it a layer object of such a name "
+            "keeping its .out (class Tanh: ... self.out = torch.tanh(x)) or an nn.Tanh/nn.ReLU module",
             ModelNote,
             stacklevel=2,
         )

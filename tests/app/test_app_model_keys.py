@@ -117,3 +117,17 @@ async def test_the_weights_table_gives_a_model_nets_parameter_names_room_at_160x
     async with running(live_app(records, respond=False), size=(160, 50), after="step 600") as (app, _, pilot):
         text = screen_text(app)
         assert "layers.12 " in text and "layers.18 " in text and "…s.12" not in text, text
+
+
+@run_async
+async def test_a_note_about_the_model_shows_as_a_toast_and_what_the_file_printed_does_not():
+    """The trainer's notes (no activation layer found, …) reach the screen as a toast; a line the file printed
+    stays in the run log (a new user's trial: a net whose TanH class was not found said nothing in the app)."""
+    records = recorded_run(SMALL, upto=600, end=False)
+    note = "mynet.py: no activation layer found: layers are found by class name"
+    records.insert(1, {"event": "warning", "run": 1, "message": note})
+    records.insert(1, {"event": "warning", "run": 1, "message": "mynet.py: hello from my file", "printed": True})
+    app, _ = live_app(records, respond=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:  # run_test hides toasts unless asked
+        text = await wait_for_text(pilot, app, "no activation layer")
+        assert "hello from my file" not in text and [n.message for n in app._notifications] == [note]
