@@ -124,7 +124,7 @@ class RunsTable:
             self.rows.append(row)
             self._by_key[(run, v)] = row
         self._last_config = dict(config)
-        self._last_model = record.get("model")
+        self._last_model = record.get("model") or self._last_model  # a build that failed records no file
 
     @staticmethod
     def _end(row: RunRow, record: Mapping) -> None:
