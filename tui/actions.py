@@ -18,6 +18,7 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, HelpPanel, Input, Label
 
+from makemore_tui.core.kinds import record_kinds
 from makemore_tui.core.text import printable
 from makemore_tui.tui.feed import PlaySpeed, Refused, SeekRun
 from makemore_tui.tui.keys import help_tables
@@ -210,7 +211,9 @@ class PanelKeys:
         if not isinstance(self.screen, HelpScreen):
             source = printable(getattr(self.feed, "name", "") or "a run log") if self.feed.recording else ""
             tables = help_tables(self.feed.capabilities, self.run_keys())
-            self.push_screen(HelpScreen(tables, PANELS, source, net_words(self.view.current)))
+            run = self.view.current
+            kinds = record_kinds(run.variants[0].stats) if run is not None and run.variants else []
+            self.push_screen(HelpScreen(tables, PANELS, source, net_words(run), kinds))
 
     def action_show_panel(self, index: int) -> None:
         """Show panel `index`: alone in page mode, zoomed when all panels fit."""

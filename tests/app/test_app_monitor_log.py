@@ -57,7 +57,11 @@ async def test_replay_draws_a_monitor_log_and_says_it_has_no_samples(monitor_log
         assert "no samples: a loop watched by Monitor" in text
         assert "1 saturation · tanh/relu layers" in text  # the kinds its records name, not tanh alone
         await pilot.press("question_mark")
-        assert "makemore-tui · a training loop watched by Monitor, replayed from" in screen_text(app)
+        shown = screen_text(app)
+        assert "makemore-tui · a training loop watched by Monitor, replayed from" in shown
+        await pilot.press("end")  # the panels' help, at the bottom
+        shown = screen_text(app)
+        assert "log10 of (the optimizer's change).std" in shown and "tanh/relu outputs" in shown, shown
 
 
 def test_plot_draws_a_monitor_log(monitor_log, tmp_path):

@@ -26,6 +26,7 @@ from makemore_tui.core.health import (
     UPDATE_TARGET_LOG10,
     UPDATE_TOLERANCE_DECADES,
 )
+from makemore_tui.core.kinds import kind_heading
 from makemore_tui.core.text import printable
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ HINTS = (
 
 
 LECTURE_NET = "the deep tanh MLP of makemore part 3"
+MONITOR_NET = "a training loop watched by Monitor"
 
 
 def net_words(run) -> str:
@@ -60,7 +62,7 @@ def net_words(run) -> str:
     or a loop watched by Monitor."""
     config = run.config if run is not None and isinstance(run.config, dict) else {}
     if run is not None and run.engine == "monitor":
-        return "a training loop watched by Monitor"
+        return MONITOR_NET
     if isinstance(config.get("model"), str):
         return f"your network, {printable(os.path.basename(config['model']))}"
     return LECTURE_NET
@@ -83,12 +85,21 @@ class HelpBody(Widget):
 
     COMPONENT_CLASSES = {"help--title", "help--key", "help--panel"}
 
-    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = "", net: str = LECTURE_NET):
+    def __init__(
+        self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = "", net: str = LECTURE_NET, kinds=()
+    ):
         super().__init__()
         self.tables = tables
         self.panels = panels
         self.source = source  # a replay's log name ("": a live run)
         self.net = net  # what the first line calls the net (net_words)
+        self.kinds = kinds  # the kinds its records name ([]: the built-in tanh net)
+
+    def _for_net(self, text: str) -> str:
+        """A panel's help for the net on screen: its layers' kinds for tanh (kind_heading), and for a loop watched
+        by Monitor the update the optimizer measured in place of lr·grad."""
+        text = kind_heading(text, self.kinds)
+        return text.replace("(lr·grad).std", "(the optimizer's change).std") if self.net == MONITOR_NET else text
 
     def render(self) -> Group:
         key = self.get_component_rich_style("help--key", partial=True)
@@ -97,7 +108,7 @@ class HelpBody(Widget):
             ("makemore-tui", self.get_component_rich_style("help--title", partial=True)),
             f" · {self.net}, {what}\n",
         )
-        panels = [(f"{spec.key} {spec.label}", spec.help) for spec in self.panels]
+        panels = [(f"{spec.key} {spec.label}", self._for_net(spec.help)) for spec in self.panels]
         keys = [part for name, rows in self.tables for part in (_key_table(name, rows, key), Text(""))]
         return Group(
             title,
@@ -115,9 +126,11 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "close help"),
     ]
 
-    def __init__(self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = "", net: str = LECTURE_NET):
+    def __init__(
+        self, tables: KeyTables, panels: Sequence[PanelSpec], source: str = "", net: str = LECTURE_NET, kinds=()
+    ):
         super().__init__()
-        self.body = HelpBody(tables, panels, source, net)
+        self.body = HelpBody(tables, panels, source, net, list(kinds))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
