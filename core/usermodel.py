@@ -26,6 +26,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from makemore_tui.core.records import ErrorKind
 
@@ -249,8 +250,11 @@ def typed(value: object, default: object, knob: str, name: str) -> object:
         if kind is float:
             if isinstance(value, bool):
                 raise ValueError
-            return float(value)
+            try:
+                return float(value)
+            except ValueError:
+                return float(Fraction(str(value).strip()))  # the lecture writes its gain 5/3
         return str(value)
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError, ZeroDivisionError):
         words = {bool: "on or off", int: "a whole number", float: "a number"}[kind]
         raise ModelFileError(f"{name}'s build() takes {knob} as {words} (default {default!r}), got {value!r}") from None

@@ -103,3 +103,17 @@ def test_a_compare_over_the_run_on_screen_types_its_knobs_by_their_values_now(nn
         model_compare(["batchnorm=on,off"], config)
     with pytest.raises(ConfigError, match="takes dropout as a number"):
         model_compare(["dropout=a,b"], config)
+
+
+def test_a_float_knob_takes_the_lectures_fractions_so_the_gains_preset_fits():
+    """build(gain=1.0) takes gain=5/3 as the built-in gain axis does: the picker's gains preset fits a file whose
+    build takes batchnorm and gain (a second new user's trial saw only BatchNorm on / off offered)."""
+    from makemore_tui.core.usermodel import ModelFileError, typed
+    from makemore_tui.tui.widgets.picker import PRESET_IDS, fits
+
+    assert typed("5/3", 1.0, "gain", "mynet.py") == pytest.approx(5 / 3)
+    with pytest.raises(ModelFileError, match="takes gain as a number"):
+        typed("5/0", 1.0, "gain", "mynet.py")
+    deep = TrainConfig(model="deep_net.py", model_fields=("batchnorm", "gain", "embd", "hidden"), gain=1.0)
+    assert fits(PRESET_IDS["gains"], deep) and fits(PRESET_IDS["batchnorm"], deep)
+    assert not fits(PRESET_IDS["activation"], deep)  # its build takes no activation
