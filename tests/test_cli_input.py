@@ -216,3 +216,4 @@ def test_replay_of_a_file_that_is_no_run_log_says_so_not_plot_it(tmp_path, capsy
     model.write_text("def build(vocab_size, block_size, generator):\n    pass\n")
     err = one_line_exit_2(["replay", str(model)], capsys)
     assert f"replay: {model} is not a run log (pass a .jsonl file written by makemore-tui)" in err
+    assert f"to train a model file: makemore-tui --model {model}" in err

@@ -129,7 +129,7 @@ class ScreenTools:
     def action_cycle_activations_view(self) -> None:
         """Activation histograms: the tanh output t ↔ its input hpreact."""
         shown = self.query_one("#activations", HistogramPanel).cycle()
-        self.say("activation histograms: " + ("hpreact, the input" if shown == "hpreact" else "t, the output"))
+        self.say("panel 2 shows " + ("hpreact, the tanh input" if shown == "hpreact" else "t, the tanh output"))
 
     def action_cycle_weights_view(self) -> None:
         """Weights panel: the table ↔ the weight-gradient histograms."""

@@ -185,7 +185,9 @@ def _replay(path: str, lifecycle: Lifecycle) -> int:
         _tell(f"replay: cannot read {printable(path)}: {printable(error.strerror or str(error))}")
         return EXIT_USAGE
     if not is_log:
-        _tell(f"replay: {printable(path)} is not a run log (pass a .jsonl file written by makemore-tui)")
+        model = f"; to train a model file: makemore-tui --model {shlex.quote(printable(path))}"
+        model = model if path.endswith(".py") else ""
+        _tell(f"replay: {printable(path)} is not a run log (pass a .jsonl file written by makemore-tui){model}")
         return EXIT_USAGE
     if refusal := app_refusal(f"draw its figures with: makemore-tui plot {shlex.quote(printable(path))}"):
         _tell(f"replay: {refusal}")

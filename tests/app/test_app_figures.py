@@ -152,7 +152,7 @@ async def test_p_turns_the_activations_panel_to_hpreact_of_the_latest_record_tha
         body = panel_body(screen_text(app), HPREACT)
         assert body[0].split() == ["hpreact", "@800", "━", "L1", "━", "L2", "━", "L3", "━", "L4", "━", "L5"]
         assert body[-1].split() == ["-3", "3"]  # the record's range, wider than tanh's [-1, 1]
-        assert "activation histograms: hpreact, the input" in screen_text(app)
+        assert "panel 2 shows hpreact, the tanh input" in screen_text(app)
         await pilot.press("p")
         body = panel_body(screen_text(app), "2 activation histograms · tanh output t")
         assert body[0].split()[:3] == ["σ", "━", "L1"] and body[-1].split() == ["-1", "1"]
