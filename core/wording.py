@@ -302,7 +302,8 @@ def difference(config: Mapping, other: Mapping | None) -> str:
     """What sets `config` apart from `other`, short, for legends: `BN off · lr 0.05`.
 
     With no `other` (the first run), BatchNorm and gain: the lecture's A/B axes. A `--model` run names only the
-    fields its build takes, and its knobs (`dropout 0.1`); its first run, its file.
+    fields its build takes, and its knobs (`dropout 0.1`); its first run, its file. A first run with none of
+    those (a loop watched by Monitor): "".
     """
     own = model_fields(config)
     if other is None:
@@ -315,7 +316,7 @@ def difference(config: Mapping, other: Mapping | None) -> str:
     knobs, before = config.get("knobs"), (other or {}).get("knobs")
     if own is not None and isinstance(knobs, Mapping) and isinstance(before, Mapping):
         parts += [printable(f"{k} {v}") for k, v in knobs.items() if before.get(k) != v]
-    return " · ".join(parts) if parts else "same config"
+    return " · ".join(parts) if parts else ("same config" if other is not None else "")  # "": nothing to name
 
 
 def config_difference(config: Mapping, reference: Mapping) -> list[str]:

@@ -56,6 +56,7 @@ async def test_replay_draws_a_monitor_log_and_says_it_has_no_samples(monitor_log
         assert "finished" in text and "L1" in text and "L2" in text
         assert "no samples: a loop watched by Monitor" in text
         assert "1 saturation · tanh/relu layers" in text  # the kinds its records name, not tanh alone
+        assert "run 1 (same config)" not in text and "━ run 1" in text  # a loop's only run: nothing to compare
         await pilot.press("question_mark")
         shown = screen_text(app)
         assert "makemore-tui · a training loop watched by Monitor, replayed from" in shown

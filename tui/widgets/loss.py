@@ -118,9 +118,9 @@ class LossPanel(Panel):
             keep = pxs <= x_end
             if keep.any():
                 traces.append(Trace(pxs[keep], pys[keep], palette.ghost))
-                legend.append(("━", f"run {previous.run} ({difference(previous.config, run.config)})", palette.ghost))
+                legend.append(("━", _run_label(previous.run, difference(previous.config, run.config)), palette.ghost))
         traces.append(Trace(xs, ys, loss_style))
-        legend.insert(0, ("━", f"run {run.run} ({difference(run.config, other)})", loss_style))  # the axis reads it
+        legend.insert(0, ("━", _run_label(run.run, difference(run.config, other)), loss_style))  # the axis reads it
         train, val = eval_points(shown.evals, x_end)
         if train:
             traces.append(marker_trace(train, train_style, "●"))
@@ -202,3 +202,8 @@ class LossPanel(Panel):
         loss = 10 ** ys[-1] if ys.size else None
         train, val = (variant.evals[-1][1], variant.evals[-1][2]) if variant.evals else (None, None)
         return head + text_line((f" {_value(loss):>5} {_value(train):>5} {_value(val):>5}", style))
+
+
+def _run_label(run: int, differs: str) -> str:
+    """`run 2 (BN off)`; `run 1` where nothing sets it apart (a Monitor's only run)."""
+    return f"run {run} ({differs})" if differs else f"run {run}"
