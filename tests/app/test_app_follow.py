@@ -82,7 +82,8 @@ async def test_a_writer_that_died_is_said(tmp_path, monkeypatch):
         text = await wait_for_text(pilot, app, "writer died")
         assert "the writer died without a run_end" in text
         header = text.splitlines()[0]  # not "▶ training … ETA": the run ended, in an error
-        assert "✖ error" in header and "▶ training" not in header and "ETA" not in header and "● live" not in text
+        assert "✖ error" in header and "▶ training" not in header and "● live" not in text
+        assert "ETA" not in header and "steps/s" not in header  # a dead writer's speed is not the run's now
     assert not path.read_text().count("run_end")  # said on screen only: the log is never written
 
 

@@ -173,9 +173,11 @@ class StatusBar(Themed):
             if self.recording or not speed or total is None:
                 return " · paused"
             return f" · paused · ETA {format_duration(max(total - run.step, 0) / speed)} once resumed"
+        if run.end is not None and not ended:
+            return ""  # an end without its time (a dead writer's): no speed, no ETA
         tail = f" · {run.steps_per_sec:,.0f} steps/s" if run.steps_per_sec else ""
         if ended:
             return tail + f" · took {format_duration(run.end['seconds'])}"
-        if not self.recording and run.end is None:  # an end without its time (a dead writer's): no ETA
+        if not self.recording:
             tail += f" · ETA {format_duration(run.eta_seconds())}"
         return tail
