@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,6 +62,7 @@ ANSWER_EVENTS = frozenset(
 )
 MIN_SIZE = (60, 16)  # below this the app says "terminal too small"
 MESSAGE_SECONDS = 6.0
+STOP_CONFIRM_SECONDS = 3.0  # X, then X again within this: stop a followed log's training
 # Key feedback that its answer replaces: `e`'s "evaluating…" goes when the eval arrives.
 # the record that answers a key: its "…ing" feedback goes when that record comes
 ANSWERED_BY = {Evaluate: Event.EVAL, Sample: Event.SAMPLES, TogglePause: Event.STATE, StepOnce: Event.STATS}
@@ -110,6 +112,7 @@ class MakemoreApp(KeyRules, CompareActions, ExperimentKeys, ReplayKeys, ScreenTo
         self._message_timer = None
         self._awaiting: str | None = None  # the event that answers the key whose feedback is shown
         self._greeted = False  # the first run_start has been announced (after it, run starts replace messages)
+        self._stop_asked = 0.0  # when X was pressed once (a second X within STOP_CONFIRM_SECONDS stops)
         self._run_keys: tuple[tuple, Run] | None = None  # (what the Run was made of, the Run the keys read: KeyRules)
 
     # ---- layout -------------------------------------------------------------------------
@@ -318,7 +321,13 @@ class MakemoreApp(KeyRules, CompareActions, ExperimentKeys, ReplayKeys, ScreenTo
         self._send(StepOnce())
 
     def action_stop_training(self) -> None:
-        """Ask a followed log's writer to stop its training."""
+        """Ask a followed log's writer to stop its training: X, then X again within STOP_CONFIRM_SECONDS."""
+        now = time.monotonic()
+        if now - self._stop_asked > STOP_CONFIRM_SECONDS:
+            self._stop_asked = now
+            self.say("X again to stop the training (it ends for good; q only leaves the viewer)")
+            return
+        self._stop_asked = 0.0
         self._send(StopTraining())
 
     def action_scale_lr(self, factor: float) -> None:

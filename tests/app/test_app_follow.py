@@ -142,11 +142,14 @@ async def test_space_n_space_pause_step_once_and_resume_the_writer_and_q_leaves_
 
 @run_async
 async def test_shift_x_asks_the_writer_to_stop_and_is_refused_where_nothing_is_followed(writer):
-    """X sends stop to a followed log's writer (a Monitor's loop sees stop_requested); the app's own training
-    has q for that, so X there says so."""
+    """X, then X again, sends stop to a followed log's writer (a Monitor's loop sees stop_requested); the app's own
+    training has q for that, so X there says so."""
     writer, app = writer
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_text(pilot, app, "step 200/1,000")
+        await pilot.press("X")  # once: asked to confirm, nothing sent
+        await wait_for_text(pilot, app, "X again to stop the training")
+        assert writer.commands == []
         await pilot.press("X")
         await wait_for_text(pilot, app, "stop sent")
         assert writer.commands == ["stop"]
