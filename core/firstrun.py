@@ -47,8 +47,9 @@ def setup(state: RunState, words: list[str], splits_cache: dict[int, Splits]) ->
 
 
 def warning_text(message: object, category: type[Warning]) -> str:
-    """A warning as a `warning` record says it: our notes bare, others (the file's prints too) with their class."""
-    return str(message) if issubclass(category, ModelNote) else f"{category.__name__}: {message}"
+    """A warning as a `warning` record says it: our notes and the file's prints bare (a print's record says
+    `printed`), a library's warning with its class."""
+    return str(message) if issubclass(category, (ModelNote, ModelOutput)) else f"{category.__name__}: {message}"
 
 
 @dataclass

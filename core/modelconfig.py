@@ -108,9 +108,6 @@ def _axis(spec: str, file_name: str, knobs: Mapping[str, object]) -> tuple[str, 
     return name, values
 
 
-MODEL_OUTPUT = "ModelOutput: "  # how a warning record of a --model file's printed line begins (core.engines.user)
-
-
 # The values a key cycles through, for the model fields whose key cycles words: a knob holding another word
 # (build(activation="relu")) does not fit the key.
 KEY_CYCLES = {"activation": ACTIVATIONS, "init": INITS}

@@ -30,7 +30,6 @@ from makemore_tui.core.control import Refused, serve
 from makemore_tui.core.firstrun import FirstRun
 from makemore_tui.core.health import HealthJudge
 from makemore_tui.core.hints import FLAGS
-from makemore_tui.core.modelconfig import MODEL_OUTPUT
 from makemore_tui.core.records import ErrorKind, Event, ExitCode, exit_code_for, variant_of, variants_of
 from makemore_tui.core.runlog import RunLog
 from makemore_tui.core.summary import TABLE_WIDTH, RunsTable, format_runs_table
@@ -236,8 +235,8 @@ class HeadlessPrinter:
 
     def _on_error(self, record: dict) -> None:
         message = printable(str(record.get("message")))
-        if message.startswith(MODEL_OUTPUT):  # what a --model file printed: stderr, as its prints at load
-            print(message.removeprefix(MODEL_OUTPUT), file=sys.stderr)
+        if record.get("printed"):  # what a --model file printed: stderr, as its prints at load
+            print(message, file=sys.stderr)
             return
         self.print(f"warning: {message}")
 
