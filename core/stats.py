@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from makemore_tui.core.engines.base import StatsTensors
+from makemore_tui.core.kinds import std_mean  # over a dim of a 2+-D tensor: torch.std_mean
 from makemore_tui.core.records import LayerStats, ParamStats
 from makemore_tui.core.values import histogram, number
 
@@ -79,14 +80,6 @@ class _Shape:
         self.size = sum(self.sections.values())
 
 
-def _std_mean(x: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(std, mean) over `dim`; the std of a single value is NaN (undefined), without torch's warning."""
-    if x.shape[dim] < 2:
-        mean = x.mean(dim)
-        return torch.full_like(mean, math.nan), mean
-    return torch.std_mean(x, dim=dim)
-
-
 def _binned(values: torch.Tensor, half_range: torch.Tensor, bins: int) -> torch.Tensor:
     """Counts of `values` (K, V, n) over `bins` equal bins on [-r, r] per variant (r: (V,)); (K*V*bins,)."""
     K, V, _ = values.shape
@@ -107,7 +100,7 @@ def _hpreact_tensors(group: StatsTensors, bins: int) -> list[torch.Tensor]:
     """The hpreact histograms: [range (V,), counts (L*V*bins,)], bins on ±(max |hpreact|, capped at
     GRAD_RANGE_STDS × the largest layer's std), shared by a variant's layers."""
     hpreact = torch.stack([h.detach() for h in group.hpreacts]).flatten(2)  # (L, V, B·N)
-    hpreact_std, _ = _std_mean(hpreact, 2)  # (L, V)
+    hpreact_std, _ = std_mean(hpreact, 2)  # (L, V)
     hpreact_range = _symmetric_range(hpreact, hpreact_std)  # (V,)
     return [hpreact_range, _binned(hpreact, hpreact_range, bins).float()]
 
@@ -119,12 +112,12 @@ def _group_tensors(group: StatsTensors, bins: int, hpreact: bool) -> tuple[torch
     G = torch.stack([g.detach() for g in group.act_grads])
     L, V, B, N = A.shape
     Af, Gf = A.flatten(2), G.flatten(2)  # (L, V, B·N)
-    t_std, t_mean = _std_mean(Af, 2)  # (L, V)
-    g_std, g_mean = _std_mean(Gf, 2)
+    t_std, t_mean = std_mean(Af, 2)  # (L, V)
+    g_std, g_mean = std_mean(Gf, 2)
     saturated = (Af.abs() > SATURATION_THRESHOLD).float().mean(2) * 100
     satmap = A.abs() > DEAD_THRESHOLD  # (L, V, B, N)
     dead = satmap.all(dim=2).sum(2).float()
-    input_std = _std_mean(group.embcat.detach().flatten(1), 1)[0]  # (V,): readers derive forward gains
+    input_std = std_mean(group.embcat.detach().flatten(1), 1)[0]  # (V,): readers derive forward gains
 
     # Histogram ranges, per variant: tanh outputs on [-1, 1] (wider only for a linear
     # activation that leaves it); gradients on one symmetric range shared by the layers.
@@ -133,9 +126,9 @@ def _group_tensors(group: StatsTensors, bins: int, hpreact: bool) -> tuple[torch
     weights = [(p.detach(), g.detach()) for p, g in zip(group.params, group.grads) if p.ndim == 3]  # (V, rows, cols)
     P = len(weights)
     Wg = [g.flatten(1) for _, g in weights]  # P × (V, rows·cols): sizes differ, so no stack
-    w_std_mean = [_std_mean(g, 1) for g in Wg]
+    w_std_mean = [std_mean(g, 1) for g in Wg]
     p_rows = torch.stack(
-        [torch.stack([mean, std, _std_mean(p.flatten(1), 1)[0]]) for (p, _), (std, mean) in zip(weights, w_std_mean)]
+        [torch.stack([mean, std, std_mean(p.flatten(1), 1)[0]]) for (p, _), (std, mean) in zip(weights, w_std_mean)]
     )  # (P, 3, V): grad mean, grad std, data std
     w_range = _symmetric_range(torch.cat([g.abs().amax(1, keepdim=True) for g in Wg], dim=1).unsqueeze(0), p_rows[:, 1])
     w_counts = torch.cat([_binned(g.unsqueeze(0), w_range, bins) for g in Wg])
